@@ -1,1 +1,19 @@
-#![no_std]
+//! tinymm: Linux's memory-management core, rebuilt small enough to read.
+//!
+//! The hardware-independent parts (`mm`, `fs`, `sync`) also build for the
+//! host, where `cargo test -p kernel --lib` runs their unit and property
+//! tests; everything that needs the machine is gated on `target_os = "none"`.
+#![cfg_attr(not(test), no_std)]
+#![cfg_attr(target_os = "none", feature(abi_x86_interrupt))]
+
+extern crate alloc;
+
+#[cfg(target_os = "none")]
+pub mod arch;
+#[cfg(target_os = "none")]
+pub mod console;
+pub mod fs;
+#[cfg(target_os = "none")]
+pub mod init;
+pub mod mm;
+pub mod sync;

@@ -1,0 +1,269 @@
+//! Zones and nodes (include/linux/mmzone.h, mm/mmzone.c).
+//!
+//! One node, `contig_page_data`, with Linux's x86_64 zones DMA (< 16 MiB),
+//! DMA32 (< 4 GiB), Normal and an always-empty Movable (no `kernelcore=`).
+//! Left out: migrate types and pageblocks, per-CPU page lists, CMA,
+//! ZONE_DEVICE.
+
+use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+
+use super::PhysOps;
+use super::page::{MemMap, NIL_PFN, Page};
+use crate::sync::SpinLock;
+
+/// Linux's `MAX_PAGE_ORDER`: the largest block is 2^10 pages (4 MiB).
+pub const MAX_PAGE_ORDER: usize = 10;
+pub const NR_PAGE_ORDERS: usize = MAX_PAGE_ORDER + 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ZoneType {
+    Dma = 0,
+    Dma32 = 1,
+    Normal = 2,
+    Movable = 3,
+}
+
+pub const MAX_NR_ZONES: usize = 4;
+
+impl ZoneType {
+    pub const ALL: [ZoneType; MAX_NR_ZONES] = [
+        ZoneType::Dma,
+        ZoneType::Dma32,
+        ZoneType::Normal,
+        ZoneType::Movable,
+    ];
+
+    /// `zone_names[]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ZoneType::Dma => "DMA",
+            ZoneType::Dma32 => "DMA32",
+            ZoneType::Normal => "Normal",
+            ZoneType::Movable => "Movable",
+        }
+    }
+}
+
+/// `enum zone_watermarks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneWatermark {
+    Min = 0,
+    Low = 1,
+    High = 2,
+    Promo = 3,
+}
+
+pub const NR_WMARK: usize = 4;
+
+/// Declares a counter enum with Linux's item names, in Linux's order.
+macro_rules! stat_items {
+    ($(#[$m:meta])* $name:ident, $count:ident { $($variant:ident = $text:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($variant,)* }
+        pub const $count: usize = [$($text,)*].len();
+        impl $name {
+            pub const ALL: [$name; $count] = [$($name::$variant,)*];
+            pub fn name(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+        }
+    };
+}
+pub(crate) use stat_items;
+
+stat_items! {
+    /// `enum zone_stat_item`.
+    ZoneStatItem, NR_VM_ZONE_STAT_ITEMS {
+        NrFreePages = "nr_free_pages",
+        NrZoneInactiveAnon = "nr_zone_inactive_anon",
+        NrZoneActiveAnon = "nr_zone_active_anon",
+        NrZoneInactiveFile = "nr_zone_inactive_file",
+        NrZoneActiveFile = "nr_zone_active_file",
+        NrZoneUnevictable = "nr_zone_unevictable",
+        NrZoneWritePending = "nr_zone_write_pending",
+        NrMlock = "nr_mlock",
+    }
+}
+
+stat_items! {
+    /// `enum node_stat_item`.
+    NodeStatItem, NR_VM_NODE_STAT_ITEMS {
+        NrInactiveAnon = "nr_inactive_anon",
+        NrActiveAnon = "nr_active_anon",
+        NrInactiveFile = "nr_inactive_file",
+        NrActiveFile = "nr_active_file",
+        NrUnevictable = "nr_unevictable",
+        NrIsolatedAnon = "nr_isolated_anon",
+        NrIsolatedFile = "nr_isolated_file",
+        NrAnonMapped = "nr_anon_pages",
+        NrFileMapped = "nr_mapped",
+        NrFilePages = "nr_file_pages",
+        NrFileDirty = "nr_dirty",
+        NrWriteback = "nr_writeback",
+        NrShmem = "nr_shmem",
+        NrPagetable = "nr_page_table_pages",
+    }
+}
+
+/// `struct free_area`: a PFN-linked list of free blocks of one order.
+pub struct FreeArea {
+    pub head: u64,
+    pub tail: u64,
+    pub nr_free: u64,
+}
+
+impl FreeArea {
+    const EMPTY: FreeArea = FreeArea {
+        head: NIL_PFN,
+        tail: NIL_PFN,
+        nr_free: 0,
+    };
+}
+
+/// What `zone->lock` protects.
+pub struct ZoneFree {
+    pub free_area: [FreeArea; NR_PAGE_ORDERS],
+}
+
+pub struct Zone {
+    pub zone_type: ZoneType,
+    pub zone_start_pfn: u64,
+    pub spanned_pages: u64,
+    pub present_pages: u64,
+    pub managed_pages: AtomicU64,
+    pub _watermark: [AtomicU64; NR_WMARK],
+    pub watermark_boost: AtomicU64,
+    pub lowmem_reserve: [AtomicU64; MAX_NR_ZONES],
+    pub lock: SpinLock<ZoneFree>,
+    pub vm_stat: [AtomicI64; NR_VM_ZONE_STAT_ITEMS],
+}
+
+impl Zone {
+    pub fn new(
+        zone_type: ZoneType,
+        zone_start_pfn: u64,
+        spanned_pages: u64,
+        present_pages: u64,
+    ) -> Self {
+        Self {
+            zone_type,
+            zone_start_pfn,
+            spanned_pages,
+            present_pages,
+            managed_pages: AtomicU64::new(0),
+            _watermark: Default::default(),
+            watermark_boost: AtomicU64::new(0),
+            lowmem_reserve: Default::default(),
+            lock: SpinLock::new(ZoneFree {
+                free_area: [FreeArea::EMPTY; NR_PAGE_ORDERS],
+            }),
+            vm_stat: Default::default(),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.zone_type.name()
+    }
+
+    pub fn zone_end_pfn(&self) -> u64 {
+        self.zone_start_pfn + self.spanned_pages
+    }
+
+    pub fn zone_spans_pfn(&self, pfn: u64) -> bool {
+        pfn >= self.zone_start_pfn && pfn < self.zone_end_pfn()
+    }
+
+    /// `zone_managed_pages()`.
+    pub fn managed(&self) -> u64 {
+        self.managed_pages.load(Relaxed)
+    }
+
+    /// `populated_zone()`: Linux tests present pages.
+    pub fn populated(&self) -> bool {
+        self.present_pages != 0
+    }
+
+    /// `wmark_pages(z, i)`: the watermark plus any boost.
+    pub fn wmark_pages(&self, w: ZoneWatermark) -> u64 {
+        self._watermark[w as usize].load(Relaxed) + self.watermark_boost.load(Relaxed)
+    }
+
+    pub fn min_wmark_pages(&self) -> u64 {
+        self.wmark_pages(ZoneWatermark::Min)
+    }
+
+    pub fn low_wmark_pages(&self) -> u64 {
+        self.wmark_pages(ZoneWatermark::Low)
+    }
+
+    pub fn high_wmark_pages(&self) -> u64 {
+        self.wmark_pages(ZoneWatermark::High)
+    }
+
+    pub fn lowmem_reserve(&self, zoneidx: usize) -> u64 {
+        self.lowmem_reserve[zoneidx].load(Relaxed)
+    }
+
+    /// `zone_page_state()`: negative transients read as 0, as in Linux.
+    pub fn page_state(&self, item: ZoneStatItem) -> u64 {
+        self.vm_stat[item as usize].load(Relaxed).max(0) as u64
+    }
+
+    /// `__mod_zone_page_state()`.
+    pub fn mod_page_state(&self, item: ZoneStatItem, delta: i64) {
+        self.vm_stat[item as usize].fetch_add(delta, Relaxed);
+    }
+}
+
+/// `pg_data_t`: one NUMA node.
+pub struct PglistData {
+    pub node_id: usize,
+    pub node_zones: [Zone; MAX_NR_ZONES],
+    pub node_start_pfn: u64,
+    pub node_spanned_pages: u64,
+    pub node_present_pages: u64,
+    /// FLATMEM's `mem_map`, pfn 0 to `max_pfn`.
+    pub mem_map: MemMap,
+    pub vm_stat: [AtomicI64; NR_VM_NODE_STAT_ITEMS],
+    /// `totalreserve_pages`: per zone, the high watermark plus the largest
+    /// lowmem reserve, which userspace cannot expect to get.
+    pub totalreserve_pages: AtomicU64,
+    pub min_free_kbytes: AtomicU64,
+    pub phys: &'static dyn PhysOps,
+}
+
+impl PglistData {
+    pub fn pfn_to_page(&self, pfn: u64) -> &'static Page {
+        self.mem_map.pfn_to_page(pfn)
+    }
+
+    pub fn page_to_pfn(&self, page: &Page) -> u64 {
+        self.mem_map.page_to_pfn(page)
+    }
+
+    /// `page_zone()`.
+    pub fn page_zone(&self, page: &Page) -> &Zone {
+        &self.node_zones[page.zonenum()]
+    }
+
+    /// `node_page_state()`.
+    pub fn page_state(&self, item: NodeStatItem) -> u64 {
+        self.vm_stat[item as usize].load(Relaxed).max(0) as u64
+    }
+
+    /// `__mod_node_page_state()`.
+    pub fn mod_page_state(&self, item: NodeStatItem, delta: i64) {
+        self.vm_stat[item as usize].fetch_add(delta, Relaxed);
+    }
+
+    /// `global_zone_page_state()` for this (the only) node.
+    pub fn zone_page_state_sum(&self, item: ZoneStatItem) -> u64 {
+        self.node_zones.iter().map(|z| z.page_state(item)).sum()
+    }
+
+    /// `totalram_pages()`.
+    pub fn totalram_pages(&self) -> u64 {
+        self.node_zones.iter().map(Zone::managed).sum()
+    }
+}

@@ -1,0 +1,229 @@
+//! `struct page` and the `mem_map` array (include/linux/mm_types.h,
+//! include/linux/page-flags.h, FLATMEM's `pfn_to_page`).
+//!
+//! One 64-byte entry per physical frame from pfn 0 to `max_pfn`, holes
+//! included, found by PFN arithmetic. Fields are atomics so that the array
+//! can be shared; list links hold PFNs instead of pointers. Left out:
+//! folios larger than a page, page_type, compound heads.
+
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering::Relaxed};
+
+use bitflags::bitflags;
+
+pub const PAGE_SHIFT: u32 = 12;
+pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
+
+/// "No page" in a PFN-linked list.
+pub const NIL_PFN: u64 = u64::MAX;
+
+bitflags! {
+    /// Linux's `enum pageflags`, the subset tinymm uses.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct PageFlags: u64 {
+        const LOCKED = 1 << 0;
+        const REFERENCED = 1 << 2;
+        const UPTODATE = 1 << 3;
+        const DIRTY = 1 << 4;
+        const LRU = 1 << 5;
+        const ACTIVE = 1 << 7;
+        const WORKINGSET = 1 << 8;
+        const RESERVED = 1 << 10;
+        const PRIVATE = 1 << 11;
+        const WRITEBACK = 1 << 13;
+        const SWAPBACKED = 1 << 19;
+        const UNEVICTABLE = 1 << 20;
+        const MLOCKED = 1 << 21;
+        /// Free and in the buddy allocator; Linux keeps this in page_type.
+        const BUDDY = 1 << 30;
+    }
+}
+
+/// The zone number lives in the top bits of `flags`, as Linux's
+/// `ZONES_PGSHIFT`/`page_zonenum()`.
+const ZONES_PGSHIFT: u32 = 60;
+const ZONES_MASK: u64 = 0x7;
+
+/// One physical frame's metadata, 64 bytes like Linux's.
+#[repr(C, align(64))]
+pub struct Page {
+    flags: AtomicU64,
+    /// `lru.next` / `lru.prev`: free-list or LRU links, as PFNs.
+    lru_next: AtomicU64,
+    lru_prev: AtomicU64,
+    pub mapping: AtomicU64,
+    pub index: AtomicU64,
+    /// Buddy order while on a free list (`page_private`).
+    private: AtomicU64,
+    refcount: AtomicI32,
+    mapcount: AtomicI32,
+    /// Owning memory cgroup, for the memcg issue.
+    pub memcg_data: AtomicU64,
+}
+
+const _: () = assert!(core::mem::size_of::<Page>() == 64);
+
+impl Page {
+    /// `__init_single_page` followed by `SetPageReserved`: every frame
+    /// starts reserved until memblock hands it to the buddy allocator.
+    pub const fn new_reserved(zone: usize) -> Self {
+        Self {
+            flags: AtomicU64::new(PageFlags::RESERVED.bits() | ((zone as u64) << ZONES_PGSHIFT)),
+            lru_next: AtomicU64::new(NIL_PFN),
+            lru_prev: AtomicU64::new(NIL_PFN),
+            mapping: AtomicU64::new(0),
+            index: AtomicU64::new(0),
+            private: AtomicU64::new(0),
+            refcount: AtomicI32::new(1),
+            mapcount: AtomicI32::new(-1),
+            memcg_data: AtomicU64::new(0),
+        }
+    }
+
+    pub fn flags(&self) -> PageFlags {
+        PageFlags::from_bits_truncate(self.flags.load(Relaxed))
+    }
+
+    pub fn test(&self, f: PageFlags) -> bool {
+        self.flags().contains(f)
+    }
+
+    pub fn set(&self, f: PageFlags) {
+        self.flags.fetch_or(f.bits(), Relaxed);
+    }
+
+    pub fn clear(&self, f: PageFlags) {
+        self.flags.fetch_and(!f.bits(), Relaxed);
+    }
+
+    /// `page_zonenum()`.
+    pub fn zonenum(&self) -> usize {
+        ((self.flags.load(Relaxed) >> ZONES_PGSHIFT) & ZONES_MASK) as usize
+    }
+
+    pub fn lru_next(&self) -> u64 {
+        self.lru_next.load(Relaxed)
+    }
+
+    pub fn lru_prev(&self) -> u64 {
+        self.lru_prev.load(Relaxed)
+    }
+
+    pub fn set_lru_links(&self, prev: u64, next: u64) {
+        self.lru_prev.store(prev, Relaxed);
+        self.lru_next.store(next, Relaxed);
+    }
+
+    pub fn set_lru_next(&self, next: u64) {
+        self.lru_next.store(next, Relaxed);
+    }
+
+    pub fn set_lru_prev(&self, prev: u64) {
+        self.lru_prev.store(prev, Relaxed);
+    }
+
+    pub fn private(&self) -> u64 {
+        self.private.load(Relaxed)
+    }
+
+    pub fn set_private(&self, v: u64) {
+        self.private.store(v, Relaxed);
+    }
+
+    /// `page_ref_count()`.
+    pub fn refcount(&self) -> i32 {
+        self.refcount.load(Relaxed)
+    }
+
+    /// `set_page_count()`.
+    pub fn set_refcount(&self, v: i32) {
+        self.refcount.store(v, Relaxed);
+    }
+
+    /// `get_page()`.
+    pub fn get(&self) {
+        self.refcount.fetch_add(1, Relaxed);
+    }
+
+    /// `put_page_testzero()`: drop a reference, true if it was the last.
+    /// Returns None when the count was already zero (a double free).
+    pub fn put_testzero(&self) -> Option<bool> {
+        self.refcount
+            .try_update(Relaxed, Relaxed, |c| (c > 0).then(|| c - 1))
+            .ok()
+            .map(|old| old == 1)
+    }
+
+    /// `page_mapcount()`: number of page tables mapping the frame.
+    pub fn mapcount(&self) -> i32 {
+        self.mapcount.load(Relaxed) + 1
+    }
+}
+
+/// The `mem_map` array: `struct page` for every PFN below `max_pfn`.
+#[derive(Clone, Copy)]
+pub struct MemMap {
+    pages: &'static [Page],
+}
+
+impl MemMap {
+    pub fn new(pages: &'static [Page]) -> Self {
+        Self { pages }
+    }
+
+    /// Number of PFNs covered (`max_pfn`).
+    pub fn max_pfn(&self) -> u64 {
+        self.pages.len() as u64
+    }
+
+    /// `pfn_to_page()`.
+    pub fn pfn_to_page(&self, pfn: u64) -> &'static Page {
+        &self.pages[pfn as usize]
+    }
+
+    /// `page_to_pfn()`: the entry's index in the array.
+    pub fn page_to_pfn(&self, page: &Page) -> u64 {
+        let base = self.pages.as_ptr() as usize;
+        let addr = page as *const Page as usize;
+        debug_assert!(addr >= base && addr < base + self.pages.len() * 64);
+        ((addr - base) / core::mem::size_of::<Page>()) as u64
+    }
+}
+
+/// Frames seen through the bootloader's map of all physical memory at
+/// `PAGE_OFFSET` (Linux's direct map).
+#[cfg(target_os = "none")]
+pub struct DirectMap;
+
+#[cfg(target_os = "none")]
+impl DirectMap {
+    /// `__va()`: the direct-map address of a physical address.
+    pub fn va(phys: u64) -> *mut u8 {
+        (crate::arch::x86_64::PAGE_OFFSET + phys) as *mut u8
+    }
+
+    /// Build the `mem_map` array in frames that memblock reserved for it.
+    pub fn mem_map_at(phys: u64, max_pfn: u64, zone_of: impl Fn(u64) -> usize) -> MemMap {
+        let base = Self::va(phys) as *mut Page;
+        for pfn in 0..max_pfn {
+            // SAFETY: memblock reserved `max_pfn * 64` bytes at `phys` for
+            // this array alone; the direct map covers all physical memory
+            // and `base` is 64-byte aligned (the region is page aligned).
+            unsafe {
+                base.add(pfn as usize)
+                    .write(Page::new_reserved(zone_of(pfn)))
+            };
+        }
+        // SAFETY: every entry was initialised above and the frames stay
+        // reserved (never handed to the buddy allocator) for the kernel's life.
+        MemMap::new(unsafe { core::slice::from_raw_parts(base, max_pfn as usize) })
+    }
+}
+
+#[cfg(target_os = "none")]
+impl crate::mm::PhysOps for DirectMap {
+    fn clear_page(&self, pfn: u64) {
+        // SAFETY: the frame belongs to the caller (just allocated) and the
+        // direct map covers it.
+        unsafe { core::ptr::write_bytes(Self::va(pfn << PAGE_SHIFT), 0, PAGE_SIZE as usize) };
+    }
+}
