@@ -216,6 +216,20 @@ impl Zone {
     }
 }
 
+/// `contig_page_data`: the only node, set once at boot.
+static CONTIG_PAGE_DATA: spin::Once<PglistData> = spin::Once::new();
+
+/// Publish the node built at boot; later calls are ignored.
+pub fn set_node_data(pgdat: PglistData) -> &'static PglistData {
+    CONTIG_PAGE_DATA.call_once(|| pgdat)
+}
+
+/// `NODE_DATA(nid)`; only node 0 exists. Panics before `mm_core_init`.
+pub fn node_data(nid: usize) -> &'static PglistData {
+    assert_eq!(nid, 0, "tinymm has one node");
+    CONTIG_PAGE_DATA.get().expect("NODE_DATA before mm_core_init")
+}
+
 /// `pg_data_t`: one NUMA node.
 pub struct PglistData {
     pub node_id: usize,

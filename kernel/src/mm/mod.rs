@@ -1,16 +1,16 @@
 //! Linux's mm/, one file per Linux file mirrored.
 //!
-//! Everything here but the direct-map glue (`page::DirectMap`, the kernel
-//! heap) is hardware-independent and tested on the host.
+//! Everything here but the direct-map glue (`page::DirectMap`) and the
+//! kernel heap (`slab`) is hardware-independent and tested on the host.
 
 pub mod gfp;
-#[cfg(target_os = "none")]
-pub mod heap;
 pub mod memblock;
 pub mod mm_init;
 pub mod mmzone;
 pub mod page;
 pub mod page_alloc;
+#[cfg(target_os = "none")]
+pub mod slab;
 pub mod vmstat;
 
 /// What only the machine can do to a frame; host tests supply their own.

@@ -15,7 +15,7 @@ use core::sync::atomic::Ordering::Relaxed;
 
 use super::gfp::{Gfp, gfp_zone};
 use super::mmzone::{
-    MAX_NR_ZONES, MAX_PAGE_ORDER, NR_PAGE_ORDERS, PglistData, Zone, ZoneFree, ZoneStatItem,
+    MAX_NR_ZONES, MAX_PAGE_ORDER, NR_PAGE_ORDERS, PglistData, node_data, Zone, ZoneFree, ZoneStatItem,
     ZoneType, ZoneWatermark,
 };
 use super::page::{NIL_PFN, PAGE_SHIFT, Page, PageFlags};
@@ -135,6 +135,18 @@ pub fn __alloc_pages(pgdat: &PglistData, gfp: Gfp, order: usize) -> Option<&'sta
     // The fast path wants the low watermark to hold.
     get_page_from_freelist(pgdat, gfp, order, ALLOC_WMARK_LOW, &ac)
         .or_else(|| __alloc_pages_slowpath(pgdat, gfp, order, &ac))
+}
+
+/// `alloc_pages()`: allocate 2^order pages on the local (only) node.
+#[inline(never)]
+pub fn alloc_pages(gfp: Gfp, order: usize) -> Option<&'static Page> {
+    __alloc_pages(node_data(0), gfp, order)
+}
+
+/// Free a block from `alloc_pages()` (Linux's `__free_pages(page, order)`;
+/// here the node comes first because pages carry no node number).
+pub fn free_pages(page: &Page, order: usize) {
+    __free_pages(node_data(0), page, order)
 }
 
 /// `gfp_to_alloc_flags()`.

@@ -1,0 +1,166 @@
+//! The serial console: a line editor and a handful of commands, enough to
+//! read the kernel's files and drive its self-tests. A later issue replaces
+//! it with a shell task.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::arch::x86_64 as arch;
+use crate::fs::proc;
+use crate::mm::gfp::Gfp;
+use crate::mm::mmzone::{MAX_PAGE_ORDER, ZoneStatItem, node_data};
+use crate::mm::page::Page;
+use crate::mm::page_alloc::{alloc_pages, free_pages};
+use crate::{print, println};
+
+const HELP: &str = "\
+commands:
+  cat FILE...          print files (ls lists them)
+  ls                   list the files there are
+  echo [WORD...]       print the words
+  selftest alloc       allocation stress; free pages must come back exactly
+  selftest int3        a breakpoint exception that returns
+  selftest pagefault   a kernel page fault (fails the run)
+  poweroff [N], exit [N]  power off with status N (default: last status)
+  help                 this text";
+
+/// Read a line from the serial port, echoing as a terminal would.
+fn read_line(line: &mut String) {
+    line.clear();
+    loop {
+        match arch::serial_getc() {
+            b'\r' | b'\n' => {
+                println!();
+                return;
+            }
+            0x08 | 0x7f => {
+                if line.pop().is_some() {
+                    print!("\x08 \x08");
+                }
+            }
+            c if c.is_ascii_graphic() || c == b' ' || c == b'\t' => {
+                line.push(c as char);
+                print!("{}", c as char);
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn console_loop() -> ! {
+    let mut line = String::new();
+    let mut status = 0u8;
+    loop {
+        print!("# ");
+        read_line(&mut line);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some((&cmd, args)) = words.split_first() else {
+            continue;
+        };
+        status = match cmd {
+            "cat" => cat(args),
+            "ls" => {
+                proc::paths().for_each(|p| println!("{p}"));
+                0
+            }
+            "echo" => {
+                println!("{}", args.join(" "));
+                0
+            }
+            "help" => {
+                println!("{HELP}");
+                0
+            }
+            "selftest" => selftest(args),
+            "poweroff" | "exit" => {
+                let code = match args.first().map(|a| a.parse::<u8>()) {
+                    None => status,
+                    Some(Ok(n)) => n,
+                    Some(Err(_)) => {
+                        println!("{cmd}: {}: numeric argument required", args[0]);
+                        2
+                    }
+                };
+                println!("reboot: Power down");
+                arch::poweroff(code)
+            }
+            _ => {
+                println!("sh: {cmd}: not found");
+                127
+            }
+        };
+    }
+}
+
+fn cat(args: &[&str]) -> u8 {
+    let mut status = 0;
+    for path in args {
+        match proc::read(node_data(0), path) {
+            Some(text) => print!("{text}"),
+            None => {
+                println!("cat: can't open '{path}': No such file or directory");
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn selftest(args: &[&str]) -> u8 {
+    match args {
+        ["alloc"] => selftest_alloc(),
+        ["int3"] => {
+            x86_64::instructions::interrupts::int3();
+            println!("int3: returned");
+            0
+        }
+        ["pagefault"] => {
+            let addr = 0xdead000 as *mut u64;
+            println!("selftest: writing to unmapped {addr:p}");
+            // SAFETY: none: this deliberately faults, to test the fault path.
+            unsafe { addr.write_volatile(1) };
+            println!("selftest: the write did not fault");
+            1
+        }
+        _ => {
+            println!("selftest: usage: selftest alloc|int3|pagefault");
+            2
+        }
+    }
+}
+
+/// Allocate blocks of pseudo-random order from every zone until the
+/// allocator refuses many in a row, then free them all: the free page
+/// count and every free list must be exactly as before.
+fn selftest_alloc() -> u8 {
+    let pgdat = node_data(0);
+    let buddyinfo = || proc::read(pgdat, "/proc/buddyinfo");
+    let free_before = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
+    let lists_before = buddyinfo();
+    let mut held: Vec<(&Page, usize)> = Vec::with_capacity(1 << 16);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut failures = 0;
+    while failures < 64 && held.len() < held.capacity() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let order = (seed % (MAX_PAGE_ORDER as u64 + 1)) as usize;
+        let gfp = [Gfp::GFP_KERNEL, Gfp::GFP_DMA32, Gfp::GFP_DMA][(seed >> 8) as usize % 3];
+        match alloc_pages(gfp | Gfp::__GFP_NOWARN, order) {
+            Some(page) => held.push((page, order)),
+            None => failures += 1,
+        }
+    }
+    let pages: u64 = held.iter().map(|&(_, o)| 1u64 << o).sum();
+    let free_low = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
+    for (page, order) in held.drain(..) {
+        free_pages(page, order);
+    }
+    let free_after = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
+    let same_lists = buddyinfo() == lists_before;
+    println!(
+        "selftest alloc: allocated {pages} pages, free {free_before} -> {free_low} -> {free_after}, free lists {}",
+        if same_lists { "restored" } else { "DIFFER" }
+    );
+    u8::from(free_after != free_before || !same_lists || pages == 0)
+}

@@ -1,0 +1,66 @@
+//! Boot (init/main.c): from the bootloader's hand-off to the console.
+
+use bootloader_api::BootInfo;
+use bootloader_api::info::MemoryRegionKind;
+
+use crate::arch::x86_64 as arch;
+use crate::mm::memblock::Memblock;
+use crate::mm::mm_init::mm_init;
+use crate::mm::mmzone::{ZoneStatItem, set_node_data};
+use crate::mm::page::{DirectMap, PAGE_SHIFT, PAGE_SIZE};
+use crate::mm::slab::kmem_cache_init;
+
+/// Filled at boot, before any heap exists; used once by `mm_core_init`.
+static MEMBLOCK: spin::Mutex<Memblock> = spin::Mutex::new(Memblock::new());
+
+/// `e820__memblock_setup()`: RAM from the firmware's map becomes memblock
+/// memory; what the bootloader used (kernel image, page tables, boot info,
+/// stack, ramdisk) becomes reserved. The first page is not RAM, as Linux's
+/// `trim_bios_range()` makes it.
+fn e820__memblock_setup(boot_info: &BootInfo, memblock: &mut Memblock) {
+    for r in boot_info.memory_regions.iter() {
+        let start = r.start.max(PAGE_SIZE);
+        if r.end <= start {
+            continue;
+        }
+        let (base, size) = (start, r.end - start);
+        let res = match r.kind {
+            MemoryRegionKind::Usable => memblock.add(base, size),
+            MemoryRegionKind::Bootloader => memblock.add(base, size).and_then(|()| memblock.reserve(base, size)),
+            _ => Ok(()),
+        };
+        res.expect("more firmware memory regions than memblock holds");
+    }
+}
+
+/// `mm_core_init()`: zones, `mem_map` and the buddy allocator from
+/// memblock, then the kernel heap on top.
+#[inline(never)]
+fn mm_core_init(memblock: &mut Memblock) {
+    let pgdat = mm_init(memblock, &DirectMap, |phys, max_pfn, zone_of| {
+        DirectMap::mem_map_at(phys, max_pfn, zone_of)
+    })
+    .expect("no memory to build mem_map");
+    let pgdat = set_node_data(pgdat);
+    kmem_cache_init();
+    let present: u64 = pgdat.node_zones.iter().map(|z| z.present_pages).sum();
+    let free = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
+    log::info!(
+        "Memory: {}K/{}K available ({}K reserved)",
+        free << (PAGE_SHIFT - 10),
+        present << (PAGE_SHIFT - 10),
+        (present - pgdat.totalram_pages()) << (PAGE_SHIFT - 10)
+    );
+}
+
+/// `start_kernel()`.
+#[inline(never)]
+pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
+    arch::setup_arch();
+    log::info!("tinymm version {}", env!("CARGO_PKG_VERSION"));
+    let mut memblock = MEMBLOCK.lock();
+    e820__memblock_setup(boot_info, &mut memblock);
+    mm_core_init(&mut memblock);
+    drop(memblock);
+    crate::console::console_loop()
+}
