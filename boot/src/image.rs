@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::SystemTime;
 
 use bootloader::{BootConfig, DiskImageBuilder};
@@ -45,7 +46,8 @@ pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
     config.serial_logging = false;
     config.frame_buffer_logging = false;
 
-    let mut builder = DiskImageBuilder::new(spec.kernel.to_path_buf());
+    let packed = stripped_kernel(spec.kernel)?;
+    let mut builder = DiskImageBuilder::new(packed.clone());
     builder.set_boot_config(&config);
     if let Some(ramdisk) = spec.ramdisk {
         builder.set_ramdisk(ramdisk.to_path_buf());
@@ -58,7 +60,48 @@ pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
     } else {
         builder.create_bios_image(&partial)
     };
+    if packed != spec.kernel {
+        let _ = fs::remove_file(&packed);
+    }
     built.map_err(|e| format!("building {kind} image {}: {e:#}", image.display()))?;
     fs::rename(&partial, &image).map_err(|e| format!("renaming {}: {e}", partial.display()))?;
     Ok(image)
+}
+
+/// A copy of the kernel without debug info for the image: the firmware
+/// loads it through BIOS disk calls under TCG, and debug info is ~90% of a
+/// debug build. gdb reads the full ELF. Uses the toolchain's llvm-objcopy
+/// (llvm-tools component) or binutils' objcopy; without either, the full
+/// ELF is packed.
+fn stripped_kernel(kernel: &Path) -> Result<PathBuf, String> {
+    let stripped = kernel.with_extension(format!("stripped.{}", std::process::id()));
+    for objcopy in objcopy_candidates() {
+        let status = Command::new(&objcopy)
+            .arg("--strip-debug")
+            .arg(kernel)
+            .arg(&stripped)
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            return Ok(stripped);
+        }
+    }
+    Ok(kernel.to_path_buf())
+}
+
+fn objcopy_candidates() -> Vec<PathBuf> {
+    let mut candidates = Vec::new();
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output();
+    if let Ok(out) = sysroot
+        && out.status.success()
+    {
+        let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if let Ok(entries) = fs::read_dir(sysroot.join("lib/rustlib")) {
+            for entry in entries.flatten() {
+                candidates.push(entry.path().join("bin/llvm-objcopy"));
+            }
+        }
+    }
+    candidates.retain(|p| p.exists());
+    candidates.push(PathBuf::from("objcopy"));
+    candidates
 }
