@@ -62,11 +62,14 @@ pub fn run(options: &RunOptions) -> u8 {
             "tinymm: QEMU waits for gdb on port {port}: gdb -ex 'symbol-file -o {KERNEL_BASE:#x} {KERNEL_ELF}' -ex 'target remote :{port}'"
         );
     }
-    let stdin = match &options.script {
-        Some(_) => Stdio::piped(),
-        None => Stdio::inherit(),
+    // A terminal goes to QEMU as is (it switches it to raw mode); piped
+    // input is forwarded once the console is up, or it would be lost.
+    let input = match &options.script {
+        Some(path) => Input::Script(path),
+        None if interactive => Input::Inherit,
+        None => Input::Forward,
     };
-    let result = match Guest::spawn(qemu.command, stdin, options.script.as_deref()) {
+    let result = match Guest::spawn(qemu.command, input) {
         Ok(guest) => guest.wait(timeout),
         Err(e) => Err(e),
     };
@@ -92,11 +95,11 @@ pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
     };
     qemu.gdb_stub(port);
     // gdb owns the terminal; the serial console reads the script or nothing.
-    let stdin = match &options.script {
-        Some(_) => Stdio::piped(),
-        None => Stdio::null(),
+    let input = match &options.script {
+        Some(path) => Input::Script(path),
+        None => Input::Null,
     };
-    let guest = match Guest::spawn(qemu.command, stdin, options.script.as_deref()) {
+    let guest = match Guest::spawn(qemu.command, input) {
         Ok(guest) => guest,
         Err(e) => return qemu_failed(&e),
     };
@@ -285,6 +288,17 @@ fn firmware_args(
     }
 }
 
+/// Where the serial console's input comes from.
+enum Input<'a> {
+    /// Our terminal, handed to QEMU directly.
+    Inherit,
+    Null,
+    /// A file's bytes, sent once the console is up.
+    Script(&'a Path),
+    /// Our (non-terminal) stdin, copied once the console is up.
+    Forward,
+}
+
 /// A running QEMU whose console output we forward and watch.
 struct Guest {
     child: Child,
@@ -305,12 +319,17 @@ enum Outcome {
 }
 
 impl Guest {
-    fn spawn(mut command: Command, stdin: Stdio, script: Option<&Path>) -> Result<Self, String> {
-        let script = match script {
-            Some(path) => {
+    fn spawn(mut command: Command, input: Input) -> Result<Self, String> {
+        let script = match input {
+            Input::Script(path) => {
                 Some(fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
             }
-            None => None,
+            _ => None,
+        };
+        let stdin = match input {
+            Input::Inherit => Stdio::inherit(),
+            Input::Null => Stdio::null(),
+            Input::Script(_) | Input::Forward => Stdio::piped(),
         };
         command.stdin(stdin).stdout(Stdio::piped());
         let mut child = command
@@ -320,18 +339,22 @@ impl Guest {
         let stdout = child.stdout.take().expect("stdout is piped");
         let (ready_tx, ready_rx) = mpsc::channel();
         let output = thread::spawn(move || forward_output(stdout, Some(ready_tx)));
-        let stdin = match (script, child.stdin.take()) {
-            (Some(bytes), Some(mut pipe)) => Some(thread::spawn(move || {
+        let stdin = child.stdin.take().map(|mut pipe| {
+            thread::spawn(move || {
                 // An error: QEMU ended before the console came up.
                 ready_rx.recv().ok()?;
                 // QEMU reads as the guest drains its UART FIFO, so this can
                 // block; an error means QEMU is gone.
-                pipe.write_all(&bytes).ok()?;
+                match &script {
+                    Some(bytes) => pipe.write_all(bytes).ok()?,
+                    None => {
+                        io::copy(&mut io::stdin().lock(), &mut pipe).ok()?;
+                    }
+                }
                 pipe.flush().ok()?;
                 Some(pipe)
-            })),
-            _ => None,
-        };
+            })
+        });
         Ok(Self {
             child,
             started,
