@@ -99,3 +99,50 @@ fn elf_prints_the_kernel_path() {
     let elf = std::fs::read(path).expect("kernel ELF exists");
     assert_eq!(&elf[..4], b"\x7fELF");
 }
+
+#[test]
+fn piped_stdin_reaches_the_console() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tinymm"))
+        .args(["run", "--timeout", common::TIMEOUT_SECS])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run tinymm");
+    // Written at once, before the kernel is up: the host must hold it back
+    // until the console is ready or the UART reset would drop it.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"selftest int3\npoweroff 6\n").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().expect("wait for tinymm");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert_eq!(output.status.code(), Some(6));
+    assert!(stdout.contains("int3: returned"));
+}
+
+#[test]
+fn missing_qemu_gives_126() {
+    let script = script_file("poweroff\n");
+    let (status, _, stderr) = {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tinymm"))
+            .args([
+                "run",
+                "--script",
+                script.to_str().unwrap(),
+                "--timeout",
+                "30",
+            ])
+            .env("PATH", env!("CARGO_TARGET_TMPDIR"))
+            .output()
+            .expect("run tinymm");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code(), (), stderr)
+    };
+    assert_eq!(status, Some(126), "{stderr}");
+    assert!(
+        stderr.contains("cannot start qemu-system-x86_64"),
+        "{stderr}"
+    );
+}

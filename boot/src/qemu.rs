@@ -189,6 +189,9 @@ struct QemuCommand {
 
 impl QemuCommand {
     fn new(options: &RunOptions) -> Result<(Self, Cleanup), String> {
+        // Checked before the (slower) image build.
+        let qemu = find_in_path("qemu-system-x86_64")
+            .ok_or("cannot start qemu-system-x86_64: not found in PATH (make deps installs it)")?;
         let kernel = Path::new(KERNEL_ELF);
         let image = build_or_reuse(&ImageSpec {
             kernel,
@@ -196,7 +199,7 @@ impl QemuCommand {
             ramdisk: None,
         })?;
         let mut cleanup = Cleanup(Vec::new());
-        let mut command = Command::new("qemu-system-x86_64");
+        let mut command = Command::new(qemu);
         command.args(["-machine", "q35", "-cpu", "max", "-m", &options.mem]);
         command.args(["-serial", "stdio", "-display", "none", "-monitor", "none"]);
         command.args([
@@ -227,6 +230,13 @@ impl QemuCommand {
         self.command
             .args(["-gdb", &format!("tcp:127.0.0.1:{port}")]);
     }
+}
+
+fn find_in_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 fn drive_arg(image: &Path) -> String {
