@@ -17,7 +17,6 @@ static IDT: Once<InterruptDescriptorTable> = Once::new();
 fn build_idt() -> InterruptDescriptorTable {
     let mut idt = InterruptDescriptorTable::new();
     idt.divide_error.set_handler_fn(exc_divide_error);
-    idt.non_maskable_interrupt.set_handler_fn(exc_nmi);
     idt.breakpoint.set_handler_fn(exc_int3);
     idt.overflow.set_handler_fn(exc_overflow);
     idt.bound_range_exceeded.set_handler_fn(exc_bounds);
