@@ -1,0 +1,148 @@
+//! Boots tinymm in QEMU and checks the exit protocol, the console plumbing
+//! and the exception paths. These rely on the console commands
+//! `poweroff [N]`, `selftest int3`, `selftest pagefault` and
+//! `selftest panic`.
+
+mod common;
+
+use common::{boot, find_line, lines, script_file, tinymm};
+
+#[test]
+fn bios_poweroff_gives_status_0() {
+    let (status, output) = boot("128M", false, "poweroff\n");
+    assert_eq!(status, 0);
+    let lines = lines(&output);
+    let ready = find_line(&lines, 0, "printk: console [ttyS0] enabled").expect("console line");
+    let exit = find_line(&lines, ready, "tinymm: exit status 0").expect("exit line");
+    assert_eq!(exit, lines.len() - 1, "exit status must be the last line");
+}
+
+#[test]
+fn poweroff_status_reaches_the_host() {
+    let (status, output) = boot("128M", false, "poweroff 3\n");
+    assert_eq!(status, 3);
+    assert!(output.contains("tinymm: exit status 3"));
+    let (status, _) = boot("128M", false, "poweroff 255\n");
+    assert_eq!(status, 255);
+}
+
+#[test]
+fn uefi_boot_works() {
+    let (status, output) = boot("256M", true, "poweroff 7\n");
+    assert_eq!(status, 7);
+    assert!(output.contains("printk: console [ttyS0] enabled"));
+}
+
+#[test]
+fn int3_is_reported_and_returns() {
+    let (status, output) = boot("128M", false, "selftest int3\npoweroff 0\n");
+    assert_eq!(status, 0);
+    let lines = lines(&output);
+    let hit = find_line(&lines, 0, "int3: breakpoint at RIP=0xffffffff8").expect("int3 line");
+    let back = find_line(&lines, hit, "int3: returned").expect("returned line");
+    assert!(find_line(&lines, back, "tinymm: exit status 0").is_some());
+}
+
+#[test]
+fn kernel_page_fault_fails_the_run() {
+    let (status, output) = boot("128M", false, "selftest pagefault\npoweroff 0\n");
+    assert_eq!(status, 125);
+    let lines = lines(&output);
+    let fault = find_line(&lines, 0, "vector 14 (page fault)").expect("vector line");
+    assert!(lines[fault].contains("CR2=0xdead000"), "{}", lines[fault]);
+    assert!(lines[fault].contains("RIP=0xffffffff8"), "{}", lines[fault]);
+    // Kernel-mode write to a not-present page: P=0, W=1, U=0.
+    assert!(lines[fault].contains("error_code=0x2 "), "{}", lines[fault]);
+    assert!(find_line(&lines, fault, "tinymm: kernel failure").is_some());
+    assert!(
+        !output.contains("tinymm: exit status"),
+        "ran past the fault"
+    );
+}
+
+#[test]
+fn panic_fails_the_run() {
+    let (status, output) = boot("128M", false, "selftest panic\npoweroff 0\n");
+    assert_eq!(status, 125);
+    let lines = lines(&output);
+    let panic = find_line(&lines, 0, "Kernel panic - not syncing: ").expect("panic line");
+    assert!(find_line(&lines, panic, "tinymm: kernel failure").is_some());
+    assert!(!output.contains("tinymm: exit status"));
+}
+
+#[test]
+fn script_without_poweroff_times_out() {
+    let script = script_file("");
+    let (status, _, stderr) = tinymm(&[
+        "run",
+        "--script",
+        script.to_str().unwrap(),
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(status, 124);
+    assert!(stderr.contains("timeout"), "{stderr}");
+}
+
+#[test]
+fn bad_arguments_are_rejected() {
+    let (status, _, stderr) = tinymm(&["run", "--smp", "zero"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("--smp"), "{stderr}");
+}
+
+#[test]
+fn elf_prints_the_kernel_path() {
+    let (status, stdout, _) = tinymm(&["elf"]);
+    assert_eq!(status, 0);
+    let path = stdout.trim();
+    let elf = std::fs::read(path).expect("kernel ELF exists");
+    assert_eq!(&elf[..4], b"\x7fELF");
+}
+
+#[test]
+fn piped_stdin_reaches_the_console() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tinymm"))
+        .args(["run", "--timeout", common::TIMEOUT_SECS])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run tinymm");
+    // Written at once, before the kernel is up: the host must hold it back
+    // until the console is ready or the UART reset would drop it.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"selftest int3\npoweroff 6\n").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().expect("wait for tinymm");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert_eq!(output.status.code(), Some(6));
+    assert!(stdout.contains("int3: returned"));
+}
+
+#[test]
+fn missing_qemu_gives_126() {
+    let script = script_file("poweroff\n");
+    let (status, _, stderr) = {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tinymm"))
+            .args([
+                "run",
+                "--script",
+                script.to_str().unwrap(),
+                "--timeout",
+                "30",
+            ])
+            .env("PATH", env!("CARGO_TARGET_TMPDIR"))
+            .output()
+            .expect("run tinymm");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code(), (), stderr)
+    };
+    assert_eq!(status, Some(126), "{stderr}");
+    assert!(
+        stderr.contains("cannot start qemu-system-x86_64"),
+        "{stderr}"
+    );
+}

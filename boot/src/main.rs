@@ -1,1 +1,69 @@
-fn main() { println!("{}", env!("CARGO_BIN_FILE_KERNEL_kernel")); }
+//! `tinymm`: the host side of tinymm. Builds BIOS/UEFI disk images from the
+//! kernel ELF, runs them in QEMU, maps the guest's exit protocol to an exit
+//! status, and starts gdb sessions against QEMU's gdb stub.
+//!
+//! ```text
+//! tinymm run [--mem 128M] [--uefi] [--script FILE] [--timeout SECS] [--icount]
+//!            [--gdb] [--qemu-arg ARG]... [--smp N]
+//! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
+//! tinymm elf
+//! ```
+//!
+//! Exit status of `run`: the guest's status N (`tinymm: exit status N`,
+//! then QEMU exit 33), 125 on a kernel failure (QEMU exit 35), 124 on
+//! timeout, 126 when QEMU could not start or ended any other way.
+
+mod image;
+mod options;
+mod qemu;
+
+use std::process::ExitCode;
+
+use options::{Command, parse_args};
+
+/// The kernel ELF this program was built with (an artifact dependency).
+pub const KERNEL_ELF: &str = env!("CARGO_BIN_FILE_KERNEL_kernel");
+
+/// The kernel's memory layout constants, from the kernel's own source so the
+/// bootloader configuration and gdb's symbol offset cannot disagree.
+#[path = "../../kernel/src/arch/x86_64/page_64_types.rs"]
+#[allow(dead_code)]
+mod page_64_types;
+
+pub use page_64_types::KERNEL_BASE;
+
+const USAGE: &str = "\
+usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icount]
+                  [--gdb] [--qemu-arg ARG]... [--smp N]
+       tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
+       tinymm elf
+
+run   boot the kernel in QEMU; exit with the guest's status (125: kernel
+      failure, 124: timeout, 126: QEMU failed)
+gdb   start QEMU halted with its gdb stub and attach gdb with symbols loaded
+elf   print the path of the kernel ELF
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match parse_args(&args) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("tinymm: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let status = match command {
+        Command::Help => {
+            print!("{USAGE}");
+            0
+        }
+        Command::Elf => {
+            println!("{KERNEL_ELF}");
+            0
+        }
+        Command::Run(options) => qemu::run(&options),
+        Command::Gdb(options, gdb) => qemu::gdb(&options, &gdb),
+    };
+    ExitCode::from(status)
+}

@@ -21,6 +21,7 @@ commands:
   selftest alloc       allocation stress; free pages must come back exactly
   selftest int3        a breakpoint exception that returns
   selftest pagefault   a kernel page fault (fails the run)
+  selftest panic       a kernel panic (fails the run)
   poweroff [N], exit [N]  power off with status N (default: last status)
   help                 this text";
 
@@ -110,20 +111,14 @@ fn selftest(args: &[&str]) -> u8 {
     match args {
         ["alloc"] => selftest_alloc(),
         ["int3"] => {
-            x86_64::instructions::interrupts::int3();
+            arch::selftest::int3();
             println!("int3: returned");
             0
         }
-        ["pagefault"] => {
-            let addr = 0xdead000 as *mut u64;
-            println!("selftest: writing to unmapped {addr:p}");
-            // SAFETY: none: this deliberately faults, to test the fault path.
-            unsafe { addr.write_volatile(1) };
-            println!("selftest: the write did not fault");
-            1
-        }
+        ["pagefault"] => arch::selftest::page_fault(),
+        ["panic"] => panic!("selftest panic"),
         _ => {
-            println!("selftest: usage: selftest alloc|int3|pagefault");
+            println!("selftest: usage: selftest alloc|int3|pagefault|panic");
             2
         }
     }

@@ -56,7 +56,7 @@ fn mm_core_init(memblock: &mut Memblock) {
 /// `start_kernel()`.
 #[inline(never)]
 pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
-    arch::setup_arch();
+    arch::init();
     log::info!("tinymm version {}", env!("CARGO_PKG_VERSION"));
     let mut memblock = MEMBLOCK.lock();
     e820__memblock_setup(boot_info, &mut memblock);

@@ -1,0 +1,63 @@
+# tinymm — see README.md.
+#
+#   make run [MEM=128M] [UEFI=1] [SCRIPT=file] [ICOUNT=1] [TIMEOUT=secs] [SMP=n] [QEMU_ARGS="..."]
+#   make test | gdb [GDB_ARGS="--batch -x file"] | fmt | clippy | deps
+
+MEM ?= 128M
+UEFI ?=
+SCRIPT ?=
+ICOUNT ?=
+TIMEOUT ?=
+SMP ?=
+QEMU_ARGS ?=
+GDB_ARGS ?=
+
+CARGO ?= cargo
+TOOLCHAIN := $(shell sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+# A flag variable is on when set to anything but empty or 0.
+on = $(filter-out 0,$(1))
+RUN_ARGS := --mem $(MEM) \
+	$(if $(call on,$(UEFI)),--uefi) \
+	$(if $(SCRIPT),--script $(SCRIPT)) \
+	$(if $(call on,$(ICOUNT)),--icount) \
+	$(if $(TIMEOUT),--timeout $(TIMEOUT)) \
+	$(if $(SMP),--smp $(SMP)) \
+	$(foreach arg,$(QEMU_ARGS),--qemu-arg=$(arg))
+
+.PHONY: all deps run test gdb fmt clippy
+
+all:
+	$(CARGO) build
+
+# Installs what a fresh machine lacks: the pinned toolchain (rustup reads
+# rust-toolchain.toml), QEMU, OVMF and gdb.
+deps:
+	@if ! rustup toolchain list | grep -q '^$(TOOLCHAIN)'; then \
+		echo "deps: installing Rust $(TOOLCHAIN)"; rustup toolchain install; fi
+	@if ! command -v qemu-system-x86_64 >/dev/null || ! command -v gdb >/dev/null \
+		|| [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ]; then \
+		echo "deps: installing qemu-system-x86, ovmf, gdb"; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86 ovmf gdb; fi
+
+run: deps
+	$(CARGO) run --quiet -p tinymm -- run $(RUN_ARGS)
+
+# Host tests of kernel code, then the host program's unit tests and the
+# QEMU and gdb end-to-end tests in tests/.
+test: deps
+	$(CARGO) test -p kernel --lib
+	$(CARGO) test -p tinymm
+
+gdb: deps
+	$(CARGO) run --quiet -p tinymm -- gdb $(RUN_ARGS) $(GDB_ARGS)
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --target x86_64-unknown-none -p kernel -- -D warnings
+	$(CARGO) clippy -p kernel --lib --tests -- -D warnings
+	$(CARGO) clippy -p tinymm --all-targets -- -D warnings

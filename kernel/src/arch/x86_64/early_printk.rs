@@ -1,0 +1,172 @@
+//! Serial console on COM1; mirrors arch/x86/kernel/early_printk.c (the
+//! `earlyprintk=serial` console) plus printk's front end: `print!`,
+//! `println!` and a `log` logger that prints plain lines like printk,
+//! prefixing only warnings and errors.
+//!
+//! Output converts `\n` to `\r\n`. Input is polled: there are no serial
+//! interrupts yet.
+//!
+//! Programming the UART resets its receive FIFO, so bytes sent before that
+//! are lost (as on Linux). The first line printed afterwards is Linux's
+//! `printk: console [ttyS0] enabled`; the host program waits for it before
+//! it feeds a script to the console.
+
+use core::fmt::{self, Write};
+use core::hint;
+
+use ::x86_64::instructions::interrupts;
+use spin::Mutex;
+use uart_16550::backend::PioBackend;
+use uart_16550::{BaudRate, Config, Uart16550};
+
+/// I/O port base of the first serial port on every PC (and QEMU q35).
+const COM1_BASE: u16 = 0x3f8;
+
+const fn com1() -> Uart16550<PioBackend> {
+    // SAFETY: ports 0x3f8..=0x3ff are COM1 on PC-compatible machines and
+    // only this module touches them.
+    match unsafe { Uart16550::new_port(COM1_BASE) } {
+        Ok(uart) => uart,
+        Err(_) => panic!("COM1 base port range overflows"),
+    }
+}
+
+static COM1: Mutex<Uart16550<PioBackend>> = Mutex::new(com1());
+
+/// Programs COM1 (115200 8N1, FIFO on, no interrupts) and installs the
+/// logger. Output written before this still reaches QEMU's serial model,
+/// which ignores line settings.
+pub fn setup_early_printk() {
+    let config = Config {
+        baud_rate: BaudRate::Baud115200,
+        ..Config::DEFAULT
+    };
+    {
+        let mut uart = COM1.lock();
+        // A missing UART just means a silent console; the kernel can still
+        // run (and exit through the debug-exit port).
+        if uart.init(config).is_ok() {
+            let _ = uart.test_loopback();
+        }
+    }
+    // Fails only if a logger is already set, i.e. on a second call.
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
+    _print(format_args!("{CONSOLE_READY}\n"));
+}
+
+/// Printed once the console can receive; see the module comment.
+pub const CONSOLE_READY: &str = "printk: console [ttyS0] enabled";
+
+/// Writes to the UART, turning `\n` into `\r\n` for terminals.
+struct SerialWriter<'a>(&'a mut Uart16550<PioBackend>);
+
+impl Write for SerialWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut lines = s.split('\n');
+        if let Some(first) = lines.next() {
+            self.0.send_bytes_exact(first.as_bytes());
+        }
+        for line in lines {
+            self.0.send_bytes_exact(b"\r\n");
+            self.0.send_bytes_exact(line.as_bytes());
+        }
+        Ok(())
+    }
+}
+
+#[doc(hidden)]
+pub fn _print(args: fmt::Arguments) {
+    // An interrupt handler that prints must not spin on a lock its own CPU
+    // holds.
+    interrupts::without_interrupts(|| {
+        let mut uart = COM1.lock();
+        let _ = SerialWriter(&mut uart).write_fmt(args);
+    });
+}
+
+/// Printing for paths that never return (panic, fatal exceptions): if the
+/// console lock is held, its holder was interrupted on this, the only, CPU
+/// and will never run again, so the lock is taken over.
+pub fn emergency_print(args: fmt::Arguments) {
+    if COM1.is_locked() {
+        // SAFETY: see above; callers never return to the holder.
+        unsafe { COM1.force_unlock() };
+    }
+    _print(args);
+}
+
+/// Waits until the UART has sent every queued byte, so nothing is lost
+/// when QEMU exits right after.
+pub fn flush() {
+    interrupts::without_interrupts(|| {
+        let mut uart = COM1.lock();
+        while !uart
+            .lsr()
+            .contains(uart_16550::spec::registers::LSR::TRANSMITTER_EMPTY)
+        {
+            hint::spin_loop();
+        }
+    });
+}
+
+/// One received byte, if any is waiting; never blocks.
+pub fn serial_read_byte() -> Option<u8> {
+    interrupts::without_interrupts(|| COM1.lock().try_receive_byte().ok())
+}
+
+/// Waits for and returns the next received byte (polling).
+pub fn serial_getc() -> u8 {
+    loop {
+        if let Some(byte) = serial_read_byte() {
+            return byte;
+        }
+        hint::spin_loop();
+    }
+}
+
+/// `print!` to the serial console.
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::arch::x86_64::early_printk::_print(format_args!($($arg)*))
+    };
+}
+
+/// `println!` to the serial console.
+#[macro_export]
+macro_rules! println {
+    () => {
+        $crate::print!("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::arch::x86_64::early_printk::_print(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// printk-style `log` backend: info and below print the bare message.
+struct Printk;
+
+static LOGGER: Printk = Printk;
+
+impl log::Log for Printk {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        match record.level() {
+            log::Level::Error => _print(format_args!("ERROR: {}\n", record.args())),
+            log::Level::Warn => _print(format_args!("WARNING: {}\n", record.args())),
+            _ => _print(format_args!("{}\n", record.args())),
+        }
+    }
+
+    fn flush(&self) {
+        flush();
+    }
+}

@@ -1,0 +1,77 @@
+//! Shared harness for the end-to-end tests: boot tinymm in QEMU through the
+//! `tinymm` host program and capture what the console printed.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Generous for TCG on a loaded 2-CPU machine; a boot takes ~2 s.
+pub const TIMEOUT_SECS: &str = "120";
+
+/// Writes `script` to a fresh file for `--script`.
+pub fn script_file(script: &str) -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "script-{}-{}.sh",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, script).expect("write script");
+    path
+}
+
+/// Runs `tinymm` with `args`; returns (exit status, stdout, stderr).
+pub fn tinymm(args: &[&str]) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_tinymm"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run tinymm");
+    let stdout = String::from_utf8_lossy(&stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&stderr).into_owned();
+    let code = status.code().unwrap_or(-1);
+    (code, stdout, stderr)
+}
+
+/// Boots with `mem` of RAM (BIOS, or UEFI if `uefi`), feeds `script` to the
+/// console, and returns `tinymm run`'s exit status and the console output.
+pub fn boot(mem: &str, uefi: bool, script: &str) -> (i32, String) {
+    let script = script_file(script);
+    let script = script.to_str().expect("utf-8 path");
+    let mut args = vec![
+        "run",
+        "--mem",
+        mem,
+        "--script",
+        script,
+        "--timeout",
+        TIMEOUT_SECS,
+    ];
+    if uefi {
+        args.push("--uefi");
+    }
+    let (status, stdout, stderr) = tinymm(&args);
+    // Make failures readable: libtest shows this only for failing tests.
+    println!("--- console (status {status}) ---\n{stdout}\n--- stderr ---\n{stderr}");
+    (status, stdout)
+}
+
+/// Lines of `output` without the serial `\r`.
+pub fn lines(output: &str) -> Vec<&str> {
+    output.lines().map(|l| l.trim_end_matches('\r')).collect()
+}
+
+/// Index of the first line containing `needle` at or after `from`.
+pub fn find_line(output: &[&str], from: usize, needle: &str) -> Option<usize> {
+    output
+        .iter()
+        .skip(from)
+        .position(|l| l.contains(needle))
+        .map(|i| i + from)
+}

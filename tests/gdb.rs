@@ -1,0 +1,126 @@
+//! Scripted gdb sessions against QEMU's gdb stub: break in a Linux-named
+//! function and check the backtrace reads like Linux's.
+
+mod common;
+
+use common::{TIMEOUT_SECS, script_file, tinymm};
+
+/// Runs `tinymm gdb --batch` with `commands`, feeding `script` to the
+/// console; returns gdb's output.
+fn gdb(script: &str, commands: &[&str]) -> String {
+    let (status, stdout, stderr) = gdb_session(script, commands);
+    assert_eq!(status, 0, "gdb failed: {stderr}");
+    stdout
+}
+
+fn gdb_session(script: &str, commands: &[&str]) -> (i32, String, String) {
+    let script = script_file(script);
+    let mut args = vec![
+        "gdb",
+        "--batch",
+        "--timeout",
+        TIMEOUT_SECS,
+        "--script",
+        script.to_str().unwrap(),
+    ];
+    for command in commands {
+        args.extend(["--gdb-cmd", command]);
+    }
+    let (status, stdout, stderr) = tinymm(&args);
+    println!("--- gdb (status {status}) ---\n{stdout}\n--- stderr ---\n{stderr}");
+    (status, stdout, stderr)
+}
+
+/// Function names of the `bt` frames in `output`, innermost first, reduced
+/// to their last path segment (`kernel::mm::page_alloc::__alloc_pages` ->
+/// `__alloc_pages`); `??` for frames gdb cannot name.
+fn backtrace(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .filter(|l| l.starts_with('#') && l[1..].starts_with(|c: char| c.is_ascii_digit()))
+        .map(|l| {
+            let rest = l
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, r)| r)
+                .trim_start();
+            // "0xADDR in NAME (...)" or "NAME (...)"
+            let rest = match rest.split_once(" in ") {
+                Some((addr, name)) if addr.starts_with("0x") => name,
+                _ => rest,
+            };
+            let name = rest.split(" (").next().unwrap_or("").trim();
+            name.rsplit("::").next().unwrap_or(name).to_string()
+        })
+        .collect()
+}
+
+/// Positions of `names` in `frames`, each after the previous one.
+fn in_order(frames: &[String], names: &[&str]) -> Result<Vec<usize>, String> {
+    let mut from = 0;
+    let mut found = Vec::new();
+    for name in names {
+        let at = frames[from..]
+            .iter()
+            .position(|f| f == name)
+            .ok_or_else(|| format!("no frame `{name}` after #{from} in {frames:?}"))?;
+        found.push(from + at);
+        from += at + 1;
+    }
+    Ok(found)
+}
+
+#[test]
+fn backtrace_parsing() {
+    let output = "\
+#0  kernel::mm::page_alloc::__alloc_pages (order=0) at kernel/src/mm/page_alloc.rs:10
+#1  0xffffffff80001234 in kernel::mm::page_alloc::alloc_pages (order=0) at x.rs:3
+#2  0x0000000000000010 in ?? ()
+#10 0xffffffff80004807 in kernel::init::start_kernel (boot_info=...) at kernel/src/init.rs:9
+Breakpoint 1, not a frame
+";
+    let frames = backtrace(output);
+    assert_eq!(
+        frames,
+        ["__alloc_pages", "alloc_pages", "??", "start_kernel"]
+    );
+    assert_eq!(
+        in_order(&frames, &["__alloc_pages", "start_kernel"]),
+        Ok(vec![0, 3])
+    );
+    assert!(in_order(&frames, &["start_kernel", "__alloc_pages"]).is_err());
+}
+
+/// The mm bring-up allocates pages from `start_kernel` through
+/// `mm_core_init`; a breakpoint on `__alloc_pages` shows that chain.
+#[test]
+fn break_in_alloc_pages_shows_linux_call_chain() {
+    let commands = ["break __alloc_pages", "continue", "bt"];
+    let (status, output, stderr) = gdb_session("poweroff\n", &commands);
+    assert!(
+        !stderr.contains("\"__alloc_pages\" not defined"),
+        "the kernel has no __alloc_pages: mm/ must provide start_kernel -> mm_core_init -> ... -> __alloc_pages"
+    );
+    assert_eq!(status, 0, "gdb failed: {stderr}");
+    let frames = backtrace(&output);
+    let order = in_order(&frames, &["__alloc_pages", "mm_core_init", "start_kernel"]);
+    let order = order.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(order[0], 0, "breakpoint frame is not innermost: {frames:?}");
+}
+
+/// A breakpoint on Linux's int3 handler fires for `selftest int3`, and the
+/// backtrace reaches from the handler through the self-test to start_kernel.
+#[test]
+fn break_in_exc_int3() {
+    let output = gdb(
+        "selftest int3\npoweroff\n",
+        &["break exc_int3", "continue", "bt"],
+    );
+    assert!(
+        output.contains("Breakpoint 1, kernel::arch::x86_64::traps::exc_int3"),
+        "not hit"
+    );
+    let frames = backtrace(&output);
+    let order = in_order(&frames, &["exc_int3", "int3", "start_kernel"]);
+    let order = order.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(order[0], 0);
+}
