@@ -102,7 +102,16 @@ fn break_in_alloc_pages_shows_linux_call_chain() {
     );
     assert_eq!(status, 0, "gdb failed: {stderr}");
     let frames = backtrace(&output);
-    let order = in_order(&frames, &["__alloc_pages", "mm_core_init", "start_kernel"]);
+    let order = in_order(
+        &frames,
+        &[
+            "__alloc_pages",
+            "allocate_slab",
+            "kmem_cache_init",
+            "mm_core_init",
+            "start_kernel",
+        ],
+    );
     let order = order.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(order[0], 0, "breakpoint frame is not innermost: {frames:?}");
 }

@@ -125,7 +125,7 @@ fn selftest(args: &[&str]) -> u8 {
 }
 
 /// Allocate blocks of pseudo-random order from every zone until the
-/// allocator refuses many in a row, then free them all: the free page
+/// allocator refuses 64 in a row, then free them all: the free page
 /// count and every free list must be exactly as before.
 fn selftest_alloc() -> u8 {
     let pgdat = node_data(0);
@@ -142,7 +142,10 @@ fn selftest_alloc() -> u8 {
         let order = (seed % (MAX_PAGE_ORDER as u64 + 1)) as usize;
         let gfp = [Gfp::GFP_KERNEL, Gfp::GFP_DMA32, Gfp::GFP_DMA][(seed >> 8) as usize % 3];
         match alloc_pages(gfp | Gfp::__GFP_NOWARN, order) {
-            Some(page) => held.push((page, order)),
+            Some(page) => {
+                held.push((page, order));
+                failures = 0;
+            }
             None => failures += 1,
         }
     }

@@ -17,6 +17,7 @@ static MEMBLOCK: spin::Mutex<Memblock> = spin::Mutex::new(Memblock::new());
 /// memory; what the bootloader used (kernel image, page tables, boot info,
 /// stack, ramdisk) becomes reserved. The first page is not RAM, as Linux's
 /// `trim_bios_range()` makes it.
+#[allow(non_snake_case)] // Linux's name
 fn e820__memblock_setup(boot_info: &BootInfo, memblock: &mut Memblock) {
     for r in boot_info.memory_regions.iter() {
         let start = r.start.max(PAGE_SIZE);
@@ -26,7 +27,9 @@ fn e820__memblock_setup(boot_info: &BootInfo, memblock: &mut Memblock) {
         let (base, size) = (start, r.end - start);
         let res = match r.kind {
             MemoryRegionKind::Usable => memblock.add(base, size),
-            MemoryRegionKind::Bootloader => memblock.add(base, size).and_then(|()| memblock.reserve(base, size)),
+            MemoryRegionKind::Bootloader => memblock
+                .add(base, size)
+                .and_then(|()| memblock.reserve(base, size)),
             _ => Ok(()),
         };
         res.expect("more firmware memory regions than memblock holds");

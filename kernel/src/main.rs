@@ -4,7 +4,7 @@
 #![no_main]
 
 use bootloader_api::config::{BootloaderConfig, Mapping};
-use kernel::arch::x86_64::{KERNEL_BASE, KERNEL_STACK_SIZE, PAGE_OFFSET};
+use kernel::arch::x86_64::{KERNEL_BASE, KERNEL_STACK_SIZE, PAGE_OFFSET, VMALLOC_START};
 
 /// Physical memory at Linux's direct-map base and the kernel at Linux's
 /// `__START_KERNEL_map`, so addresses in tinymm read like Linux's and gdb can
@@ -14,6 +14,7 @@ pub static BOOTLOADER_CONFIG: BootloaderConfig = {
     config.mappings.physical_memory = Some(Mapping::FixedAddress(PAGE_OFFSET));
     config.mappings.kernel_base = Mapping::FixedAddress(KERNEL_BASE);
     config.kernel_stack_size = KERNEL_STACK_SIZE;
+    config.mappings.dynamic_range_start = Some(VMALLOC_START);
     config
 };
 

@@ -227,7 +227,9 @@ pub fn set_node_data(pgdat: PglistData) -> &'static PglistData {
 /// `NODE_DATA(nid)`; only node 0 exists. Panics before `mm_core_init`.
 pub fn node_data(nid: usize) -> &'static PglistData {
     assert_eq!(nid, 0, "tinymm has one node");
-    CONTIG_PAGE_DATA.get().expect("NODE_DATA before mm_core_init")
+    CONTIG_PAGE_DATA
+        .get()
+        .expect("NODE_DATA before mm_core_init")
 }
 
 /// `pg_data_t`: one NUMA node.

@@ -15,8 +15,8 @@ use core::sync::atomic::Ordering::Relaxed;
 
 use super::gfp::{Gfp, gfp_zone};
 use super::mmzone::{
-    MAX_NR_ZONES, MAX_PAGE_ORDER, NR_PAGE_ORDERS, PglistData, node_data, Zone, ZoneFree, ZoneStatItem,
-    ZoneType, ZoneWatermark,
+    MAX_NR_ZONES, MAX_PAGE_ORDER, NR_PAGE_ORDERS, PglistData, Zone, ZoneFree, ZoneStatItem,
+    ZoneType, ZoneWatermark, node_data,
 };
 use super::page::{NIL_PFN, PAGE_SHIFT, Page, PageFlags};
 use super::vmstat::{VmEventItem, count_vm_events};

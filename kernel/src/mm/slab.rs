@@ -32,8 +32,10 @@ static KMALLOC: KernelHeap = KernelHeap {
     arenas: SpinLock::new([const { Heap::empty() }; MAX_ARENAS]),
 };
 
-/// Give `heap` a fresh arena of buddy pages; false if the allocator is out.
-fn grow(heap: &mut Heap) -> bool {
+/// `allocate_slab()`: give `heap` a fresh arena of buddy pages; false if
+/// the page allocator is out.
+#[inline(never)]
+fn allocate_slab(heap: &mut Heap) -> bool {
     let Some(page) = alloc_pages(Gfp::GFP_KERNEL, ARENA_ORDER) else {
         return false;
     };
@@ -49,7 +51,10 @@ fn grow(heap: &mut Heap) -> bool {
 #[inline(never)]
 pub fn kmem_cache_init() {
     let mut arenas = KMALLOC.arenas.lock_irqsave();
-    assert!(grow(&mut arenas[0]), "no memory for the kernel heap");
+    assert!(
+        allocate_slab(&mut arenas[0]),
+        "no memory for the kernel heap"
+    );
 }
 
 // SAFETY: every pointer handed out comes from one arena's allocator and
@@ -66,10 +71,14 @@ unsafe impl GlobalAlloc for KernelHeap {
         if layout.size() + layout.align() > ARENA_BYTES {
             return null_mut();
         }
-        match arenas.iter_mut().find(|h| h.size() == 0) {
-            Some(heap) if grow(heap) => heap.allocate_first_fit(layout).map_or(null_mut(), NonNull::as_ptr),
-            _ => null_mut(),
+        let Some(heap) = arenas.iter_mut().find(|h| h.size() == 0) else {
+            return null_mut();
+        };
+        if !allocate_slab(heap) {
+            return null_mut();
         }
+        heap.allocate_first_fit(layout)
+            .map_or(null_mut(), NonNull::as_ptr)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {

@@ -18,7 +18,7 @@ pub mod traps;
 pub mod tsc;
 
 pub use early_printk::{serial_getc, serial_read_byte};
-pub use page_64_types::{KERNEL_BASE, KERNEL_STACK_SIZE, PAGE_OFFSET};
+pub use page_64_types::{KERNEL_BASE, KERNEL_STACK_SIZE, PAGE_OFFSET, VMALLOC_START};
 pub use panic::panic;
 pub use reboot::{fail, poweroff};
 pub use tsc::{rdtsc, rdtsc_ordered};

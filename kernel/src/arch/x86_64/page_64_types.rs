@@ -16,3 +16,8 @@ pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
 /// Size of the boot kernel stack (Linux uses 16 KiB; reclaim paths under
 /// debug builds nest deeper, so be generous).
 pub const KERNEL_STACK_SIZE: u64 = 256 * 1024;
+
+/// Where the bootloader puts what it maps dynamically (boot info, the boot
+/// stack, the ramdisk): Linux's vmalloc area, so the lower half stays free
+/// for user address spaces.
+pub const VMALLOC_START: u64 = 0xffff_c900_0000_0000;
