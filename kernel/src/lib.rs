@@ -17,3 +17,4 @@ pub mod fs;
 pub mod init;
 pub mod mm;
 pub mod sync;
+pub mod uapi;

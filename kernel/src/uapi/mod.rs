@@ -1,0 +1,5 @@
+//! The user-space ABI (include/uapi/): numbers user programs see. Files
+//! here have no dependencies so that `user/` can include them by path.
+
+pub mod errno;
+pub mod unistd_64;

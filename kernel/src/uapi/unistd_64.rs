@@ -1,0 +1,29 @@
+//! x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl), the
+//! ones tinymm implements. Dependency-free: `user/` includes this file.
+
+pub const __NR_READ: usize = 0;
+pub const __NR_WRITE: usize = 1;
+pub const __NR_OPEN: usize = 2;
+pub const __NR_CLOSE: usize = 3;
+pub const __NR_FSTAT: usize = 5;
+pub const __NR_LSEEK: usize = 8;
+pub const __NR_MMAP: usize = 9;
+pub const __NR_MPROTECT: usize = 10;
+pub const __NR_MUNMAP: usize = 11;
+pub const __NR_BRK: usize = 12;
+pub const __NR_SCHED_YIELD: usize = 24;
+pub const __NR_MADVISE: usize = 28;
+pub const __NR_NANOSLEEP: usize = 35;
+pub const __NR_GETPID: usize = 39;
+pub const __NR_EXIT: usize = 60;
+pub const __NR_WAIT4: usize = 61;
+pub const __NR_KILL: usize = 62;
+pub const __NR_UNAME: usize = 63;
+pub const __NR_MKDIR: usize = 83;
+pub const __NR_RMDIR: usize = 84;
+pub const __NR_GETPPID: usize = 110;
+pub const __NR_MLOCK: usize = 149;
+pub const __NR_MUNLOCK: usize = 150;
+pub const __NR_CLOCK_GETTIME: usize = 228;
+pub const __NR_EXIT_GROUP: usize = 231;
+pub const __NR_OPENAT: usize = 257;
