@@ -6,17 +6,19 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::arch::x86_64 as arch;
-use crate::fs::proc;
+use crate::fs::file::{O_RDONLY, filp_open};
+use crate::fs::namei::path_lookup;
 use crate::mm::gfp::Gfp;
 use crate::mm::mmzone::{MAX_PAGE_ORDER, ZoneStatItem, node_data};
 use crate::mm::page::Page;
 use crate::mm::page_alloc::{alloc_pages, free_pages};
+use crate::uapi::errno::KResult;
 use crate::{print, println};
 
 const HELP: &str = "\
 commands:
-  cat FILE...          print files (ls lists them)
-  ls                   list the files there are
+  cat FILE...          print files
+  ls [DIR]             list a directory
   echo [WORD...]       print the words
   selftest alloc       allocation stress; free pages must come back exactly
   selftest int3        a breakpoint exception that returns
@@ -60,10 +62,7 @@ pub fn console_loop() -> ! {
         };
         status = match cmd {
             "cat" => cat(args),
-            "ls" => {
-                proc::paths().for_each(|p| println!("{p}"));
-                0
-            }
+            "ls" => ls(args.first().copied().unwrap_or("/")),
             "echo" => {
                 println!("{}", args.join(" "));
                 0
@@ -93,18 +92,44 @@ pub fn console_loop() -> ! {
     }
 }
 
+/// The whole file, read through the VFS.
+fn read_file(path: &str) -> KResult<Vec<u8>> {
+    let file = filp_open(path, O_RDONLY)?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match file.read(&mut buf)? {
+            0 => return Ok(out),
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
 fn cat(args: &[&str]) -> u8 {
     let mut status = 0;
     for path in args {
-        match proc::read(node_data(0), path) {
-            Some(text) => print!("{text}"),
-            None => {
-                println!("cat: can't open '{path}': No such file or directory");
+        match read_file(path) {
+            Ok(text) => print!("{}", String::from_utf8_lossy(&text)),
+            Err(e) => {
+                println!("cat: can't open '{path}': {}", e.message());
                 status = 1;
             }
         }
     }
     status
+}
+
+fn ls(path: &str) -> u8 {
+    match path_lookup(path).and_then(|inode| inode.readdir()) {
+        Ok(names) => {
+            names.iter().for_each(|n| println!("{n}"));
+            0
+        }
+        Err(e) => {
+            println!("ls: {path}: {}", e.message());
+            1
+        }
+    }
 }
 
 fn selftest(args: &[&str]) -> u8 {
@@ -129,7 +154,7 @@ fn selftest(args: &[&str]) -> u8 {
 /// count and every free list must be exactly as before.
 fn selftest_alloc() -> u8 {
     let pgdat = node_data(0);
-    let buddyinfo = || proc::read(pgdat, "/proc/buddyinfo");
+    let buddyinfo = || read_file("/proc/buddyinfo").ok();
     let free_before = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
     let lists_before = buddyinfo();
     let mut held: Vec<(&Page, usize)> = Vec::with_capacity(1 << 16);

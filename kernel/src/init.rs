@@ -4,9 +4,13 @@ use bootloader_api::BootInfo;
 use bootloader_api::info::MemoryRegionKind;
 
 use crate::arch::x86_64 as arch;
+use crate::fs::initramfs::unpack_to_rootfs;
+use crate::fs::proc::proc_root_init;
+use crate::fs::ramfs::RamDir;
+use crate::fs::set_root;
 use crate::mm::memblock::Memblock;
 use crate::mm::mm_init::mm_init;
-use crate::mm::mmzone::{ZoneStatItem, set_node_data};
+use crate::mm::mmzone::{ZoneStatItem, node_data, set_node_data};
 use crate::mm::page::{DirectMap, PAGE_SHIFT, PAGE_SIZE};
 use crate::mm::slab::kmem_cache_init;
 
@@ -56,6 +60,21 @@ fn mm_core_init(memblock: &mut Memblock) {
     );
 }
 
+/// `vfs_caches_init()` + `populate_rootfs()`: the ramfs root, the
+/// initramfs unpacked into it, procfs mounted at /proc.
+#[inline(never)]
+fn vfs_caches_init(initrd: Option<&'static [u8]>) {
+    let root = RamDir::new(0o755);
+    if let Some(image) = initrd {
+        match unpack_to_rootfs(&root, image, node_data(0)) {
+            Ok(n) => log::info!("Unpacking initramfs... {n} entries"),
+            Err(e) => log::error!("Initramfs unpacking failed: {e:?}"),
+        }
+    }
+    root.insert("proc", proc_root_init(None));
+    set_root(root);
+}
+
 /// `start_kernel()`.
 #[inline(never)]
 pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
@@ -65,5 +84,6 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     e820__memblock_setup(boot_info, &mut memblock);
     mm_core_init(&mut memblock);
     drop(memblock);
+    vfs_caches_init(arch::setup::initrd(boot_info));
     crate::console::console_loop()
 }

@@ -3,6 +3,7 @@
 //! Everything here but the direct-map glue (`page::DirectMap`) and the
 //! kernel heap (`slab`) is hardware-independent and tested on the host.
 
+pub mod filemap;
 pub mod gfp;
 pub mod memblock;
 pub mod mm_init;
@@ -13,8 +14,16 @@ pub mod page_alloc;
 pub mod slab;
 pub mod vmstat;
 
-/// What only the machine can do to a frame; host tests supply their own.
+/// What only the machine can do to a frame's contents; host tests supply
+/// a simulated memory.
 pub trait PhysOps: Sync {
     /// Fill the frame with zeroes (Linux's `clear_page`).
     fn clear_page(&self, pfn: u64);
+    /// Copy `src` into the frame at `offset` (`memcpy_to_page`).
+    fn copy_to_page(&self, pfn: u64, offset: usize, src: &[u8]);
+    /// Copy from the frame at `offset` into `dst` (`memcpy_from_page`).
+    fn copy_from_page(&self, pfn: u64, offset: usize, dst: &mut [u8]);
 }
+
+#[cfg(test)]
+pub mod testing;

@@ -226,4 +226,24 @@ impl crate::mm::PhysOps for DirectMap {
         // direct map covers it.
         unsafe { core::ptr::write_bytes(Self::va(pfn << PAGE_SHIFT), 0, PAGE_SIZE as usize) };
     }
+
+    fn copy_to_page(&self, pfn: u64, offset: usize, src: &[u8]) {
+        assert!(offset + src.len() <= PAGE_SIZE as usize);
+        // SAFETY: the range lies inside the frame (asserted); the caller
+        // owns the frame; `src` is kernel memory that cannot overlap it
+        // through a different mapping while we hold the page.
+        unsafe {
+            let dst = Self::va(pfn << PAGE_SHIFT).add(offset);
+            core::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len())
+        };
+    }
+
+    fn copy_from_page(&self, pfn: u64, offset: usize, dst: &mut [u8]) {
+        assert!(offset + dst.len() <= PAGE_SIZE as usize);
+        // SAFETY: as in copy_to_page, in the other direction.
+        unsafe {
+            let src = Self::va(pfn << PAGE_SHIFT).add(offset);
+            core::ptr::copy_nonoverlapping(src, dst.as_mut_ptr(), dst.len())
+        };
+    }
 }

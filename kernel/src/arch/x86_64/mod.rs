@@ -14,6 +14,7 @@ pub mod page_64_types;
 mod panic;
 pub mod reboot;
 pub mod selftest;
+pub mod setup;
 pub mod traps;
 pub mod tsc;
 

@@ -1,32 +1,163 @@
-//! procfs (fs/proc/): files generated from kernel state on each read.
+//! procfs (fs/proc/): files generated from kernel state. A file's text is
+//! produced when it is opened (`single_open` + `seq_read`), so one open
+//! file reads one consistent snapshot.
 
 pub mod meminfo;
+pub mod sysctl;
 
 use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt;
 
-use crate::mm::mmzone::PglistData;
+use super::{DirFile, FileOps, FileType, Inode, get_next_ino};
+use crate::mm::mmzone::node_data;
 use crate::mm::vmstat::{frag_show, vmstat_show, zoneinfo_show};
+use crate::uapi::errno::{Errno, KResult};
 
-type Show = fn(&PglistData, &mut String) -> fmt::Result;
+type Show = fn(&mut String) -> fmt::Result;
+type Store = fn(&[u8]) -> KResult<()>;
 
-/// The procfs files tinymm has, by path.
-const FILES: &[(&str, Show)] = &[
-    ("/proc/buddyinfo", |p, m| frag_show(p, m)),
-    ("/proc/meminfo", |p, m| meminfo::meminfo_proc_show(p, m)),
-    ("/proc/vmstat", |p, m| vmstat_show(p, m)),
-    ("/proc/zoneinfo", |p, m| zoneinfo_show(p, m)),
-];
-
-/// Every file's path, for `ls`.
-pub fn paths() -> impl Iterator<Item = &'static str> {
-    FILES.iter().map(|&(path, _)| path)
+/// A generated file; writable when it has a `store`.
+pub struct ProcFile {
+    ino: u64,
+    show: Show,
+    store: Option<Store>,
 }
 
-/// The file's contents now, or None if there is no such file.
-pub fn read(pgdat: &PglistData, path: &str) -> Option<String> {
-    let &(_, show) = FILES.iter().find(|&&(p, _)| p == path)?;
-    let mut out = String::new();
-    show(pgdat, &mut out).expect("writing to a String cannot fail");
-    Some(out)
+impl ProcFile {
+    pub fn new(show: Show, store: Option<Store>) -> Arc<Self> {
+        Arc::new(Self {
+            ino: get_next_ino(),
+            show,
+            store,
+        })
+    }
+}
+
+struct ProcHandle {
+    text: String,
+    store: Option<Store>,
+}
+
+impl FileOps for ProcHandle {
+    fn read(&self, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+        let bytes = self.text.as_bytes();
+        let start = (pos as usize).min(bytes.len());
+        let n = buf.len().min(bytes.len() - start);
+        buf[..n].copy_from_slice(&bytes[start..start + n]);
+        Ok(n)
+    }
+
+    fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
+        (self.store.ok_or(Errno::EIO)?)(buf)?;
+        Ok(buf.len())
+    }
+}
+
+impl Inode for ProcFile {
+    fn file_type(&self) -> FileType {
+        FileType::Reg
+    }
+    fn ino(&self) -> u64 {
+        self.ino
+    }
+    fn mode(&self) -> u32 {
+        if self.store.is_some() { 0o644 } else { 0o444 }
+    }
+    fn open(&self, write: bool) -> KResult<Arc<dyn FileOps>> {
+        if write && self.store.is_none() {
+            return Err(Errno::EACCES);
+        }
+        let mut text = String::new();
+        (self.show)(&mut text).map_err(|_| Errno::ENOMEM)?;
+        Ok(Arc::new(ProcHandle {
+            text,
+            store: self.store,
+        }))
+    }
+}
+
+/// Entries a directory computes on lookup (the `/proc/PID` directories).
+pub trait ProcDynamic: Send + Sync {
+    fn lookup(&self, name: &str) -> Option<Arc<dyn Inode>>;
+    fn names(&self) -> Vec<String>;
+}
+
+/// A directory of fixed entries, plus computed ones.
+pub struct ProcDir {
+    ino: u64,
+    entries: Vec<(&'static str, Arc<dyn Inode>)>,
+    dynamic: Option<Arc<dyn ProcDynamic>>,
+}
+
+impl ProcDir {
+    pub fn new(
+        entries: Vec<(&'static str, Arc<dyn Inode>)>,
+        dynamic: Option<Arc<dyn ProcDynamic>>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            ino: get_next_ino(),
+            entries,
+            dynamic,
+        })
+    }
+}
+
+impl Inode for ProcDir {
+    fn file_type(&self) -> FileType {
+        FileType::Dir
+    }
+    fn ino(&self) -> u64 {
+        self.ino
+    }
+    fn mode(&self) -> u32 {
+        0o555
+    }
+    fn lookup(&self, name: &str) -> KResult<Arc<dyn Inode>> {
+        if let Some((_, inode)) = self.entries.iter().find(|(n, _)| *n == name) {
+            return Ok(inode.clone());
+        }
+        self.dynamic
+            .as_ref()
+            .and_then(|d| d.lookup(name))
+            .ok_or(Errno::ENOENT)
+    }
+    fn readdir(&self) -> KResult<Vec<String>> {
+        let mut names: Vec<String> = self.entries.iter().map(|(n, _)| String::from(*n)).collect();
+        if let Some(d) = &self.dynamic {
+            names.extend(d.names());
+        }
+        Ok(names)
+    }
+    fn mkdir(&self, _name: &str) -> KResult<()> {
+        Err(Errno::EACCES)
+    }
+    fn rmdir(&self, _name: &str) -> KResult<()> {
+        Err(Errno::EACCES)
+    }
+    fn open(&self, write: bool) -> KResult<Arc<dyn FileOps>> {
+        if write {
+            return Err(Errno::EISDIR);
+        }
+        Ok(Arc::new(DirFile))
+    }
+}
+
+/// `proc_root_init()`: the root of procfs; `pids` supplies `/proc/PID`.
+pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
+    let file = |show: Show| -> Arc<dyn Inode> { ProcFile::new(show, None) };
+    ProcDir::new(
+        alloc::vec![
+            ("buddyinfo", file(|m| frag_show(node_data(0), m))),
+            (
+                "meminfo",
+                file(|m| meminfo::meminfo_proc_show(node_data(0), m))
+            ),
+            ("sys", sysctl::proc_sys_init()),
+            ("vmstat", file(|m| vmstat_show(node_data(0), m))),
+            ("zoneinfo", file(|m| zoneinfo_show(node_data(0), m))),
+        ],
+        pids,
+    )
 }

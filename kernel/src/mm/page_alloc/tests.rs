@@ -7,55 +7,13 @@ use std::vec::Vec;
 use proptest::prelude::*;
 
 use super::*;
-use crate::mm::PhysOps;
 use crate::mm::memblock::Memblock;
-use crate::mm::mm_init::mm_init;
-use crate::mm::page::{MemMap, PAGE_SIZE};
+use crate::mm::page::PAGE_SIZE;
+use crate::mm::testing::{RecordingPhys, node, node_with};
 use crate::mm::vmstat::vm_event;
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
-
-struct NoPhys;
-impl PhysOps for NoPhys {
-    fn clear_page(&self, _pfn: u64) {}
-}
-
-/// Records which frames were zeroed.
-struct RecordingPhys(Mutex<Vec<u64>>);
-impl PhysOps for RecordingPhys {
-    fn clear_page(&self, pfn: u64) {
-        self.0.lock().unwrap().push(pfn);
-    }
-}
-
-/// A node built from `(base, size)` RAM ranges and reserved ranges, the way
-/// the kernel builds it from the bootloader's map.
-fn node_with(
-    ram: &[(u64, u64)],
-    reserved: &[(u64, u64)],
-    phys: &'static dyn PhysOps,
-) -> (PglistData, Memblock) {
-    let mut mb = Memblock::new();
-    for &(b, s) in ram {
-        mb.add(b, s).unwrap();
-    }
-    for &(b, s) in reserved {
-        mb.reserve(b, s).unwrap();
-    }
-    let pgdat = mm_init(&mut mb, phys, |_, max_pfn, zone_of| {
-        let pages: Vec<Page> = (0..max_pfn)
-            .map(|pfn| Page::new_reserved(zone_of(pfn)))
-            .collect();
-        MemMap::new(Vec::leak(pages))
-    })
-    .unwrap();
-    (pgdat, mb)
-}
-
-fn node(ram: &[(u64, u64)], reserved: &[(u64, u64)]) -> (PglistData, Memblock) {
-    node_with(ram, reserved, &NoPhys)
-}
 
 /// Every free block, per zone, as (pfn, order).
 fn free_blocks(pgdat: &PglistData) -> Vec<BTreeSet<(u64, usize)>> {

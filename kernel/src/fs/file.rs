@@ -1,0 +1,174 @@
+//! Open files and file descriptor tables (fs/file.c, fs/open.c,
+//! fs/read_write.c): `struct file` with its position, `files_struct`.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::namei::path_lookup;
+use super::{FileOps, FileType, Inode};
+use crate::sync::SpinLock;
+use crate::uapi::errno::{Errno, KResult};
+
+pub const O_ACCMODE: u32 = 0o3;
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 0o1;
+pub const O_RDWR: u32 = 0o2;
+pub const O_CREAT: u32 = 0o100;
+pub const O_EXCL: u32 = 0o200;
+pub const O_TRUNC: u32 = 0o1000;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_DIRECTORY: u32 = 0o200000;
+
+pub const SEEK_SET: u32 = 0;
+pub const SEEK_CUR: u32 = 1;
+pub const SEEK_END: u32 = 2;
+
+/// Linux's default `RLIMIT_NOFILE` soft limit.
+pub const NR_OPEN_DEFAULT: usize = 1024;
+
+/// `struct file`.
+pub struct File {
+    pub inode: Arc<dyn Inode>,
+    ops: Arc<dyn FileOps>,
+    f_pos: SpinLock<u64>,
+    flags: u32,
+}
+
+impl File {
+    pub fn new(inode: Arc<dyn Inode>, ops: Arc<dyn FileOps>, flags: u32) -> Arc<Self> {
+        Arc::new(Self {
+            inode,
+            ops,
+            f_pos: SpinLock::new(0),
+            flags,
+        })
+    }
+
+    fn readable(&self) -> bool {
+        self.flags & O_ACCMODE != O_WRONLY
+    }
+
+    fn writable(&self) -> bool {
+        self.flags & O_ACCMODE != O_RDONLY
+    }
+
+    /// `vfs_read()` at the file position, advancing it.
+    pub fn read(&self, buf: &mut [u8]) -> KResult<usize> {
+        if !self.readable() {
+            return Err(Errno::EBADF);
+        }
+        let mut pos = self.f_pos.lock_irqsave();
+        let n = self.ops.read(*pos, buf)?;
+        *pos += n as u64;
+        Ok(n)
+    }
+
+    /// `vfs_write()` at the file position, advancing it.
+    pub fn write(&self, buf: &[u8]) -> KResult<usize> {
+        if !self.writable() {
+            return Err(Errno::EBADF);
+        }
+        let mut pos = self.f_pos.lock_irqsave();
+        let n = self.ops.write(*pos, buf)?;
+        *pos += n as u64;
+        Ok(n)
+    }
+
+    /// `vfs_llseek()`.
+    pub fn lseek(&self, offset: i64, whence: u32) -> KResult<u64> {
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        let mut pos = self.f_pos.lock_irqsave();
+        let base = match whence {
+            SEEK_SET => 0,
+            SEEK_CUR => *pos as i64,
+            SEEK_END => self.inode.size() as i64,
+            _ => return Err(Errno::EINVAL),
+        };
+        let new = base
+            .checked_add(offset)
+            .filter(|&p| p >= 0)
+            .ok_or(Errno::EINVAL)?;
+        *pos = new as u64;
+        Ok(*pos)
+    }
+}
+
+/// `do_filp_open()`: open `path` with open(2) flags.
+pub fn filp_open(path: &str, flags: u32) -> KResult<Arc<File>> {
+    let write = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
+    let inode = match path_lookup(path) {
+        Ok(_) if flags & O_CREAT != 0 && flags & O_EXCL != 0 => return Err(Errno::EEXIST),
+        Ok(inode) => inode,
+        // The only writable filesystems have no files to create.
+        Err(Errno::ENOENT) if flags & O_CREAT != 0 => {
+            let (parent, _) = path.rsplit_once('/').unwrap_or(("", path));
+            path_lookup(if parent.is_empty() { "/" } else { parent })?;
+            return Err(Errno::EROFS);
+        }
+        Err(e) => return Err(e),
+    };
+    if flags & O_DIRECTORY != 0 && inode.file_type() != FileType::Dir {
+        return Err(Errno::ENOTDIR);
+    }
+    let ops = inode.open(write)?;
+    Ok(File::new(inode, ops, flags))
+}
+
+/// `struct files_struct`: a task's descriptor table.
+#[derive(Default)]
+pub struct FilesStruct {
+    fds: SpinLock<Vec<Option<Arc<File>>>>,
+}
+
+impl FilesStruct {
+    /// A copy sharing the same open files (`dup_fd` at fork).
+    pub fn dup(&self) -> Self {
+        Self {
+            fds: SpinLock::new(self.fds.lock_irqsave().clone()),
+        }
+    }
+
+    /// `fd_install` at the lowest free descriptor (`get_unused_fd_flags`).
+    pub fn alloc_fd(&self, file: Arc<File>) -> KResult<usize> {
+        let mut fds = self.fds.lock_irqsave();
+        let fd = fds.iter().position(Option::is_none).unwrap_or(fds.len());
+        if fd >= NR_OPEN_DEFAULT {
+            return Err(Errno::EMFILE);
+        }
+        if fd == fds.len() {
+            fds.push(None);
+        }
+        fds[fd] = Some(file);
+        Ok(fd)
+    }
+
+    /// Install at a given descriptor, replacing what was there (`dup2`).
+    pub fn install(&self, fd: usize, file: Arc<File>) {
+        let mut fds = self.fds.lock_irqsave();
+        if fds.len() <= fd {
+            fds.resize(fd + 1, None);
+        }
+        fds[fd] = Some(file);
+    }
+
+    /// `fdget()`.
+    pub fn get(&self, fd: i32) -> KResult<Arc<File>> {
+        let fds = self.fds.lock_irqsave();
+        usize::try_from(fd)
+            .ok()
+            .and_then(|fd| fds.get(fd).cloned().flatten())
+            .ok_or(Errno::EBADF)
+    }
+
+    /// `close_fd()`.
+    pub fn close(&self, fd: i32) -> KResult<()> {
+        let mut fds = self.fds.lock_irqsave();
+        let slot = usize::try_from(fd)
+            .ok()
+            .and_then(|fd| fds.get_mut(fd))
+            .ok_or(Errno::EBADF)?;
+        slot.take().map(|_| ()).ok_or(Errno::EBADF)
+    }
+}

@@ -1,0 +1,242 @@
+//! The page cache (mm/filemap.c): each file's `address_space` maps page
+//! indexes to frames holding the file's data, read in from its backing
+//! store on first use and kept until reclaim or `drop_caches` drops them.
+//!
+//! The only backing store is the initramfs image, a read-only "block
+//! device" in memory: reading from it plays the role of disk I/O, so
+//! cached pages are always clean. Left out: writeback, readahead windows,
+//! large folios, shadow entries.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering::Relaxed;
+
+use super::gfp::Gfp;
+use super::mmzone::{NodeStatItem, PglistData};
+use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
+use super::page_alloc::{__alloc_pages, __free_pages};
+use crate::sync::SpinLock;
+use crate::uapi::errno::{Errno, KResult};
+
+/// `struct address_space`.
+pub struct AddressSpace {
+    /// `i_pages`: page index → pfn. The cache holds one reference on each.
+    i_pages: SpinLock<BTreeMap<u64, u64>>,
+    /// The file's bytes on its "device".
+    backing: &'static [u8],
+    node: &'static PglistData,
+}
+
+/// Every address space, for `drop_caches` (Linux walks the superblocks'
+/// inode lists).
+static MAPPINGS: SpinLock<Vec<Arc<AddressSpace>>> = SpinLock::new(Vec::new());
+
+impl AddressSpace {
+    pub fn new(node: &'static PglistData, backing: &'static [u8]) -> Arc<Self> {
+        let mapping = Arc::new(Self {
+            i_pages: SpinLock::new(BTreeMap::new()),
+            backing,
+            node,
+        });
+        MAPPINGS.lock_irqsave().push(mapping.clone());
+        mapping
+    }
+
+    /// `i_size_read()`.
+    pub fn size(&self) -> u64 {
+        self.backing.len() as u64
+    }
+
+    /// `mapping->nrpages`.
+    pub fn nrpages(&self) -> u64 {
+        self.i_pages.lock_irqsave().len() as u64
+    }
+
+    /// What `page->mapping` holds for a page of this file.
+    pub fn id(&self) -> u64 {
+        self as *const Self as u64
+    }
+
+    pub fn node(&self) -> &'static PglistData {
+        self.node
+    }
+}
+
+/// `filemap_get_folio()`: the cached page at `index` with a reference
+/// taken, or None.
+pub fn filemap_get_folio(mapping: &AddressSpace, index: u64) -> Option<&'static Page> {
+    let pages = mapping.i_pages.lock_irqsave();
+    let page = mapping.node.pfn_to_page(*pages.get(&index)?);
+    page.get();
+    Some(page)
+}
+
+/// `filemap_add_folio()`: insert a new page at `index`. The cache keeps
+/// the caller's reference and the caller gets another. EEXIST if another
+/// page got there first.
+#[inline(never)]
+pub fn filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64) -> KResult<()> {
+    let mut pages = mapping.i_pages.lock_irqsave();
+    if pages.contains_key(&index) {
+        return Err(Errno::EEXIST);
+    }
+    pages.insert(index, mapping.node.page_to_pfn(page));
+    page.mapping.store(mapping.id(), Relaxed);
+    page.index.store(index, Relaxed);
+    page.get();
+    mapping.node.mod_page_state(NodeStatItem::NrFilePages, 1);
+    Ok(())
+}
+
+/// `filemap_read_folio()`: fill the page from the backing store, zeroing
+/// what lies beyond the end of the file.
+fn filemap_read_folio(mapping: &AddressSpace, page: &Page, index: u64) {
+    let pfn = mapping.node.page_to_pfn(page);
+    let start = ((index << PAGE_SHIFT) as usize).min(mapping.backing.len());
+    let end = (start + PAGE_SIZE as usize).min(mapping.backing.len());
+    if end - start < PAGE_SIZE as usize {
+        mapping.node.phys.clear_page(pfn);
+    }
+    mapping
+        .node
+        .phys
+        .copy_to_page(pfn, 0, &mapping.backing[start..end]);
+}
+
+/// The page at `index`, read in if it is not cached; with a reference.
+/// The bool is true when it had to be read (a major fault's I/O).
+#[inline(never)]
+pub fn filemap_get_or_read(mapping: &AddressSpace, index: u64) -> KResult<(&'static Page, bool)> {
+    loop {
+        if let Some(page) = filemap_get_folio(mapping, index) {
+            return Ok((page, false));
+        }
+        let page =
+            __alloc_pages(mapping.node, Gfp::GFP_HIGHUSER_MOVABLE, 0).ok_or(Errno::ENOMEM)?;
+        filemap_read_folio(mapping, page, index);
+        match filemap_add_folio(mapping, page, index) {
+            Ok(()) => {
+                // The allocation's reference now belongs to the cache.
+                return Ok((page, true));
+            }
+            Err(_) => __free_pages(mapping.node, page, 0),
+        }
+    }
+}
+
+/// `filemap_read()`: copy file bytes at `pos` into `buf` through the page
+/// cache; returns the number of bytes (0 at end of file).
+#[inline(never)]
+pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+    let size = mapping.size();
+    let mut done = 0;
+    while done < buf.len() && pos + (done as u64) < size {
+        let at = pos + done as u64;
+        let (index, offset) = (at >> PAGE_SHIFT, (at % PAGE_SIZE) as usize);
+        let n = (PAGE_SIZE as usize - offset)
+            .min(buf.len() - done)
+            .min((size - at) as usize);
+        let (page, _) = filemap_get_or_read(mapping, index)?;
+        let pfn = mapping.node.page_to_pfn(page);
+        mapping
+            .node
+            .phys
+            .copy_from_page(pfn, offset, &mut buf[done..done + n]);
+        __free_pages(mapping.node, page, 0);
+        done += n;
+    }
+    Ok(done)
+}
+
+/// `invalidate_mapping_pages()`: drop every cached page nobody else uses
+/// (not mapped, no other reference); all pages are clean. Returns how
+/// many were dropped.
+pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
+    let mut dropped = 0;
+    let mut pages = mapping.i_pages.lock_irqsave();
+    pages.retain(|_, &mut pfn| {
+        let page = mapping.node.pfn_to_page(pfn);
+        if page.mapcount() != 0 || page.refcount() != 1 {
+            return true;
+        }
+        page.mapping.store(0, Relaxed);
+        mapping.node.mod_page_state(NodeStatItem::NrFilePages, -1);
+        __free_pages(mapping.node, page, 0);
+        dropped += 1;
+        false
+    });
+    dropped
+}
+
+/// `drop_pagecache_sb()` over every file: `echo 1 > /proc/sys/vm/drop_caches`.
+pub fn drop_pagecache() -> u64 {
+    let mappings = MAPPINGS.lock_irqsave().clone();
+    mappings.iter().map(|m| invalidate_mapping_pages(m)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mm::mmzone::ZoneStatItem;
+    use crate::mm::testing::node;
+
+    fn setup(len: usize) -> (Arc<AddressSpace>, &'static PglistData, &'static [u8]) {
+        let (pgdat, _) = node(&[(0x1000, 16 << 20)], &[]);
+        let pgdat: &'static PglistData = Box::leak(Box::new(pgdat));
+        let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+        let data: &'static [u8] = data.leak();
+        (AddressSpace::new(pgdat, data), pgdat, data)
+    }
+
+    #[test]
+    fn reads_go_through_the_cache_and_drop_returns_every_page() {
+        let (mapping, pgdat, data) = setup(5 * 4096 + 100);
+        let free0 = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
+        let mut buf = vec![0u8; data.len() + 50];
+        assert_eq!(filemap_read(&mapping, 0, &mut buf).unwrap(), data.len());
+        assert_eq!(&buf[..data.len()], data);
+        assert_eq!(mapping.nrpages(), 6);
+        assert_eq!(pgdat.page_state(NodeStatItem::NrFilePages), 6);
+        assert_eq!(
+            pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages),
+            free0 - 6
+        );
+        // A second read allocates nothing.
+        let mut part = [0u8; 300];
+        assert_eq!(filemap_read(&mapping, 4000, &mut part).unwrap(), 300);
+        assert_eq!(&part[..], &data[4000..4300]);
+        assert_eq!(
+            pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages),
+            free0 - 6
+        );
+        assert_eq!(
+            filemap_read(&mapping, data.len() as u64, &mut part).unwrap(),
+            0
+        );
+        // A page in use (an extra reference, as a mapping would hold) stays.
+        let held = filemap_get_folio(&mapping, 2).unwrap();
+        assert_eq!(invalidate_mapping_pages(&mapping), 5);
+        assert_eq!(mapping.nrpages(), 1);
+        __free_pages(pgdat, held, 0);
+        assert_eq!(invalidate_mapping_pages(&mapping), 1);
+        assert_eq!(pgdat.page_state(NodeStatItem::NrFilePages), 0);
+        assert_eq!(pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages), free0);
+    }
+
+    #[test]
+    fn tail_of_last_page_is_zero() {
+        let (mapping, pgdat, _) = setup(10);
+        let (page, read) = filemap_get_or_read(&mapping, 0).unwrap();
+        assert!(read);
+        let mut tail = [1u8; 16];
+        pgdat
+            .phys
+            .copy_from_page(pgdat.page_to_pfn(page), 4080, &mut tail);
+        assert_eq!(tail, [0; 16]);
+        assert!(!filemap_get_or_read(&mapping, 0).unwrap().1);
+        __free_pages(pgdat, page, 0);
+        __free_pages(pgdat, page, 0);
+        assert_eq!(invalidate_mapping_pages(&mapping), 1);
+    }
+}
