@@ -7,6 +7,7 @@ pub mod filemap;
 pub mod gfp;
 pub mod memblock;
 pub mod mm_init;
+pub mod mmap;
 pub mod mmzone;
 pub mod page;
 pub mod page_alloc;
