@@ -5,6 +5,7 @@
 //! Paths are resolved from `/` (tasks have no other working directory;
 //! the shell resolves relative paths itself).
 
+pub mod binfmt_elf;
 pub mod file;
 pub mod initramfs;
 pub mod namei;

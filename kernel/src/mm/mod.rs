@@ -11,6 +11,7 @@ pub mod mmap;
 pub mod mmzone;
 pub mod page;
 pub mod page_alloc;
+pub mod rmap;
 #[cfg(target_os = "none")]
 pub mod slab;
 pub mod vmstat;
@@ -24,6 +25,12 @@ pub trait PhysOps: Sync {
     fn copy_to_page(&self, pfn: u64, offset: usize, src: &[u8]);
     /// Copy from the frame at `offset` into `dst` (`memcpy_from_page`).
     fn copy_from_page(&self, pfn: u64, offset: usize, dst: &mut [u8]);
+    /// Copy a whole frame (`copy_highpage`).
+    fn copy_page(&self, dst_pfn: u64, src_pfn: u64) {
+        let mut buf = [0u8; page::PAGE_SIZE as usize];
+        self.copy_from_page(src_pfn, 0, &mut buf);
+        self.copy_to_page(dst_pfn, 0, &buf);
+    }
 }
 
 #[cfg(test)]

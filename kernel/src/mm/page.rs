@@ -13,6 +13,10 @@ use bitflags::bitflags;
 pub const PAGE_SHIFT: u32 = 12;
 pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
 
+/// Low bit of `mapping` marking an anonymous page (`PAGE_MAPPING_ANON`);
+/// the rest identifies its address space.
+pub const PAGE_MAPPING_ANON: u64 = 0x1;
+
 /// "No page" in a PFN-linked list.
 pub const NIL_PFN: u64 = u64::MAX;
 
@@ -156,6 +160,18 @@ impl Page {
     /// `page_mapcount()`: number of page tables mapping the frame.
     pub fn mapcount(&self) -> i32 {
         self.mapcount.load(Relaxed) + 1
+    }
+
+    /// One more page table maps the frame; true if it is the first
+    /// (`atomic_inc_and_test(&page->_mapcount)`).
+    pub fn inc_mapcount(&self) -> bool {
+        self.mapcount.fetch_add(1, Relaxed) == -1
+    }
+
+    /// One page table fewer; true if none is left
+    /// (`atomic_add_negative(-1, &page->_mapcount)`).
+    pub fn dec_mapcount(&self) -> bool {
+        self.mapcount.fetch_sub(1, Relaxed) == 0
     }
 }
 

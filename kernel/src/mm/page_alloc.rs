@@ -18,7 +18,7 @@ use super::mmzone::{
     MAX_NR_ZONES, MAX_PAGE_ORDER, NR_PAGE_ORDERS, PglistData, Zone, ZoneFree, ZoneStatItem,
     ZoneType, ZoneWatermark, node_data,
 };
-use super::page::{NIL_PFN, PAGE_SHIFT, Page, PageFlags};
+use super::page::{NIL_PFN, PAGE_MAPPING_ANON, PAGE_SHIFT, Page, PageFlags};
 use super::vmstat::{VmEventItem, count_vm_events};
 
 /// `alloc_flags` (mm/internal.h); the low bits select the watermark.
@@ -386,6 +386,10 @@ fn free_pages_prepare(pgdat: &PglistData, page: &Page, order: usize) -> bool {
     let pfn = pgdat.page_to_pfn(page);
     for i in 0..1u64 << order {
         let p = pgdat.pfn_to_page(pfn + i);
+        // An anonymous page's mapping only says whose it was.
+        if p.mapping.load(Relaxed) & PAGE_MAPPING_ANON != 0 {
+            p.mapping.store(0, Relaxed);
+        }
         let reason = if p.mapcount() != 0 {
             Some("nonzero mapcount")
         } else if p.mapping.load(Relaxed) != 0 {

@@ -17,6 +17,8 @@ stat_items! {
         PgallocNormal = "pgalloc_normal",
         PgallocMovable = "pgalloc_movable",
         Pgfree = "pgfree",
+        Pgfault = "pgfault",
+        Pgmajfault = "pgmajfault",
     }
 }
 
