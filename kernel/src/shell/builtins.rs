@@ -12,7 +12,7 @@ use crate::uapi::errno::Errno;
 
 const BUILTINS: &[&str] = &[
     "echo", "cat", "ls", "mkdir", "rmdir", "sleep", "kill", "wait", "exit", "cd", "pwd", "test",
-    "[", "true", "false", ":", "ps", "export", "unset", "break", "continue",
+    "[", "true", "false", ":", "ps", "export", "unset", "break", "continue", "set",
 ];
 
 pub(super) fn is_builtin(name: &str) -> bool {
@@ -292,6 +292,7 @@ impl<H: ShellHost> Shell<H> {
                 }
                 (0, Flow::Normal)
             }
+            "set" => (self.set(args), Flow::Normal),
             "exit" => return self.exit(args),
             "break" | "continue" => return self.break_continue(&argv[0], args),
             other => unreachable!("{other} is not a builtin"),
@@ -730,6 +731,39 @@ impl<H: ShellHost> Shell<H> {
             }
             if !self.exported.iter().any(|e| e == name) {
                 self.exported.push(name.into());
+            }
+        }
+        0
+    }
+
+    /// `set -e`/`-u` and their `+` forms; positional parameters and other
+    /// options are not supported and say so.
+    fn set(&mut self, args: &[String]) -> i32 {
+        if args.is_empty() {
+            let mut out = String::new();
+            for (n, v) in &self.vars {
+                out.push_str(&format!("{n}='{}'\n", v.replace('\'', "'\\''")));
+            }
+            return self.write_or_report(out.as_bytes());
+        }
+        for a in args {
+            let (on, flags) = match (a.strip_prefix('-'), a.strip_prefix('+')) {
+                (Some(f), _) if !f.is_empty() => (true, f),
+                (_, Some(f)) if !f.is_empty() => (false, f),
+                _ => {
+                    self.err_builtin("set", "positional parameters are not supported");
+                    return 2;
+                }
+            };
+            for f in flags.chars() {
+                match f {
+                    'e' => self.errexit = on,
+                    'u' => self.nounset = on,
+                    _ => {
+                        self.err_builtin("set", &format!("-{f}: option not supported"));
+                        return 2;
+                    }
+                }
             }
         }
         0

@@ -7,9 +7,10 @@
 //! (`#`, `-`, `=`, `+` forms), `$?` `$$` `$!`, `$(...)`/`` `...` `` of
 //! builtins, `$((...))`, field splitting, `;` `&&` `||` `&` `!`,
 //! `> >> < 2> 2>&1` redirections, `if`, `for`, `while`, `until`, `{ }`,
-//! `( )`, `break`/`continue`, comments and the builtins in `builtins.rs`.
+//! `( )`, `break`/`continue`, pathname expansion (`*`, `?`, `[...]`),
+//! comments and the builtins in `builtins.rs`.
 //! Left out (each reports an error instead): pipes, here-documents,
-//! `case`, functions, globbing (`*` stays literal), command substitution
+//! `case`, functions, command substitution
 //! of programs (there are no pipes to capture them through), environment
 //! prefixes for programs (`X=1 prog`) and builtins run with `&`.
 //!
@@ -18,6 +19,7 @@
 
 mod arith;
 mod builtins;
+mod glob;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -179,6 +181,8 @@ pub struct Shell<H: ShellHost> {
     lineno: u32,
     /// Line where the input being run started (ash's "line N:").
     cmd_line: u32,
+    /// Line of the simple command running now (ash's `errlinno`).
+    err_line_no: u32,
     vars: BTreeMap<String, String>,
     exported: Vec<String>,
     cwd: String,
@@ -189,6 +193,13 @@ pub struct Shell<H: ShellHost> {
     fds: [Tgt; 3],
     captures: Vec<Vec<u8>>,
     loop_depth: u32,
+    /// `set -e`: a failing command ends the shell.
+    errexit: bool,
+    /// `set -u`: expanding an unset variable is an error.
+    nounset: bool,
+    /// Nonzero while running an `if`/`while`/`until` condition, where
+    /// `set -e` does not apply.
+    cond_depth: u32,
     /// Status of the last `$(...)` in the current simple command.
     sub_status: Option<i32>,
 }
@@ -204,6 +215,7 @@ impl<H: ShellHost> Shell<H> {
             pending: String::new(),
             lineno: 0,
             cmd_line: 0,
+            err_line_no: 0,
             vars: BTreeMap::new(),
             exported: Vec::new(),
             cwd: "/".to_string(),
@@ -214,6 +226,9 @@ impl<H: ShellHost> Shell<H> {
             captures: Vec::new(),
             loop_depth: 0,
             sub_status: None,
+            errexit: false,
+            nounset: false,
+            cond_depth: 0,
         }
     }
 
@@ -247,7 +262,9 @@ impl<H: ShellHost> Shell<H> {
         if self.pending.is_empty() {
             self.cmd_line = self.lineno;
         }
-        self.pending.push_str(line);
+        // A serial terminal may end lines with CR.
+        self.pending
+            .push_str(line.strip_suffix('\r').unwrap_or(line));
         self.pending.push('\n');
         let list = match parse::parse(&self.pending) {
             Err(ParseError::Incomplete) => return Feed::NeedMore,
@@ -314,7 +331,7 @@ impl<H: ShellHost> Shell<H> {
         if self.interactive {
             self.err(&format!("sh: {cmd}: {msg}"));
         } else {
-            self.err(&format!("sh: {cmd}: line {}: {msg}", self.cmd_line));
+            self.err(&format!("sh: {cmd}: line {}: {msg}", self.err_line_no));
         }
     }
 
@@ -389,7 +406,10 @@ impl<H: ShellHost> Shell<H> {
         if f != Flow::Normal {
             return f;
         }
-        for (op, p) in &ao.rest {
+        // Whether `$?` comes from the list's last pipeline, un-negated:
+        // only such a failure ends a `set -e` shell.
+        let mut decisive = ao.rest.is_empty() && !ao.first.negate;
+        for (k, (op, p)) in ao.rest.iter().enumerate() {
             let run = match op {
                 AndOrOp::And => self.status == 0,
                 AndOrOp::Or => self.status != 0,
@@ -399,7 +419,11 @@ impl<H: ShellHost> Shell<H> {
                 if f != Flow::Normal {
                     return f;
                 }
+                decisive = k + 1 == ao.rest.len() && !p.negate;
             }
+        }
+        if self.errexit && decisive && self.cond_depth == 0 && self.status != 0 {
+            return Flow::Exit(self.status);
         }
         Flow::Normal
     }
@@ -413,6 +437,7 @@ impl<H: ShellHost> Shell<H> {
                     assigns,
                     words,
                     redirs,
+                    ..
                 },
                 true,
                 false,
@@ -531,10 +556,18 @@ impl<H: ShellHost> Shell<H> {
     fn run_command(&mut self, cmd: &Command) -> Flow {
         let redirs = match cmd {
             Command::Simple {
+                line,
                 assigns,
                 words,
                 redirs,
-            } => return self.run_simple(assigns, words, redirs),
+            } => {
+                // Inside $(...) lines count from its own text; keep the
+                // outer command's line as ash reports it.
+                if self.captures.is_empty() {
+                    self.err_line_no = self.cmd_line + line;
+                }
+                return self.run_simple(assigns, words, redirs);
+            }
             Command::If { redirs, .. }
             | Command::For { redirs, .. }
             | Command::While { redirs, .. }
@@ -557,7 +590,9 @@ impl<H: ShellHost> Shell<H> {
                 arms, otherwise, ..
             } => {
                 for (cond, body) in arms {
+                    self.cond_depth += 1;
                     let f = self.run_list(cond);
+                    self.cond_depth -= 1;
                     if f != Flow::Normal {
                         return f;
                     }
@@ -616,7 +651,9 @@ impl<H: ShellHost> Shell<H> {
                 let mut last = 0;
                 let mut out = Flow::Normal;
                 loop {
+                    self.cond_depth += 1;
                     let f = self.run_list(cond);
+                    self.cond_depth -= 1;
                     if f != Flow::Normal {
                         out = f;
                         break;
@@ -670,11 +707,13 @@ impl<H: ShellHost> Shell<H> {
         let vars = self.vars.clone();
         let cwd = self.cwd.clone();
         let depth = self.loop_depth;
+        let opts = (self.errexit, self.nounset);
         self.loop_depth = 0;
         let flow = f(self);
         self.vars = vars;
         self.cwd = cwd;
         self.loop_depth = depth;
+        (self.errexit, self.nounset) = opts;
         match flow {
             Flow::Exit(code) => {
                 self.status = code & 0xff;
@@ -834,6 +873,14 @@ impl<H: ShellHost> Shell<H> {
             Part::Lit { text, .. } => Ok(text.clone()),
             Part::Param { param, .. } => {
                 let v = self.param_value(&param.name);
+                let checked = matches!(param.op, ParamOp::Plain | ParamOp::Length);
+                if checked
+                    && v.is_none()
+                    && self.nounset
+                    && !matches!(param.name.as_str(), "@" | "*")
+                {
+                    return Err(Raise(format!("{}: parameter not set", param.name)));
+                }
                 match &param.op {
                     ParamOp::Plain => Ok(v.unwrap_or_default()),
                     ParamOp::Length => Ok(v.unwrap_or_default().chars().count().to_string()),
@@ -919,42 +966,65 @@ impl<H: ShellHost> Shell<H> {
     }
 
     /// Expands words into fields: unquoted expansion results are split on
-    /// blanks and newlines (default IFS); quoted text never is.
+    /// blanks and newlines (default IFS), then fields with unquoted glob
+    /// characters become the sorted matching paths (or stay as they are
+    /// when nothing matches, as in ash).
     fn expand_words(&mut self, words: &[Word]) -> Result<Vec<String>, Raise> {
         let mut fields = Vec::new();
         for w in words {
+            // The field, and the same text as a pattern with quoted
+            // characters escaped so they match only themselves.
             let mut cur = String::new();
+            let mut pat = String::new();
             let mut have = false;
             for p in &w.parts {
                 let text = self.expand_part(p)?;
-                let split = matches!(
-                    p,
-                    Part::Param { quoted: false, .. }
-                        | Part::CmdSub { quoted: false, .. }
-                        | Part::Arith { quoted: false, .. }
-                );
+                let (quoted, split) = match p {
+                    Part::Lit { quoted, .. } => (*quoted, false),
+                    Part::Param { quoted, .. }
+                    | Part::CmdSub { quoted, .. }
+                    | Part::Arith { quoted, .. } => (*quoted, !*quoted),
+                };
                 if !split {
-                    cur.push_str(&text);
                     have = true;
-                    continue;
                 }
                 for c in text.chars() {
-                    if matches!(c, ' ' | '\t' | '\n') {
+                    if split && matches!(c, ' ' | '\t' | '\n') {
                         if have {
-                            fields.push(core::mem::take(&mut cur));
+                            self.push_field(
+                                &mut fields,
+                                core::mem::take(&mut cur),
+                                core::mem::take(&mut pat),
+                            );
                             have = false;
                         }
-                    } else {
-                        cur.push(c);
-                        have = true;
+                        continue;
                     }
+                    if quoted && matches!(c, '*' | '?' | '[' | '\\') {
+                        pat.push('\\');
+                    }
+                    pat.push(c);
+                    cur.push(c);
+                    have = true;
                 }
             }
             if have {
-                fields.push(cur);
+                self.push_field(&mut fields, cur, pat);
             }
         }
         Ok(fields)
+    }
+
+    fn push_field(&mut self, fields: &mut Vec<String>, field: String, pat: String) {
+        if glob::has_meta(&pat) {
+            let host = &mut self.host;
+            let found = glob::expand(&pat, &self.cwd, &mut |dir: &str| host.read_dir(dir).ok());
+            if !found.is_empty() {
+                fields.extend(found);
+                return;
+            }
+        }
+        fields.push(field);
     }
 }
 

@@ -101,6 +101,9 @@ pub struct Assign {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Simple {
+        /// Line of the command's first token, relative to the input
+        /// buffer (for ash's "line N:" messages).
+        line: u32,
         assigns: Vec<Assign>,
         words: Vec<Word>,
         redirs: Vec<Redir>,
@@ -202,9 +205,16 @@ impl Lexer<'_> {
         self.s.get(self.i + n).copied()
     }
 
-    fn tokens(mut self) -> PResult<Vec<Tok>> {
+    /// The tokens, each with the line (from 0) it starts on.
+    fn tokens(mut self) -> PResult<(Vec<Tok>, Vec<u32>)> {
         let mut out = Vec::new();
+        let mut lines = Vec::new();
+        let (mut line, mut counted) = (0u32, 0usize);
         loop {
+            if out.len() > lines.len() {
+                // The previous token is complete: record where it began.
+                lines.push(line);
+            }
             // Blanks and backslash-newline continuations between tokens.
             loop {
                 match self.peek() {
@@ -219,9 +229,15 @@ impl Lexer<'_> {
                     _ => break,
                 }
             }
+            line += self.s[counted..self.i]
+                .iter()
+                .filter(|&&c| c == '\n')
+                .count() as u32;
+            counted = self.i;
             let Some(c) = self.peek() else {
                 out.push(Tok::Eof);
-                return Ok(out);
+                lines.push(line);
+                return Ok((out, lines));
             };
             let two: String = self.s[self.i..(self.i + 2).min(self.s.len())]
                 .iter()
@@ -681,8 +697,8 @@ fn flush(parts: &mut Vec<Part>, lit: &mut String, quoted: bool) {
 /// Parses a complete buffer into a list of commands.
 pub fn parse(src: &str) -> PResult<List> {
     let chars: Vec<char> = src.chars().collect();
-    let toks = Lexer { s: &chars, i: 0 }.tokens()?;
-    let mut p = Parser { toks, i: 0 };
+    let (toks, lines) = Lexer { s: &chars, i: 0 }.tokens()?;
+    let mut p = Parser { toks, lines, i: 0 };
     let list = p.list(&[])?;
     match p.peek() {
         Tok::Eof => Ok(list),
@@ -727,6 +743,8 @@ const RESERVED: &[&str] = &[
 
 struct Parser {
     toks: Vec<Tok>,
+    /// The line each token starts on, relative to the buffer.
+    lines: Vec<u32>,
     i: usize,
 }
 
@@ -1000,6 +1018,7 @@ impl Parser {
     }
 
     fn simple(&mut self) -> PResult<Command> {
+        let line = self.lines[self.i];
         let mut assigns = Vec::new();
         let mut words = Vec::new();
         let mut redirs = Vec::new();
@@ -1028,6 +1047,7 @@ impl Parser {
             return Err(ParseError::Syntax("functions are not supported".into()));
         }
         Ok(Command::Simple {
+            line,
             assigns,
             words,
             redirs,

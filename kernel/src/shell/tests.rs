@@ -870,3 +870,92 @@ proptest! {
         prop_assert_eq!(r.out(), format!("{s}\n"));
     }
 }
+
+#[test]
+fn globbing() {
+    let m = Mock::new()
+        .file("/sys/fs/cgroup/memory.min", "0\n")
+        .file("/sys/fs/cgroup/memory.low", "0\n")
+        .file("/sys/fs/cgroup/memory.max", "max\n")
+        .file("/sys/fs/cgroup/cgroup.procs", "")
+        .file("/tmp/.hidden", "");
+    let s = "for f in /sys/fs/cgroup/memory.*; do echo $f; done\ncd /sys/fs/cgroup; echo memory.m[a-i]? memory.[!m]* '*' \"memory.*\" nomatch* ../cgroup/c*\ncd /; echo t*/ /tmp/* /tmp/.h* s?s/*/\nX='memory.l*'; cd /sys/fs/cgroup; echo $X \"$X\"";
+    assert_eq!(
+        out_on(m, s),
+        "/sys/fs/cgroup/memory.low\n/sys/fs/cgroup/memory.max\n/sys/fs/cgroup/memory.min\n\
+         memory.max memory.min memory.low * memory.* nomatch* ../cgroup/cgroup.procs\n\
+         tmp/ /tmp/* /tmp/.hidden sys/fs/\n\
+         memory.low memory.l*\n"
+    );
+}
+
+#[test]
+fn errexit_and_nounset() {
+    let r = run(
+        "set -e\nif false; then :; fi\nfalse || echo a\nfalse && echo b\n! true\nwhile false; do :; done\necho c\nx=$(exit 4)\necho never",
+    );
+    assert_eq!((r.out().as_str(), r.last()), ("a\nc\n", Feed::Exit(4)));
+    let r = run("set -e; set +e; false; echo d; set -u; echo ${U:-e}; echo $U; echo never");
+    assert_eq!(
+        (r.out().as_str(), r.err().as_str(), r.last()),
+        ("d\ne\n", "sh: U: parameter not set\n", Feed::Exit(2))
+    );
+    let r = run("set -x");
+    assert_eq!(r.err(), "sh: set: line 1: -x: option not supported\n");
+}
+
+#[test]
+fn builtin_errors_name_their_line() {
+    let r = run("echo a\nif true; then\n  :\n  cd /nope\nfi\nfor i in 1; do\n  wait x\ndone");
+    assert_eq!(
+        r.err(),
+        "sh: cd: line 4: can't cd to /nope: No such file or directory\nsh: wait: line 7: Illegal number: x\n"
+    );
+    let mut sh = Shell::new(Mock::new(), true);
+    sh.feed_line("cd /nope\r");
+    assert_eq!(
+        String::from_utf8(sh.host().errout.clone()).unwrap(),
+        "sh: cd: can't cd to /nope: No such file or directory\n"
+    );
+}
+
+/// The scenario from the design brief, against a mock cgroupfs.
+#[test]
+fn memcg_scenario_runs_unchanged() {
+    let m = Mock::new().prog("anon", "", WaitStatus::Exited(0), None);
+    let script = r#"mkdir /sys/fs/cgroup/test
+echo "+memory" > /sys/fs/cgroup/cgroup.subtree_control
+echo $$ > /sys/fs/cgroup/test/cgroup.procs
+/bin/anon 64M --hold &
+pid=$!
+sleep 1
+echo 67108864 > /sys/fs/cgroup/test/memory.current
+cur=$(cat /sys/fs/cgroup/test/memory.current)
+if [ "$cur" -lt $((60 * 1024 * 1024)) ]; then echo "low: $cur"; exit 1; fi
+kill -9 $pid; wait $pid; echo "status $?"   # 137
+echo 0 > /sys/fs/cgroup/test/memory.min; echo 0 > /sys/fs/cgroup/test/memory.low
+for f in memory.min memory.low; do echo "$f=$(cat /sys/fs/cgroup/test/$f)"; done
+while [ -e /proc/$pid ]; do sleep 0.1; done
+rmdir /sys/fs/cgroup/test || echo "rmdir failed"
+exit"#;
+    let r = run_on(m, script);
+    assert_eq!(
+        r.out(),
+        "status 137\nmemory.min=0\nmemory.low=0\nrmdir failed\n"
+    );
+    assert_eq!(
+        r.err(),
+        "rmdir: '/sys/fs/cgroup/test': Directory not empty\n"
+    );
+    assert_eq!(r.last(), Feed::Exit(0));
+    assert_eq!(
+        r.sh.host().contents("/sys/fs/cgroup/test/cgroup.procs"),
+        "42\n"
+    );
+    assert_eq!(
+        r.sh.host()
+            .contents("/sys/fs/cgroup/cgroup.subtree_control"),
+        "+memory\n"
+    );
+    assert_eq!(r.sh.host().kills, vec![(100, 9)]);
+}
