@@ -16,5 +16,6 @@ pub mod fs;
 #[cfg(target_os = "none")]
 pub mod init;
 pub mod mm;
+pub mod shell;
 pub mod sync;
 pub mod uapi;
