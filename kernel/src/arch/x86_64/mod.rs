@@ -12,10 +12,13 @@ pub mod early_printk;
 pub mod idt;
 pub mod page_64_types;
 mod panic;
+pub mod pgtable;
+pub mod ptrace;
 pub mod reboot;
 pub mod selftest;
 pub mod traps;
 pub mod tsc;
+pub mod uaccess;
 
 pub use early_printk::{serial_getc, serial_read_byte};
 pub use page_64_types::{KERNEL_BASE, KERNEL_STACK_SIZE, PAGE_OFFSET, VMALLOC_START};
@@ -28,6 +31,7 @@ pub use tsc::{rdtsc, rdtsc_ordered};
 pub fn init() {
     early_printk::setup_early_printk();
     trap_init();
+    pgtable::pgtable_init();
 }
 
 /// Loads the GDT with the TSS and its IST stacks, then the IDT; like
