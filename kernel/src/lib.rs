@@ -17,4 +17,6 @@ pub mod fs;
 pub mod init;
 pub mod mm;
 pub mod sync;
+#[cfg(target_os = "none")]
+pub mod task;
 pub mod uapi;
