@@ -61,6 +61,21 @@ fn user_tasks_all_cases() {
         "{getpid}"
     );
 
+    // getppid is the console (pid 1); sched_yield returns 0.
+    assert_eq!(
+        field(case_line(&lines, start, "getppid"), "status"),
+        "0x100"
+    );
+    assert_eq!(field(case_line(&lines, start, "yield_"), "status"), "0x0");
+
+    // clock_gettime: an unknown clock is -EINVAL; CLOCK_REALTIME is after
+    // 2023 (the CMOS clock was read).
+    assert_eq!(
+        field(case_line(&lines, start, "clockinval"), "status"),
+        "0x1600"
+    );
+    assert_eq!(field(case_line(&lines, start, "realtime"), "status"), "0x0");
+
     // An unknown syscall returns -ENOSYS (38).
     let enosys = case_line(&lines, start, "enosys");
     assert_eq!(field(enosys, "status"), "0x2600", "{enosys}");
@@ -104,6 +119,34 @@ fn user_tasks_all_cases() {
     let ms: u32 = field(sleep, "slept").parse().unwrap();
     assert!((5..=50).contains(&ms), "{sleep}");
 
+    // A task asleep in nanosleep(100 s) dies at once from SIGTERM (15)
+    // and from SIGKILL (9).
+    let term = find_line(&lines, start, "selftest user sleepkill: signal 15").expect("SIGTERM");
+    assert!(
+        lines[term].contains("status Ok(15) after 10 ticks ok"),
+        "{}",
+        lines[term]
+    );
+    let kill9 = find_line(&lines, term, "selftest user sleepkill: signal 9").expect("SIGKILL");
+    assert!(
+        lines[kill9].contains("status Ok(9) after 10 ticks ok"),
+        "{}",
+        lines[kill9]
+    );
+
+    // User copies: strncpy_from_user length, ENAMETOOLONG, EFAULT for a
+    // string running into an unmapped page, an unmapped and a kernel
+    // address; copy_to_user to a read-only page is EFAULT (exception table);
+    // clear_user; a copy straddling into an unmapped page is EFAULT.
+    let uaccess = case_line(&lines, start, "uaccess");
+    assert!(
+        uaccess.contains(
+            "strncpy Ok(6)/Err(ENAMETOOLONG)/Err(EFAULT)/Err(EFAULT)/Err(EFAULT) \
+             to_user Ok(())/Err(EFAULT) clear Ok(()) read Ok(()) straddle Err(EFAULT) ok"
+        ),
+        "{uaccess}"
+    );
+
     // kill/wait4 errors.
     let errno = case_line(&lines, start, "errno");
     assert!(
@@ -128,7 +171,7 @@ fn user_tasks_all_cases() {
     assert_eq!(words[4], words[6].trim_end_matches(','), "{}", lines[free]);
     assert_eq!(words[9], words[11], "{}", lines[free]);
     assert!(lines[free].ends_with("restored"), "{}", lines[free]);
-    let summary = find_line(&lines, free, "selftest user: 17 passed, 0 failed");
+    let summary = find_line(&lines, free, "selftest user: 24 passed, 0 failed");
     assert!(summary.is_some(), "summary");
 
     assert_eq!(status, 0, "poweroff status is the self-test's (0 = pass)");

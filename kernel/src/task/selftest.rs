@@ -138,6 +138,9 @@ fn simple_case(t: &mut Tally, name: &str) {
                 "efault" => 14 << 8,
                 "einval" => 22 << 8,
                 "segv" | "kexec" | "kread" | "nxexec" => SIGSEGV,
+                "getppid" => 1 << 8,
+                "yield_" | "realtime" => 0,
+                "clockinval" => 22 << 8,
                 _ => -1,
             };
             if name == "uname" {
@@ -285,10 +288,108 @@ fn pgtable_case(t: &mut Tally) {
     );
 }
 
-const SIMPLE: [&str; 11] = [
-    "exit7", "getpid", "enosys", "write", "uname", "efault", "einval", "segv", "kexec", "kread",
+const SIMPLE: [&str; 15] = [
+    "exit7",
+    "getpid",
+    "getppid",
+    "yield_",
+    "enosys",
+    "write",
+    "uname",
+    "efault",
+    "einval",
+    "clockinval",
+    "realtime",
+    "segv",
+    "kexec",
+    "kread",
     "nxexec",
 ];
+
+/// A task sleeping in nanosleep(100 s) is woken by SIGTERM and dies with
+/// status 15 long before its time; one in the middle of a sleep gets
+/// SIGKILL the same way (status 9).
+fn sleepkill_case(t: &mut Tally) {
+    for sig in [super::signal::SIGTERM, SIGKILL] {
+        let start = super::time::jiffies();
+        let s = match spawn("longsleep", &[]) {
+            Ok(s) => s,
+            Err(e) => return t.check("sleepkill", false, format_args!("error {e:?}")),
+        };
+        super::sched::schedule_timeout_interruptible(10);
+        let kill = sys_kill(s.pid, sig);
+        let status = reap(s);
+        let ticks = super::time::jiffies() - start;
+        t.check(
+            "sleepkill",
+            kill == Ok(0) && status == Ok(sig) && ticks < 1000,
+            format_args!("signal {sig}: status {status:?} after {ticks} ticks"),
+        );
+    }
+}
+
+/// The user-copy primitives on a mapped, a read-only and an unmapped page.
+fn uaccess_case(t: &mut Tally) {
+    use crate::arch::x86_64::uaccess::{clear_user, copy_to_user, strncpy_from_user};
+    let Some(mm) = MmStruct::new() else {
+        return t.check("uaccess", false, format_args!("pgd_alloc failed"));
+    };
+    let mut frames = Vec::new();
+    let (Ok(rw_pfn), Ok(ro_pfn)) = (alloc_frame(&mut frames), alloc_frame(&mut frames)) else {
+        return t.check("uaccess", false, format_args!("no frames"));
+    };
+    let rw = PteFlags::_PAGE_PRESENT | PteFlags::_PAGE_RW | PteFlags::_PAGE_USER;
+    let ro = PteFlags::_PAGE_PRESENT | PteFlags::_PAGE_USER;
+    let (rw_addr, ro_addr) = (USER_CODE, USER_CODE + 4096);
+    // "tinymm\0" at the start, and "abc" in the last 3 bytes of the page
+    // (no NUL before the unmapped page after the read-only one).
+    memcpy_to_page(rw_pfn, 0, b"tinymm\0");
+    memcpy_to_page(ro_pfn, 4093, b"abc");
+    let mapped = set_pte_at(&mm.pgd, rw_addr, rw_pfn, rw).is_ok()
+        && set_pte_at(&mm.pgd, ro_addr, ro_pfn, ro).is_ok();
+    switch_mm(&mm.pgd);
+    let mut name = [0u8; 16];
+    let len = strncpy_from_user(&mut name, rw_addr);
+    let copied = name[..6] == *b"tinymm";
+    let mut short = [0u8; 4];
+    let too_long = strncpy_from_user(&mut short, rw_addr);
+    let unterminated = strncpy_from_user(&mut name, ro_addr + 4093);
+    let unmapped = strncpy_from_user(&mut name, 0x1000);
+    let kernel = strncpy_from_user(&mut name, 0xffff_8880_0000_0000);
+    let to_rw = copy_to_user(rw_addr + 8, b"written");
+    let to_ro = copy_to_user(ro_addr, b"x");
+    let clear = clear_user(rw_addr, 8);
+    let mut back = [0xffu8; 15];
+    let read = copy_from_user(&mut back, rw_addr);
+    let mut over = [0u8; 8];
+    let straddle = copy_from_user(&mut over, ro_addr + 4090);
+    switch_mm_phys(swapper_pg_dir());
+    let ok = mapped
+        && len == Ok(6)
+        && copied
+        && too_long == Err(Errno::ENAMETOOLONG)
+        && unterminated == Err(Errno::EFAULT)
+        && unmapped == Err(Errno::EFAULT)
+        && kernel == Err(Errno::EFAULT)
+        && to_rw == Ok(())
+        && to_ro == Err(Errno::EFAULT)
+        && clear == Ok(())
+        && read == Ok(())
+        && back == *b"\0\0\0\0\0\0\0\0written"
+        && straddle == Err(Errno::EFAULT);
+    for addr in [rw_addr, ro_addr] {
+        ptep_get_and_clear(&mm.pgd, addr);
+    }
+    drop(mm);
+    free_frames(frames);
+    t.check(
+        "uaccess",
+        ok,
+        format_args!(
+            "strncpy {len:?}/{too_long:?}/{unterminated:?}/{unmapped:?}/{kernel:?} to_user {to_rw:?}/{to_ro:?} clear {clear:?} read {read:?} straddle {straddle:?}"
+        ),
+    );
+}
 
 /// `selftest user [CASE]`: every case, or one.
 pub fn selftest_user(args: &[&str]) -> u8 {
@@ -307,18 +408,22 @@ pub fn selftest_user(args: &[&str]) -> u8 {
                 simple_case(&mut t, name);
             }
             sleep_case(&mut t);
+            sleepkill_case(&mut t);
+            uaccess_case(&mut t);
             errno_case(&mut t);
             preempt_case(&mut t);
         }
         [name] if SIMPLE.contains(name) => simple_case(&mut t, name),
         ["sleep"] => sleep_case(&mut t),
+        ["sleepkill"] => sleepkill_case(&mut t),
+        ["uaccess"] => uaccess_case(&mut t),
         ["preempt"] => preempt_case(&mut t),
         ["errno"] => errno_case(&mut t),
         ["cpu"] => cpu_case(&mut t),
         ["pgtable"] => pgtable_case(&mut t),
         _ => {
             println!(
-                "selftest: usage: selftest user [{}|sleep|preempt|errno|cpu|pgtable]",
+                "selftest: usage: selftest user [{}|sleep|sleepkill|uaccess|preempt|errno|cpu|pgtable]",
                 SIMPLE.join("|")
             );
             return 2;

@@ -102,6 +102,11 @@ pub mod user {
         einval,
         sleep,
         uname,
+        getppid,
+        yield_,
+        clockinval,
+        realtime,
+        longsleep,
     );
 
     global_asm!(
@@ -278,6 +283,64 @@ uprog_\name\()_start:
         xor edi, edi
         EXIT_EDI
 8:      mov edi, 200
+        EXIT_EDI
+    UEND
+
+    UPROG getppid
+        mov eax, 110
+        syscall
+        mov edi, eax
+        EXIT_EDI
+    UEND
+
+    UPROG yield_
+        mov eax, 24
+        syscall
+        mov edi, eax
+        EXIT_EDI
+    UEND
+
+    /* clock_gettime(99, buf) -> -EINVAL; exit(22) */
+    UPROG clockinval
+        sub rsp, 16
+        mov edi, 99
+        mov rsi, rsp
+        mov eax, 228
+        syscall
+        neg eax
+        mov edi, eax
+        EXIT_EDI
+    UEND
+
+    /* clock_gettime(CLOCK_REALTIME): exit(0) if after 2023-11-14 */
+    UPROG realtime
+        sub rsp, 16
+        xor edi, edi
+        mov rsi, rsp
+        mov eax, 228
+        syscall
+        test rax, rax
+        jnz 9f
+        mov rax, qword ptr [rsp]
+        mov ecx, 1700000000
+        cmp rax, rcx
+        jb 9f
+        xor edi, edi
+        EXIT_EDI
+9:      mov edi, 1
+        EXIT_EDI
+    UEND
+
+    /* nanosleep(100 s); exit(1) if it ever returns */
+    UPROG longsleep
+        sub rsp, 16
+        mov qword ptr [rsp], 100
+        mov qword ptr [rsp + 8], 0
+        mov rdi, rsp
+        xor esi, esi
+        mov eax, 35
+        syscall
+        mov edi, 1
         EXIT_EDI
     UEND
 
