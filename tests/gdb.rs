@@ -214,3 +214,34 @@ fn break_in_exc_page_fault_during_a_user_copy() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// The periodic tick: `scheduler_tick` ← `update_process_times` ←
+/// `tick_periodic` ← `tick_handle_periodic` ← `timer_interrupt` ←
+/// `common_interrupt` ← `asm_common_interrupt`, and on through the stub's
+/// CFI into whatever the tick interrupted.
+#[test]
+fn break_in_scheduler_tick_shows_the_tick_chain() {
+    let output = gdb("poweroff\n", &["break scheduler_tick", "continue", "bt"]);
+    let frames = backtrace(&output);
+    let order = in_order(
+        &frames,
+        &[
+            "scheduler_tick",
+            "update_process_times",
+            "tick_periodic",
+            "tick_handle_periodic",
+            "timer_interrupt",
+            "common_interrupt",
+            "asm_common_interrupt",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // (Frames before scheduler_tick are helpers inlined into it.)
+    // The first tick interrupts kernel code (the idle loop or pid 1
+    // starting): the stub's CFI leads on into a named kernel function.
+    let interrupted = frames.get(order[6] + 1).map(String::as_str);
+    assert!(
+        interrupted.is_some_and(|f| f != "??"),
+        "nothing named unwound past the interrupt stub: {frames:?}"
+    );
+}

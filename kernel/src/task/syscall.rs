@@ -20,12 +20,12 @@ fn ret(r: KResult<i64>) -> i64 {
     r.unwrap_or_else(Errno::as_ret)
 }
 
-/// `x64_sys_call()`: dispatch `regs.orig_ax`; unknown numbers give
-/// `-ENOSYS`.
+/// `x64_sys_call()`: dispatch on the low 32 bits of `regs.orig_ax` (Linux
+/// takes the number as an `unsigned int`); unknown numbers give `-ENOSYS`.
 #[inline(never)]
 pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
     let (a0, a1, a2, a3) = (regs.di, regs.si, regs.dx, regs.r10);
-    match regs.orig_ax as usize {
+    match regs.orig_ax as u32 as usize {
         // --- tasks, signals, time (task/) ---
         __NR_GETPID => sys_getpid(),
         __NR_GETPPID => sys_getppid(),

@@ -46,6 +46,8 @@ pub fn jiffies() -> u64 {
 #[inline(never)]
 pub fn tick_handle_periodic() {
     tick_periodic();
+    // Not a sibling call, so this frame stays in gdb backtraces.
+    core::hint::black_box(());
 }
 
 /// `tick_periodic()`: `do_timer(1)` then `update_process_times()`.
@@ -53,6 +55,7 @@ pub fn tick_handle_periodic() {
 fn tick_periodic() {
     JIFFIES.fetch_add(1, Ordering::Relaxed);
     update_process_times();
+    core::hint::black_box(());
 }
 
 /// `update_process_times()`: expire timeouts (`run_local_timers`) and let

@@ -236,6 +236,7 @@ asm_exc_page_fault:
     .cfi_offset 16, -40
     .cfi_offset 7, -16
     cld
+    clac                                /* SMAP on in the handler (ASM_CLAC) */
     PUSH_REGS
     mov rdi, rsp
     mov rsi, qword ptr [rsp + 120]      /* error code */
@@ -280,6 +281,7 @@ asm_common_interrupt:
     .cfi_offset 16, -40
     .cfi_offset 7, -16
     cld
+    clac                                /* SMAP on in the handler (ASM_CLAC) */
     PUSH_REGS
     mov rdi, rsp
     mov rsi, qword ptr [rsp + 120]      /* vector */

@@ -336,6 +336,10 @@ pub fn free_pgd_range(pgd: &Pgd, start: u64, end: u64) {
         return;
     }
     free_range_level(pgd.phys, PGDIR_SHIFT, 0, start, end);
+    // Freed tables may sit in the CPU's paging-structure caches.
+    if pgd.is_loaded() {
+        tlb::flush_all();
+    }
 }
 
 /// Visits the entries of a table at level `shift` whose span starts at
