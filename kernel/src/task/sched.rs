@@ -166,23 +166,37 @@ pub fn schedule_tail() {
     finish_task_switch();
 }
 
-/// `schedule_timeout()` with `TASK_INTERRUPTIBLE` set first
-/// (`schedule_timeout_interruptible`): sleep up to `timeout` ticks;
-/// returns the ticks left (0 when the time ran out), earlier on a wake-up
-/// or a signal.
+/// `set_current_state()`: mark the current task as about to sleep
+/// (`Interruptible`) or running again, before `schedule()` /
+/// `schedule_timeout()`.
+pub fn set_current_state(state: TaskState) {
+    current().set_state(state);
+}
+
+/// `schedule_timeout()`: the caller has set its state (usually
+/// `Interruptible`); sleep up to `timeout` ticks. Returns the ticks left
+/// (0 when the time ran out); earlier on a wake-up or a signal.
 #[inline(never)]
-pub fn schedule_timeout_interruptible(timeout: u64) -> u64 {
-    let curr = current();
+pub fn schedule_timeout(timeout: u64) -> u64 {
     let expires = super::time::jiffies() + timeout;
     let flags = local_irq_save();
-    curr.set_state(TaskState::Interruptible);
+    let curr = current();
     super::time::add_timer(expires, curr.clone());
     drop(curr);
     schedule();
-    let curr = current();
-    super::time::del_timer(&curr);
+    super::time::del_timer(&current());
     local_irq_restore(flags);
     expires.saturating_sub(super::time::jiffies())
+}
+
+/// `schedule_timeout_interruptible()`.
+#[inline(never)]
+pub fn schedule_timeout_interruptible(timeout: u64) -> u64 {
+    let flags = local_irq_save();
+    set_current_state(TaskState::Interruptible);
+    let left = schedule_timeout(timeout);
+    local_irq_restore(flags);
+    left
 }
 
 /// `do_sched_yield()`: to the back of the run queue.
