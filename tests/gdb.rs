@@ -117,7 +117,8 @@ fn break_in_alloc_pages_shows_linux_call_chain() {
 }
 
 /// A breakpoint on Linux's int3 handler fires for `selftest int3`, and the
-/// backtrace reaches from the handler through the self-test to start_kernel.
+/// backtrace reaches from the handler through the self-test to the console,
+/// which runs as pid 1 (`kernel_init`, started through `ret_from_fork`).
 #[test]
 fn break_in_exc_int3() {
     let output = gdb(
@@ -129,7 +130,118 @@ fn break_in_exc_int3() {
         "not hit"
     );
     let frames = backtrace(&output);
-    let order = in_order(&frames, &["exc_int3", "int3", "start_kernel"]);
+    let order = in_order(
+        &frames,
+        &[
+            "exc_int3",
+            "int3",
+            "console_loop",
+            "kernel_init",
+            "ret_from_fork",
+            "ret_from_fork_asm",
+        ],
+    );
     let order = order.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(order[0], 0);
+}
+
+/// A syscall from ring 3: `x64_sys_call` ← `do_syscall_64` ←
+/// `entry_SYSCALL_64` ← the user instruction after `syscall` (the getpid
+/// program's `syscall` ends at 0x400007). This needs the CFI of the
+/// entry stub.
+#[test]
+fn break_in_x64_sys_call_unwinds_to_user_mode() {
+    let output = gdb(
+        "selftest user getpid\npoweroff\n",
+        &["break x64_sys_call", "continue", "bt"],
+    );
+    let frames = backtrace(&output);
+    let order = in_order(
+        &frames,
+        &["x64_sys_call", "do_syscall_64", "entry_SYSCALL_64"],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(order[0], 0, "{frames:?}");
+    let user = format!("#{} ", order[2] + 1);
+    let user_frame = output
+        .lines()
+        .find(|l| l.starts_with(&user))
+        .unwrap_or_else(|| panic!("no frame after entry_SYSCALL_64: {output}"));
+    assert!(user_frame.contains("0x0000000000400007"), "{user_frame}");
+}
+
+/// A user page fault: `exc_page_fault` ← `asm_exc_page_fault` ← the
+/// faulting user instruction (the segv program's store at 0x400005).
+#[test]
+fn break_in_exc_page_fault_unwinds_to_user_mode() {
+    let output = gdb(
+        "selftest user segv\npoweroff\n",
+        &["break exc_page_fault", "continue", "bt"],
+    );
+    let frames = backtrace(&output);
+    let order = in_order(&frames, &["exc_page_fault", "asm_exc_page_fault"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let user = format!("#{} ", order[1] + 1);
+    let user_frame = output
+        .lines()
+        .find(|l| l.starts_with(&user))
+        .unwrap_or_else(|| panic!("no frame after asm_exc_page_fault: {output}"));
+    assert!(user_frame.contains("0x0000000000400005"), "{user_frame}");
+}
+
+/// A kernel-mode fault inside a user copy (nanosleep with an unmapped
+/// timespec) unwinds through the copy and the syscall path into user
+/// mode: the exception-table case.
+#[test]
+fn break_in_exc_page_fault_during_a_user_copy() {
+    let output = gdb(
+        "selftest user efault\npoweroff\n",
+        &["break exc_page_fault", "continue", "bt"],
+    );
+    let frames = backtrace(&output);
+    in_order(
+        &frames,
+        &[
+            "exc_page_fault",
+            "asm_exc_page_fault",
+            "copy_user_generic",
+            "copy_from_user",
+            "sys_nanosleep",
+            "x64_sys_call",
+            "do_syscall_64",
+            "entry_SYSCALL_64",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The periodic tick: `scheduler_tick` ← `update_process_times` ←
+/// `tick_periodic` ← `tick_handle_periodic` ← `timer_interrupt` ←
+/// `common_interrupt` ← `asm_common_interrupt`, and on through the stub's
+/// CFI into whatever the tick interrupted.
+#[test]
+fn break_in_scheduler_tick_shows_the_tick_chain() {
+    let output = gdb("poweroff\n", &["break scheduler_tick", "continue", "bt"]);
+    let frames = backtrace(&output);
+    let order = in_order(
+        &frames,
+        &[
+            "scheduler_tick",
+            "update_process_times",
+            "tick_periodic",
+            "tick_handle_periodic",
+            "timer_interrupt",
+            "common_interrupt",
+            "asm_common_interrupt",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // (Frames before scheduler_tick are helpers inlined into it.)
+    // The first tick interrupts kernel code (the idle loop or pid 1
+    // starting): the stub's CFI leads on into a named kernel function.
+    let interrupted = frames.get(order[6] + 1).map(String::as_str);
+    assert!(
+        interrupted.is_some_and(|f| f != "??"),
+        "nothing named unwound past the interrupt stub: {frames:?}"
+    );
 }

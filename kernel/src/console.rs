@@ -24,6 +24,8 @@ commands:
   selftest int3        a breakpoint exception that returns
   selftest pagefault   a kernel page fault (fails the run)
   selftest panic       a kernel panic (fails the run)
+  selftest user [CASE] ring-3 tasks: syscalls, faults, preemption, kill
+  selftest smap        ring 0 reads user memory (fails the run)
   poweroff [N], exit [N]  power off with status N (default: last status)
   help                 this text";
 
@@ -142,6 +144,8 @@ fn selftest(args: &[&str]) -> u8 {
         }
         ["pagefault"] => arch::selftest::page_fault(),
         ["panic"] => panic!("selftest panic"),
+        ["user", rest @ ..] => crate::task::selftest::selftest_user(rest),
+        ["smap"] => crate::task::selftest::selftest_smap(),
         _ => {
             println!("selftest: usage: selftest alloc|int3|pagefault|panic");
             2

@@ -85,5 +85,16 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     mm_core_init(&mut memblock);
     drop(memblock);
     vfs_caches_init(arch::setup::initrd(boot_info));
+
+    // --- tasks: the boot context becomes the idle task (pid 0), the
+    // tick starts, and the console runs as pid 1 (`kernel_init`). ---
+    crate::task::sched_init();
+    arch::time_init();
+    crate::task::fork::kernel_thread("init", kernel_init, 0).expect("cannot start init");
+    crate::task::sched::cpu_startup_entry()
+}
+
+/// `kernel_init()`: pid 1, the console.
+fn kernel_init(_: usize) -> i32 {
     crate::console::console_loop()
 }

@@ -18,4 +18,6 @@ pub mod init;
 pub mod mm;
 pub mod shell;
 pub mod sync;
+#[cfg(target_os = "none")]
+pub mod task;
 pub mod uapi;

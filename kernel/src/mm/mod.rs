@@ -8,6 +8,8 @@ pub mod gfp;
 pub mod memblock;
 pub mod mm_init;
 pub mod mmap;
+#[cfg(target_os = "none")]
+pub mod mm_types;
 pub mod mmzone;
 pub mod page;
 pub mod page_alloc;

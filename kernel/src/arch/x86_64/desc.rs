@@ -14,6 +14,7 @@ use ::x86_64::instructions::tables::load_tss;
 use ::x86_64::registers::segmentation::SegmentSelector;
 use ::x86_64::structures::gdt::{Descriptor, DescriptorFlags, GlobalDescriptorTable};
 use ::x86_64::structures::tss::TaskStateSegment;
+use core::cell::UnsafeCell;
 use spin::Once;
 
 /// IST slots, numbered like Linux's `IST_INDEX_*` (asm/page_64_types.h).
@@ -57,7 +58,17 @@ struct ExceptionStack([u8; EXCEPTION_STKSZ]);
 static mut EXCEPTION_STACKS: [ExceptionStack; N_EXCEPTION_STACKS] =
     [const { ExceptionStack([0; EXCEPTION_STKSZ]) }; N_EXCEPTION_STACKS];
 
-static TSS: Once<TaskStateSegment> = Once::new();
+/// The TSS: the CPU reads `rsp0` from it on every entry from user mode,
+/// and `__switch_to` rewrites that field for the next task (Linux's
+/// `cpu_tss_rw`). One CPU, so one TSS.
+struct TssCell(UnsafeCell<TaskStateSegment>);
+
+// SAFETY: one CPU; `rsp0` is written only by `update_task_stack` with
+// interrupts off (from the scheduler), everything else only at boot.
+unsafe impl Sync for TssCell {}
+
+static TSS_RW: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
+static TSS: Once<()> = Once::new();
 static GDT: Once<GlobalDescriptorTable<GDT_ENTRIES>> = Once::new();
 
 fn exception_stack_top(index: usize) -> VirtAddr {
@@ -67,15 +78,31 @@ fn exception_stack_top(index: usize) -> VirtAddr {
     VirtAddr::from_ptr(base.wrapping_add(1))
 }
 
-fn build_tss() -> TaskStateSegment {
-    let mut tss = TaskStateSegment::new();
+fn build_tss() {
+    // SAFETY: runs once (under `Once`) before the TSS is loaded, so nothing
+    // else reads or writes it yet; the reference ends with this function.
+    let tss = unsafe { &mut *TSS_RW.0.get() };
     for index in [IST_INDEX_DF, IST_INDEX_NMI, IST_INDEX_DB, IST_INDEX_MCE] {
         tss.interrupt_stack_table[usize::from(index)] = exception_stack_top(usize::from(index));
     }
-    tss
 }
 
-fn build_gdt(tss: &'static TaskStateSegment) -> GlobalDescriptorTable<GDT_ENTRIES> {
+/// `update_task_stack()`: the stack the CPU switches to on an interrupt or
+/// exception from user mode (`TSS.rsp0`), set to the top of the next
+/// task's kernel stack on every context switch.
+pub fn update_task_stack(sp0: u64) {
+    // SAFETY: one CPU, called with interrupts off by the scheduler; the
+    // CPU itself only reads this field on a privilege change, which cannot
+    // happen while we run in ring 0 with interrupts off. The TSS is packed,
+    // hence the unaligned write
+    // through a raw pointer (no reference is formed).
+    unsafe {
+        let field = &raw mut (*TSS_RW.0.get()).privilege_stack_table[0];
+        field.write_unaligned(VirtAddr::new(sp0));
+    }
+}
+
+fn build_gdt() -> GlobalDescriptorTable<GDT_ENTRIES> {
     let mut gdt = GlobalDescriptorTable::empty();
     let selectors = [
         gdt.append(Descriptor::UserSegment(
@@ -88,7 +115,8 @@ fn build_gdt(tss: &'static TaskStateSegment) -> GlobalDescriptorTable<GDT_ENTRIE
         gdt.append(Descriptor::user_code_segment()),
         // Slot 7 is unused on Linux too; it keeps the TSS at entry 8.
         gdt.append(Descriptor::UserSegment(0)),
-        gdt.append(Descriptor::tss_segment(tss)),
+        // SAFETY: the TSS is a static, valid for the whole run.
+        gdt.append(unsafe { Descriptor::tss_segment_unchecked(TSS_RW.0.get()) }),
     ];
     let expected = [
         GDT_ENTRY_KERNEL32_CS,
@@ -109,8 +137,8 @@ fn build_gdt(tss: &'static TaskStateSegment) -> GlobalDescriptorTable<GDT_ENTRIE
 /// Loads the GDT, reloads the segment registers and loads the TSS (with
 /// its IST stacks). Runs once, on the boot CPU.
 pub fn cpu_init_exception_handling() {
-    let tss = TSS.call_once(build_tss);
-    let gdt = GDT.call_once(|| build_gdt(tss));
+    TSS.call_once(build_tss);
+    let gdt = GDT.call_once(build_gdt);
     gdt.load();
     // SAFETY: the GDT just loaded holds a 64-bit kernel code segment at
     // KERNEL_CS and a writable data segment at KERNEL_DS; the null selector

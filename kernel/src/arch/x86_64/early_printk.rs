@@ -116,14 +116,36 @@ pub fn serial_read_byte() -> Option<u8> {
     interrupts::without_interrupts(|| COM1.lock().try_receive_byte().ok())
 }
 
-/// Waits for and returns the next received byte (polling).
+/// Waits for and returns the next received byte (polling). Once the
+/// scheduler runs, a task waiting here sleeps a tick between polls so
+/// other tasks (and the idle `hlt`) get the CPU.
 pub fn serial_getc() -> u8 {
     loop {
         if let Some(byte) = serial_read_byte() {
             return byte;
         }
-        hint::spin_loop();
+        if crate::task::sched_running() && crate::task::current().pid != 0 {
+            crate::task::sched::schedule_timeout_interruptible(1);
+        } else {
+            hint::spin_loop();
+        }
     }
+}
+
+/// Raw bytes to the console (a user task's `write`), `\n` → `\r\n`.
+pub fn console_write_bytes(bytes: &[u8]) {
+    interrupts::without_interrupts(|| {
+        let mut uart = COM1.lock();
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            match line.split_last() {
+                Some((b'\n', head)) => {
+                    uart.send_bytes_exact(head);
+                    uart.send_bytes_exact(b"\r\n");
+                }
+                _ => uart.send_bytes_exact(line),
+            }
+        }
+    });
 }
 
 /// `print!` to the serial console.

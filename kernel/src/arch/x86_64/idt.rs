@@ -2,14 +2,19 @@
 //! (`idt_setup_traps`, `idt_setup_ist_traps`).
 //!
 //! Every architecturally defined exception vector gets a handler from
-//! traps.rs; #DF, NMI, #DB and #MC run on IST stacks. Vectors 32..=255
-//! (device interrupts, none enabled yet) get a handler that reports the
-//! vector and fails the run, so a stray interrupt is never silent.
+//! traps.rs, except #PF, whose assembly entry (entry_64.rs) saves a
+//! `pt_regs` frame; #DF, NMI, #DB and #MC run on IST stacks. Vectors
+//! 32..48 (the legacy PIC IRQs) go through `asm_common_interrupt`; the
+//! rest report the vector and fail the run, so a stray interrupt is never
+//! silent.
 
+use ::x86_64::VirtAddr;
 use ::x86_64::structures::idt::InterruptDescriptorTable;
 use spin::Once;
 
 use super::desc::{IST_INDEX_DB, IST_INDEX_DF, IST_INDEX_MCE, IST_INDEX_NMI};
+use super::entry_64::{IRQ_STUB_SIZE, asm_exc_page_fault, irq_entries_start};
+use super::irq::ISA_IRQ_VECTOR_BASE;
 use super::traps::*;
 
 static IDT: Once<InterruptDescriptorTable> = Once::new();
@@ -30,7 +35,6 @@ fn build_idt() -> InterruptDescriptorTable {
     idt.stack_segment_fault.set_handler_fn(exc_stack_segment);
     idt.general_protection_fault
         .set_handler_fn(exc_general_protection);
-    idt.page_fault.set_handler_fn(exc_page_fault);
     idt.x87_floating_point.set_handler_fn(exc_coprocessor_error);
     idt.alignment_check.set_handler_fn(exc_alignment_check);
     idt.simd_floating_point
@@ -46,6 +50,18 @@ fn build_idt() -> InterruptDescriptorTable {
     idt.security_exception
         .set_handler_fn(exc_security_exception);
     ::x86_64::set_general_handler!(&mut idt, unexpected_interrupt, 32..=255);
+
+    // SAFETY: these stubs (entry_64.rs) build a pt_regs frame, match the
+    // CPU's frame for their vectors (#PF pushes an error code; IRQs do
+    // not) and return with iretq.
+    unsafe {
+        idt.page_fault
+            .set_handler_addr(VirtAddr::new(asm_exc_page_fault as *const () as u64));
+        for irq in 0..16u64 {
+            let stub = irq_entries_start as *const () as u64 + irq * IRQ_STUB_SIZE;
+            idt[(ISA_IRQ_VECTOR_BASE + irq) as u8].set_handler_addr(VirtAddr::new(stub));
+        }
+    }
 
     // SAFETY: each index names an IST slot that desc.rs fills with its own
     // stack, and no other handler uses these slots.

@@ -5,11 +5,13 @@
 //! Linux's. #BP (int3) reports and returns; every other exception is fatal
 //! for now: it prints
 //! `vector N (NAME) error_code=0x… RIP=0x… CR2=0x…` and the interrupt
-//! frame, then fails the run (reboot.rs). User-mode faults and demand
-//! paging will route from here into mm/ once tasks exist.
+//! frame, then fails the run (reboot.rs). #PF has its own assembly entry
+//! (entry_64.rs) and lives in fault.rs.
 
 use ::x86_64::registers::control::{Cr2, Cr3};
-use ::x86_64::structures::idt::{InterruptStackFrame, PageFaultErrorCode};
+use ::x86_64::structures::idt::InterruptStackFrame;
+
+use super::ptrace::PtRegs;
 
 use super::early_printk::emergency_print;
 use super::reboot::fail;
@@ -31,6 +33,32 @@ fn die(vector: u8, name: &str, frame: &InterruptStackFrame, error_code: Option<u
         frame.code_segment.0,
         frame.stack_segment.0,
         cr3_frame.start_address().as_u64(),
+    ));
+    fail()
+}
+
+/// Reports a fatal exception taken through an entry stub that saved a
+/// `pt_regs` frame (same text as `die`) and ends the run.
+pub fn die_regs(vector: u8, name: &str, regs: &PtRegs, error_code: Option<u64>) -> ! {
+    ::x86_64::instructions::interrupts::disable();
+    let cr2 = Cr2::read_raw();
+    let (cr3_frame, _) = Cr3::read_raw();
+    emergency_print(format_args!(
+        "vector {vector} ({name}) error_code={:#x} RIP={:#x} CR2={cr2:#x}\n",
+        error_code.unwrap_or(0),
+        regs.ip,
+    ));
+    emergency_print(format_args!(
+        "RSP={:#x} RFLAGS={:#x} CS={:#x} SS={:#x} CR3={:#x}\n",
+        regs.sp,
+        regs.flags,
+        regs.cs,
+        regs.ss,
+        cr3_frame.start_address().as_u64(),
+    ));
+    emergency_print(format_args!(
+        "RAX={:#x} RBX={:#x} RCX={:#x} RDX={:#x} RSI={:#x} RDI={:#x} RBP={:#x}\n",
+        regs.ax, regs.bx, regs.cx, regs.dx, regs.si, regs.di, regs.bp,
     ));
     fail()
 }
@@ -88,39 +116,6 @@ pub extern "x86-interrupt" fn exc_double_fault(frame: InterruptStackFrame, error
 
 pub extern "x86-interrupt" fn exc_machine_check(frame: InterruptStackFrame) -> ! {
     die(18, "machine check", &frame, None)
-}
-
-/// Kernel page faults are bugs until mm/ handles demand paging: report in
-/// Linux's words (`page_fault_oops`) and die.
-pub extern "x86-interrupt" fn exc_page_fault(
-    frame: InterruptStackFrame,
-    error_code: PageFaultErrorCode,
-) {
-    let address = Cr2::read_raw();
-    let access = if error_code.contains(PageFaultErrorCode::INSTRUCTION_FETCH) {
-        "instruction fetch"
-    } else if error_code.contains(PageFaultErrorCode::CAUSED_BY_WRITE) {
-        "write access"
-    } else {
-        "read access"
-    };
-    let mode = if error_code.contains(PageFaultErrorCode::USER_MODE) {
-        "user"
-    } else {
-        "kernel"
-    };
-    let reason = if error_code.contains(PageFaultErrorCode::PROTECTION_VIOLATION) {
-        "permissions violation"
-    } else {
-        "not-present page"
-    };
-    emergency_print(format_args!(
-        "BUG: unable to handle page fault for address: {address:#x}\n\
-         #PF: supervisor {access} in {mode} mode\n\
-         #PF: error_code({:#06x}) - {reason}\n",
-        error_code.bits()
-    ));
-    die(14, "page fault", &frame, Some(error_code.bits()))
 }
 
 /// Vector 9 (coprocessor segment overrun) exists only on 386-era CPUs;

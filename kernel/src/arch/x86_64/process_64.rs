@@ -1,0 +1,117 @@
+//! Task creation and the context switch; mirrors arch/x86/kernel/process.c
+//! and process_64.c (`copy_thread`, `ret_from_fork`, `__switch_to`).
+//!
+//! A task's kernel stack holds, at its top, the `pt_regs` it returns to
+//! user mode with (`task_pt_regs`). Below them `copy_thread` puts the
+//! frame `__switch_to_asm` pops for a task that never ran
+//! (`struct fork_frame`): callee-saved registers (rbx = kernel-thread
+//! function or 0, r12 = its argument) and the return address
+//! `ret_from_fork_asm`.
+
+use super::desc::{KERNEL_CS, KERNEL_DS, update_task_stack};
+use super::entry_64::{__switch_to_asm, CPU_CURRENT_TOP_OF_STACK, ret_from_fork_asm};
+use super::irqflags::local_irq_enable;
+use super::ptrace::{PT_REGS_SIZE, PtRegs, X86_EFLAGS_FIXED};
+use core::sync::atomic::Ordering;
+
+/// How a new task starts.
+#[derive(Clone, Copy, Debug)]
+pub enum ThreadStart {
+    /// A kernel thread running `f(arg)`; its return value becomes the exit
+    /// status.
+    Kernel { f: fn(usize) -> i32, arg: usize },
+    /// A user task entering ring 3 at `ip` with stack pointer `sp`.
+    User { ip: u64, sp: u64 },
+}
+
+/// Words in the switch frame below pt_regs: r15 r14 r13 r12 rbx rbp ret.
+const FORK_FRAME_WORDS: u64 = 7;
+
+/// `task_pt_regs()`: where a task's user registers live on its stack.
+pub fn task_pt_regs_addr(stack_top: u64) -> u64 {
+    stack_top - PT_REGS_SIZE as u64
+}
+
+/// `copy_thread()`: lay out a new task's kernel stack (`stack_top` is the
+/// 16-byte-aligned end of memory the caller owns exclusively) and return
+/// its initial saved stack pointer (`thread.sp`).
+pub fn copy_thread(stack_top: u64, start: ThreadStart) -> u64 {
+    assert_eq!(
+        stack_top % 16,
+        0,
+        "kernel stack top must be 16-byte aligned"
+    );
+    let regs_addr = task_pt_regs_addr(stack_top);
+    let (regs, fn_word, arg_word) = match start {
+        ThreadStart::Kernel { f, arg } => {
+            let regs = PtRegs {
+                cs: u64::from(KERNEL_CS.0),
+                ss: u64::from(KERNEL_DS.0),
+                flags: X86_EFLAGS_FIXED,
+                orig_ax: u64::MAX,
+                ..PtRegs::default()
+            };
+            (regs, f as usize as u64, arg as u64)
+        }
+        ThreadStart::User { ip, sp } => (PtRegs::start_thread(ip, sp), 0, 0),
+    };
+    let frame_addr = regs_addr - FORK_FRAME_WORDS * 8;
+    let frame: [u64; FORK_FRAME_WORDS as usize] = [
+        0,                                     // r15
+        0,                                     // r14
+        0,                                     // r13
+        arg_word,                              // r12
+        fn_word,                               // rbx
+        0,                                     // rbp
+        ret_from_fork_asm as *const () as u64, // return address
+    ];
+    // SAFETY: the caller owns [stack_top - stack size, stack_top) and no one
+    // runs on it yet; both writes fall inside its top 224 bytes and are
+    // 8-byte aligned.
+    unsafe {
+        (regs_addr as *mut PtRegs).write(regs);
+        (frame_addr as *mut [u64; FORK_FRAME_WORDS as usize]).write(frame);
+    }
+    frame_addr
+}
+
+/// `ret_from_fork()`: a new task's first code, on its own stack, with
+/// interrupts off (the scheduler switched to it). A kernel thread runs
+/// its function and exits with its return value; a user task goes
+/// through the exit-to-user work and `ret_from_fork_asm` `iretq`s to
+/// `regs`.
+pub extern "C" fn ret_from_fork(regs: &mut PtRegs, f: usize, arg: usize) {
+    crate::task::sched::schedule_tail();
+    if f != 0 {
+        // SAFETY: copy_thread stored a `fn(usize) -> i32` in rbx for kernel
+        // threads (and 0 for user tasks); fn pointers and usize have the
+        // same size and this one came from a real function item.
+        let f: fn(usize) -> i32 = unsafe { core::mem::transmute::<usize, fn(usize) -> i32>(f) };
+        local_irq_enable();
+        let ret = f(arg);
+        crate::task::exit::do_exit((ret & 0xff) << 8);
+    }
+    crate::task::entry_common::syscall_exit_to_user_mode(regs);
+}
+
+/// `__switch_to()`: make `next_stack_top` the stack for entries from user
+/// mode (TSS.rsp0 and the syscall stack), then switch kernel stacks.
+/// Returns when the previous task is switched back in. Interrupts must be
+/// off. `next_stack_top` 0 means "keep" (the idle task never enters from
+/// user mode).
+// `prev_sp` is a raw pointer on purpose: the scheduler parks the previous
+// task's Arc in a static across the switch (a borrow could not outlive
+// the move), and the pointer is only handed to the assembly.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+#[inline(never)]
+pub fn __switch_to(prev_sp: *mut u64, next_sp: u64, next_stack_top: u64) {
+    if next_stack_top != 0 {
+        update_task_stack(next_stack_top);
+        CPU_CURRENT_TOP_OF_STACK.store(next_stack_top, Ordering::Relaxed);
+    }
+    // SAFETY: `prev_sp` points at the running task's `thread.sp`, which
+    // outlives this call (the scheduler keeps the task alive until after
+    // the switch); `next_sp` was saved by this function or made by
+    // copy_thread for a stack that is still allocated.
+    unsafe { __switch_to_asm(prev_sp, next_sp) };
+}

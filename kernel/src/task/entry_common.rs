@@ -1,0 +1,62 @@
+//! The generic return-to-user work; mirrors kernel/entry/common.c
+//! (`syscall_exit_to_user_mode`, `irqentry_exit_to_user_mode`,
+//! `exit_to_user_mode_loop`) and include/linux/resume_user_mode.h.
+
+use super::current;
+use super::exit::do_group_exit;
+use super::sched::{need_resched, schedule};
+use super::signal::{get_signal, signal_pending};
+use crate::arch::x86_64::irqflags::{local_irq_disable, local_irq_enable};
+use crate::arch::x86_64::ptrace::PtRegs;
+
+/// `resume_user_mode_work()`: work done on every return to user mode
+/// that found something to do. Empty for now: memcg's
+/// `mem_cgroup_handle_over_high()` (throttling a task over memory.high)
+/// goes here.
+#[inline(never)]
+pub fn resume_user_mode_work(_regs: &mut PtRegs) {}
+
+/// `exit_to_user_mode_loop()`: reschedule while asked to, act on pending
+/// signals (all fatal: the task exits with the signal as its status), run
+/// `resume_user_mode_work`; return with interrupts off.
+#[inline(never)]
+pub fn exit_to_user_mode_loop(regs: &mut PtRegs) {
+    loop {
+        local_irq_enable();
+        if need_resched() {
+            schedule();
+        }
+        let curr = current();
+        if let Some(sig) = get_signal(&curr) {
+            drop(curr);
+            do_group_exit(sig);
+        }
+        resume_user_mode_work(regs);
+        local_irq_disable();
+        if !need_resched() && !signal_pending(&curr) {
+            return;
+        }
+    }
+}
+
+/// `exit_to_user_mode_prepare()`: only enter the loop when there is work.
+fn exit_to_user_mode_prepare(regs: &mut PtRegs) {
+    local_irq_disable();
+    let work = need_resched() || signal_pending(&current());
+    if work {
+        exit_to_user_mode_loop(regs);
+    }
+}
+
+/// `syscall_exit_to_user_mode()`: after a syscall (and in `ret_from_fork`).
+#[inline(never)]
+pub fn syscall_exit_to_user_mode(regs: &mut PtRegs) {
+    exit_to_user_mode_prepare(regs);
+}
+
+/// `irqentry_exit_to_user_mode()`: after an interrupt or exception that
+/// came from user mode; this is where a spinning user task is preempted.
+#[inline(never)]
+pub fn irqentry_exit_to_user_mode(regs: &mut PtRegs) {
+    exit_to_user_mode_prepare(regs);
+}

@@ -1,0 +1,259 @@
+//! Tasks; mirrors include/linux/sched.h and kernel/pid.c.
+//!
+//! One CPU. Every task is a [`TaskStruct`] in the task table (`pid` →
+//! task, Linux's pid hash; [`find_task_by_vpid`]) from `copy_process`
+//! until `release_task`. The boot context becomes the idle task (pid 0,
+//! on the boot stack); the first task the kernel starts is pid 1.
+//! Threads are not modelled: every task is its own thread group
+//! (`tgid == pid`).
+//!
+//! Files: sched.rs (kernel/sched/core.c), fork.rs (kernel/fork.c),
+//! exit.rs (kernel/exit.c), signal.rs (kernel/signal.c), sys.rs
+//! (kernel/sys.c), time.rs (kernel/time/), entry_common.rs
+//! (kernel/entry/common.c), syscall.rs (the syscall table).
+
+pub mod entry_common;
+pub mod exit;
+pub mod fork;
+pub mod sched;
+pub mod selftest;
+pub mod signal;
+pub mod sys;
+pub mod syscall;
+pub mod time;
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
+
+use crate::mm::gfp::Gfp;
+use crate::mm::mm_types::MmStruct;
+use crate::mm::mmzone::node_data;
+use crate::mm::page::{DirectMap, PAGE_SHIFT, Page};
+use crate::mm::page_alloc::{alloc_pages, free_pages};
+use crate::sync::SpinLock;
+
+/// `pid_t`.
+pub type Pid = i32;
+
+/// Order of a kernel stack: 4 pages = 16 KiB (Linux's `THREAD_SIZE`) would
+/// do for release builds; debug-assertion builds nest deeper, so 32 KiB.
+pub const THREAD_SIZE_ORDER: usize = 3;
+pub const THREAD_SIZE: u64 = 4096 << THREAD_SIZE_ORDER;
+
+/// `PID_MAX_DEFAULT`.
+const PID_MAX: Pid = 32768;
+
+/// `task_struct::__state` plus `exit_state`, in one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TaskState {
+    /// `TASK_RUNNING`: running or on the run queue.
+    Running = 0,
+    /// `TASK_INTERRUPTIBLE`: sleeping; a signal or a wake-up ends it.
+    Interruptible = 1,
+    /// `EXIT_ZOMBIE`: exited, waiting for its parent's `wait4`.
+    Zombie = 2,
+    /// `EXIT_DEAD`: exited and reaped (or nobody will reap it).
+    Dead = 3,
+}
+
+impl TaskState {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => Self::Running,
+            1 => Self::Interruptible,
+            2 => Self::Zombie,
+            _ => Self::Dead,
+        }
+    }
+}
+
+/// A task's kernel stack: buddy pages, freed when the task is.
+pub struct KernelStack {
+    page: &'static Page,
+}
+
+impl KernelStack {
+    /// `alloc_thread_stack_node()`.
+    fn alloc() -> Option<Self> {
+        alloc_pages(Gfp::GFP_KERNEL, THREAD_SIZE_ORDER).map(|page| Self { page })
+    }
+
+    /// Highest address + 1 (16-byte aligned).
+    pub fn top(&self) -> u64 {
+        let phys = node_data(0).page_to_pfn(self.page) << PAGE_SHIFT;
+        DirectMap::va(phys) as u64 + THREAD_SIZE
+    }
+}
+
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        free_pages(self.page, THREAD_SIZE_ORDER);
+    }
+}
+
+/// `struct task_struct`, cut down.
+pub struct TaskStruct {
+    pub pid: Pid,
+    pub tgid: Pid,
+    /// `real_parent->pid`; changes when the parent exits (reparenting).
+    parent: AtomicI32,
+    comm: [u8; 16],
+    state: AtomicU8,
+    /// `exit_code`: the wait status (`(code & 0xff) << 8` or a signal).
+    exit_code: AtomicI32,
+    /// None for the idle task, which runs on the boot stack.
+    stack: Option<KernelStack>,
+    /// `thread.sp`: saved kernel RSP while switched out.
+    pub(crate) thread_sp: AtomicU64,
+    /// Pending signals, bit `sig` for signal `sig` (`pending.signal`).
+    pub(crate) pending: AtomicU64,
+    /// On the run queue (`on_rq`).
+    pub(crate) on_rq: AtomicBool,
+    /// Sleeping in `wait4` (on Linux: on `signal->wait_chldexit`).
+    pub(crate) in_wait: AtomicBool,
+    /// `signal->oom_score_adj`, for the OOM killer later.
+    pub oom_score_adj: AtomicI32,
+    /// The address space; None for kernel threads (and after `exit_mm`).
+    pub mm: SpinLock<Option<Arc<MmStruct>>>,
+}
+
+impl TaskStruct {
+    /// `task->comm` as text.
+    pub fn comm(&self) -> &str {
+        let len = self.comm.iter().position(|&b| b == 0).unwrap_or(16);
+        core::str::from_utf8(&self.comm[..len]).unwrap_or("?")
+    }
+
+    pub fn state(&self) -> TaskState {
+        TaskState::from_u8(self.state.load(Ordering::SeqCst))
+    }
+
+    pub(crate) fn set_state(&self, state: TaskState) {
+        self.state.store(state as u8, Ordering::SeqCst);
+    }
+
+    /// Parent's pid (`task_ppid_nr`).
+    pub fn ppid(&self) -> Pid {
+        self.parent.load(Ordering::SeqCst)
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.exit_code.load(Ordering::SeqCst)
+    }
+
+    /// Top of the kernel stack; 0 for the idle task.
+    pub fn stack_top(&self) -> u64 {
+        self.stack.as_ref().map_or(0, KernelStack::top)
+    }
+
+    /// Whether the task is a kernel thread (no user address space).
+    pub fn is_kthread(&self) -> bool {
+        self.mm.lock_irqsave().is_none()
+    }
+
+    /// Physical address of the page table to run on (`init_mm` for
+    /// kernel threads).
+    pub(crate) fn pgd_phys(&self) -> u64 {
+        self.mm
+            .lock_irqsave()
+            .as_ref()
+            .map_or_else(crate::arch::x86_64::pgtable::swapper_pg_dir, |mm| {
+                mm.pgd.phys()
+            })
+    }
+
+    fn new(
+        pid: Pid,
+        parent: Pid,
+        name: &str,
+        stack: Option<KernelStack>,
+        mm: Option<Arc<MmStruct>>,
+    ) -> Self {
+        let mut comm = [0u8; 16];
+        let n = name.len().min(15);
+        comm[..n].copy_from_slice(&name.as_bytes()[..n]);
+        Self {
+            pid,
+            tgid: pid,
+            parent: AtomicI32::new(parent),
+            comm,
+            state: AtomicU8::new(TaskState::Running as u8),
+            exit_code: AtomicI32::new(0),
+            stack,
+            thread_sp: AtomicU64::new(0),
+            pending: AtomicU64::new(0),
+            on_rq: AtomicBool::new(false),
+            in_wait: AtomicBool::new(false),
+            oom_score_adj: AtomicI32::new(0),
+            mm: SpinLock::new(mm),
+        }
+    }
+}
+
+/// The pid table (Linux: the pid hash / IDR).
+static TASKS: SpinLock<BTreeMap<Pid, Arc<TaskStruct>>> = SpinLock::new(BTreeMap::new());
+/// `last_pid` for `alloc_pid`.
+static LAST_PID: AtomicI32 = AtomicI32::new(0);
+/// `current`.
+static CURRENT: SpinLock<Option<Arc<TaskStruct>>> = SpinLock::new(None);
+/// The idle task (`init_task`, pid 0).
+static IDLE: SpinLock<Option<Arc<TaskStruct>>> = SpinLock::new(None);
+
+/// `current`: the running task. Panics before `sched_init`.
+pub fn current() -> Arc<TaskStruct> {
+    CURRENT
+        .lock_irqsave()
+        .clone()
+        .expect("current before sched_init")
+}
+
+/// Whether `sched_init` has run (so `current()` and sleeping work).
+pub fn sched_running() -> bool {
+    CURRENT.lock_irqsave().is_some()
+}
+
+/// `find_task_by_vpid()`.
+pub fn find_task_by_vpid(pid: Pid) -> Option<Arc<TaskStruct>> {
+    TASKS.lock_irqsave().get(&pid).cloned()
+}
+
+/// Every task, in pid order (for `ps`-like views and reparenting).
+pub fn for_each_process(mut f: impl FnMut(&Arc<TaskStruct>)) {
+    let tasks: alloc::vec::Vec<_> = TASKS.lock_irqsave().values().cloned().collect();
+    tasks.iter().for_each(&mut f);
+}
+
+/// `alloc_pid()`: the next free pid after the last one handed out,
+/// wrapping at `PID_MAX` to 2 (1 stays init's), as Linux's `pid_max`.
+fn alloc_pid(tasks: &BTreeMap<Pid, Arc<TaskStruct>>) -> Option<Pid> {
+    let mut pid = LAST_PID.load(Ordering::SeqCst);
+    for _ in 0..PID_MAX {
+        pid = if pid + 1 >= PID_MAX { 2 } else { pid + 1 };
+        if !tasks.contains_key(&pid) {
+            LAST_PID.store(pid, Ordering::SeqCst);
+            return Some(pid);
+        }
+    }
+    None
+}
+
+/// `sched_init()`: the boot context becomes the idle task, pid 0
+/// (`init_task`), running on the boot stack.
+pub fn sched_init() {
+    let idle = Arc::new(TaskStruct::new(0, 0, "swapper/0", None, None));
+    *IDLE.lock_irqsave() = Some(idle.clone());
+    *CURRENT.lock_irqsave() = Some(idle);
+}
+
+fn idle_task() -> Arc<TaskStruct> {
+    IDLE.lock_irqsave().clone().expect("idle task")
+}
+
+/// `release_task()`: drop a reaped task from the pid table; its kernel
+/// stack is freed with the last reference.
+pub(crate) fn release_task(task: &Arc<TaskStruct>) {
+    task.set_state(TaskState::Dead);
+    TASKS.lock_irqsave().remove(&task.pid);
+}
