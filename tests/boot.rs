@@ -9,7 +9,7 @@ use common::{boot, find_line, lines, script_file, tinymm};
 
 #[test]
 fn bios_poweroff_gives_status_0() {
-    let (status, output) = boot("128M", false, "poweroff\n");
+    let (status, output) = boot("128M", false, "exit\n");
     assert_eq!(status, 0);
     let lines = lines(&output);
     let ready = find_line(&lines, 0, "printk: console [ttyS0] enabled").expect("console line");
@@ -19,23 +19,27 @@ fn bios_poweroff_gives_status_0() {
 
 #[test]
 fn poweroff_status_reaches_the_host() {
-    let (status, output) = boot("128M", false, "poweroff 3\n");
+    let (status, output) = boot("128M", false, "exit 3\n");
     assert_eq!(status, 3);
     assert!(output.contains("tinymm: exit status 3"));
-    let (status, _) = boot("128M", false, "poweroff 255\n");
+    let (status, _) = boot("128M", false, "exit 255\n");
     assert_eq!(status, 255);
 }
 
 #[test]
 fn uefi_boot_works() {
-    let (status, output) = boot("256M", true, "poweroff 7\n");
+    let (status, output) = boot("256M", true, "exit 7\n");
     assert_eq!(status, 7);
     assert!(output.contains("printk: console [ttyS0] enabled"));
 }
 
 #[test]
 fn int3_is_reported_and_returns() {
-    let (status, output) = boot("128M", false, "selftest int3\npoweroff 0\n");
+    let (status, output) = boot(
+        "128M",
+        false,
+        "echo int3 > /sys/kernel/debug/tinymm/selftest\nexit 0\n",
+    );
     assert_eq!(status, 0);
     let lines = lines(&output);
     let hit = find_line(&lines, 0, "int3: breakpoint at RIP=0xffffffff8").expect("int3 line");
@@ -45,7 +49,11 @@ fn int3_is_reported_and_returns() {
 
 #[test]
 fn kernel_page_fault_fails_the_run() {
-    let (status, output) = boot("128M", false, "selftest pagefault\npoweroff 0\n");
+    let (status, output) = boot(
+        "128M",
+        false,
+        "echo pagefault > /sys/kernel/debug/tinymm/selftest\nexit 0\n",
+    );
     assert_eq!(status, 125);
     let lines = lines(&output);
     let fault = find_line(&lines, 0, "vector 14 (page fault)").expect("vector line");
@@ -62,7 +70,11 @@ fn kernel_page_fault_fails_the_run() {
 
 #[test]
 fn panic_fails_the_run() {
-    let (status, output) = boot("128M", false, "selftest panic\npoweroff 0\n");
+    let (status, output) = boot(
+        "128M",
+        false,
+        "echo panic > /sys/kernel/debug/tinymm/selftest\nexit 0\n",
+    );
     assert_eq!(status, 125);
     let lines = lines(&output);
     let panic = find_line(&lines, 0, "Kernel panic - not syncing: ").expect("panic line");
@@ -113,7 +125,9 @@ fn piped_stdin_reaches_the_console() {
     // Written at once, before the kernel is up: the host must hold it back
     // until the console is ready or the UART reset would drop it.
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"selftest int3\npoweroff 6\n").unwrap();
+    stdin
+        .write_all(b"echo int3 > /sys/kernel/debug/tinymm/selftest\nexit 6\n")
+        .unwrap();
     drop(stdin);
     let output = child.wait_with_output().expect("wait for tinymm");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -124,7 +138,7 @@ fn piped_stdin_reaches_the_console() {
 
 #[test]
 fn missing_qemu_gives_126() {
-    let script = script_file("poweroff\n");
+    let script = script_file("exit\n");
     let (status, _, stderr) = {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_tinymm"))
             .args([

@@ -83,7 +83,7 @@ fn boot_and_read(mem: &str) -> (BTreeMap<String, Zone>, Vec<String>) {
     let (status, out) = boot(
         mem,
         false,
-        "cat /proc/zoneinfo\ncat /proc/meminfo\ncat /proc/buddyinfo\nselftest alloc\npoweroff\n",
+        "cat /proc/zoneinfo\ncat /proc/meminfo\ncat /proc/buddyinfo\necho alloc > /sys/kernel/debug/tinymm/selftest\nexit\n",
     );
     assert_eq!(status, 0);
     let out: Vec<String> = lines(&out).into_iter().map(String::from).collect();

@@ -1,39 +1,188 @@
-//! The serial console: a line editor and a handful of commands, enough to
-//! read the kernel's files and drive its self-tests. A later issue replaces
-//! it with a shell task.
+//! The console shell: pid 1 reads lines from the serial console and runs
+//! them through the sh interpreter (`shell/`), which reaches the kernel
+//! through [`KernelShellHost`]. `exit` (or the end of a script, which the
+//! host program follows with `exit`) powers the machine off with the
+//! shell's status.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::arch::x86_64 as arch;
-use crate::fs::file::{O_RDONLY, filp_open};
-use crate::fs::namei::path_lookup;
-use crate::mm::gfp::Gfp;
-use crate::mm::mmzone::{MAX_PAGE_ORDER, ZoneStatItem, node_data};
-use crate::mm::page::Page;
-use crate::mm::page_alloc::{alloc_pages, free_pages};
-use crate::uapi::errno::KResult;
+use crate::arch::x86_64::irq::HZ;
+use crate::fs::FileType;
+use crate::fs::exec::do_execve;
+use crate::fs::file::{
+    File, FilesStruct, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, filp_open,
+};
+use crate::fs::namei::{do_mkdirat, do_rmdir, path_lookup};
+use crate::shell::{Feed, FileKind, OpenMode, ProcInfo, Shell, ShellHost, Stdio, WaitStatus};
+use crate::task::exit::kernel_wait4;
+use crate::task::sched::{schedule, schedule_timeout_interruptible};
+use crate::task::signal::send_sig;
+use crate::task::{TaskState, current, find_task_by_vpid, for_each_process};
+use crate::uapi::errno::{Errno, KResult};
 use crate::{print, println};
 
-const HELP: &str = "\
-commands:
-  cat FILE...          print files
-  ls [DIR]             list a directory
-  echo [WORD...]       print the words
-  selftest alloc       allocation stress; free pages must come back exactly
-  selftest int3        a breakpoint exception that returns
-  selftest pagefault   a kernel page fault (fails the run)
-  selftest panic       a kernel panic (fails the run)
-  selftest user [CASE] ring-3 tasks: syscalls, faults, preemption, kill
-  selftest smap        ring 0 reads user memory (fails the run)
-  poweroff [N], exit [N]  power off with status N (default: last status)
-  help                 this text";
+const WNOHANG: i32 = 1;
 
-/// Read a line from the serial port, echoing as a terminal would.
+/// The kernel side of the shell: its own descriptor table, programs
+/// started with `do_execve`, children reaped with `wait4`.
+pub struct KernelShellHost {
+    files: FilesStruct,
+}
+
+impl KernelShellHost {
+    fn file(&self, fd: u32) -> KResult<Arc<File>> {
+        self.files.get(fd as i32)
+    }
+
+    /// What a child's stdin/stdout/stderr is.
+    fn stdio_file(&self, stdio: Stdio) -> KResult<Arc<File>> {
+        match stdio {
+            Stdio::Console => filp_open("/dev/console", O_WRONLY | 0o2),
+            Stdio::Fd(fd) => self.file(fd),
+            Stdio::Null => filp_open("/dev/null", 0o2),
+        }
+    }
+}
+
+fn decode_wait_status(status: i32) -> WaitStatus {
+    if status & 0x7f == 0 {
+        WaitStatus::Exited(((status >> 8) & 0xff) as u8)
+    } else {
+        WaitStatus::Signaled(status & 0x7f)
+    }
+}
+
+impl ShellHost for KernelShellHost {
+    fn getpid(&self) -> u32 {
+        current().pid as u32
+    }
+
+    fn spawn(&mut self, path: &str, argv: &[String], stdio: &[Stdio; 3]) -> KResult<u32> {
+        let files = FilesStruct::default();
+        for (fd, s) in stdio.iter().enumerate() {
+            files.install(fd, self.stdio_file(*s)?);
+        }
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        do_execve(path, &argv, current().pid, files).map(|pid| pid as u32)
+    }
+
+    fn wait(&mut self, pid: u32) -> KResult<WaitStatus> {
+        loop {
+            match kernel_wait4(pid as i32, 0) {
+                Ok((_, status)) => return Ok(decode_wait_status(status)),
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn try_wait_any(&mut self) -> Option<(u32, WaitStatus)> {
+        match kernel_wait4(-1, WNOHANG) {
+            Ok((pid, status)) if pid > 0 => Some((pid as u32, decode_wait_status(status))),
+            _ => None,
+        }
+    }
+
+    fn kill(&mut self, pid: u32, sig: i32) -> KResult<()> {
+        let task = find_task_by_vpid(pid as i32).ok_or(Errno::ESRCH)?;
+        if sig == 0 {
+            return Ok(());
+        }
+        send_sig(sig, &task)
+    }
+
+    fn open(&mut self, path: &str, mode: OpenMode) -> KResult<u32> {
+        let flags = match mode {
+            OpenMode::Read => O_RDONLY,
+            OpenMode::Truncate => O_WRONLY | O_CREAT | O_TRUNC,
+            OpenMode::Append => O_WRONLY | O_CREAT | O_APPEND,
+        };
+        let file = filp_open(path, flags)?;
+        Ok(self.files.alloc_fd(file)? as u32)
+    }
+
+    fn read_to_end(&mut self, fd: u32) -> KResult<Vec<u8>> {
+        let file = self.file(fd)?;
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match file.read(&mut buf)? {
+                0 => return Ok(out),
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    fn write(&mut self, fd: u32, data: &[u8]) -> KResult<usize> {
+        self.file(fd)?.write(data)
+    }
+
+    fn close(&mut self, fd: u32) {
+        let _ = self.files.close(fd as i32);
+    }
+
+    fn mkdir(&mut self, path: &str) -> KResult<()> {
+        do_mkdirat(path)
+    }
+
+    fn rmdir(&mut self, path: &str) -> KResult<()> {
+        do_rmdir(path)
+    }
+
+    fn read_dir(&mut self, path: &str) -> KResult<Vec<String>> {
+        path_lookup(path)?.readdir()
+    }
+
+    fn stat(&mut self, path: &str) -> KResult<FileKind> {
+        Ok(match path_lookup(path)?.file_type() {
+            FileType::Dir => FileKind::Dir,
+            FileType::Reg | FileType::Chr => FileKind::File,
+        })
+    }
+
+    fn sleep(&mut self, nanos: u64) {
+        let mut left = nanos.div_ceil(1_000_000_000 / HZ);
+        while left > 0 {
+            left = schedule_timeout_interruptible(left);
+        }
+    }
+
+    fn processes(&mut self) -> Vec<ProcInfo> {
+        let mut out = Vec::new();
+        for_each_process(|t| {
+            let state = match t.state() {
+                TaskState::Running => 'R',
+                TaskState::Interruptible => 'S',
+                TaskState::Zombie => 'Z',
+                _ => 'X',
+            };
+            out.push(ProcInfo {
+                pid: t.pid as u32,
+                state,
+                comm: String::from(t.comm()),
+            });
+        });
+        out
+    }
+
+    fn console_write(&mut self, _fd: u8, bytes: &[u8]) {
+        print!("{}", String::from_utf8_lossy(bytes));
+    }
+}
+
+/// Read a line from the serial port, echoing as a terminal would; other
+/// tasks run while no input is there.
 fn read_line(line: &mut String) {
     line.clear();
     loop {
-        match arch::serial_getc() {
+        let Some(c) = arch::serial_read_byte() else {
+            schedule();
+            continue;
+        };
+        match c {
             b'\r' | b'\n' => {
                 println!();
                 return;
@@ -52,142 +201,19 @@ fn read_line(line: &mut String) {
     }
 }
 
+/// pid 1's body: the shell on the console until `exit`.
 pub fn console_loop() -> ! {
+    let host = KernelShellHost {
+        files: FilesStruct::default(),
+    };
+    let mut shell = Shell::new(host, true);
     let mut line = String::new();
-    let mut status = 0u8;
     loop {
-        print!("# ");
+        print!("{}", shell.prompt());
         read_line(&mut line);
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let Some((&cmd, args)) = words.split_first() else {
-            continue;
-        };
-        status = match cmd {
-            "cat" => cat(args),
-            "ls" => ls(args.first().copied().unwrap_or("/")),
-            "echo" => {
-                println!("{}", args.join(" "));
-                0
-            }
-            "help" => {
-                println!("{HELP}");
-                0
-            }
-            "selftest" => selftest(args),
-            "poweroff" | "exit" => {
-                let code = match args.first().map(|a| a.parse::<u8>()) {
-                    None => status,
-                    Some(Ok(n)) => n,
-                    Some(Err(_)) => {
-                        println!("{cmd}: {}: numeric argument required", args[0]);
-                        2
-                    }
-                };
-                println!("reboot: Power down");
-                arch::poweroff(code)
-            }
-            _ => {
-                println!("sh: {cmd}: not found");
-                127
-            }
-        };
-    }
-}
-
-/// The whole file, read through the VFS.
-fn read_file(path: &str) -> KResult<Vec<u8>> {
-    let file = filp_open(path, O_RDONLY)?;
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match file.read(&mut buf)? {
-            0 => return Ok(out),
-            n => out.extend_from_slice(&buf[..n]),
+        if let Feed::Exit(status) = shell.feed_line(&line) {
+            println!("reboot: Power down");
+            arch::poweroff(status as u8);
         }
     }
-}
-
-fn cat(args: &[&str]) -> u8 {
-    let mut status = 0;
-    for path in args {
-        match read_file(path) {
-            Ok(text) => print!("{}", String::from_utf8_lossy(&text)),
-            Err(e) => {
-                println!("cat: can't open '{path}': {}", e.message());
-                status = 1;
-            }
-        }
-    }
-    status
-}
-
-fn ls(path: &str) -> u8 {
-    match path_lookup(path).and_then(|inode| inode.readdir()) {
-        Ok(names) => {
-            names.iter().for_each(|n| println!("{n}"));
-            0
-        }
-        Err(e) => {
-            println!("ls: {path}: {}", e.message());
-            1
-        }
-    }
-}
-
-fn selftest(args: &[&str]) -> u8 {
-    match args {
-        ["alloc"] => selftest_alloc(),
-        ["int3"] => {
-            arch::selftest::int3();
-            println!("int3: returned");
-            0
-        }
-        ["pagefault"] => arch::selftest::page_fault(),
-        ["panic"] => panic!("selftest panic"),
-        ["user", rest @ ..] => crate::task::selftest::selftest_user(rest),
-        ["smap"] => crate::task::selftest::selftest_smap(),
-        _ => {
-            println!("selftest: usage: selftest alloc|int3|pagefault|panic");
-            2
-        }
-    }
-}
-
-/// Allocate blocks of pseudo-random order from every zone until the
-/// allocator refuses 64 in a row, then free them all: the free page
-/// count and every free list must be exactly as before.
-fn selftest_alloc() -> u8 {
-    let pgdat = node_data(0);
-    let buddyinfo = || read_file("/proc/buddyinfo").ok();
-    let free_before = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
-    let lists_before = buddyinfo();
-    let mut held: Vec<(&Page, usize)> = Vec::with_capacity(1 << 16);
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut failures = 0;
-    while failures < 64 && held.len() < held.capacity() {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let order = (seed % (MAX_PAGE_ORDER as u64 + 1)) as usize;
-        let gfp = [Gfp::GFP_KERNEL, Gfp::GFP_DMA32, Gfp::GFP_DMA][(seed >> 8) as usize % 3];
-        match alloc_pages(gfp | Gfp::__GFP_NOWARN, order) {
-            Some(page) => {
-                held.push((page, order));
-                failures = 0;
-            }
-            None => failures += 1,
-        }
-    }
-    let pages: u64 = held.iter().map(|&(_, o)| 1u64 << o).sum();
-    let free_low = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
-    for (page, order) in held.drain(..) {
-        free_pages(page, order);
-    }
-    let free_after = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
-    let same_lists = buddyinfo() == lists_before;
-    println!(
-        "selftest alloc: allocated {pages} pages, free {free_before} -> {free_low} -> {free_after}, free lists {}",
-        if same_lists { "restored" } else { "DIFFER" }
-    );
-    u8::from(free_after != free_before || !same_lists || pages == 0)
 }

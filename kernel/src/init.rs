@@ -4,15 +4,20 @@ use bootloader_api::BootInfo;
 use bootloader_api::info::MemoryRegionKind;
 
 use crate::arch::x86_64 as arch;
+use crate::fs::Inode;
+use crate::fs::devices::{Console, Null};
 use crate::fs::initramfs::unpack_to_rootfs;
-use crate::fs::proc::proc_root_init;
+use crate::fs::proc::{ProcDir, ProcFile, proc_root_init};
 use crate::fs::ramfs::RamDir;
 use crate::fs::set_root;
 use crate::mm::memblock::Memblock;
+use crate::mm::memory::set_zero_page;
 use crate::mm::mm_init::mm_init;
 use crate::mm::mmzone::{ZoneStatItem, node_data, set_node_data};
 use crate::mm::page::{DirectMap, PAGE_SHIFT, PAGE_SIZE};
 use crate::mm::slab::kmem_cache_init;
+use alloc::sync::Arc;
+use alloc::vec;
 
 /// Filled at boot, before any heap exists; used once by `mm_core_init`.
 static MEMBLOCK: spin::Mutex<Memblock> = spin::Mutex::new(Memblock::new());
@@ -44,11 +49,17 @@ fn e820__memblock_setup(boot_info: &BootInfo, memblock: &mut Memblock) {
 /// memblock, then the kernel heap on top.
 #[inline(never)]
 fn mm_core_init(memblock: &mut Memblock) {
+    // `empty_zero_page` lives in reserved memory, as in the kernel image.
+    let zero_page = memblock
+        .phys_alloc(PAGE_SIZE, PAGE_SIZE)
+        .expect("no memory for the zero page");
     let pgdat = mm_init(memblock, &DirectMap, |phys, max_pfn, zone_of| {
         DirectMap::mem_map_at(phys, max_pfn, zone_of)
     })
     .expect("no memory to build mem_map");
     let pgdat = set_node_data(pgdat);
+    pgdat.phys.clear_page(zero_page >> PAGE_SHIFT);
+    set_zero_page(zero_page >> PAGE_SHIFT);
     kmem_cache_init();
     let present: u64 = pgdat.node_zones.iter().map(|z| z.present_pages).sum();
     let free = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
@@ -72,6 +83,28 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
         }
     }
     root.insert("proc", proc_root_init(None));
+    // devtmpfs: the console and /dev/null.
+    let dev = RamDir::new(0o755);
+    dev.insert("console", Console::new());
+    dev.insert("null", Null::new());
+    root.insert("dev", dev);
+    // /sys/kernel/debug/tinymm/selftest, where the self-tests are started.
+    let selftest = ProcFile::new(|_| Ok(()), Some(crate::selftest::selftest_store));
+    let debug = ProcDir::new(
+        vec![(
+            "tinymm",
+            ProcDir::new(vec![("selftest", selftest as Arc<dyn Inode>)], None) as Arc<dyn Inode>,
+        )],
+        None,
+    );
+    let kernel = ProcDir::new(vec![("debug", debug as Arc<dyn Inode>)], None);
+    // sysfs: kernel/debug here; fs/cgroup is where cgroupfs will mount.
+    let sys = RamDir::new(0o555);
+    let sys_fs = RamDir::new(0o755);
+    sys_fs.insert("cgroup", RamDir::new(0o755));
+    sys.insert("fs", sys_fs);
+    sys.insert("kernel", kernel);
+    root.insert("sys", sys);
     set_root(root);
 }
 

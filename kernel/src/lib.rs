@@ -16,6 +16,8 @@ pub mod fs;
 #[cfg(target_os = "none")]
 pub mod init;
 pub mod mm;
+#[cfg(target_os = "none")]
+pub mod selftest;
 pub mod shell;
 pub mod sync;
 #[cfg(target_os = "none")]

@@ -63,7 +63,11 @@ pub fn parse_elf(head: &[u8]) -> KResult<ElfImage> {
         return Err(Errno::ENOEXEC);
     }
     let bias = if e_type == ET_DYN { ELF_ET_DYN_BASE } else { 0 };
-    let (phoff, phentsize, phnum) = (u64_at(head, 32) as usize, u16_at(head, 54) as usize, u16_at(head, 56) as usize);
+    let (phoff, phentsize, phnum) = (
+        u64_at(head, 32) as usize,
+        u16_at(head, 54) as usize,
+        u16_at(head, 56) as usize,
+    );
     if phentsize != 56 || phnum == 0 || phnum > 64 || phoff + phnum * 56 > head.len() {
         return Err(Errno::ENOEXEC);
     }
@@ -74,7 +78,9 @@ pub fn parse_elf(head: &[u8]) -> KResult<ElfImage> {
         let p_type = u32_at(p, 0);
         match p_type {
             // No dynamic linker exists: only static executables run.
-            PT_INTERP | PT_DYNAMIC if e_type == ET_EXEC || p_type == PT_INTERP => return Err(Errno::ENOEXEC),
+            PT_INTERP | PT_DYNAMIC if e_type == ET_EXEC || p_type == PT_INTERP => {
+                return Err(Errno::ENOEXEC);
+            }
             PT_LOAD => {
                 let seg = LoadSegment {
                     flags: u32_at(p, 4),
@@ -85,7 +91,10 @@ pub fn parse_elf(head: &[u8]) -> KResult<ElfImage> {
                 };
                 let bad_align = seg.vaddr % PAGE_SIZE != seg.offset % PAGE_SIZE;
                 let end = seg.vaddr.checked_add(seg.memsz);
-                if seg.filesz > seg.memsz || bad_align || end.is_none_or(|e| e > crate::mm::mmap::TASK_SIZE) {
+                if seg.filesz > seg.memsz
+                    || bad_align
+                    || end.is_none_or(|e| e > crate::mm::mmap::TASK_SIZE)
+                {
                     return Err(Errno::ENOEXEC);
                 }
                 if seg.offset <= phoff as u64 && (phoff as u64) < seg.offset + seg.filesz {
@@ -119,7 +128,13 @@ const AT_RANDOM: u64 = 25;
 /// starts. `top` is the stack's top; the result is placed at the returned
 /// address: argc, argv[], NULL, envp[], NULL, auxv, then the strings and
 /// 16 AT_RANDOM bytes. The stack pointer (argc's address) is 16-aligned.
-pub fn create_elf_tables(top: u64, argv: &[&str], envp: &[&str], elf: &ElfImage, random: [u8; 16]) -> (u64, Vec<u8>) {
+pub fn create_elf_tables(
+    top: u64,
+    argv: &[&str],
+    envp: &[&str],
+    elf: &ElfImage,
+    random: [u8; 16],
+) -> (u64, Vec<u8>) {
     // Strings and random bytes at the top, as Linux places them.
     let mut strings = Vec::new();
     let mut str_offsets = Vec::new();
@@ -175,7 +190,14 @@ mod tests {
         b[32..40].copy_from_slice(&64u64.to_le_bytes());
         b[54..56].copy_from_slice(&56u16.to_le_bytes());
         b[56..58].copy_from_slice(&phnum.to_le_bytes());
-        let ph = |b: &mut Vec<u8>, i: usize, t: u32, flags: u32, off: u64, vaddr: u64, filesz: u64, memsz: u64| {
+        let ph = |b: &mut Vec<u8>,
+                  i: usize,
+                  t: u32,
+                  flags: u32,
+                  off: u64,
+                  vaddr: u64,
+                  filesz: u64,
+                  memsz: u64| {
             let p = 64 + 56 * i;
             b[p..p + 4].copy_from_slice(&t.to_le_bytes());
             b[p + 4..p + 8].copy_from_slice(&flags.to_le_bytes());
@@ -198,7 +220,13 @@ mod tests {
         assert_eq!(img.phdr, 0x400040);
         assert_eq!(
             img.segments,
-            [LoadSegment { vaddr: 0x400000, offset: 0, filesz: 0x1200, memsz: 0x3000, flags: PF_R | PF_X }]
+            [LoadSegment {
+                vaddr: 0x400000,
+                offset: 0,
+                filesz: 0x1200,
+                memsz: 0x3000,
+                flags: PF_R | PF_X
+            }]
         );
     }
 
@@ -212,7 +240,10 @@ mod tests {
     #[test]
     fn non_executables_are_enoexec() {
         assert_eq!(parse_elf(b"#!/bin/sh\n"), Err(Errno::ENOEXEC));
-        assert_eq!(parse_elf(&elf(ET_EXEC, Some(PT_INTERP))), Err(Errno::ENOEXEC));
+        assert_eq!(
+            parse_elf(&elf(ET_EXEC, Some(PT_INTERP))),
+            Err(Errno::ENOEXEC)
+        );
         let mut relocatable = elf(ET_EXEC, None);
         relocatable[16] = 1;
         assert_eq!(parse_elf(&relocatable), Err(Errno::ENOEXEC));
@@ -232,7 +263,9 @@ mod tests {
         let cstr = |addr: u64| {
             let off = (addr - sp) as usize;
             let end = image[off..].iter().position(|&c| c == 0).unwrap();
-            std::str::from_utf8(&image[off..off + end]).unwrap().to_string()
+            std::str::from_utf8(&image[off..off + end])
+                .unwrap()
+                .to_string()
         };
         assert_eq!(word(0), 2);
         assert_eq!(cstr(word(1)), "/bin/anon");

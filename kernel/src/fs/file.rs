@@ -1,6 +1,7 @@
 //! Open files and file descriptor tables (fs/file.c, fs/open.c,
 //! fs/read_write.c): `struct file` with its position, `files_struct`.
 
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -29,26 +30,29 @@ pub const NR_OPEN_DEFAULT: usize = 1024;
 /// `struct file`.
 pub struct File {
     pub inode: Arc<dyn Inode>,
+    /// The path it was opened by (what /proc/PID/maps shows).
+    pub path: String,
     ops: Arc<dyn FileOps>,
     f_pos: SpinLock<u64>,
     flags: u32,
 }
 
 impl File {
-    pub fn new(inode: Arc<dyn Inode>, ops: Arc<dyn FileOps>, flags: u32) -> Arc<Self> {
+    pub fn new(inode: Arc<dyn Inode>, path: &str, ops: Arc<dyn FileOps>, flags: u32) -> Arc<Self> {
         Arc::new(Self {
             inode,
+            path: String::from(path),
             ops,
             f_pos: SpinLock::new(0),
             flags,
         })
     }
 
-    fn readable(&self) -> bool {
+    pub fn readable(&self) -> bool {
         self.flags & O_ACCMODE != O_WRONLY
     }
 
-    fn writable(&self) -> bool {
+    pub fn writable(&self) -> bool {
         self.flags & O_ACCMODE != O_RDONLY
     }
 
@@ -113,7 +117,7 @@ pub fn filp_open(path: &str, flags: u32) -> KResult<Arc<File>> {
         return Err(Errno::ENOTDIR);
     }
     let ops = inode.open(write)?;
-    Ok(File::new(inode, ops, flags))
+    Ok(File::new(inode, path, ops, flags))
 }
 
 /// `struct files_struct`: a task's descriptor table.

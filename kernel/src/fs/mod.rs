@@ -6,11 +6,17 @@
 //! the shell resolves relative paths itself).
 
 pub mod binfmt_elf;
+#[cfg(target_os = "none")]
+pub mod devices;
+#[cfg(target_os = "none")]
+pub mod exec;
 pub mod file;
 pub mod initramfs;
 pub mod namei;
 pub mod proc;
 pub mod ramfs;
+#[cfg(target_os = "none")]
+pub mod read_write;
 pub mod stat;
 
 use alloc::string::String;

@@ -1,17 +1,109 @@
-//! `struct mm_struct` (include/linux/mm_types.h). PLACEHOLDER from the
-//! tasks branch, replaced by mm's own file at merge: only the page table,
-//! so tasks can own an address space.
+//! `struct mm_struct` (include/linux/mm_types.h, kernel/fork.c): a
+//! process's address space — its page table, its VMAs under `mmap_lock`,
+//! its RSS counters — and its teardown (`exit_mmap` in mm/mmap.c).
 
-use crate::arch::x86_64::pgtable::Pgd;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
-/// An address space.
+use super::memory::unmap_vmas;
+use super::mmap::VmaTree;
+use crate::arch::x86_64::pgtable::{Pgd, free_pgd_range};
+use crate::uapi::errno::{Errno, KResult};
+
+/// `enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES }`.
+#[derive(Clone, Copy, Debug)]
+pub enum MmCounter {
+    FilePages = 0,
+    AnonPages = 1,
+    SwapEnts = 2,
+    ShmemPages = 3,
+}
+
+pub const NR_MM_COUNTERS: usize = 4;
+
+/// What `mmap_lock` protects.
+#[derive(Default)]
+pub struct MmLocked {
+    pub vmas: VmaTree,
+    pub start_brk: u64,
+    pub brk: u64,
+    pub start_stack: u64,
+}
+
 pub struct MmStruct {
     pub pgd: Pgd,
+    /// Linux's `mmap_lock`. Page faults take it; no path may hold it while
+    /// touching user memory (that would fault into it again).
+    pub mmap_lock: spin::Mutex<MmLocked>,
+    rss_stat: [AtomicI64; NR_MM_COUNTERS],
+    /// `hiwater_rss`: the peak of file + anon + shmem pages (VmHWM).
+    hiwater_rss: AtomicU64,
+    /// `locked_vm`: pages in VM_LOCKED mappings (VmLck).
+    pub locked_vm: AtomicU64,
+    /// Page-table pages (VmPTE), counted by the arch code through `pgd`.
+    pub pgtables_bytes: AtomicU64,
 }
 
 impl MmStruct {
-    /// `mm_alloc()`: an empty address space (kernel half mapped).
+    /// `mm_alloc()`: an empty address space with the kernel mapped.
     pub fn new() -> Option<Self> {
-        Some(Self { pgd: Pgd::alloc()? })
+        Some(Self {
+            pgd: Pgd::alloc()?,
+            mmap_lock: spin::Mutex::new(MmLocked::default()),
+            rss_stat: Default::default(),
+            hiwater_rss: AtomicU64::new(0),
+            locked_vm: AtomicU64::new(0),
+            pgtables_bytes: AtomicU64::new(0),
+        })
+    }
+
+    /// What `page->mapping` of this mm's anonymous pages holds.
+    pub fn id(&self) -> u64 {
+        self as *const Self as u64
+    }
+
+    /// `get_mm_counter()`.
+    pub fn get_mm_counter(&self, c: MmCounter) -> u64 {
+        self.rss_stat[c as usize].load(Relaxed).max(0) as u64
+    }
+
+    /// `add_mm_counter()`, keeping the RSS high-water mark.
+    pub fn add_mm_counter(&self, c: MmCounter, delta: i64) {
+        self.rss_stat[c as usize].fetch_add(delta, Relaxed);
+        if delta > 0 {
+            self.hiwater_rss.fetch_max(self.get_mm_rss(), Relaxed);
+        }
+    }
+
+    /// `get_mm_rss()`: resident pages.
+    pub fn get_mm_rss(&self) -> u64 {
+        self.get_mm_counter(MmCounter::FilePages)
+            + self.get_mm_counter(MmCounter::AnonPages)
+            + self.get_mm_counter(MmCounter::ShmemPages)
+    }
+
+    pub fn hiwater_rss(&self) -> u64 {
+        self.hiwater_rss.load(Relaxed).max(self.get_mm_rss())
+    }
+}
+
+/// The running task's address space; EFAULT for a kernel thread.
+pub fn current_mm() -> KResult<Arc<MmStruct>> {
+    crate::task::current()
+        .mm
+        .lock_irqsave()
+        .clone()
+        .ok_or(Errno::EFAULT)
+}
+
+impl Drop for MmStruct {
+    /// `exit_mmap()`: unmap every VMA and free the page tables; the `Pgd`
+    /// then frees its top level.
+    fn drop(&mut self) {
+        let vmas = core::mem::take(&mut self.mmap_lock.get_mut().vmas);
+        for vma in vmas.iter() {
+            unmap_vmas(self, vma.vm_start, vma.vm_end);
+        }
+        free_pgd_range(&self.pgd, 0, super::mmap::TASK_SIZE);
     }
 }

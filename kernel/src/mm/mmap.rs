@@ -11,6 +11,10 @@ use alloc::vec::Vec;
 use bitflags::bitflags;
 
 use super::filemap::AddressSpace;
+
+#[cfg(target_os = "none")]
+pub mod sys;
+
 use super::page::{PAGE_SHIFT, PAGE_SIZE};
 use crate::uapi::errno::{Errno, KResult};
 
@@ -103,7 +107,8 @@ impl VmAreaStruct {
             && match (&self.vm_file, &next.vm_file) {
                 (None, None) => true,
                 (Some(a), Some(b)) => {
-                    Arc::ptr_eq(&a.mapping, &b.mapping) && self.linear_page_index(self.vm_end) == next.vm_pgoff
+                    Arc::ptr_eq(&a.mapping, &b.mapping)
+                        && self.linear_page_index(self.vm_end) == next.vm_pgoff
                 }
                 _ => false,
             }
@@ -209,7 +214,9 @@ impl VmaTree {
         starts.sort_unstable();
         starts.dedup();
         for start in starts.into_iter().rev() {
-            let Some(v) = self.vmas.get(&start) else { continue };
+            let Some(v) = self.vmas.get(&start) else {
+                continue;
+            };
             let end = v.vm_end;
             let mergeable = self.vmas.get(&end).is_some_and(|next| v.can_merge(next));
             if mergeable {
@@ -228,14 +235,19 @@ impl VmaTree {
 
     /// `split_vma()`: make `addr` a VMA boundary.
     fn split_at(&mut self, addr: u64) {
-        let Some(v) = self.vma_lookup(addr) else { return };
+        let Some(v) = self.vma_lookup(addr) else {
+            return;
+        };
         if v.vm_start == addr {
             return;
         }
         let mut tail = v.clone();
         tail.vm_pgoff = v.linear_page_index(addr);
         tail.vm_start = addr;
-        self.vmas.get_mut(&v.vm_start.clone()).expect("present").vm_end = addr;
+        self.vmas
+            .get_mut(&v.vm_start.clone())
+            .expect("present")
+            .vm_end = addr;
         self.vmas.insert(addr, tail);
     }
 
@@ -245,7 +257,9 @@ impl VmaTree {
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.vmas.range(start..end).map(|(&k, _)| k).collect();
-        keys.into_iter().filter_map(|k| self.vmas.remove(&k)).collect()
+        keys.into_iter()
+            .filter_map(|k| self.vmas.remove(&k))
+            .collect()
     }
 
     /// Apply `f` to the flags of every VMA piece in [start, end), which
@@ -280,7 +294,9 @@ impl VmaTree {
 
     /// Move the end of the VMA that ends at `old_end` (brk).
     pub fn set_end(&mut self, old_end: u64, new_end: u64) -> bool {
-        let Some(v) = self.find_vma(old_end - 1) else { return false };
+        let Some(v) = self.find_vma(old_end - 1) else {
+            return false;
+        };
         if v.vm_end != old_end {
             return false;
         }
@@ -347,16 +363,26 @@ mod tests {
         let ro = |v: &VmAreaStruct| Ok(v.vm_flags - VmFlags::VM_WRITE);
         let changed = t.change_flags(0x12000, 0x13000, ro).unwrap();
         assert_eq!(changed.len(), 1);
-        assert_eq!(spans(&t), [(0x10000, 0x12000), (0x12000, 0x13000), (0x13000, 0x20000)]);
+        assert_eq!(
+            spans(&t),
+            [(0x10000, 0x12000), (0x12000, 0x13000), (0x13000, 0x20000)]
+        );
         let rw = |v: &VmAreaStruct| Ok(v.vm_flags | VmFlags::VM_WRITE);
         t.change_flags(0x12000, 0x13000, rw).unwrap();
         assert_eq!(spans(&t), [(0x10000, 0x20000)]);
         // A hole in the range: ENOMEM and nothing changes.
         t.remove_range(0x18000, 0x19000);
-        assert_eq!(t.change_flags(0x17000, 0x1a000, ro).err(), Some(Errno::ENOMEM));
+        assert_eq!(
+            t.change_flags(0x17000, 0x1a000, ro).err(),
+            Some(Errno::ENOMEM)
+        );
         assert_eq!(spans(&t), [(0x10000, 0x18000), (0x19000, 0x20000)]);
         // A refusal leaves the tree as it was.
-        assert_eq!(t.change_flags(0x11000, 0x12000, |_| Err(Errno::EACCES)).err(), Some(Errno::EACCES));
+        assert_eq!(
+            t.change_flags(0x11000, 0x12000, |_| Err(Errno::EACCES))
+                .err(),
+            Some(Errno::EACCES)
+        );
         assert_eq!(spans(&t), [(0x10000, 0x18000), (0x19000, 0x20000)]);
     }
 

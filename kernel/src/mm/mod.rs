@@ -5,12 +5,20 @@
 
 pub mod filemap;
 pub mod gfp;
+#[cfg(target_os = "none")]
+pub mod madvise;
 pub mod memblock;
+#[cfg(target_os = "none")]
+pub mod memory;
+#[cfg(target_os = "none")]
+pub mod mlock;
 pub mod mm_init;
-pub mod mmap;
 #[cfg(target_os = "none")]
 pub mod mm_types;
+pub mod mmap;
 pub mod mmzone;
+#[cfg(target_os = "none")]
+pub mod mprotect;
 pub mod page;
 pub mod page_alloc;
 pub mod rmap;

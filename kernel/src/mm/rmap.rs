@@ -35,7 +35,11 @@ pub fn folio_add_file_rmap_pte(pgdat: &PglistData, page: &Page) {
 pub fn folio_remove_rmap_pte(pgdat: &PglistData, page: &Page) {
     if page.dec_mapcount() {
         let anon = page.mapping.load(Relaxed) & PAGE_MAPPING_ANON != 0;
-        let item = if anon { NodeStatItem::NrAnonMapped } else { NodeStatItem::NrFileMapped };
+        let item = if anon {
+            NodeStatItem::NrAnonMapped
+        } else {
+            NodeStatItem::NrFileMapped
+        };
         pgdat.mod_page_state(item, -1);
     }
 }

@@ -83,6 +83,8 @@ pub fn do_exit(code: i32) -> ! {
         panic!("Attempted to kill init! exitcode={code:#010x}");
     }
     exit_mm(&tsk);
+    // exit_files(): close what the task had open.
+    *tsk.files.lock_irqsave() = Default::default();
     tsk.exit_code.store(code, Ordering::SeqCst);
     // Interrupts stay off from here: the task must not run again once it
     // is a zombie, and a tick must not reschedule it half-way.

@@ -9,6 +9,7 @@ use core::sync::atomic::Ordering;
 use super::sched::wake_up_new_task;
 use super::{KernelStack, Pid, TASKS, TaskStruct, alloc_pid};
 use crate::arch::x86_64::process_64::{ThreadStart, copy_thread};
+use crate::fs::file::FilesStruct;
 use crate::mm::mm_types::MmStruct;
 use crate::uapi::errno::{Errno, KResult};
 
@@ -19,6 +20,7 @@ fn copy_process(
     name: &str,
     parent: Pid,
     mm: Option<Arc<MmStruct>>,
+    files: Arc<FilesStruct>,
     start: ThreadStart,
 ) -> KResult<Pid> {
     let stack = KernelStack::alloc().ok_or(Errno::ENOMEM)?;
@@ -28,6 +30,7 @@ fn copy_process(
         let pid = alloc_pid(&tasks).ok_or(Errno::EAGAIN)?;
         let task = Arc::new(TaskStruct::new(pid, parent, name, Some(stack), mm));
         task.thread_sp.store(sp, Ordering::SeqCst);
+        *task.files.lock_irqsave() = files;
         tasks.insert(pid, task.clone());
         task
     };
@@ -40,11 +43,17 @@ fn copy_process(
 #[inline(never)]
 pub fn kernel_thread(name: &str, f: fn(usize) -> i32, arg: usize) -> KResult<Pid> {
     let parent = super::current().pid;
-    copy_process(name, parent, None, ThreadStart::Kernel { f, arg })
+    copy_process(
+        name,
+        parent,
+        None,
+        Arc::default(),
+        ThreadStart::Kernel { f, arg },
+    )
 }
 
 /// A user task in `mm` entering ring 3 at `entry` with stack pointer
-/// `user_sp` (what `execve` + `start_thread` produce).
+/// `user_sp` (what `execve` + `start_thread` produce), with open `files`.
 #[inline(never)]
 pub fn create_user_task(
     name: &str,
@@ -52,11 +61,13 @@ pub fn create_user_task(
     mm: Arc<MmStruct>,
     entry: u64,
     user_sp: u64,
+    files: FilesStruct,
 ) -> KResult<Pid> {
     copy_process(
         name,
         parent,
         Some(mm),
+        Arc::new(files),
         ThreadStart::User {
             ip: entry,
             sp: user_sp,

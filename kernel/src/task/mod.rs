@@ -26,6 +26,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
 
+use crate::fs::file::FilesStruct;
 use crate::mm::gfp::Gfp;
 use crate::mm::mm_types::MmStruct;
 use crate::mm::mmzone::node_data;
@@ -117,6 +118,8 @@ pub struct TaskStruct {
     pub oom_score_adj: AtomicI32,
     /// The address space; None for kernel threads (and after `exit_mm`).
     pub mm: SpinLock<Option<Arc<MmStruct>>>,
+    /// Open files (`files_struct`); emptied at exit (`exit_files`).
+    pub files: SpinLock<Arc<FilesStruct>>,
 }
 
 impl TaskStruct {
@@ -188,6 +191,7 @@ impl TaskStruct {
             in_wait: AtomicBool::new(false),
             oom_score_adj: AtomicI32::new(0),
             mm: SpinLock::new(mm),
+            files: SpinLock::new(Arc::default()),
         }
     }
 }
@@ -237,6 +241,11 @@ fn alloc_pid(tasks: &BTreeMap<Pid, Arc<TaskStruct>>) -> Option<Pid> {
         }
     }
     None
+}
+
+/// The running task's descriptor table.
+pub fn current_files() -> Arc<FilesStruct> {
+    current().files.lock_irqsave().clone()
 }
 
 /// `sched_init()`: the boot context becomes the idle task, pid 0

@@ -87,7 +87,14 @@ fn spawn(name: &str, params: &[u64]) -> KResult<Spawned> {
         free_frames(frames);
         return Err(e);
     }
-    let pid = super::fork::create_user_task(name, current().pid, mm, USER_CODE, USER_SP)?;
+    let pid = super::fork::create_user_task(
+        name,
+        current().pid,
+        mm,
+        USER_CODE,
+        USER_SP,
+        crate::fs::devices::console_files()?,
+    )?;
     Ok(Spawned { pid, frames })
 }
 

@@ -13,6 +13,8 @@ use crate::arch::x86_64::ptrace::PtRegs;
 use crate::uapi::errno::{Errno, KResult};
 
 pub const SIGINT: i32 = 2;
+/// Access beyond the end of a mapped file.
+pub const SIGBUS: i32 = 7;
 pub const SIGKILL: i32 = 9;
 pub const SIGSEGV: i32 = 11;
 pub const SIGTERM: i32 = 15;
@@ -21,7 +23,7 @@ pub const _NSIG: i32 = 64;
 
 /// Signals tinymm implements (all terminate by default).
 fn sig_supported(sig: i32) -> bool {
-    matches!(sig, SIGINT | SIGKILL | SIGSEGV | SIGTERM)
+    matches!(sig, SIGINT | SIGBUS | SIGKILL | SIGSEGV | SIGTERM)
 }
 
 /// `signal_pending()`.

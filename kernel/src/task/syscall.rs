@@ -2,10 +2,7 @@
 //! with Linux's numbers (uapi/unistd_64.rs) and register convention
 //! (rdi, rsi, rdx, r10, r8, r9; result in rax, `-errno` on failure).
 //!
-//! Arms are grouped by owner: tasks and time here; the mm and fs arms are
-//! added by those layers. `write` to fd 1/2 is a TEMPORARY console path
-//! for the task self-tests, marked below, until the VFS provides
-//! read/write/open.
+//! Arms are grouped by the layer that implements them.
 
 use super::exit::{sys_exit, sys_exit_group, sys_wait4};
 use super::sched::sys_sched_yield;
@@ -13,11 +10,23 @@ use super::signal::sys_kill;
 use super::sys::{sys_getpid, sys_getppid, sys_newuname};
 use super::time::{sys_clock_gettime, sys_nanosleep};
 use crate::arch::x86_64::ptrace::PtRegs;
+use crate::fs::read_write::{
+    AT_FDCWD, do_sys_openat, ksys_lseek, ksys_read, ksys_write, sys_close, sys_fstat, sys_mkdir,
+    sys_rmdir,
+};
+use crate::mm::madvise::sys_madvise;
+use crate::mm::mlock::{sys_mlock, sys_munlock};
+use crate::mm::mmap::sys::{ksys_mmap_pgoff, sys_brk, sys_munmap};
+use crate::mm::mprotect::sys_mprotect;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::unistd_64::*;
 
-fn ret(r: KResult<i64>) -> i64 {
-    r.unwrap_or_else(Errno::as_ret)
+/// A result as the value in rax.
+fn ret<T: TryInto<i64>>(r: KResult<T>) -> i64 {
+    match r {
+        Ok(v) => v.try_into().unwrap_or(i64::MAX),
+        Err(e) => e.as_ret(),
+    }
 }
 
 /// `x64_sys_call()`: dispatch on the low 32 bits of `regs.orig_ax` (Linux
@@ -38,31 +47,33 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_SCHED_YIELD => sys_sched_yield(),
         __NR_UNAME => ret(sys_newuname(a0)),
 
-        // --- TEMPORARY (task self-tests only): write(1|2) to the console.
-        // The VFS replaces this arm with its read/write/open/... arms. ---
-        __NR_WRITE => ret(console_write_temporary(a0 as i32, a1, a2 as usize)),
+        // --- files (fs/) ---
+        __NR_READ => ret(ksys_read(a0 as i32, a1, a2)),
+        __NR_WRITE => ret(ksys_write(a0 as i32, a1, a2)),
+        __NR_OPEN => ret(do_sys_openat(AT_FDCWD, a0, a1 as u32)),
+        __NR_OPENAT => ret(do_sys_openat(a0 as i32, a1, a2 as u32)),
+        __NR_CLOSE => ret(sys_close(a0 as i32)),
+        __NR_LSEEK => ret(ksys_lseek(a0 as i32, a1 as i64, a2 as u32)),
+        __NR_FSTAT => ret(sys_fstat(a0 as i32, a1)),
+        __NR_MKDIR => ret(sys_mkdir(a0)),
+        __NR_RMDIR => ret(sys_rmdir(a0)),
+
+        // --- memory (mm/) ---
+        __NR_MMAP => ret(ksys_mmap_pgoff(
+            a0,
+            a1,
+            a2 as u32,
+            a3 as u32,
+            regs.r8 as i32,
+            regs.r9,
+        )),
+        __NR_MUNMAP => ret(sys_munmap(a0, a1)),
+        __NR_MPROTECT => ret(sys_mprotect(a0, a1, a2 as u32)),
+        __NR_MADVISE => ret(sys_madvise(a0, a1, a2 as u32)),
+        __NR_MLOCK => ret(sys_mlock(a0, a1)),
+        __NR_MUNLOCK => ret(sys_munlock(a0, a1)),
+        __NR_BRK => ret(sys_brk(a0)),
 
         _ => Errno::ENOSYS.as_ret(),
     }
-}
-
-/// TEMPORARY: `write(fd, buf, count)` for fd 1 and 2 straight to the
-/// serial console; EBADF for any other fd. Replaced by the VFS.
-fn console_write_temporary(fd: i32, buf: u64, count: usize) -> KResult<i64> {
-    if fd != 1 && fd != 2 {
-        return Err(Errno::EBADF);
-    }
-    let mut chunk = [0u8; 256];
-    let mut done = 0usize;
-    while done < count {
-        let n = (count - done).min(chunk.len());
-        if let Err(e) =
-            crate::arch::x86_64::uaccess::copy_from_user(&mut chunk[..n], buf + done as u64)
-        {
-            return if done == 0 { Err(e) } else { Ok(done as i64) };
-        }
-        crate::arch::x86_64::early_printk::console_write_bytes(&chunk[..n]);
-        done += n;
-    }
-    Ok(done as i64)
 }

@@ -8,8 +8,6 @@
 //! prints Linux's report plus the `vector 14 ... CR2=` line and fails the
 //! run.
 //!
-//! `do_user_addr_fault` here only knows `bad_area`: the lead's mm code
-//! replaces its body with the VMA lookup and `handle_mm_fault`.
 
 use ::x86_64::registers::control::Cr2;
 
@@ -17,6 +15,9 @@ use super::irqflags::local_irq_enable;
 use super::ptrace::{PtRegs, X86_EFLAGS_AC, X86_EFLAGS_IF, user_mode};
 use super::traps::die_regs;
 use super::uaccess::{TASK_SIZE_MAX, fixup_exception};
+use crate::mm::memory::{FaultFlags, VmFaultReason, handle_mm_fault};
+use crate::mm::mmap::VmFlags;
+use crate::task::signal::{SIGBUS, SIGSEGV};
 
 /// Page-fault error-code bits (`enum x86_pf_error_code`).
 pub const X86_PF_PROT: u64 = 1 << 0;
@@ -59,32 +60,96 @@ pub fn do_kern_addr_fault(regs: &mut PtRegs, error_code: u64, address: u64) {
 }
 
 /// `do_user_addr_fault()`: a fault on a user address, from user mode or
-/// from a kernel user copy. Minimal version: no VMAs yet, so every fault
-/// is a bad area (mm replaces this body with `find_vma` +
-/// `handle_mm_fault`).
+/// from a kernel user copy: find the VMA under `mmap_lock`, check the
+/// access against it, and let `handle_mm_fault` map the page.
 #[inline(never)]
 pub fn do_user_addr_fault(regs: &mut PtRegs, error_code: u64, address: u64) {
     // A kernel-mode access to user memory with AC clear broke SMAP: a
     // kernel bug, never fixed up.
     if error_code & X86_PF_USER == 0 && regs.flags & X86_EFLAGS_AC == 0 {
-        let why = if error_code & X86_PF_PROT != 0 {
-            "SMAP violation"
-        } else {
-            "kernel access to a user address outside a user copy"
-        };
-        page_fault_oops(regs, error_code, address, why);
+        page_fault_oops(regs, error_code, address, "SMAP violation");
     }
-    // The lead's handle_mm_fault may sleep: run with interrupts as the
+    // handle_mm_fault may allocate at length: run with interrupts as the
     // interrupted context had them.
     if regs.flags & X86_EFLAGS_IF != 0 {
         local_irq_enable();
     }
-    let si_code = if error_code & X86_PF_PROT != 0 {
-        SEGV_ACCERR
-    } else {
-        SEGV_MAPERR
+    let Some(mm) = crate::task::current().mm.lock_irqsave().clone() else {
+        bad_area_nosemaphore(regs, error_code, address, SEGV_MAPERR);
+        return;
     };
-    bad_area_nosemaphore(regs, error_code, address, si_code);
+    let mut flags = FaultFlags::empty();
+    if error_code & X86_PF_WRITE != 0 {
+        flags |= FaultFlags::FAULT_FLAG_WRITE;
+    }
+    if user_mode(regs) {
+        flags |= FaultFlags::FAULT_FLAG_USER;
+    }
+    if error_code & X86_PF_INSTR != 0 {
+        flags |= FaultFlags::FAULT_FLAG_INSTRUCTION;
+    }
+    let fault = {
+        // lock_mm_and_find_vma()
+        let locked = mm.mmap_lock.lock();
+        let Some(vma) = locked.vmas.vma_lookup(address) else {
+            drop(locked);
+            bad_area_nosemaphore(regs, error_code, address, SEGV_MAPERR);
+            return;
+        };
+        if access_error(error_code, vma.vm_flags) {
+            drop(locked);
+            bad_area_nosemaphore(regs, error_code, address, SEGV_ACCERR);
+            return;
+        }
+        handle_mm_fault(&mm, vma, address, flags)
+    };
+    if fault.contains(VmFaultReason::VM_FAULT_OOM) {
+        pagefault_out_of_memory(regs, error_code, address);
+    } else if fault.intersects(VmFaultReason::VM_FAULT_SIGBUS | VmFaultReason::VM_FAULT_SIGSEGV) {
+        let sig = if fault.contains(VmFaultReason::VM_FAULT_SIGBUS) {
+            SIGBUS
+        } else {
+            SIGSEGV
+        };
+        if !user_mode(regs) {
+            kernelmode_fixup_or_oops(regs, error_code, address);
+            return;
+        }
+        crate::task::signal::force_sig_fault(sig, SEGV_MAPERR, address);
+    }
+}
+
+/// `access_error()`: does the VMA forbid this kind of access?
+fn access_error(error_code: u64, vm_flags: VmFlags) -> bool {
+    if error_code & X86_PF_WRITE != 0 {
+        return !vm_flags.contains(VmFlags::VM_WRITE);
+    }
+    if error_code & X86_PF_INSTR != 0 {
+        return !vm_flags.contains(VmFlags::VM_EXEC);
+    }
+    // A read of a present page that faulted: PROT_NONE.
+    if error_code & X86_PF_PROT != 0 {
+        return true;
+    }
+    !vm_flags.intersects(VmFlags::VM_READ | VmFlags::VM_WRITE | VmFlags::VM_EXEC)
+}
+
+/// `pagefault_out_of_memory()`: no page could be had. Until memcg and the
+/// OOM killer exist, the faulting task dies (SIGKILL); a kernel copy gets
+/// its exception-table fixup.
+#[inline(never)]
+fn pagefault_out_of_memory(regs: &mut PtRegs, error_code: u64, address: u64) {
+    if !user_mode(regs) {
+        kernelmode_fixup_or_oops(regs, error_code, address);
+        return;
+    }
+    let me = crate::task::current();
+    log::error!(
+        "Out of memory: Killed process {} ({}) on a page fault at {address:#x}",
+        me.pid,
+        me.comm()
+    );
+    let _ = crate::task::signal::send_sig(crate::task::signal::SIGKILL, &me);
 }
 
 /// `bad_area_nosemaphore()` → `__bad_area_nosemaphore()`: SIGSEGV for user

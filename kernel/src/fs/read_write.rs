@@ -1,0 +1,111 @@
+//! read, write, lseek, open, close, fstat, mkdir, rmdir on the running
+//! task (fs/read_write.c, fs/open.c, fs/stat.c, fs/namei.c syscalls).
+//! Data cross between user and kernel through bounce buffers with
+//! `copy_to_user` / `copy_from_user`, so bad pointers give EFAULT.
+
+use alloc::string::String;
+use alloc::vec;
+
+use super::file::{File, filp_open};
+use super::namei::{PATH_MAX, do_mkdirat, do_rmdir};
+use super::stat::vfs_getattr;
+use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user, strncpy_from_user};
+use crate::task::current_files;
+use crate::uapi::errno::{Errno, KResult};
+
+/// Largest bounce buffer one step of read/write uses.
+const BOUNCE: usize = 64 << 10;
+
+/// `AT_FDCWD`.
+pub const AT_FDCWD: i32 = -100;
+
+/// `ksys_read()`: up to `count` bytes; a short read ends the call.
+#[inline(never)]
+pub fn ksys_read(fd: i32, buf: u64, count: u64) -> KResult<u64> {
+    let file = current_files().get(fd)?;
+    let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
+    let mut done = 0u64;
+    while done < count {
+        let want = ((count - done) as usize).min(BOUNCE);
+        let n = file.read(&mut kbuf[..want])?;
+        copy_to_user(buf + done, &kbuf[..n])?;
+        done += n as u64;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// `ksys_write()`.
+#[inline(never)]
+pub fn ksys_write(fd: i32, buf: u64, count: u64) -> KResult<u64> {
+    let file = current_files().get(fd)?;
+    let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
+    let mut done = 0u64;
+    while done < count {
+        let want = ((count - done) as usize).min(BOUNCE);
+        copy_from_user(&mut kbuf[..want], buf + done)?;
+        let n = file.write(&kbuf[..want])?;
+        done += n as u64;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// `ksys_lseek()`.
+pub fn ksys_lseek(fd: i32, offset: i64, whence: u32) -> KResult<u64> {
+    current_files().get(fd)?.lseek(offset, whence)
+}
+
+/// `getname()`: a path from user space.
+fn getname(user: u64) -> KResult<String> {
+    let mut buf = vec![0u8; PATH_MAX];
+    let n = strncpy_from_user(&mut buf, user)?;
+    if n == 0 {
+        return Err(Errno::ENOENT);
+    }
+    String::from_utf8(buf[..n].to_vec()).map_err(|_| Errno::ENOENT)
+}
+
+/// A path relative to `dfd` made absolute: only AT_FDCWD (the root, as
+/// every task's cwd is `/`) or a directory descriptor.
+fn at_path(dfd: i32, path: String) -> KResult<String> {
+    if path.starts_with('/') || dfd == AT_FDCWD {
+        return Ok(path);
+    }
+    let dir = current_files().get(dfd)?;
+    if dir.inode.file_type() != super::FileType::Dir {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(alloc::format!("{}/{}", dir.path, path))
+}
+
+/// `do_sys_open()` for open and openat.
+#[inline(never)]
+pub fn do_sys_openat(dfd: i32, filename: u64, flags: u32) -> KResult<u64> {
+    let path = at_path(dfd, getname(filename)?)?;
+    let file = filp_open(&path, flags)?;
+    Ok(current_files().alloc_fd(file)? as u64)
+}
+
+pub fn sys_close(fd: i32) -> KResult<u64> {
+    current_files().close(fd).map(|()| 0)
+}
+
+/// `SYSCALL_DEFINE2(fstat)`.
+pub fn sys_fstat(fd: i32, statbuf: u64) -> KResult<u64> {
+    let file: alloc::sync::Arc<File> = current_files().get(fd)?;
+    copy_to_user(statbuf, &vfs_getattr(file.inode.as_ref()).as_bytes())?;
+    Ok(0)
+}
+
+pub fn sys_mkdir(pathname: u64) -> KResult<u64> {
+    do_mkdirat(&getname(pathname)?).map(|()| 0)
+}
+
+pub fn sys_rmdir(pathname: u64) -> KResult<u64> {
+    do_rmdir(&getname(pathname)?).map(|()| 0)
+}

@@ -1,0 +1,477 @@
+//! Page faults, unmapping and populating (mm/memory.c, mm/gup.c's
+//! populate path, mm/mlock.c's page side).
+//!
+//! `handle_mm_fault` → `__handle_mm_fault` → `handle_pte_fault` →
+//! `do_anonymous_page` (read faults map the shared zero page, write faults
+//! a zeroed page of their own) or `do_fault` → `do_read_fault` /
+//! `do_cow_fault` / `do_shared_fault` → `__do_fault` → `filemap_fault`;
+//! writes to present read-only pages go to `do_wp_page`. Callers hold the
+//! mm's `mmap_lock`.
+
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use bitflags::bitflags;
+
+use super::filemap::{filemap_get_folio, filemap_get_or_read};
+use super::gfp::Gfp;
+use super::mm_types::{MmCounter, MmStruct};
+use super::mmap::{VmAreaStruct, VmFlags};
+use super::mmzone::{PglistData, ZoneStatItem, node_data};
+use super::page::{PAGE_SIZE, Page, PageFlags};
+use super::page_alloc::__free_pages;
+use super::rmap::{
+    folio_add_file_rmap_pte, folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_test_anon,
+};
+use super::vmstat::{VmEventItem, count_vm_events};
+use crate::arch::x86_64::pgtable::{
+    PteFlags, pte_get, ptep_get_and_clear, ptep_modify, set_pte_at,
+};
+use crate::uapi::errno::{Errno, KResult};
+
+bitflags! {
+    /// `enum fault_flag`, Linux's bits.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct FaultFlags: u32 {
+        const FAULT_FLAG_WRITE = 1 << 0;
+        const FAULT_FLAG_USER = 1 << 6;
+        const FAULT_FLAG_REMOTE = 1 << 7;
+        const FAULT_FLAG_INSTRUCTION = 1 << 8;
+    }
+
+    /// `vm_fault_t`, Linux's bits.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct VmFaultReason: u32 {
+        const VM_FAULT_OOM = 0x1;
+        const VM_FAULT_SIGBUS = 0x2;
+        const VM_FAULT_MAJOR = 0x4;
+        const VM_FAULT_SIGSEGV = 0x40;
+    }
+}
+
+/// `struct vm_fault`.
+pub struct VmFault<'a> {
+    pub mm: &'a MmStruct,
+    pub vma: &'a VmAreaStruct,
+    /// The faulting address, page aligned.
+    pub address: u64,
+    pub flags: FaultFlags,
+    pub pgoff: u64,
+}
+
+impl VmFault<'_> {
+    fn write(&self) -> bool {
+        self.flags.contains(FaultFlags::FAULT_FLAG_WRITE)
+    }
+}
+
+/// `empty_zero_page`: read faults on anonymous memory map this frame.
+static ZERO_PFN: AtomicU64 = AtomicU64::new(0);
+
+/// Set at boot to a zeroed frame reserved for the purpose.
+pub fn set_zero_page(pfn: u64) {
+    ZERO_PFN.store(pfn, Relaxed);
+}
+
+fn zero_pfn() -> u64 {
+    ZERO_PFN.load(Relaxed)
+}
+
+fn node() -> &'static PglistData {
+    node_data(0)
+}
+
+/// `vm_get_page_prot()`: the PTE bits for a mapping of `vma`.
+fn vm_get_page_prot(vma: &VmAreaStruct, writable: bool) -> PteFlags {
+    let mut f = PteFlags::_PAGE_PRESENT | PteFlags::_PAGE_USER | PteFlags::_PAGE_ACCESSED;
+    if writable {
+        f |= PteFlags::_PAGE_RW | PteFlags::_PAGE_DIRTY;
+    }
+    if !vma.vm_flags.contains(VmFlags::VM_EXEC) {
+        f |= PteFlags::_PAGE_NX;
+    }
+    f
+}
+
+/// `mlock_folio()`: a page in a VM_LOCKED mapping.
+fn mlock_folio(page: &Page) {
+    if !page.test(PageFlags::MLOCKED) {
+        page.set(PageFlags::MLOCKED);
+        node()
+            .page_zone(page)
+            .mod_page_state(ZoneStatItem::NrMlock, 1);
+    }
+}
+
+/// `munlock_folio()`, when the last locked mapping goes.
+pub fn munlock_folio(page: &Page) {
+    if page.test(PageFlags::MLOCKED) {
+        page.clear(PageFlags::MLOCKED);
+        node()
+            .page_zone(page)
+            .mod_page_state(ZoneStatItem::NrMlock, -1);
+    }
+}
+
+/// Map a new anonymous page at the fault address.
+fn map_new_anon_page(vmf: &VmFault, page: &'static Page) -> VmFaultReason {
+    let pgdat = node();
+    let pfn = pgdat.page_to_pfn(page);
+    folio_add_new_anon_rmap(pgdat, page, vmf.mm.id(), vmf.address);
+    if set_pte_at(
+        &vmf.mm.pgd,
+        vmf.address,
+        pfn,
+        vm_get_page_prot(vmf.vma, true),
+    )
+    .is_err()
+    {
+        folio_remove_rmap_pte(pgdat, page);
+        __free_pages(pgdat, page, 0);
+        return VmFaultReason::VM_FAULT_OOM;
+    }
+    vmf.mm.add_mm_counter(MmCounter::AnonPages, 1);
+    if vmf.vma.vm_flags.contains(VmFlags::VM_LOCKED) {
+        mlock_folio(page);
+    }
+    VmFaultReason::empty()
+}
+
+/// `do_anonymous_page()`.
+#[inline(never)]
+fn do_anonymous_page(vmf: &VmFault) -> VmFaultReason {
+    if !vmf.write() {
+        // Reads share the zero page until the first write.
+        let prot = vm_get_page_prot(vmf.vma, false);
+        return match set_pte_at(&vmf.mm.pgd, vmf.address, zero_pfn(), prot) {
+            Ok(()) => VmFaultReason::empty(),
+            Err(_) => VmFaultReason::VM_FAULT_OOM,
+        };
+    }
+    let Some(page) =
+        super::page_alloc::__alloc_pages(node(), Gfp::GFP_HIGHUSER_MOVABLE | Gfp::__GFP_ZERO, 0)
+    else {
+        return VmFaultReason::VM_FAULT_OOM;
+    };
+    map_new_anon_page(vmf, page)
+}
+
+/// `filemap_fault()`: the file page for the fault, read in if needed (a
+/// major fault), with a reference for the mapping.
+#[inline(never)]
+pub fn filemap_fault(vmf: &VmFault) -> Result<(&'static Page, VmFaultReason), VmFaultReason> {
+    let file = vmf
+        .vma
+        .vm_file
+        .as_ref()
+        .ok_or(VmFaultReason::VM_FAULT_SIGBUS)?;
+    let mapping = &file.mapping;
+    if vmf.pgoff >= mapping.size().div_ceil(PAGE_SIZE) {
+        return Err(VmFaultReason::VM_FAULT_SIGBUS);
+    }
+    if let Some(page) = filemap_get_folio(mapping, vmf.pgoff) {
+        return Ok((page, VmFaultReason::empty()));
+    }
+    count_vm_events(VmEventItem::Pgmajfault, 1);
+    match filemap_get_or_read(mapping, vmf.pgoff) {
+        Ok((page, _)) => Ok((page, VmFaultReason::VM_FAULT_MAJOR)),
+        Err(_) => Err(VmFaultReason::VM_FAULT_OOM),
+    }
+}
+
+/// `__do_fault()`: ask the mapping's owner (only files here) for the page.
+#[inline(never)]
+fn __do_fault(vmf: &VmFault) -> Result<(&'static Page, VmFaultReason), VmFaultReason> {
+    filemap_fault(vmf)
+}
+
+/// `finish_fault()`: map the file page.
+fn finish_fault(vmf: &VmFault, page: &'static Page, writable: bool) -> VmFaultReason {
+    let pgdat = node();
+    let pfn = pgdat.page_to_pfn(page);
+    if set_pte_at(
+        &vmf.mm.pgd,
+        vmf.address,
+        pfn,
+        vm_get_page_prot(vmf.vma, writable),
+    )
+    .is_err()
+    {
+        __free_pages(pgdat, page, 0);
+        return VmFaultReason::VM_FAULT_OOM;
+    }
+    folio_add_file_rmap_pte(pgdat, page);
+    vmf.mm.add_mm_counter(MmCounter::FilePages, 1);
+    if vmf.vma.vm_flags.contains(VmFlags::VM_LOCKED) {
+        mlock_folio(page);
+    }
+    VmFaultReason::empty()
+}
+
+/// `do_read_fault()`.
+#[inline(never)]
+fn do_read_fault(vmf: &VmFault) -> VmFaultReason {
+    match __do_fault(vmf) {
+        Ok((page, ret)) => ret | finish_fault(vmf, page, false),
+        Err(ret) => ret,
+    }
+}
+
+/// `do_shared_fault()`: only read-only files exist, so a shared mapping
+/// is never writable (mmap refuses PROT_WRITE) and maps the cache page.
+#[inline(never)]
+fn do_shared_fault(vmf: &VmFault) -> VmFaultReason {
+    do_read_fault(vmf)
+}
+
+/// `do_cow_fault()`: a write to a private file mapping gets its own copy.
+#[inline(never)]
+fn do_cow_fault(vmf: &VmFault) -> VmFaultReason {
+    let pgdat = node();
+    let (page, ret) = match __do_fault(vmf) {
+        Ok(r) => r,
+        Err(ret) => return ret,
+    };
+    let Some(new) = super::page_alloc::__alloc_pages(pgdat, Gfp::GFP_HIGHUSER_MOVABLE, 0) else {
+        __free_pages(pgdat, page, 0);
+        return VmFaultReason::VM_FAULT_OOM;
+    };
+    pgdat
+        .phys
+        .copy_page(pgdat.page_to_pfn(new), pgdat.page_to_pfn(page));
+    __free_pages(pgdat, page, 0);
+    ret | map_new_anon_page(vmf, new)
+}
+
+/// `do_fault()`.
+#[inline(never)]
+fn do_fault(vmf: &VmFault) -> VmFaultReason {
+    if !vmf.write() {
+        do_read_fault(vmf)
+    } else if vmf.vma.vm_flags.contains(VmFlags::VM_SHARED) {
+        do_shared_fault(vmf)
+    } else {
+        do_cow_fault(vmf)
+    }
+}
+
+/// `do_wp_page()`: a write to a present read-only page of a writable
+/// mapping: reuse an anonymous page we alone map, else copy.
+#[inline(never)]
+fn do_wp_page(vmf: &VmFault, pfn: u64, flags: PteFlags) -> VmFaultReason {
+    let pgdat = node();
+    if pfn != zero_pfn() {
+        let page = pgdat.pfn_to_page(pfn);
+        if folio_test_anon(page) && page.mapcount() == 1 && page.refcount() == 1 {
+            // wp_page_reuse()
+            ptep_modify(
+                &vmf.mm.pgd,
+                vmf.address,
+                flags | PteFlags::_PAGE_RW | PteFlags::_PAGE_DIRTY,
+            );
+            return VmFaultReason::empty();
+        }
+    }
+    wp_page_copy(vmf, pfn)
+}
+
+/// `wp_page_copy()`: replace the mapped page (the zero page or a file
+/// page) by a private anonymous copy.
+#[inline(never)]
+fn wp_page_copy(vmf: &VmFault, old_pfn: u64) -> VmFaultReason {
+    let pgdat = node();
+    let zero = old_pfn == zero_pfn();
+    let gfp = Gfp::GFP_HIGHUSER_MOVABLE | if zero { Gfp::__GFP_ZERO } else { Gfp::empty() };
+    let Some(new) = super::page_alloc::__alloc_pages(pgdat, gfp, 0) else {
+        return VmFaultReason::VM_FAULT_OOM;
+    };
+    if !zero {
+        pgdat.phys.copy_page(pgdat.page_to_pfn(new), old_pfn);
+    }
+    ptep_get_and_clear(&vmf.mm.pgd, vmf.address);
+    if !zero {
+        put_mapped_page(vmf.mm, pgdat.pfn_to_page(old_pfn));
+    }
+    map_new_anon_page(vmf, new)
+}
+
+/// Drop one mapping of a page: rmap, RSS counter, mlock state, reference.
+fn put_mapped_page(mm: &MmStruct, page: &'static Page) {
+    let pgdat = node();
+    let counter = if folio_test_anon(page) {
+        MmCounter::AnonPages
+    } else {
+        MmCounter::FilePages
+    };
+    folio_remove_rmap_pte(pgdat, page);
+    if page.mapcount() == 0 {
+        munlock_folio(page);
+    }
+    mm.add_mm_counter(counter, -1);
+    __free_pages(pgdat, page, 0);
+}
+
+/// `handle_pte_fault()`.
+#[inline(never)]
+fn handle_pte_fault(vmf: &VmFault) -> VmFaultReason {
+    match pte_get(&vmf.mm.pgd, vmf.address) {
+        None if vmf.vma.is_anonymous() => do_anonymous_page(vmf),
+        None => do_fault(vmf),
+        Some((pfn, flags)) if vmf.write() && !flags.contains(PteFlags::_PAGE_RW) => {
+            do_wp_page(vmf, pfn, flags)
+        }
+        Some((_, flags)) => {
+            // Present and allowed (another path mapped it first): just
+            // mark it young, and dirty on a write.
+            let mut f = flags | PteFlags::_PAGE_ACCESSED;
+            if vmf.write() {
+                f |= PteFlags::_PAGE_DIRTY;
+            }
+            ptep_modify(&vmf.mm.pgd, vmf.address, f);
+            VmFaultReason::empty()
+        }
+    }
+}
+
+/// `__handle_mm_fault()`.
+#[inline(never)]
+fn __handle_mm_fault(
+    mm: &MmStruct,
+    vma: &VmAreaStruct,
+    address: u64,
+    flags: FaultFlags,
+) -> VmFaultReason {
+    let address = address & !(PAGE_SIZE - 1);
+    let vmf = VmFault {
+        mm,
+        vma,
+        address,
+        flags,
+        pgoff: vma.linear_page_index(address),
+    };
+    handle_pte_fault(&vmf)
+}
+
+/// `handle_mm_fault()`: resolve a fault on `address` inside `vma`.
+#[inline(never)]
+pub fn handle_mm_fault(
+    mm: &MmStruct,
+    vma: &VmAreaStruct,
+    address: u64,
+    flags: FaultFlags,
+) -> VmFaultReason {
+    count_vm_events(VmEventItem::Pgfault, 1);
+    __handle_mm_fault(mm, vma, address, flags)
+}
+
+/// `unmap_vmas()` → `zap_pte_range()`: take the pages of [start, end)
+/// out of the page table and drop their references.
+#[inline(never)]
+pub fn unmap_vmas(mm: &MmStruct, start: u64, end: u64) {
+    let pgdat = node();
+    let mut addr = start;
+    while addr < end {
+        if let Some((pfn, _)) = ptep_get_and_clear(&mm.pgd, addr)
+            && pfn != zero_pfn()
+        {
+            put_mapped_page(mm, pgdat.pfn_to_page(pfn));
+        }
+        addr += PAGE_SIZE;
+    }
+}
+
+/// `populate_vma_page_range()`: fault in every page of [start, end), for
+/// writing where the mapping is writable and private (MAP_POPULATE, mlock).
+pub fn populate_vma_page_range(
+    mm: &MmStruct,
+    vma: &VmAreaStruct,
+    start: u64,
+    end: u64,
+) -> KResult<()> {
+    let write =
+        vma.vm_flags.contains(VmFlags::VM_WRITE) && !vma.vm_flags.contains(VmFlags::VM_SHARED);
+    let flags = if write {
+        FaultFlags::FAULT_FLAG_WRITE
+    } else {
+        FaultFlags::empty()
+    };
+    let mut addr = start;
+    while addr < end {
+        let present = pte_get(&mm.pgd, addr);
+        let needs_fault = match present {
+            None => true,
+            Some((_, f)) => write && !f.contains(PteFlags::_PAGE_RW),
+        };
+        if needs_fault {
+            let ret = handle_mm_fault(mm, vma, addr, flags);
+            if ret.contains(VmFaultReason::VM_FAULT_OOM) {
+                return Err(Errno::ENOMEM);
+            }
+            if ret.intersects(VmFaultReason::VM_FAULT_SIGBUS | VmFaultReason::VM_FAULT_SIGSEGV) {
+                return Err(Errno::EFAULT);
+            }
+        } else if vma.vm_flags.contains(VmFlags::VM_LOCKED)
+            && let Some((pfn, _)) = present
+            && pfn != zero_pfn()
+        {
+            mlock_folio(node().pfn_to_page(pfn));
+        }
+        addr += PAGE_SIZE;
+    }
+    Ok(())
+}
+
+/// Clear the mlock state of the pages of a range that stops being locked.
+pub fn munlock_vma_pages_range(mm: &MmStruct, start: u64, end: u64) {
+    let mut addr = start;
+    while addr < end {
+        if let Some((pfn, _)) = pte_get(&mm.pgd, addr)
+            && pfn != zero_pfn()
+        {
+            munlock_folio(node().pfn_to_page(pfn));
+        }
+        addr += PAGE_SIZE;
+    }
+}
+
+/// `access_remote_vm()` for writing: store `data` at `addr` in `mm`
+/// (which need not be the running one), faulting pages in as a write
+/// would. Used to build a new program's stack. Caller holds mmap_lock.
+pub fn access_remote_vm_write(
+    mm: &MmStruct,
+    vmas: &super::mmap::VmaTree,
+    addr: u64,
+    data: &[u8],
+) -> KResult<()> {
+    let pgdat = node();
+    let mut done = 0;
+    while done < data.len() {
+        let at = addr + done as u64;
+        let offset = (at % PAGE_SIZE) as usize;
+        let n = (PAGE_SIZE as usize - offset).min(data.len() - done);
+        let vma = vmas.vma_lookup(at).ok_or(Errno::EFAULT)?;
+        let writable = pte_get(&mm.pgd, at).is_some_and(|(_, f)| f.contains(PteFlags::_PAGE_RW));
+        if !writable {
+            let ret = handle_mm_fault(
+                mm,
+                vma,
+                at,
+                FaultFlags::FAULT_FLAG_WRITE | FaultFlags::FAULT_FLAG_REMOTE,
+            );
+            if !ret.difference(VmFaultReason::VM_FAULT_MAJOR).is_empty() {
+                return Err(Errno::EFAULT);
+            }
+        }
+        let (pfn, _) = pte_get(&mm.pgd, at).ok_or(Errno::EFAULT)?;
+        pgdat.phys.copy_to_page(pfn, offset, &data[done..done + n]);
+        done += n;
+    }
+    Ok(())
+}
+
+/// Pages of `vma` now mapped (for /proc/PID/smaps-like accounting).
+pub fn vma_resident_pages(mm: &MmStruct, vma: &VmAreaStruct) -> u64 {
+    (vma.vm_start..vma.vm_end)
+        .step_by(PAGE_SIZE as usize)
+        .filter(|&a| pte_get(&mm.pgd, a).is_some_and(|(pfn, _)| pfn != zero_pfn()))
+        .count() as u64
+}

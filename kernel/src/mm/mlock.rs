@@ -1,0 +1,63 @@
+//! `mlock` / `munlock` (mm/mlock.c): VM_LOCKED on a range, its pages
+//! faulted in and marked mlocked (counted in Mlocked/nr_mlock).
+
+use core::sync::atomic::Ordering::Relaxed;
+
+use super::memory::{munlock_vma_pages_range, populate_vma_page_range};
+use super::mm_types::current_mm;
+use super::mmap::VmFlags;
+use super::page::{PAGE_SHIFT, PAGE_SIZE};
+use crate::uapi::errno::{Errno, KResult};
+
+fn page_range(start: u64, len: u64) -> KResult<(u64, u64)> {
+    let s = start & !(PAGE_SIZE - 1);
+    let e = start
+        .checked_add(len)
+        .ok_or(Errno::EINVAL)?
+        .div_ceil(PAGE_SIZE)
+        * PAGE_SIZE;
+    Ok((s, e))
+}
+
+/// `do_mlock()`.
+#[inline(never)]
+pub fn sys_mlock(start: u64, len: u64) -> KResult<u64> {
+    let (start, end) = page_range(start, len)?;
+    if start == end {
+        return Ok(0);
+    }
+    let mm = current_mm()?;
+    let mut locked = mm.mmap_lock.lock();
+    let changed = locked
+        .vmas
+        .change_flags(start, end, |v| Ok(v.vm_flags | VmFlags::VM_LOCKED))?;
+    let newly: u64 = changed.iter().map(|v| v.len() >> PAGE_SHIFT).sum();
+    mm.locked_vm.fetch_add(newly, Relaxed);
+    for vma in &changed {
+        populate_vma_page_range(&mm, vma, vma.vm_start, vma.vm_end)?;
+    }
+    Ok(0)
+}
+
+/// `SYSCALL_DEFINE2(munlock)`.
+#[inline(never)]
+pub fn sys_munlock(start: u64, len: u64) -> KResult<u64> {
+    let (start, end) = page_range(start, len)?;
+    if start == end {
+        return Ok(0);
+    }
+    let mm = current_mm()?;
+    let mut locked = mm.mmap_lock.lock();
+    let before: u64 = locked
+        .vmas
+        .iter()
+        .filter(|v| v.vm_end > start && v.vm_start < end && v.vm_flags.contains(VmFlags::VM_LOCKED))
+        .map(|v| (v.vm_end.min(end) - v.vm_start.max(start)) >> PAGE_SHIFT)
+        .sum();
+    locked
+        .vmas
+        .change_flags(start, end, |v| Ok(v.vm_flags - VmFlags::VM_LOCKED))?;
+    mm.locked_vm.fetch_sub(before, Relaxed);
+    munlock_vma_pages_range(&mm, start, end);
+    Ok(0)
+}

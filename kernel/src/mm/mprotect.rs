@@ -1,0 +1,51 @@
+//! `mprotect` (mm/mprotect.c): new protections for a range, splitting
+//! VMAs; present pages lose write access at once, and gain it lazily
+//! through write faults (`do_wp_page`).
+
+use super::mm_types::current_mm;
+use super::mmap::{PROT_EXEC, PROT_READ, PROT_WRITE, VmFlags};
+use super::page::PAGE_SIZE;
+use crate::arch::x86_64::pgtable::{PteFlags, pte_get, ptep_modify};
+use crate::uapi::errno::{Errno, KResult};
+
+/// `do_mprotect_pkey()`.
+#[inline(never)]
+pub fn sys_mprotect(start: u64, len: u64, prot: u32) -> KResult<u64> {
+    if !start.is_multiple_of(PAGE_SIZE) || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let end = start
+        .checked_add(len.div_ceil(PAGE_SIZE) * PAGE_SIZE)
+        .ok_or(Errno::ENOMEM)?;
+    let mm = current_mm()?;
+    let mut locked = mm.mmap_lock.lock();
+    let want = super::mmap::vm_flags_for_prot(prot)
+        & (VmFlags::VM_READ | VmFlags::VM_WRITE | VmFlags::VM_EXEC);
+    let changed = locked.vmas.change_flags(start, end, |v| {
+        // A permission the mapping may never have (a shared read-only
+        // file mapping asked for write) is EACCES.
+        let may = (v.vm_flags.bits() >> 4) & 0x7;
+        if want.bits() & !may != 0 {
+            return Err(Errno::EACCES);
+        }
+        Ok((v.vm_flags - (VmFlags::VM_READ | VmFlags::VM_WRITE | VmFlags::VM_EXEC)) | want)
+    })?;
+    // change_pte_range(): apply write and exec removal to present pages.
+    for vma in changed {
+        let mut addr = vma.vm_start;
+        while addr < vma.vm_end {
+            if let Some((_, mut f)) = pte_get(&mm.pgd, addr) {
+                if !vma.vm_flags.contains(VmFlags::VM_WRITE) {
+                    f -= PteFlags::_PAGE_RW;
+                }
+                f.set(PteFlags::_PAGE_NX, !vma.vm_flags.contains(VmFlags::VM_EXEC));
+                ptep_modify(&mm.pgd, addr, f);
+            }
+            addr += PAGE_SIZE;
+        }
+    }
+    Ok(0)
+}
