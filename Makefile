@@ -45,10 +45,11 @@ deps:
 run: deps
 	$(CARGO) run --quiet -p tinymm -- run $(RUN_ARGS)
 
-# Host tests of kernel code, then the host program's unit tests and the
+# Host tests of kernel code and of the user programs' helpers, then the host program's unit tests and the
 # QEMU and gdb end-to-end tests in tests/.
 test: deps
 	$(CARGO) test -p kernel --lib
+	$(CARGO) test -p user --lib
 	$(CARGO) test -p tinymm
 
 gdb: deps
@@ -60,4 +61,6 @@ fmt:
 clippy:
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -- -D warnings
 	$(CARGO) clippy -p kernel --lib --tests -- -D warnings
+	$(CARGO) clippy --target x86_64-unknown-none -p user -- -D warnings
+	$(CARGO) clippy -p user --lib --tests -- -D warnings
 	$(CARGO) clippy -p tinymm --all-targets -- -D warnings
