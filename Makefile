@@ -1,6 +1,7 @@
 # tinymm — see README.md.
 #
 #   make run [MEM=128M] [UEFI=1] [SCRIPT=file] [ICOUNT=1] [TIMEOUT=secs] [SMP=n] [QEMU_ARGS="..."]
+#            [FILES="host[:/guest] ..."] [GEN="/guest:SIZE ..."]
 #   make test | gdb [GDB_ARGS="--batch -x file"] | fmt | clippy | deps
 
 MEM ?= 128M
@@ -11,6 +12,10 @@ TIMEOUT ?=
 SMP ?=
 QEMU_ARGS ?=
 GDB_ARGS ?=
+# Extra initramfs files: FILES="host[:/guest/path] ..." (default guest path
+# /data/<basename>), GEN="/guest/path:SIZE ..." (generated content).
+FILES ?=
+GEN ?=
 
 CARGO ?= cargo
 TOOLCHAIN := $(shell sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
@@ -24,7 +29,9 @@ RUN_ARGS := --mem $(MEM) \
 	$(if $(call on,$(ICOUNT)),--icount) \
 	$(if $(TIMEOUT),--timeout $(TIMEOUT)) \
 	$(if $(SMP),--smp $(SMP)) \
-	$(foreach arg,$(QEMU_ARGS),--qemu-arg=$(arg))
+	$(foreach arg,$(QEMU_ARGS),--qemu-arg=$(arg)) \
+	$(foreach file,$(FILES),--add=$(file)) \
+	$(foreach file,$(GEN),--gen=$(file))
 
 .PHONY: all deps run test gdb fmt clippy
 

@@ -1,5 +1,9 @@
 //! The workload programs (user/) on the host's Linux: the same static
-//! binaries tinymm runs, so Linux's behaviour is their specification.
+//! binaries tinymm runs, so Linux's behaviour is their specification. And
+//! the initramfs options of `tinymm run` that carry them (and data files)
+//! into the guest.
+
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
@@ -271,5 +275,46 @@ fn bad_usage_exits_2() {
         assert_eq!(stdout, "");
         assert!(stderr.starts_with(&format!("{name}: ")), "{stderr}");
         assert!(stderr.contains("usage: "), "{stderr}");
+    }
+}
+
+#[test]
+fn initramfs_options_build_bootable_images() {
+    let host = temp_file("added", b"added by --add\n");
+    let add = format!("{}:/data/sub/added", host.display());
+    for uefi in [false, true] {
+        let script = common::script_file("exit 5\n");
+        let mut args = vec![
+            "run",
+            "--script",
+            script.to_str().unwrap(),
+            "--timeout",
+            common::TIMEOUT_SECS,
+            "--add",
+            &add,
+            "--gen",
+            "/data/gen:1M",
+        ];
+        if uefi {
+            args.push("--uefi");
+        }
+        let (status, stdout, stderr) = common::tinymm(&args);
+        assert_eq!(status, 5, "uefi={uefi}\n{stdout}\n{stderr}");
+    }
+    std::fs::remove_file(&host).unwrap();
+
+    for bad in [
+        &["run", "--gen", "/proc/x:1M"][..],
+        &["run", "--gen", "/data/x:5G"],
+        &["run", "--add", "/nonexistent/tinymm"],
+        &["run", "--gen", "/data/x:1", "--gen", "/data/x:2"],
+        &["run", "--gen", "/bin/anon:1"],
+    ] {
+        let (status, _, stderr) = common::tinymm(bad);
+        assert_eq!(status, 2, "{bad:?}: {stderr}");
+        assert!(
+            stderr.contains("--") || stderr.contains("twice"),
+            "{stderr}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! ```text
 //! tinymm run [--mem 128M] [--uefi] [--script FILE] [--timeout SECS] [--icount]
 //!            [--gdb] [--qemu-arg ARG]... [--smp N]
+//!            [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
 //! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
 //! tinymm elf
 //! ```
@@ -14,6 +15,7 @@
 //! timeout, 126 when QEMU could not start or ended any other way.
 
 mod image;
+mod initramfs;
 mod options;
 mod qemu;
 
@@ -23,6 +25,16 @@ use options::{Command, parse_args};
 
 /// The kernel ELF this program was built with (an artifact dependency).
 pub const KERNEL_ELF: &str = env!("CARGO_BIN_FILE_KERNEL_kernel");
+
+/// The workload programs (user/, artifact dependencies), packed into the
+/// initramfs as `/bin/<name>`.
+pub const USER_PROGRAMS: [(&str, &str); 5] = [
+    ("anon", env!("CARGO_BIN_FILE_USER_anon")),
+    ("fileread", env!("CARGO_BIN_FILE_USER_fileread")),
+    ("sleep", env!("CARGO_BIN_FILE_USER_sleep")),
+    ("fault", env!("CARGO_BIN_FILE_USER_fault")),
+    ("spin", env!("CARGO_BIN_FILE_USER_spin")),
+];
 
 /// The kernel's memory layout constants, from the kernel's own source so the
 /// bootloader configuration and gdb's symbol offset cannot disagree.
@@ -35,11 +47,15 @@ pub use page_64_types::KERNEL_BASE;
 const USAGE: &str = "\
 usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icount]
                   [--gdb] [--qemu-arg ARG]... [--smp N]
+                  [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
        tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
        tinymm elf
 
 run   boot the kernel in QEMU; exit with the guest's status (125: kernel
       failure, 124: timeout, 126: QEMU failed)
+      --add copies a host file into the initramfs (default /data/<name>),
+      --gen makes a SIZE-byte (K/M/G) file of xorshift64 content; a
+      script is followed by an `exit` line
 gdb   start QEMU halted with its gdb stub and attach gdb with symbols loaded
 elf   print the path of the kernel ELF
 ";
