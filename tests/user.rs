@@ -132,6 +132,11 @@ fn anon_touches_every_page() {
     assert_eq!(status.code(), Some(0));
     assert_eq!(stdout, "anon: touched 2048 pages\n");
 
+    // More passes than a byte can count.
+    let (status, stdout, _) = run("anon", &["64K", "--repeat", "300"]);
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(stdout, "anon: touched 16 pages\n");
+
     // A stride below the page size still counts pages, not writes.
     let (status, stdout, _) = run("anon", &["1M", "--stride=1000"]);
     assert_eq!(status.code(), Some(0));
@@ -203,6 +208,28 @@ fn fileread_checksums_agree_in_every_mode() {
         assert_eq!(status.code(), Some(0));
         assert_eq!(stdout, expected, "{mode}");
     }
+    // st_size is 0 for /proc files: read(2) goes to EOF anyway.
+    let (status, stdout, _) = run("fileread", &["/proc/self/status"]);
+    assert_eq!(status.code(), Some(0));
+    let bytes: u64 = stdout
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("fileread: read "))
+        .and_then(|l| l.strip_suffix(" bytes"))
+        .and_then(|n| n.parse().ok())
+        .expect("read line");
+    assert!(bytes > 100, "{stdout}");
+    // An empty file in every mode.
+    let empty = temp_file("empty", b"");
+    for mode in ["--mmap", "--random", "--time"] {
+        let (status, stdout, _) = run("fileread", &[empty.to_str().unwrap(), mode]);
+        assert_eq!(status.code(), Some(0));
+        assert!(
+            stdout.starts_with("fileread: read 0 bytes\nfileread: sum 0\n"),
+            "{stdout}"
+        );
+    }
+    std::fs::remove_file(&empty).unwrap();
     // More than the file: the whole file.
     let (_, stdout, _) = run("fileread", &[path, "--size=2M"]);
     assert!(

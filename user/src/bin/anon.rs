@@ -77,7 +77,7 @@ fn main(args: Args) -> i32 {
     }
     let mut pages = 0u64;
     for pass in 0..repeat {
-        pages = touch(base, len, stride as usize, pass as u8 + 1);
+        pages = touch(base, len, stride as usize, (pass as u8).wrapping_add(1));
     }
     let elapsed = now() - start;
     outln!("anon: touched {pages} pages");

@@ -1,7 +1,7 @@
 //! `fileread PATH [--size SIZE] [--mmap] [--random] [--repeat N] [--time]`
 //!
 //! Reads PATH (or its first SIZE bytes) N times (default 1): with read(2)
-//! through a 64 KiB buffer, or with `--mmap` through a private read-only
+//! through a 64 KiB buffer up to EOF, or with `--mmap` through a private read-only
 //! mapping, in file order or, with `--random`, page by page in a
 //! deterministic shuffled order (xorshift64; a new order each pass).
 //! Prints per pass `fileread: read B bytes` and `fileread: sum X` (the
@@ -102,16 +102,22 @@ fn main(args: Args) -> i32 {
     let mut buf = Scratch::new(BUF_SIZE);
     let mapping = options.mmap.then(|| Mapping::new(fd, limit, path));
 
+    // Sequential read(2) goes to EOF (or --size) rather than trusting
+    // st_size, which is 0 for /proc files.
+    let sequential_limit = options
+        .size
+        .map_or(usize::MAX, |s| usize::try_from(s).unwrap_or(usize::MAX));
+
     let start = now();
     let mut first: Option<(u64, u64)> = None;
-    for _ in 0..options.repeat {
+    for pass in 0..options.repeat {
         if options.random {
             shuffle(order, &mut rng);
         }
         let (bytes, sum) = match &mapping {
             Some(mapping) => mapping.pass(options.random.then_some(&*order)),
             None if options.random => read_pages(fd, limit, order, buf.as_bytes(), path),
-            None => read_sequential(fd, limit, buf.as_bytes(), path),
+            None => read_sequential(fd, sequential_limit, pass > 0, buf.as_bytes(), path),
         };
         match first {
             None => {
@@ -139,9 +145,12 @@ fn main(args: Args) -> i32 {
     0
 }
 
-/// One sequential pass with read(2) from offset 0 up to `limit` bytes.
-fn read_sequential(fd: i32, limit: usize, buf: &mut [u8], path: &[u8]) -> (u64, u64) {
-    sys::lseek(fd, 0, SEEK_SET).unwrap_or_else(|e| die("fileread", path, e));
+/// One sequential pass with read(2) up to `limit` bytes or EOF, from
+/// offset 0 (rewinding first if `rewind`).
+fn read_sequential(fd: i32, limit: usize, rewind: bool, buf: &mut [u8], path: &[u8]) -> (u64, u64) {
+    if rewind {
+        sys::lseek(fd, 0, SEEK_SET).unwrap_or_else(|e| die("fileread", path, e));
+    }
     let (mut done, mut sum) = (0usize, 0u64);
     while done < limit {
         let want = buf.len().min(limit - done);
