@@ -305,6 +305,35 @@ fn bad_usage_exits_2() {
     }
 }
 
+/// FNV-1a 64, the seed of a `--gen` file's content.
+fn fnv1a(path: &str) -> u64 {
+    path.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+#[test]
+fn generated_files_have_the_documented_content() {
+    // README: xorshift64 words seeded with FNV-1a of the guest path; the
+    // guest's `fileread` sum of that content is what `tinymm checksum`
+    // prints.
+    let size = 300_001;
+    let data = pseudo_random(size, fnv1a("/data/f"));
+    let path = temp_file("generated", &data);
+    let (status, stdout, _) = run("fileread", &[path.to_str().unwrap(), "--mmap"]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(status.code(), Some(0));
+    let (status, sum, stderr) = common::tinymm(&["checksum", "/data/f:300001"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(sum.trim(), checksum(&data).to_string());
+    assert!(
+        stdout.ends_with(&format!("fileread: sum {}\n", sum.trim())),
+        "{stdout}"
+    );
+    let (status, _, _) = common::tinymm(&["checksum", "/data/f:1Q"]);
+    assert_eq!(status, 2);
+}
+
 #[test]
 fn initramfs_options_build_bootable_images() {
     let host = temp_file("added", b"added by --add\n");

@@ -129,6 +129,23 @@ impl Read for Generated {
     }
 }
 
+/// The wrapping u64 sum of a generated file's bytes, as the guest's
+/// `fileread` prints it.
+pub fn checksum(path: &str, size: u64) -> io::Result<u64> {
+    let mut data = generated(path, size);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut sum = 0u64;
+    loop {
+        let n = data.read(&mut buf)?;
+        if n == 0 {
+            return Ok(sum);
+        }
+        sum = buf[..n]
+            .iter()
+            .fold(sum, |s, &b| s.wrapping_add(u64::from(b)));
+    }
+}
+
 /// Streams a newc archive into `out`.
 pub struct CpioWriter<W: Write> {
     out: W,

@@ -8,6 +8,7 @@
 //!            [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
 //! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
 //! tinymm elf
+//! tinymm checksum GUEST_PATH:SIZE
 //! ```
 //!
 //! Exit status of `run`: the guest's status N (`tinymm: exit status N`,
@@ -50,6 +51,7 @@ usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icou
                   [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
        tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
        tinymm elf
+       tinymm checksum GUEST_PATH:SIZE
 
 run   boot the kernel in QEMU; exit with the guest's status (125: kernel
       failure, 124: timeout, 126: QEMU failed)
@@ -58,6 +60,8 @@ run   boot the kernel in QEMU; exit with the guest's status (125: kernel
       script is followed by an `exit` line
 gdb   start QEMU halted with its gdb stub and attach gdb with symbols loaded
 elf   print the path of the kernel ELF
+checksum  print the wrapping u64 byte sum of a `--gen GUEST_PATH:SIZE`
+      file (what `fileread` prints as `fileread: sum X`)
 ";
 
 fn main() -> ExitCode {
@@ -74,6 +78,16 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             0
         }
+        Command::Checksum(path, size) => match initramfs::checksum(&path, size) {
+            Ok(sum) => {
+                println!("{sum}");
+                0
+            }
+            Err(e) => {
+                eprintln!("tinymm: checksum: {e}");
+                1
+            }
+        },
         Command::Elf => {
             println!("{KERNEL_ELF}");
             0

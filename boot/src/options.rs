@@ -9,6 +9,8 @@ use crate::initramfs::{GuestFile, MAX_FILE_SIZE, Source, check_guest_path};
 pub enum Command {
     Help,
     Elf,
+    /// `checksum GUEST_PATH:SIZE`: the byte sum of a `--gen` file.
+    Checksum(String, u64),
     Run(RunOptions),
     Gdb(RunOptions, GdbOptions),
 }
@@ -67,6 +69,16 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         "help" | "-h" | "--help" => Ok(Command::Help),
         "elf" if rest.is_empty() => Ok(Command::Elf),
         "elf" => Err("elf takes no arguments".into()),
+        "checksum" => match rest {
+            [spec] => {
+                let file = parse_gen(spec).map_err(|e| e.replace("--gen", "checksum"))?;
+                let Source::Generated(size) = file.source else {
+                    unreachable!("parse_gen makes generated files")
+                };
+                Ok(Command::Checksum(file.path, size))
+            }
+            _ => Err("checksum takes one GUEST_PATH:SIZE".into()),
+        },
         "run" => {
             let (run, gdb) = parse_options(rest, false)?;
             debug_assert_eq!(gdb, GdbOptions::default());
@@ -326,6 +338,17 @@ mod tests {
                 ("/tmp/f", 0o644, &Source::Generated(100)),
             ]
         );
+    }
+
+    #[test]
+    fn checksum_command() {
+        assert_eq!(
+            parse(&["checksum", "/data/f:1M"]),
+            Ok(Command::Checksum("/data/f".into(), 1 << 20))
+        );
+        assert!(parse(&["checksum"]).is_err());
+        assert!(parse(&["checksum", "/data/f"]).is_err());
+        assert!(parse(&["checksum", "/data/f:1", "x"]).is_err());
     }
 
     #[test]
