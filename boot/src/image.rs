@@ -204,3 +204,48 @@ fn objcopy_candidates() -> Vec<PathBuf> {
     candidates.push(PathBuf::from("objcopy"));
     candidates
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_images_are_removed_and_fresh_ones_kept() {
+        let dir = std::env::temp_dir().join(format!("tinymm-stale-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let kernel = dir.join("kernel");
+        let old = SystemTime::now() - STALE_AFTER - Duration::from_secs(60);
+        let make = |name: &str, time: SystemTime| {
+            let path = dir.join(name);
+            fs::write(&path, b"x").unwrap();
+            fs::File::options()
+                .append(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(time)
+                .unwrap();
+            path
+        };
+        let stale = [
+            make("kernel.bios.0123456789abcdef.img", old),
+            make("kernel.bios.img", old),
+            make("kernel.uefi.0123.img.77.partial", old),
+            make("kernel.stripped.77", old),
+        ];
+        let kept = [
+            kernel.clone(),
+            make("kernel.bios.fedcba9876543210.img", SystemTime::now()),
+            make("kernel.d", old),
+            make("other.bios.img", old),
+        ];
+        fs::write(&kernel, b"elf").unwrap();
+        remove_stale(&kernel);
+        for path in &stale {
+            assert!(!path.exists(), "{} kept", path.display());
+        }
+        for path in &kept {
+            assert!(path.exists(), "{} removed", path.display());
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
