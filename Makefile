@@ -1,6 +1,7 @@
 # tinymm — see README.md.
 #
 #   make run [MEM=128M] [UEFI=1] [SCRIPT=file] [ICOUNT=1] [TIMEOUT=secs] [SMP=n] [QEMU_ARGS="..."]
+#            [FILES="host[:/guest] ..."] [GEN="/guest:SIZE ..."]
 #   make test | gdb [GDB_ARGS="--batch -x file"] | fmt | clippy | deps
 
 MEM ?= 128M
@@ -11,6 +12,10 @@ TIMEOUT ?=
 SMP ?=
 QEMU_ARGS ?=
 GDB_ARGS ?=
+# Extra initramfs files: FILES="host[:/guest/path] ..." (default guest path
+# /data/<basename>), GEN="/guest/path:SIZE ..." (generated content).
+FILES ?=
+GEN ?=
 
 CARGO ?= cargo
 TOOLCHAIN := $(shell sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
@@ -24,7 +29,9 @@ RUN_ARGS := --mem $(MEM) \
 	$(if $(call on,$(ICOUNT)),--icount) \
 	$(if $(TIMEOUT),--timeout $(TIMEOUT)) \
 	$(if $(SMP),--smp $(SMP)) \
-	$(foreach arg,$(QEMU_ARGS),--qemu-arg=$(arg))
+	$(foreach arg,$(QEMU_ARGS),--qemu-arg=$(arg)) \
+	$(foreach file,$(FILES),--add=$(file)) \
+	$(foreach file,$(GEN),--gen=$(file))
 
 .PHONY: all deps run test gdb fmt clippy
 
@@ -45,10 +52,11 @@ deps:
 run: deps
 	$(CARGO) run --quiet -p tinymm -- run $(RUN_ARGS)
 
-# Host tests of kernel code, then the host program's unit tests and the
+# Host tests of kernel code and of the user programs' helpers, then the host program's unit tests and the
 # QEMU and gdb end-to-end tests in tests/.
 test: deps
 	$(CARGO) test -p kernel --lib
+	$(CARGO) test -p user --lib
 	$(CARGO) test -p tinymm
 
 gdb: deps
@@ -60,4 +68,6 @@ fmt:
 clippy:
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -- -D warnings
 	$(CARGO) clippy -p kernel --lib --tests -- -D warnings
+	$(CARGO) clippy --target x86_64-unknown-none -p user -- -D warnings
+	$(CARGO) clippy -p user --lib --tests -- -D warnings
 	$(CARGO) clippy -p tinymm --all-targets -- -D warnings

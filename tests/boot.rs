@@ -83,14 +83,24 @@ fn panic_fails_the_run() {
 }
 
 #[test]
-fn script_without_poweroff_times_out() {
+fn script_without_poweroff_ends_with_its_last_status() {
+    // The host sends `exit` after the script's bytes (no final newline
+    // here), so the run ends with the last command's status: 127 for a
+    // command that is not found.
+    let (status, output) = boot("128M", false, "echo hi\nno-such-command");
+    assert_eq!(status, 127, "{output}");
+    assert!(output.contains("tinymm: exit status 127"));
+}
+
+#[test]
+fn a_run_past_its_timeout_is_killed() {
     let script = script_file("");
     let (status, _, stderr) = tinymm(&[
         "run",
         "--script",
         script.to_str().unwrap(),
         "--timeout",
-        "5",
+        "0.01",
     ]);
     assert_eq!(status, 124);
     assert!(stderr.contains("timeout"), "{stderr}");

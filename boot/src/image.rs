@@ -2,90 +2,189 @@
 //! (MBR) or UEFI (GPT + FAT) image, stored next to the ELF under target/.
 
 use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bootloader::{BootConfig, DiskImageBuilder};
+
+use crate::initramfs::{self, GuestFile, Source};
 
 /// What goes into an image.
 pub struct ImageSpec<'a> {
     pub kernel: &'a Path,
     pub uefi: bool,
-    /// The initramfs handed to the kernel through `BootInfo::ramdisk_addr`.
-    /// No ramdisk exists yet; a later issue builds the cpio archive and passes
-    /// it here (and it joins the freshness check in `build_or_reuse`).
-    pub ramdisk: Option<&'a Path>,
+    /// The initramfs contents, packed as the bootloader's ramdisk (handed
+    /// to the kernel through `BootInfo::ramdisk_addr`).
+    pub files: &'a [GuestFile],
 }
+
+/// Images and leftovers unused this long are deleted when a new image is
+/// built: every distinct ramdisk makes an image, and `--gen` ones are big.
+const STALE_AFTER: Duration = Duration::from_secs(3600);
 
 fn modified(path: &Path) -> Option<SystemTime> {
     fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-/// Returns the image for `spec`, rebuilding it unless it is newer than every
-/// input (kernel, ramdisk, and this program, which owns the boot config).
+/// Hashes what identifies a host file's contents cheaply: path, size and
+/// modification time.
+fn hash_file(path: &Path, hasher: &mut impl Hasher) -> Result<(), String> {
+    let meta = fs::metadata(path).map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
+    path.hash(hasher);
+    meta.len().hash(hasher);
+    meta.modified().ok().hash(hasher);
+    Ok(())
+}
+
+/// The cache key of an image: every input, including this program (which
+/// owns the boot config and the archive format).
+fn image_key(spec: &ImageSpec) -> Result<u64, String> {
+    let mut hasher = DefaultHasher::new();
+    spec.uefi.hash(&mut hasher);
+    hash_file(spec.kernel, &mut hasher)?;
+    if let Ok(exe) = std::env::current_exe() {
+        hash_file(&exe, &mut hasher)?;
+    }
+    for file in spec.files {
+        file.path.hash(&mut hasher);
+        file.mode.hash(&mut hasher);
+        match &file.source {
+            Source::Host(path) | Source::Program(path) => hash_file(path, &mut hasher)?,
+            Source::Generated(size) => size.hash(&mut hasher),
+        }
+    }
+    Ok(hasher.finish())
+}
+
+/// Returns the image for `spec`: images are named by a hash of their
+/// inputs, so runs with different files (parallel tests) never share or
+/// overwrite one another's image, and a changed input means a new image.
 pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
     let kind = if spec.uefi { "uefi" } else { "bios" };
-    let image = spec.kernel.with_extension(format!("{kind}.img"));
-    let inputs = [Some(spec.kernel), spec.ramdisk]
-        .into_iter()
-        .flatten()
-        .map(Path::to_path_buf)
-        .chain(std::env::current_exe().ok());
-    let mut newest_input = SystemTime::UNIX_EPOCH;
-    for input in inputs {
-        let time = modified(&input).ok_or_else(|| format!("cannot stat {}", input.display()))?;
-        newest_input = newest_input.max(time);
-    }
-    if modified(&image).is_some_and(|built| built > newest_input) {
+    let key = image_key(spec)?;
+    let image = spec.kernel.with_extension(format!("{kind}.{key:016x}.img"));
+    if image.exists() {
+        // Mark it as in use for the stale-image sweep.
+        if let Ok(file) = fs::File::options().append(true).open(&image) {
+            let _ = file.set_modified(SystemTime::now());
+        }
         return Ok(image);
     }
+    remove_stale(spec.kernel);
 
     // Clean console: only the kernel writes to the serial port.
     let mut config = BootConfig::default();
     config.serial_logging = false;
     config.frame_buffer_logging = false;
 
-    let packed = stripped_kernel(spec.kernel)?;
-    let mut builder = DiskImageBuilder::new(packed.clone());
-    builder.set_boot_config(&config);
-    if let Some(ramdisk) = spec.ramdisk {
-        builder.set_ramdisk(ramdisk.to_path_buf());
-    }
     // Concurrent runs (parallel tests) each build privately, then rename:
     // nobody ever boots a half-written image.
-    let partial = image.with_extension(format!("{kind}.img.{}.partial", std::process::id()));
+    let partial = image.with_extension(format!("img.{}.partial", std::process::id()));
+    let ramdisk = image.with_extension(format!("cpio.{}.partial", std::process::id()));
+    let mut temporaries = Temporaries(vec![ramdisk.clone()]);
+    let files = strip_programs(spec.files, &mut temporaries);
+    initramfs::write_archive(&ramdisk, &files)?;
+
+    let packed = strip_debug(spec.kernel);
+    if packed != spec.kernel {
+        temporaries.0.push(packed.clone());
+    }
+    let mut builder = DiskImageBuilder::new(packed);
+    builder.set_boot_config(&config);
+    builder.set_ramdisk(ramdisk);
     let built = if spec.uefi {
         builder.create_uefi_image(&partial)
     } else {
         builder.create_bios_image(&partial)
     };
-    if packed != spec.kernel {
-        let _ = fs::remove_file(&packed);
+    if let Err(e) = built {
+        let _ = fs::remove_file(&partial);
+        return Err(format!("building {kind} image {}: {e:#}", image.display()));
     }
-    built.map_err(|e| format!("building {kind} image {}: {e:#}", image.display()))?;
     fs::rename(&partial, &image).map_err(|e| format!("renaming {}: {e}", partial.display()))?;
     Ok(image)
 }
 
-/// A copy of the kernel without debug info for the image: the firmware
+/// Files deleted when dropped.
+struct Temporaries(Vec<PathBuf>);
+
+impl Drop for Temporaries {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// `files` with each program replaced by a debug-stripped copy (the
+/// firmware reads the ramdisk through BIOS disk calls under TCG, and
+/// debug info is most of a program's size).
+fn strip_programs(files: &[GuestFile], temporaries: &mut Temporaries) -> Vec<GuestFile> {
+    files
+        .iter()
+        .map(|file| match &file.source {
+            Source::Program(path) => {
+                let stripped = strip_debug(path);
+                if stripped != *path {
+                    temporaries.0.push(stripped.clone());
+                }
+                GuestFile {
+                    source: Source::Program(stripped),
+                    ..file.clone()
+                }
+            }
+            _ => file.clone(),
+        })
+        .collect()
+}
+
+/// Deletes images next to `kernel` (and leftovers of interrupted builds)
+/// that nobody used for [`STALE_AFTER`]. A run still booting one keeps
+/// it open, and Linux keeps an open file's data after unlink.
+fn remove_stale(kernel: &Path) {
+    let (Some(dir), Some(stem)) = (kernel.parent(), kernel.file_name()) else {
+        return;
+    };
+    let prefix = format!("{}.", stem.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with(&prefix)
+            && (name.ends_with(".img")
+                || name.ends_with(".partial")
+                || name.contains(".stripped."));
+        let stale = modified(&entry.path())
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if ours && stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// A copy of an ELF without debug info for the image: the firmware
 /// loads it through BIOS disk calls under TCG, and debug info is ~90% of a
 /// debug build. gdb reads the full ELF. Uses the toolchain's llvm-objcopy
 /// (llvm-tools component) or binutils' objcopy; without either, the full
-/// ELF is packed.
-fn stripped_kernel(kernel: &Path) -> Result<PathBuf, String> {
-    let stripped = kernel.with_extension(format!("stripped.{}", std::process::id()));
+/// ELF is packed (and the returned path is `elf` itself).
+fn strip_debug(elf: &Path) -> PathBuf {
+    let stripped = elf.with_extension(format!("stripped.{}", std::process::id()));
     for objcopy in objcopy_candidates() {
         let status = Command::new(&objcopy)
             .arg("--strip-debug")
-            .arg(kernel)
+            .arg(elf)
             .arg(&stripped)
             .status();
         if status.is_ok_and(|s| s.success()) {
-            return Ok(stripped);
+            return stripped;
         }
     }
-    Ok(kernel.to_path_buf())
+    elf.to_path_buf()
 }
 
 fn objcopy_candidates() -> Vec<PathBuf> {
@@ -104,4 +203,49 @@ fn objcopy_candidates() -> Vec<PathBuf> {
     candidates.retain(|p| p.exists());
     candidates.push(PathBuf::from("objcopy"));
     candidates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_images_are_removed_and_fresh_ones_kept() {
+        let dir = std::env::temp_dir().join(format!("tinymm-stale-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let kernel = dir.join("kernel");
+        let old = SystemTime::now() - STALE_AFTER - Duration::from_secs(60);
+        let make = |name: &str, time: SystemTime| {
+            let path = dir.join(name);
+            fs::write(&path, b"x").unwrap();
+            fs::File::options()
+                .append(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(time)
+                .unwrap();
+            path
+        };
+        let stale = [
+            make("kernel.bios.0123456789abcdef.img", old),
+            make("kernel.bios.img", old),
+            make("kernel.uefi.0123.img.77.partial", old),
+            make("kernel.stripped.77", old),
+        ];
+        let kept = [
+            kernel.clone(),
+            make("kernel.bios.fedcba9876543210.img", SystemTime::now()),
+            make("kernel.d", old),
+            make("other.bios.img", old),
+        ];
+        fs::write(&kernel, b"elf").unwrap();
+        remove_stale(&kernel);
+        for path in &stale {
+            assert!(!path.exists(), "{} kept", path.display());
+        }
+        for path in &kept {
+            assert!(path.exists(), "{} removed", path.display());
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

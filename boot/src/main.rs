@@ -5,8 +5,10 @@
 //! ```text
 //! tinymm run [--mem 128M] [--uefi] [--script FILE] [--timeout SECS] [--icount]
 //!            [--gdb] [--qemu-arg ARG]... [--smp N]
+//!            [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
 //! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
 //! tinymm elf
+//! tinymm checksum GUEST_PATH:SIZE
 //! ```
 //!
 //! Exit status of `run`: the guest's status N (`tinymm: exit status N`,
@@ -14,6 +16,7 @@
 //! timeout, 126 when QEMU could not start or ended any other way.
 
 mod image;
+mod initramfs;
 mod options;
 mod qemu;
 
@@ -23,6 +26,16 @@ use options::{Command, parse_args};
 
 /// The kernel ELF this program was built with (an artifact dependency).
 pub const KERNEL_ELF: &str = env!("CARGO_BIN_FILE_KERNEL_kernel");
+
+/// The workload programs (user/, artifact dependencies), packed into the
+/// initramfs as `/bin/<name>`.
+pub const USER_PROGRAMS: [(&str, &str); 5] = [
+    ("anon", env!("CARGO_BIN_FILE_USER_anon")),
+    ("fileread", env!("CARGO_BIN_FILE_USER_fileread")),
+    ("sleep", env!("CARGO_BIN_FILE_USER_sleep")),
+    ("fault", env!("CARGO_BIN_FILE_USER_fault")),
+    ("spin", env!("CARGO_BIN_FILE_USER_spin")),
+];
 
 /// The kernel's memory layout constants, from the kernel's own source so the
 /// bootloader configuration and gdb's symbol offset cannot disagree.
@@ -35,13 +48,20 @@ pub use page_64_types::KERNEL_BASE;
 const USAGE: &str = "\
 usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icount]
                   [--gdb] [--qemu-arg ARG]... [--smp N]
+                  [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
        tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
        tinymm elf
+       tinymm checksum GUEST_PATH:SIZE
 
 run   boot the kernel in QEMU; exit with the guest's status (125: kernel
       failure, 124: timeout, 126: QEMU failed)
+      --add copies a host file into the initramfs (default /data/<name>),
+      --gen makes a SIZE-byte (K/M/G) file of xorshift64 content; a
+      script is followed by an `exit` line
 gdb   start QEMU halted with its gdb stub and attach gdb with symbols loaded
 elf   print the path of the kernel ELF
+checksum  print the wrapping u64 byte sum of a `--gen GUEST_PATH:SIZE`
+      file (what `fileread` prints as `fileread: sum X`)
 ";
 
 fn main() -> ExitCode {
@@ -58,6 +78,16 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             0
         }
+        Command::Checksum(path, size) => match initramfs::checksum(&path, size) {
+            Ok(sum) => {
+                println!("{sum}");
+                0
+            }
+            Err(e) => {
+                eprintln!("tinymm: checksum: {e}");
+                1
+            }
+        },
         Command::Elf => {
             println!("{KERNEL_ELF}");
             0

@@ -1,12 +1,16 @@
 //! Command-line parsing (by hand: the grammar is small and std suffices).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use crate::initramfs::{GuestFile, MAX_FILE_SIZE, Source, check_guest_path};
 
 #[derive(Debug, PartialEq)]
 pub enum Command {
     Help,
     Elf,
+    /// `checksum GUEST_PATH:SIZE`: the byte sum of a `--gen` file.
+    Checksum(String, u64),
     Run(RunOptions),
     Gdb(RunOptions, GdbOptions),
 }
@@ -26,6 +30,8 @@ pub struct RunOptions {
     pub gdb_stub: bool,
     pub qemu_args: Vec<String>,
     pub smp: Option<u32>,
+    /// Extra initramfs files (`--add`, `--gen`), besides the programs.
+    pub files: Vec<GuestFile>,
 }
 
 impl Default for RunOptions {
@@ -39,6 +45,7 @@ impl Default for RunOptions {
             gdb_stub: false,
             qemu_args: Vec::new(),
             smp: None,
+            files: Vec::new(),
         }
     }
 }
@@ -62,6 +69,16 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         "help" | "-h" | "--help" => Ok(Command::Help),
         "elf" if rest.is_empty() => Ok(Command::Elf),
         "elf" => Err("elf takes no arguments".into()),
+        "checksum" => match rest {
+            [spec] => {
+                let file = parse_gen(spec).map_err(|e| e.replace("--gen", "checksum"))?;
+                let Source::Generated(size) = file.source else {
+                    unreachable!("parse_gen makes generated files")
+                };
+                Ok(Command::Checksum(file.path, size))
+            }
+            _ => Err("checksum takes one GUEST_PATH:SIZE".into()),
+        },
         "run" => {
             let (run, gdb) = parse_options(rest, false)?;
             debug_assert_eq!(gdb, GdbOptions::default());
@@ -117,13 +134,99 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
                     .ok_or_else(|| format!("--smp: not a CPU count: {text}"))?;
                 run.smp = Some(n);
             }
+            "--add" => run.files.push(parse_add(&value()?)?),
+            "--gen" => run.files.push(parse_gen(&value()?)?),
             "--batch" if gdb_allowed => gdb.batch = true,
             "-x" if gdb_allowed => gdb.command_files.push(PathBuf::from(value()?)),
             "--gdb-cmd" if gdb_allowed => gdb.commands.push(value()?),
             other => return Err(format!("unknown option `{other}`")),
         }
     }
+    check_unique(&run.files)?;
     Ok((run, gdb))
+}
+
+/// Each guest path once, and none of the programs' `/bin/<name>`.
+fn check_unique(files: &[GuestFile]) -> Result<(), String> {
+    let mut seen: Vec<String> = crate::USER_PROGRAMS
+        .iter()
+        .map(|(name, _)| format!("/bin/{name}"))
+        .collect();
+    for file in files {
+        if seen.contains(&file.path) {
+            return Err(format!("{} is in the initramfs twice", file.path));
+        }
+        seen.push(file.path.clone());
+    }
+    Ok(())
+}
+
+/// `HOST_PATH[:GUEST_PATH]`; the guest path defaults to
+/// `/data/<basename>`. Only a suffix starting with `/` counts as the guest
+/// path, so host paths may contain colons.
+fn parse_add(spec: &str) -> Result<GuestFile, String> {
+    let (host, guest) = match spec.rsplit_once(':') {
+        Some((host, guest)) if guest.starts_with('/') && !host.is_empty() => {
+            (host, guest.to_string())
+        }
+        _ => {
+            let name = Path::new(spec)
+                .file_name()
+                .ok_or_else(|| format!("--add: `{spec}` names no file"))?;
+            (spec, format!("/data/{}", name.to_string_lossy()))
+        }
+    };
+    check_guest_path(&guest).map_err(|e| format!("--add: {e}"))?;
+    let meta = std::fs::metadata(host).map_err(|e| format!("--add: {host}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("--add: {host} is not a regular file"));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(format!("--add: {host} is larger than cpio's 4 GiB limit"));
+    }
+    // Executable on the host, executable in the guest.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = if meta.permissions().mode() & 0o111 != 0 {
+        0o755
+    } else {
+        0o644
+    };
+    Ok(GuestFile {
+        path: guest,
+        mode,
+        source: Source::Host(PathBuf::from(host)),
+    })
+}
+
+/// `GUEST_PATH:SIZE` with SIZE in bytes or with a K/M/G suffix.
+fn parse_gen(spec: &str) -> Result<GuestFile, String> {
+    let (guest, size) = spec
+        .rsplit_once(':')
+        .ok_or_else(|| format!("--gen: `{spec}` is not GUEST_PATH:SIZE"))?;
+    check_guest_path(guest).map_err(|e| format!("--gen: {e}"))?;
+    let size = parse_size(size).ok_or_else(|| format!("--gen: bad size `{size}`"))?;
+    if size > MAX_FILE_SIZE {
+        return Err(format!("--gen: {size} bytes is beyond cpio's 4 GiB limit"));
+    }
+    Ok(GuestFile {
+        path: guest.to_string(),
+        mode: 0o644,
+        source: Source::Generated(size),
+    })
+}
+
+/// Bytes, with an optional K, M or G (binary) suffix in either case.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let (digits, shift) = match text.chars().last()?.to_ascii_uppercase() {
+        'K' => (&text[..text.len() - 1], 10),
+        'M' => (&text[..text.len() - 1], 20),
+        'G' => (&text[..text.len() - 1], 30),
+        _ => (text, 0),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
 #[cfg(test)]
@@ -171,6 +274,7 @@ mod tests {
             gdb_stub: true,
             qemu_args: vec!["-d".into(), "int".into()],
             smp: Some(2),
+            files: Vec::new(),
         };
         assert_eq!(parsed, Ok(Command::Run(expected)));
     }
@@ -196,5 +300,78 @@ mod tests {
         assert!(parse(&["run", "--mem"]).is_err());
         assert!(parse(&["frobnicate"]).is_err());
         assert!(parse(&["elf", "x"]).is_err());
+    }
+
+    #[test]
+    fn initramfs_files() {
+        let host = std::env::temp_dir().join(format!("tinymm-opt-{}", std::process::id()));
+        std::fs::write(&host, b"x").unwrap();
+        let host_str = host.to_str().unwrap();
+        let base = host.file_name().unwrap().to_str().unwrap();
+        let with_guest = format!("{host_str}:/data/in/x");
+        let parsed = parse(&[
+            "run",
+            "--add",
+            host_str,
+            "--add",
+            &with_guest,
+            "--gen=/data/big:256M",
+            "--gen",
+            "/tmp/f:100",
+        ]);
+        let Ok(Command::Run(run)) = parsed else {
+            panic!("did not parse: {parsed:?}");
+        };
+        std::fs::remove_file(&host).unwrap();
+        let summary: Vec<(&str, u32, &Source)> = run
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.mode, &f.source))
+            .collect();
+        let host_source = Source::Host(host.clone());
+        assert_eq!(
+            summary,
+            [
+                (format!("/data/{base}").as_str(), 0o644, &host_source),
+                ("/data/in/x", 0o644, &host_source),
+                ("/data/big", 0o644, &Source::Generated(256 << 20)),
+                ("/tmp/f", 0o644, &Source::Generated(100)),
+            ]
+        );
+    }
+
+    #[test]
+    fn checksum_command() {
+        assert_eq!(
+            parse(&["checksum", "/data/f:1M"]),
+            Ok(Command::Checksum("/data/f".into(), 1 << 20))
+        );
+        assert!(parse(&["checksum"]).is_err());
+        assert!(parse(&["checksum", "/data/f"]).is_err());
+        assert!(parse(&["checksum", "/data/f:1", "x"]).is_err());
+    }
+
+    #[test]
+    fn bad_initramfs_files() {
+        for args in [
+            &["run", "--add", "/nonexistent/tinymm"][..],
+            &["run", "--add", "/"],
+            &["run", "--gen", "/data/f"],
+            &["run", "--gen", "/data/f:12Q"],
+            &["run", "--gen", "data/f:1M"],
+            &["run", "--gen", "/proc/x:1M"],
+            &["run", "--gen", "/data/f:4G"],
+            &["run", "--gen", "/data/f:1", "--gen", "/data/f:2"],
+            &["run", "--gen", "/bin/anon:1"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+        assert_eq!(parse_size("64M"), Some(64 << 20));
+        assert_eq!(parse_size("3k"), Some(3072));
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size("17"), Some(17));
+        assert_eq!(parse_size("M"), None);
+        assert_eq!(parse_size("-1"), None);
+        assert_eq!(parse_size("+1"), None);
     }
 }

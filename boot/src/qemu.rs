@@ -22,8 +22,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::image::{ImageSpec, build_or_reuse};
+use crate::initramfs::{GuestFile, Source};
 use crate::options::{GdbOptions, RunOptions};
-use crate::{KERNEL_BASE, KERNEL_ELF};
+use crate::{KERNEL_BASE, KERNEL_ELF, USER_PROGRAMS};
 
 pub const EXIT_TIMEOUT: u8 = 124;
 pub const EXIT_KERNEL_FAILURE: u8 = 125;
@@ -193,10 +194,19 @@ impl QemuCommand {
         let qemu = find_in_path("qemu-system-x86_64")
             .ok_or("cannot start qemu-system-x86_64: not found in PATH (make deps installs it)")?;
         let kernel = Path::new(KERNEL_ELF);
+        let files: Vec<GuestFile> = USER_PROGRAMS
+            .iter()
+            .map(|(name, path)| GuestFile {
+                path: format!("/bin/{name}"),
+                mode: 0o755,
+                source: Source::Program(PathBuf::from(path)),
+            })
+            .chain(options.files.iter().cloned())
+            .collect();
         let image = build_or_reuse(&ImageSpec {
             kernel,
             uefi: options.uefi,
-            ramdisk: None,
+            files: &files,
         })?;
         let mut cleanup = Cleanup(Vec::new());
         let mut command = Command::new(qemu);
@@ -331,9 +341,7 @@ enum Outcome {
 impl Guest {
     fn spawn(mut command: Command, input: Input) -> Result<Self, String> {
         let script = match input {
-            Input::Script(path) => {
-                Some(fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
-            }
+            Input::Script(path) => Some(script_bytes(path)?),
             _ => None,
         };
         let stdin = match input {
@@ -433,6 +441,15 @@ impl Outcome {
             },
         }
     }
+}
+
+/// A script's bytes and a final `exit`: a script that does not power off
+/// itself ends with its last command's status (after an `exit` line the
+/// extra one is never read).
+fn script_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    let mut bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    bytes.extend_from_slice(b"\nexit\n");
+    Ok(bytes)
 }
 
 /// Copies QEMU's output to our stdout as it arrives, signals `ready` at the
@@ -539,6 +556,15 @@ mod tests {
         let console = format!("firmware\r\n{CONSOLE_READY}\r\n# ");
         forward_output(console.as_bytes(), Some(tx));
         assert_eq!(rx.try_recv(), Ok(()));
+    }
+
+    #[test]
+    fn scripts_end_with_exit() {
+        let path = std::env::temp_dir().join(format!("tinymm-script-{}", std::process::id()));
+        fs::write(&path, "echo hi").unwrap();
+        let bytes = script_bytes(&path).unwrap();
+        fs::remove_file(&path).unwrap();
+        assert_eq!(bytes, b"echo hi\nexit\n");
     }
 
     #[test]

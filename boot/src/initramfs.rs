@@ -1,0 +1,484 @@
+//! The initramfs: a cpio "newc" archive, the format Linux unpacks at boot
+//! (Documentation/driver-api/early-userspace/buffer-format.rst; written
+//! the way usr/gen_init_cpio.c writes it: names without the leading `/`,
+//! mtime 0, uid/gid 0). It holds the directory skeleton, the workload
+//! programs as `/bin/<name>` and the files given with `--add`/`--gen`.
+//!
+//! Each entry: a 110-byte ASCII header ("070701" and 13 eight-digit hex
+//! fields), the NUL-terminated name padded to 4 bytes, the data padded to
+//! 4 bytes. The archive ends with an entry named `TRAILER!!!`.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Directories every archive has: mount points and places for data.
+pub const DIRS: [&str; 7] = [
+    "/bin",
+    "/data",
+    "/proc",
+    "/sys",
+    "/sys/fs",
+    "/sys/fs/cgroup",
+    "/tmp",
+];
+
+const S_IFDIR: u32 = 0o040000;
+const S_IFREG: u32 = 0o100000;
+/// newc sizes are 8 hex digits.
+pub const MAX_FILE_SIZE: u64 = u32::MAX as u64;
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A file on the host, copied as it is.
+    Host(PathBuf),
+    /// An ELF program on the host; the image builder packs it without
+    /// debug info (see `image::strip_debug`), else it is copied as is.
+    Program(PathBuf),
+    /// `size` bytes of [`generated`] content.
+    Generated(u64),
+}
+
+/// One regular file in the archive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuestFile {
+    /// Absolute guest path, e.g. `/data/big`.
+    pub path: String,
+    pub mode: u32,
+    pub source: Source,
+}
+
+/// Checks that `path` is absolute and plain (no `.`/`..`/empty parts) and
+/// not under a pseudo filesystem's mount point.
+pub fn check_guest_path(path: &str) -> Result<(), String> {
+    let rest = path
+        .strip_prefix('/')
+        .ok_or_else(|| format!("guest path `{path}` is not absolute"))?;
+    if rest
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return Err(format!("guest path `{path}` is not a plain path"));
+    }
+    if ["/proc", "/sys"]
+        .iter()
+        .any(|m| path == *m || path.starts_with(&format!("{m}/")))
+    {
+        return Err(format!(
+            "guest path `{path}` is under a pseudo filesystem (/proc, /sys)"
+        ));
+    }
+    Ok(())
+}
+
+/// The seed of a generated file: FNV-1a 64 of its guest path.
+pub fn seed_for(path: &str) -> u64 {
+    path.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Generated content: the little-endian words of xorshift64 (13, 7, 17)
+/// seeded with [`seed_for`] the guest path (a zero seed becomes
+/// 0x9e3779b97f4a7c15, as in `user::parse::XorShift64`), truncated to the
+/// size. Deterministic, so tests compute the expected checksum on the host.
+pub struct Generated {
+    state: u64,
+    left: u64,
+    /// Bytes of the current word not handed out yet.
+    word: [u8; 8],
+    word_used: usize,
+}
+
+pub fn generated(path: &str, size: u64) -> Generated {
+    let seed = seed_for(path);
+    Generated {
+        state: if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        },
+        left: size,
+        word: [0; 8],
+        word_used: 8,
+    }
+}
+
+impl Read for Generated {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        for byte in &mut buf[..n] {
+            if self.word_used == 8 {
+                let mut x = self.state;
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                self.state = x;
+                self.word = x.to_le_bytes();
+                self.word_used = 0;
+            }
+            *byte = self.word[self.word_used];
+            self.word_used += 1;
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// The wrapping u64 sum of a generated file's bytes, as the guest's
+/// `fileread` prints it.
+pub fn checksum(path: &str, size: u64) -> io::Result<u64> {
+    let mut data = generated(path, size);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut sum = 0u64;
+    loop {
+        let n = data.read(&mut buf)?;
+        if n == 0 {
+            return Ok(sum);
+        }
+        sum = buf[..n]
+            .iter()
+            .fold(sum, |s, &b| s.wrapping_add(u64::from(b)));
+    }
+}
+
+/// Streams a newc archive into `out`.
+pub struct CpioWriter<W: Write> {
+    out: W,
+    next_ino: u32,
+    written: u64,
+}
+
+impl<W: Write> CpioWriter<W> {
+    pub fn new(out: W) -> Self {
+        Self {
+            out,
+            next_ino: 1,
+            written: 0,
+        }
+    }
+
+    fn header(&mut self, name: &str, mode: u32, nlink: u32, size: u64) -> io::Result<()> {
+        let size = u32::try_from(size).map_err(|_| {
+            io::Error::other(format!(
+                "{name}: {size} bytes is too large for cpio newc (max {MAX_FILE_SIZE})"
+            ))
+        })?;
+        let namesize = name.len() + 1;
+        let ino = self.next_ino;
+        self.next_ino += 1;
+        // ino mode uid gid nlink mtime filesize devmajor devminor
+        // rdevmajor rdevminor namesize check
+        let header = format!(
+            "070701{ino:08x}{mode:08x}{:08x}{:08x}{nlink:08x}{:08x}{size:08x}{:08x}{:08x}{:08x}{:08x}{namesize:08x}{:08x}",
+            0, 0, 0, 0, 0, 0, 0, 0
+        );
+        debug_assert_eq!(header.len(), 110);
+        self.put(header.as_bytes())?;
+        self.put(name.as_bytes())?;
+        self.put(&[0])?;
+        self.pad()
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn pad(&mut self) -> io::Result<()> {
+        let pad = (4 - self.written % 4) % 4;
+        self.put(&[0; 3][..pad as usize])
+    }
+
+    /// A directory; `path` is absolute.
+    pub fn dir(&mut self, path: &str, perm: u32) -> io::Result<()> {
+        self.header(archive_name(path), S_IFDIR | perm, 2, 0)
+    }
+
+    /// A regular file of exactly `size` bytes read from `data`.
+    pub fn file(&mut self, path: &str, perm: u32, size: u64, data: impl Read) -> io::Result<()> {
+        self.header(archive_name(path), S_IFREG | perm, 1, size)?;
+        let copied = io::copy(&mut data.take(size), &mut Counting(self))?;
+        if copied != size {
+            return Err(io::Error::other(format!(
+                "{path}: expected {size} bytes, got {copied} (did the file change?)"
+            )));
+        }
+        self.pad()
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.header("TRAILER!!!", 0, 1, 0)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Counts bytes copied into the archive (for padding).
+struct Counting<'a, W: Write>(&'a mut CpioWriter<W>);
+
+impl<W: Write> Write for Counting<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.0.out.write(buf)?;
+        self.0.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.out.flush()
+    }
+}
+
+/// `/bin/anon` → `bin/anon`, as gen_init_cpio names entries.
+fn archive_name(path: &str) -> &str {
+    path.trim_start_matches('/')
+}
+
+/// Writes the archive for `files` to `out` (a path on the host): the
+/// skeleton [`DIRS`], any parent directories `files` need, then the files.
+pub fn write_archive(out: &Path, files: &[GuestFile]) -> Result<(), String> {
+    let file = File::create(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    let mut cpio = CpioWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let io_err = |e: io::Error| format!("writing {}: {e}", out.display());
+
+    let mut dirs: BTreeSet<String> = DIRS.iter().map(|d| d.to_string()).collect();
+    let mut names = BTreeSet::new();
+    for file in files {
+        check_guest_path(&file.path)?;
+        if !names.insert(file.path.as_str()) {
+            return Err(format!("{} is in the initramfs twice", file.path));
+        }
+        let mut parent = Path::new(&file.path).parent();
+        while let Some(dir) = parent.filter(|d| *d != Path::new("/")) {
+            dirs.insert(dir.to_string_lossy().into_owned());
+            parent = dir.parent();
+        }
+    }
+    if let Some(clash) = files.iter().find(|f| dirs.contains(&f.path)) {
+        return Err(format!("{} is a directory in the initramfs", clash.path));
+    }
+    // BTreeSet order puts every parent before its children.
+    for dir in &dirs {
+        cpio.dir(dir, 0o755).map_err(io_err)?;
+    }
+    for file in files {
+        match &file.source {
+            Source::Host(host) | Source::Program(host) => {
+                let data =
+                    File::open(host).map_err(|e| format!("cannot read {}: {e}", host.display()))?;
+                let size = data
+                    .metadata()
+                    .map_err(|e| format!("cannot stat {}: {e}", host.display()))?
+                    .len();
+                cpio.file(&file.path, file.mode, size, data)
+                    .map_err(io_err)?;
+            }
+            Source::Generated(size) => {
+                let data = generated(&file.path, *size);
+                cpio.file(&file.path, file.mode, *size, data)
+                    .map_err(io_err)?;
+            }
+        }
+    }
+    cpio.finish().map_err(io_err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One parsed newc entry.
+    #[derive(Debug)]
+    struct Entry {
+        name: String,
+        ino: u32,
+        mode: u32,
+        nlink: u32,
+        data: Vec<u8>,
+    }
+
+    /// A minimal newc reader: checks magic, alignment and the trailer.
+    fn parse(archive: &[u8]) -> Vec<Entry> {
+        let field = |h: &[u8], i: usize| {
+            let text = std::str::from_utf8(&h[6 + 8 * i..14 + 8 * i]).unwrap();
+            u32::from_str_radix(text, 16).unwrap()
+        };
+        let align = |n: usize| n.div_ceil(4) * 4;
+        let mut entries = Vec::new();
+        let mut at = 0;
+        loop {
+            assert_eq!(at % 4, 0, "header at {at} not aligned");
+            let header = &archive[at..at + 110];
+            assert_eq!(&header[..6], b"070701");
+            let namesize = field(header, 11) as usize;
+            let size = field(header, 6) as usize;
+            let name_bytes = &archive[at + 110..at + 110 + namesize];
+            assert_eq!(name_bytes.last(), Some(&0), "name not NUL-terminated");
+            let name = std::str::from_utf8(&name_bytes[..namesize - 1])
+                .unwrap()
+                .to_string();
+            let data_at = align(at + 110 + namesize);
+            assert!(
+                archive[at + 110 + namesize..data_at]
+                    .iter()
+                    .all(|&b| b == 0)
+            );
+            let data = archive[data_at..data_at + size].to_vec();
+            at = align(data_at + size);
+            if name == "TRAILER!!!" {
+                assert_eq!(at, archive.len(), "bytes after the trailer");
+                return entries;
+            }
+            assert_eq!(field(header, 2), 0, "uid");
+            assert_eq!(field(header, 5), 0, "mtime");
+            entries.push(Entry {
+                name,
+                ino: field(header, 0),
+                mode: field(header, 1),
+                nlink: field(header, 4),
+                data,
+            });
+        }
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("tinymm-initramfs-{}-{name}", std::process::id()))
+    }
+
+    #[test]
+    fn archive_round_trips() {
+        let host = temp("host");
+        std::fs::write(&host, b"hello, tinymm\n").unwrap();
+        let files = vec![
+            GuestFile {
+                path: "/bin/prog".into(),
+                mode: 0o755,
+                source: Source::Host(host.clone()),
+            },
+            GuestFile {
+                path: "/data/deep/er/gen".into(),
+                mode: 0o644,
+                source: Source::Generated(10_001),
+            },
+            GuestFile {
+                path: "/tmp/empty".into(),
+                mode: 0o600,
+                source: Source::Generated(0),
+            },
+        ];
+        let out = temp("archive");
+        write_archive(&out, &files).unwrap();
+        let archive = std::fs::read(&out).unwrap();
+        std::fs::remove_file(&out).unwrap();
+        std::fs::remove_file(&host).unwrap();
+
+        let entries = parse(&archive);
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "bin",
+                "data",
+                "data/deep",
+                "data/deep/er",
+                "proc",
+                "sys",
+                "sys/fs",
+                "sys/fs/cgroup",
+                "tmp",
+                "bin/prog",
+                "data/deep/er/gen",
+                "tmp/empty",
+            ]
+        );
+        for dir in &entries[..9] {
+            assert_eq!(dir.mode, 0o040755, "{}", dir.name);
+            assert_eq!(dir.nlink, 2);
+            assert!(dir.data.is_empty());
+        }
+        let prog = &entries[9];
+        assert_eq!(prog.mode, 0o100755);
+        assert_eq!(prog.nlink, 1);
+        assert_eq!(prog.data, b"hello, tinymm\n");
+        let generated_file = &entries[10];
+        assert_eq!(generated_file.mode, 0o100644);
+        assert_eq!(generated_file.data.len(), 10_001);
+        let mut expected = Vec::new();
+        generated("/data/deep/er/gen", 10_001)
+            .read_to_end(&mut expected)
+            .unwrap();
+        assert_eq!(generated_file.data, expected);
+        assert_eq!(entries[11].mode, 0o100600);
+        assert!(entries[11].data.is_empty());
+        // Inode numbers are unique.
+        let inos: BTreeSet<u32> = entries.iter().map(|e| e.ino).collect();
+        assert_eq!(inos.len(), entries.len());
+    }
+
+    #[test]
+    fn generated_content_is_xorshift_of_the_path() {
+        let mut bytes = Vec::new();
+        generated("/data/f", 20).read_to_end(&mut bytes).unwrap();
+        let mut x = seed_for("/data/f");
+        let mut expected = Vec::new();
+        for _ in 0..3 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            expected.extend_from_slice(&x.to_le_bytes());
+        }
+        expected.truncate(20);
+        assert_eq!(bytes, expected);
+        // Chunked reads give the same stream.
+        let mut chunked = Vec::new();
+        let mut reader = generated("/data/f", 20);
+        let mut buf = [0u8; 3];
+        loop {
+            let n = reader.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            chunked.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(chunked, expected);
+        // FNV-1a test vector: "a".
+        assert_eq!(seed_for("a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn bad_archives_are_refused() {
+        let out = temp("bad");
+        let gen_file = |path: &str| GuestFile {
+            path: path.into(),
+            mode: 0o644,
+            source: Source::Generated(1),
+        };
+        for path in [
+            "data/x",
+            "/data/../x",
+            "/data//x",
+            "/proc/x",
+            "/sys/fs/cgroup/x",
+            "/",
+        ] {
+            assert!(write_archive(&out, &[gen_file(path)]).is_err(), "{path}");
+        }
+        assert!(write_archive(&out, &[gen_file("/data/x"), gen_file("/data/x")]).is_err());
+        assert!(write_archive(&out, &[gen_file("/tmp")]).is_err());
+        assert!(write_archive(&out, &[gen_file("/data/d/x"), gen_file("/data/d")]).is_err());
+        let missing = GuestFile {
+            path: "/data/m".into(),
+            mode: 0o644,
+            source: Source::Host("/nonexistent/tinymm".into()),
+        };
+        let err = write_archive(&out, &[missing]).unwrap_err();
+        assert!(err.contains("/nonexistent/tinymm"), "{err}");
+        let _ = std::fs::remove_file(&out);
+    }
+}
