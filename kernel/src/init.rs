@@ -82,14 +82,17 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
             Err(e) => log::error!("Initramfs unpacking failed: {e:?}"),
         }
     }
-    root.insert("proc", proc_root_init(None));
+    root.insert(
+        "proc",
+        proc_root_init(Some(Arc::new(crate::fs::proc::base::PidEntries))),
+    );
     // devtmpfs: the console and /dev/null.
     let dev = RamDir::new(0o755);
     dev.insert("console", Console::new());
     dev.insert("null", Null::new());
     root.insert("dev", dev);
     // /sys/kernel/debug/tinymm/selftest, where the self-tests are started.
-    let selftest = ProcFile::new(|_| Ok(()), Some(crate::selftest::selftest_store));
+    let selftest = ProcFile::new(|_| Ok(()), Some(Arc::new(crate::selftest::selftest_store)));
     let debug = ProcDir::new(
         vec![(
             "tinymm",

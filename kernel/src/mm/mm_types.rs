@@ -40,8 +40,6 @@ pub struct MmStruct {
     hiwater_rss: AtomicU64,
     /// `locked_vm`: pages in VM_LOCKED mappings (VmLck).
     pub locked_vm: AtomicU64,
-    /// Page-table pages (VmPTE), counted by the arch code through `pgd`.
-    pub pgtables_bytes: AtomicU64,
 }
 
 impl MmStruct {
@@ -53,7 +51,6 @@ impl MmStruct {
             rss_stat: Default::default(),
             hiwater_rss: AtomicU64::new(0),
             locked_vm: AtomicU64::new(0),
-            pgtables_bytes: AtomicU64::new(0),
         })
     }
 

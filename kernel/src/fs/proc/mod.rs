@@ -2,8 +2,14 @@
 //! produced when it is opened (`single_open` + `seq_read`), so one open
 //! file reads one consistent snapshot.
 
+#[cfg(target_os = "none")]
+pub mod array;
+#[cfg(target_os = "none")]
+pub mod base;
 pub mod meminfo;
 pub mod sysctl;
+#[cfg(target_os = "none")]
+pub mod task_mmu;
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -15,8 +21,10 @@ use crate::mm::mmzone::node_data;
 use crate::mm::vmstat::{frag_show, vmstat_show, zoneinfo_show};
 use crate::uapi::errno::{Errno, KResult};
 
-type Show = fn(&mut String) -> fmt::Result;
-type Store = fn(&[u8]) -> KResult<()>;
+/// Produces a file's text; may capture what it reports on (a task).
+pub type Show = Arc<dyn Fn(&mut String) -> fmt::Result + Send + Sync>;
+/// Takes a write to the file.
+pub type Store = Arc<dyn Fn(&[u8]) -> KResult<()> + Send + Sync>;
 
 /// A generated file; writable when it has a `store`.
 pub struct ProcFile {
@@ -26,10 +34,13 @@ pub struct ProcFile {
 }
 
 impl ProcFile {
-    pub fn new(show: Show, store: Option<Store>) -> Arc<Self> {
+    pub fn new(
+        show: impl Fn(&mut String) -> fmt::Result + Send + Sync + 'static,
+        store: Option<Store>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             ino: get_next_ino(),
-            show,
+            show: Arc::new(show),
             store,
         })
     }
@@ -50,7 +61,7 @@ impl FileOps for ProcHandle {
     }
 
     fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
-        (self.store.ok_or(Errno::EIO)?)(buf)?;
+        (self.store.as_ref().ok_or(Errno::EIO)?)(buf)?;
         Ok(buf.len())
     }
 }
@@ -73,7 +84,7 @@ impl Inode for ProcFile {
         (self.show)(&mut text).map_err(|_| Errno::ENOMEM)?;
         Ok(Arc::new(ProcHandle {
             text,
-            store: self.store,
+            store: self.store.clone(),
         }))
     }
 }
@@ -146,7 +157,8 @@ impl Inode for ProcDir {
 
 /// `proc_root_init()`: the root of procfs; `pids` supplies `/proc/PID`.
 pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
-    let file = |show: Show| -> Arc<dyn Inode> { ProcFile::new(show, None) };
+    let file =
+        |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::new(show, None) };
     ProcDir::new(
         alloc::vec![
             ("buddyinfo", file(|m| frag_show(node_data(0), m))),

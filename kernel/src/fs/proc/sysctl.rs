@@ -31,9 +31,17 @@ pub fn proc_dointvec_minmax(buf: &[u8], min: i64, max: i64) -> KResult<i64> {
 fn drop_caches_store(buf: &[u8]) -> KResult<()> {
     let v = proc_dointvec_minmax(buf, 1, 4)?;
     if v & 1 != 0 {
-        let dropped = drop_pagecache();
-        if v & 4 == 0 {
-            log::info!("drop_caches: {v} (dropped {dropped} page cache pages)");
+        drop_pagecache();
+    }
+    // Linux says once who asked; bit 4 silences it.
+    static STFU: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    if v & 4 != 0 {
+        STFU.store(true, Relaxed);
+    } else if !STFU.swap(true, Relaxed) {
+        #[cfg(target_os = "none")]
+        {
+            let me = crate::task::current();
+            log::info!("{} ({}): drop_caches: {v}", me.comm(), me.pid);
         }
     }
     Ok(())
@@ -57,11 +65,11 @@ pub fn proc_sys_init() -> Arc<dyn Inode> {
         alloc::vec![
             (
                 "drop_caches",
-                ProcFile::new(|_| Ok(()), Some(drop_caches_store)) as Arc<dyn Inode>
+                ProcFile::new(|_| Ok(()), Some(Arc::new(drop_caches_store))) as Arc<dyn Inode>
             ),
             (
                 "min_free_kbytes",
-                ProcFile::new(min_free_kbytes_show, Some(min_free_kbytes_store))
+                ProcFile::new(min_free_kbytes_show, Some(Arc::new(min_free_kbytes_store)))
             ),
         ],
         None,
