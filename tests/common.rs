@@ -42,6 +42,11 @@ pub fn tinymm(args: &[&str]) -> (i32, String, String) {
 /// Boots with `mem` of RAM (BIOS, or UEFI if `uefi`), feeds `script` to the
 /// console, and returns `tinymm run`'s exit status and the console output.
 pub fn boot(mem: &str, uefi: bool, script: &str) -> (i32, String) {
+    boot_with(mem, uefi, script, &[])
+}
+
+/// `boot` with extra `tinymm run` options (e.g. `--gen /data/f:32M`).
+pub fn boot_with(mem: &str, uefi: bool, script: &str, extra: &[&str]) -> (i32, String) {
     let script = script_file(script);
     let script = script.to_str().expect("utf-8 path");
     let mut args = vec![
@@ -56,6 +61,7 @@ pub fn boot(mem: &str, uefi: bool, script: &str) -> (i32, String) {
     if uefi {
         args.push("--uefi");
     }
+    args.extend_from_slice(extra);
     let (status, stdout, stderr) = tinymm(&args);
     // Make failures readable: libtest shows this only for failing tests.
     println!("--- console (status {status}) ---\n{stdout}\n--- stderr ---\n{stderr}");

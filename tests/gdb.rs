@@ -237,3 +237,38 @@ fn break_in_scheduler_tick_shows_the_tick_chain() {
         "nothing named unwound past the interrupt stub: {frames:?}"
     );
 }
+
+/// A write fault of a user program on anonymous memory: the chain from the
+/// asm entry through Linux's fault path to `do_anonymous_page`. The first
+/// user fault (on the program's text) arms the breakpoint, so the hit is
+/// not the kernel building the program's stack at exec.
+#[test]
+fn break_in_do_anonymous_page_shows_the_fault_path() {
+    let output = gdb(
+        "/bin/anon 1M\nexit\n",
+        &[
+            "break do_user_addr_fault",
+            "continue",
+            "delete",
+            "break do_anonymous_page",
+            "continue",
+            "bt",
+        ],
+    );
+    let frames = backtrace(&output);
+    let order = in_order(
+        &frames,
+        &[
+            "do_anonymous_page",
+            "handle_pte_fault",
+            "__handle_mm_fault",
+            "handle_mm_fault",
+            "do_user_addr_fault",
+            "handle_page_fault",
+            "exc_page_fault",
+            "asm_exc_page_fault",
+        ],
+    );
+    let order = order.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(order[0], 0);
+}

@@ -181,7 +181,9 @@ pub fn filemap_fault(vmf: &VmFault) -> Result<(&'static Page, VmFaultReason), Vm
 /// `__do_fault()`: ask the mapping's owner (only files here) for the page.
 #[inline(never)]
 fn __do_fault(vmf: &VmFault) -> Result<(&'static Page, VmFaultReason), VmFaultReason> {
-    filemap_fault(vmf)
+    let ret = filemap_fault(vmf);
+    core::hint::black_box(());
+    ret
 }
 
 /// `finish_fault()`: map the file page.
@@ -220,7 +222,7 @@ fn do_read_fault(vmf: &VmFault) -> VmFaultReason {
 /// is never writable (mmap refuses PROT_WRITE) and maps the cache page.
 #[inline(never)]
 fn do_shared_fault(vmf: &VmFault) -> VmFaultReason {
-    do_read_fault(vmf)
+    keep_frame(do_read_fault(vmf))
 }
 
 /// `do_cow_fault()`: a write to a private file mapping gets its own copy.
@@ -245,13 +247,13 @@ fn do_cow_fault(vmf: &VmFault) -> VmFaultReason {
 /// `do_fault()`.
 #[inline(never)]
 fn do_fault(vmf: &VmFault) -> VmFaultReason {
-    if !vmf.write() {
+    keep_frame(if !vmf.write() {
         do_read_fault(vmf)
     } else if vmf.vma.vm_flags.contains(VmFlags::VM_SHARED) {
         do_shared_fault(vmf)
     } else {
         do_cow_fault(vmf)
-    }
+    })
 }
 
 /// `do_wp_page()`: a write to a present read-only page of a writable
@@ -310,10 +312,17 @@ fn put_mapped_page(mm: &MmStruct, page: &'static Page) {
     __free_pages(pgdat, page, 0);
 }
 
+/// Keeps the caller's frame (no tail call), so that backtraces show every
+/// function of Linux's chain.
+fn keep_frame(ret: VmFaultReason) -> VmFaultReason {
+    core::hint::black_box(());
+    ret
+}
+
 /// `handle_pte_fault()`.
 #[inline(never)]
 fn handle_pte_fault(vmf: &VmFault) -> VmFaultReason {
-    match pte_get(&vmf.mm.pgd, vmf.address) {
+    let ret = match pte_get(&vmf.mm.pgd, vmf.address) {
         None if vmf.vma.is_anonymous() => do_anonymous_page(vmf),
         None => do_fault(vmf),
         Some((pfn, flags)) if vmf.write() && !flags.contains(PteFlags::_PAGE_RW) => {
@@ -329,7 +338,8 @@ fn handle_pte_fault(vmf: &VmFault) -> VmFaultReason {
             ptep_modify(&vmf.mm.pgd, vmf.address, f);
             VmFaultReason::empty()
         }
-    }
+    };
+    keep_frame(ret)
 }
 
 /// `__handle_mm_fault()`.
@@ -348,7 +358,7 @@ fn __handle_mm_fault(
         flags,
         pgoff: vma.linear_page_index(address),
     };
-    handle_pte_fault(&vmf)
+    keep_frame(handle_pte_fault(&vmf))
 }
 
 /// `handle_mm_fault()`: resolve a fault on `address` inside `vma`.
@@ -360,7 +370,7 @@ pub fn handle_mm_fault(
     flags: FaultFlags,
 ) -> VmFaultReason {
     count_vm_events(VmEventItem::Pgfault, 1);
-    __handle_mm_fault(mm, vma, address, flags)
+    keep_frame(__handle_mm_fault(mm, vma, address, flags))
 }
 
 /// `unmap_vmas()` → `zap_pte_range()`: take the pages of [start, end)

@@ -49,6 +49,8 @@ pub fn handle_page_fault(regs: &mut PtRegs, error_code: u64, address: u64) {
     } else {
         do_user_addr_fault(regs, error_code, address);
     }
+    // No tail call: keep this frame in backtraces, as Linux's has it.
+    core::hint::black_box(());
 }
 
 /// `do_kern_addr_fault()`: kernel addresses are never faulted in. From

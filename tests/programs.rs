@@ -1,0 +1,209 @@
+//! The workload programs from /bin running on tinymm: demand paging of
+//! anonymous and file memory, the page cache, faults, many tasks. Numbers
+//! come from the kernel's own files (/proc/meminfo, /proc/vmstat,
+//! /proc/PID/status) and are checked against what the programs did.
+//! `--icount` makes guest time follow instructions, so `sleep` in the
+//! scripts waits for a fixed amount of work on any machine.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{boot_with, lines, tinymm};
+
+/// `key value [kB]` lines of the section after `=== name` (up to the next
+/// `===` or prompt line), as numbers.
+fn section(out: &str, name: &str) -> BTreeMap<String, u64> {
+    let lines = lines(out);
+    let start = lines
+        .iter()
+        .position(|l| *l == format!("=== {name}"))
+        .unwrap_or_else(|| panic!("no section {name}"));
+    let mut map = BTreeMap::new();
+    for l in &lines[start + 1..] {
+        if l.starts_with("===") || l.starts_with("# echo ===") {
+            break;
+        }
+        let mut words = l.split_whitespace();
+        if let (Some(k), Some(v)) = (words.next(), words.next())
+            && let Ok(v) = v.parse()
+        {
+            map.entry(k.trim_end_matches(':').to_string()).or_insert(v);
+        }
+    }
+    map
+}
+
+fn run(script: &str, extra: &[&str]) -> String {
+    let mut args = vec!["--icount"];
+    args.extend_from_slice(extra);
+    let (status, out) = boot_with("512M", args.contains(&"--uefi"), script, &args);
+    assert_eq!(status, 0, "script failed");
+    out
+}
+
+const ANON: &str = "\
+/bin/anon 1M
+echo === before
+cat /proc/meminfo
+/bin/anon 64M --hold &
+pid=$!
+sleep 2
+echo === during
+cat /proc/meminfo
+cat /proc/$pid/status
+kill -9 $pid
+wait $pid
+echo \"status $?\"
+echo === after
+cat /proc/meminfo
+";
+
+/// 64 MiB touched: the task's RssAnon and the node's AnonPages grow by
+/// exactly what it mapped, and after it dies every page comes back.
+#[test]
+fn anonymous_memory_is_faulted_in_and_given_back() {
+    let out = run(ANON, &[]);
+    assert!(out.contains("anon: touched 16384 pages"));
+    let (before, during, after) = (
+        section(&out, "before"),
+        section(&out, "during"),
+        section(&out, "after"),
+    );
+    let rss_anon = during["RssAnon"];
+    // 64 MiB plus the few stack and .data pages the program writes.
+    assert!(
+        (65536..65536 + 64).contains(&rss_anon),
+        "RssAnon {rss_anon}"
+    );
+    assert_eq!(during["VmRSS"], rss_anon + during["RssFile"]);
+    assert_eq!(during["AnonPages"] - before["AnonPages"], rss_anon);
+    assert!(before["MemFree"] - during["MemFree"] >= 65536);
+    assert!(out.contains("status 137"));
+    assert_eq!(
+        after["MemFree"], before["MemFree"],
+        "free memory is back exactly"
+    );
+    assert_eq!(after["AnonPages"], before["AnonPages"]);
+    assert_eq!(after["Mapped"], before["Mapped"]);
+}
+
+const FILE: &str = "\
+echo === a
+cat /proc/vmstat
+cat /proc/meminfo
+/bin/fileread /data/f32 --mmap
+echo === b
+cat /proc/vmstat
+cat /proc/meminfo
+/bin/fileread /data/f32 --mmap --random
+/bin/fileread /data/f32
+echo === c
+cat /proc/vmstat
+echo 1 > /proc/sys/vm/drop_caches
+echo === d
+cat /proc/vmstat
+cat /proc/meminfo
+";
+
+/// A 32 MiB file: the first pass through a mapping takes a major fault
+/// per page and fills the page cache; later passes (mapped or read) take
+/// none; drop_caches empties the cache and returns every page.
+#[test]
+fn file_pages_come_through_the_page_cache() {
+    let (status, sum, _) = tinymm(&["checksum", "/data/f32:32M"]);
+    assert_eq!(status, 0);
+    let out = run(FILE, &["--uefi", "--gen", "/data/f32:32M"]);
+    let sums: Vec<&str> = lines(&out)
+        .into_iter()
+        .filter(|l| l.starts_with("fileread: sum"))
+        .collect();
+    assert_eq!(sums.len(), 3);
+    assert!(
+        sums.iter().all(|l| l.ends_with(sum.trim())),
+        "{sums:?} vs {sum}"
+    );
+    let (a, b, c, d) = (
+        section(&out, "a"),
+        section(&out, "b"),
+        section(&out, "c"),
+        section(&out, "d"),
+    );
+    let majfault = b["pgmajfault"] - a["pgmajfault"];
+    // 8192 file pages, plus the program's own text and data the first time.
+    assert!(
+        (8192..8192 + 16).contains(&majfault),
+        "pgmajfault +{majfault}"
+    );
+    let cached = b["nr_file_pages"] - a["nr_file_pages"];
+    assert!(
+        (8192..8192 + 16).contains(&cached),
+        "nr_file_pages +{cached}"
+    );
+    assert_eq!(b["Cached"] - a["Cached"], cached * 4);
+    assert_eq!(
+        c["pgmajfault"], b["pgmajfault"],
+        "the second and third passes hit the cache"
+    );
+    assert_eq!(c["nr_file_pages"], b["nr_file_pages"]);
+    assert_eq!(
+        d["nr_file_pages"], 0,
+        "nothing is mapped: every clean page drops"
+    );
+    assert_eq!(d["Cached"], 0);
+    assert_eq!(d["nr_mapped"], 0);
+    assert_eq!(d["MemFree"], a["MemFree"], "free memory is back exactly");
+}
+
+const FAULTS: &str = "\
+/bin/fault null
+echo \"null $?\"
+/bin/fault wrro
+echo \"wrro $?\"
+/bin/fault execstack
+echo \"execstack $?\"
+/bin/fault readkernel
+echo \"readkernel $?\"
+/bin/fault badptr
+echo \"badptr $?\"
+echo alive
+";
+
+/// Faulting programs die of SIGSEGV (status 128 + 11), a bad pointer
+/// passed to write() gets EFAULT, and the kernel goes on.
+#[test]
+fn faulting_programs_are_killed_and_the_kernel_goes_on() {
+    let out = run(FAULTS, &[]);
+    for kind in ["null", "wrro", "execstack", "readkernel"] {
+        assert!(out.contains(&format!("{kind} 139")), "{kind}");
+    }
+    assert!(out.contains("fault: badptr: write returned -14"));
+    assert!(out.contains("badptr 0"));
+    assert!(out.contains("Segmentation fault"));
+    assert!(lines(&out).contains(&"alive"));
+}
+
+const MANY: &str = "\
+i=0
+pids=\"\"
+while [ $i -lt 50 ]; do
+  if [ $((i % 5)) -eq 0 ]; then /bin/fault null & else /bin/spin 0.02 & fi
+  pids=\"$pids $!\"
+  i=$((i + 1))
+done
+ok=0
+segv=0
+for p in $pids; do
+  wait $p
+  s=$?
+  if [ $s -eq 0 ]; then ok=$((ok + 1)); elif [ $s -eq 139 ]; then segv=$((segv + 1)); fi
+done
+echo \"ok $ok segv $segv\"
+";
+
+/// Fifty programs at once under preemption, each with its own status.
+#[test]
+fn fifty_tasks_run_to_completion_with_their_statuses() {
+    let out = run(MANY, &[]);
+    assert!(lines(&out).contains(&"ok 40 segv 10"), "{out}");
+}
