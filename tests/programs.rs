@@ -207,3 +207,38 @@ fn fifty_tasks_run_to_completion_with_their_statuses() {
     let out = run(MANY, &[]);
     assert!(lines(&out).contains(&"ok 40 segv 10"), "{out}");
 }
+
+const BIG_FILE: &str = "\
+/bin/fileread /data/big
+/bin/fileread /data/big
+echo === after
+cat /proc/vmstat
+cat /proc/meminfo
+";
+
+/// A file larger than free memory reads through twice: direct reclaim
+/// frees old clean page-cache pages for new ones.
+#[test]
+fn reading_a_file_larger_than_memory_reclaims_the_page_cache() {
+    let (status, sum, _) = tinymm(&["checksum", "/data/big:32M"]);
+    assert_eq!(status, 0);
+    let (status, out) = boot_with("64M", false, BIG_FILE, &["--gen", "/data/big:32M"]);
+    assert_eq!(status, 0, "script failed");
+    let sums: Vec<&str> = lines(&out)
+        .into_iter()
+        .filter(|l| l.starts_with("fileread: sum"))
+        .collect();
+    assert_eq!(sums.len(), 2);
+    assert!(
+        sums.iter().all(|l| l.ends_with(sum.trim())),
+        "{sums:?} vs {sum}"
+    );
+    let after = section(&out, "after");
+    assert!(after["pgsteal_direct"] > 0, "direct reclaim ran");
+    assert!(after["pgscan_direct"] >= after["pgsteal_direct"]);
+    assert!(after["allocstall_movable"] > 0);
+    assert_eq!(
+        after["Cached"],
+        after["Active(file)"] + after["Inactive(file)"]
+    );
+}

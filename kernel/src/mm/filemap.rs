@@ -16,6 +16,7 @@ use super::gfp::Gfp;
 use super::mmzone::{NodeStatItem, PglistData};
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
 use super::page_alloc::{__alloc_pages, __free_pages};
+use super::swap::{folio_add_lru, folio_mark_accessed};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 
@@ -86,6 +87,8 @@ pub fn filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64
     page.index.store(index, Relaxed);
     page.get();
     mapping.node.mod_page_state(NodeStatItem::NrFilePages, 1);
+    drop(pages);
+    folio_add_lru(mapping.node, page);
     Ok(())
 }
 
@@ -143,6 +146,7 @@ pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult
             .node
             .phys
             .copy_from_page(pfn, offset, &mut buf[done..done + n]);
+        folio_mark_accessed(mapping.node, page);
         __free_pages(mapping.node, page, 0);
         done += n;
     }
@@ -167,6 +171,34 @@ pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
         false
     });
     dropped
+}
+
+/// `__remove_mapping()`: take an isolated, unmapped page out of its file's
+/// cache if nobody but the cache and the isolating caller holds it; the
+/// cache's reference is dropped (the caller's remains).
+pub fn __remove_mapping(page: &Page) -> bool {
+    let id = page.mapping.load(Relaxed);
+    let Some(mapping) = MAPPINGS
+        .lock_irqsave()
+        .iter()
+        .find(|m| m.id() == id)
+        .cloned()
+    else {
+        return false;
+    };
+    let mut pages = mapping.i_pages.lock_irqsave();
+    let index = page.index.load(Relaxed);
+    if page.refcount() != 2
+        || page.mapcount() != 0
+        || pages.get(&index) != Some(&mapping.node.page_to_pfn(page))
+    {
+        return false;
+    }
+    pages.remove(&index);
+    page.mapping.store(0, Relaxed);
+    mapping.node.mod_page_state(NodeStatItem::NrFilePages, -1);
+    __free_pages(mapping.node, page, 0);
+    true
 }
 
 /// `drop_pagecache_sb()` over every file: `echo 1 > /proc/sys/vm/drop_caches`.

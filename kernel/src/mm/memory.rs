@@ -22,6 +22,7 @@ use super::page_alloc::__free_pages;
 use super::rmap::{
     folio_add_file_rmap_pte, folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_test_anon,
 };
+use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
 use super::vmstat::{VmEventItem, count_vm_events};
 use crate::arch::x86_64::pgtable::{
     PteFlags, pte_get, ptep_get_and_clear, ptep_modify, set_pte_at,
@@ -92,13 +93,14 @@ fn vm_get_page_prot(vma: &VmAreaStruct, writable: bool) -> PteFlags {
     f
 }
 
-/// `mlock_folio()`: a page in a VM_LOCKED mapping.
+/// `mlock_folio()`: a page in a VM_LOCKED mapping is unevictable.
 fn mlock_folio(page: &Page) {
     if !page.test(PageFlags::MLOCKED) {
         page.set(PageFlags::MLOCKED);
         node()
             .page_zone(page)
             .mod_page_state(ZoneStatItem::NrMlock, 1);
+        folio_move_unevictable(node(), page);
     }
 }
 
@@ -109,6 +111,7 @@ pub fn munlock_folio(page: &Page) {
         node()
             .page_zone(page)
             .mod_page_state(ZoneStatItem::NrMlock, -1);
+        folio_move_evictable(node(), page);
     }
 }
 
@@ -130,6 +133,9 @@ fn map_new_anon_page(vmf: &VmFault, page: &'static Page) -> VmFaultReason {
         return VmFaultReason::VM_FAULT_OOM;
     }
     vmf.mm.add_mm_counter(MmCounter::AnonPages, 1);
+    // folio_add_lru_vma(): swap-backed, on the inactive anon list.
+    page.set(PageFlags::SWAPBACKED);
+    folio_add_lru(pgdat, page);
     if vmf.vma.vm_flags.contains(VmFlags::VM_LOCKED) {
         mlock_folio(page);
     }

@@ -124,6 +124,7 @@ pub fn free_area_init(
         totalreserve_pages: AtomicU64::new(0),
         min_free_kbytes: AtomicU64::new(0),
         phys,
+        lruvec: Default::default(),
     })
 }
 

@@ -106,6 +106,76 @@ stat_items! {
     }
 }
 
+/// `enum lru_list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LruList {
+    InactiveAnon = 0,
+    ActiveAnon = 1,
+    InactiveFile = 2,
+    ActiveFile = 3,
+    Unevictable = 4,
+}
+
+pub const NR_LRU_LISTS: usize = 5;
+
+impl LruList {
+    pub const ALL: [LruList; NR_LRU_LISTS] = [
+        LruList::InactiveAnon,
+        LruList::ActiveAnon,
+        LruList::InactiveFile,
+        LruList::ActiveFile,
+        LruList::Unevictable,
+    ];
+
+    pub fn is_file(self) -> bool {
+        matches!(self, LruList::InactiveFile | LruList::ActiveFile)
+    }
+
+    pub fn is_active(self) -> bool {
+        matches!(self, LruList::ActiveAnon | LruList::ActiveFile)
+    }
+
+    /// The node counter of this list (`NR_LRU_BASE + lru`).
+    pub fn node_stat(self) -> NodeStatItem {
+        NodeStatItem::ALL[self as usize]
+    }
+
+    /// The zone counter of this list (`NR_ZONE_LRU_BASE + lru`).
+    pub fn zone_stat(self) -> ZoneStatItem {
+        ZoneStatItem::ALL[1 + self as usize]
+    }
+}
+
+/// A PFN-linked list of pages on one LRU list (tail = oldest).
+#[derive(Clone, Copy, Debug)]
+pub struct LruHead {
+    pub head: u64,
+    pub tail: u64,
+    pub len: u64,
+}
+
+impl LruHead {
+    pub const EMPTY: LruHead = LruHead {
+        head: NIL_PFN,
+        tail: NIL_PFN,
+        len: 0,
+    };
+}
+
+/// `struct lruvec`: the LRU lists of one (memcg, node) pair; the lock is
+/// Linux's `lru_lock`.
+pub struct Lruvec {
+    pub lists: SpinLock<[LruHead; NR_LRU_LISTS]>,
+}
+
+impl Default for Lruvec {
+    fn default() -> Self {
+        Self {
+            lists: SpinLock::new([LruHead::EMPTY; NR_LRU_LISTS]),
+        }
+    }
+}
+
 /// `struct free_area`: a PFN-linked list of free blocks of one order.
 pub struct FreeArea {
     pub head: u64,
@@ -247,6 +317,8 @@ pub struct PglistData {
     pub totalreserve_pages: AtomicU64,
     pub min_free_kbytes: AtomicU64,
     pub phys: &'static dyn PhysOps,
+    /// The node's LRU lists (the root memory cgroup's lruvec on this node).
+    pub lruvec: Lruvec,
 }
 
 impl PglistData {

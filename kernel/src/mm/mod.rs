@@ -24,6 +24,8 @@ pub mod page_alloc;
 pub mod rmap;
 #[cfg(target_os = "none")]
 pub mod slab;
+pub mod swap;
+pub mod vmscan;
 pub mod vmstat;
 
 /// What only the machine can do to a frame's contents; host tests supply

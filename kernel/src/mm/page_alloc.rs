@@ -167,9 +167,12 @@ fn gfp_to_alloc_flags(gfp: Gfp, order: usize) -> u32 {
     alloc_flags
 }
 
-/// `__alloc_pages_slowpath()`: retry down to the min watermark. Reclaim,
-/// compaction and the OOM killer are not there yet, so this is where a
-/// failing allocation ends.
+/// `MAX_RECLAIM_RETRIES`: reclaim rounds without progress before giving up.
+const MAX_RECLAIM_RETRIES: u32 = 16;
+
+/// `__alloc_pages_slowpath()`: retry down to the min watermark, then, if
+/// the caller may block, reclaim and retry until reclaim stops making
+/// progress. Compaction and the OOM killer are not there yet.
 #[inline(never)]
 fn __alloc_pages_slowpath(
     pgdat: &PglistData,
@@ -178,11 +181,28 @@ fn __alloc_pages_slowpath(
     ac: &AllocContext,
 ) -> Option<&'static Page> {
     let alloc_flags = gfp_to_alloc_flags(gfp, order);
-    let page = get_page_from_freelist(pgdat, gfp, order, alloc_flags, ac);
-    if page.is_none() && !gfp.contains(Gfp::__GFP_NOWARN) {
+    if let Some(page) = get_page_from_freelist(pgdat, gfp, order, alloc_flags, ac) {
+        return Some(page);
+    }
+    if gfp.contains(Gfp::__GFP_DIRECT_RECLAIM) {
+        let mut no_progress_loops = 0;
+        while no_progress_loops <= MAX_RECLAIM_RETRIES {
+            // __alloc_pages_direct_reclaim()
+            let progress = super::vmscan::try_to_free_pages(pgdat, gfp);
+            if let Some(page) = get_page_from_freelist(pgdat, gfp, order, alloc_flags, ac) {
+                return Some(page);
+            }
+            no_progress_loops = if progress > 0 {
+                0
+            } else {
+                no_progress_loops + 1
+            };
+        }
+    }
+    if !gfp.contains(Gfp::__GFP_NOWARN) {
         warn_alloc(pgdat, gfp, order);
     }
-    page
+    None
 }
 
 /// `warn_alloc()`.
@@ -437,7 +457,10 @@ fn __free_pages_ok(pgdat: &PglistData, page: &Page, order: usize, to_tail: bool)
 #[inline(never)]
 pub fn __free_pages(pgdat: &PglistData, page: &Page, order: usize) {
     match page.put_testzero() {
-        Some(true) => __free_pages_ok(pgdat, page, order, false),
+        Some(true) => {
+            super::swap::__page_cache_release(pgdat, page);
+            __free_pages_ok(pgdat, page, order, false)
+        }
         Some(false) => {}
         None => bad_page(pgdat, page, "free of a page with no references"),
     }
@@ -461,7 +484,7 @@ pub fn __free_pages_core(pgdat: &PglistData, page: &Page, order: usize) {
 }
 
 /// `int_sqrt()`: Linux's bit-by-bit integer square root.
-fn int_sqrt(mut x: u64) -> u64 {
+pub(crate) fn int_sqrt(mut x: u64) -> u64 {
     if x <= 1 {
         return x;
     }

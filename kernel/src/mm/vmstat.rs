@@ -16,13 +16,32 @@ stat_items! {
         PgallocDma32 = "pgalloc_dma32",
         PgallocNormal = "pgalloc_normal",
         PgallocMovable = "pgalloc_movable",
+        AllocstallDma = "allocstall_dma",
+        AllocstallDma32 = "allocstall_dma32",
+        AllocstallNormal = "allocstall_normal",
+        AllocstallMovable = "allocstall_movable",
         Pgfree = "pgfree",
+        Pgactivate = "pgactivate",
+        Pgdeactivate = "pgdeactivate",
         Pgfault = "pgfault",
         Pgmajfault = "pgmajfault",
+        Pgrefill = "pgrefill",
+        PgstealDirect = "pgsteal_direct",
+        PgscanDirect = "pgscan_direct",
     }
 }
 
 impl VmEventItem {
+    /// `ALLOCSTALL` for the highest zone of a stalled allocation.
+    pub fn allocstall(zone: ZoneType) -> Self {
+        match zone {
+            ZoneType::Dma => VmEventItem::AllocstallDma,
+            ZoneType::Dma32 => VmEventItem::AllocstallDma32,
+            ZoneType::Normal => VmEventItem::AllocstallNormal,
+            ZoneType::Movable => VmEventItem::AllocstallMovable,
+        }
+    }
+
     /// `PGALLOC` for a zone (`__count_zid_vm_events(PGALLOC, zid, n)`).
     pub fn pgalloc(zone: ZoneType) -> Self {
         match zone {

@@ -1,0 +1,127 @@
+//! The LRU lists (mm/swap.c, include/linux/mm_inline.h): where pages go
+//! when they become reclaimable, how use promotes them, and how they
+//! leave when freed. New anonymous and file pages start on the inactive
+//! list of their type; mlocked pages sit on the unevictable list.
+
+use super::mmzone::{LruHead, LruList, PglistData};
+use super::page::{NIL_PFN, Page, PageFlags};
+use super::vmstat::{VmEventItem, count_vm_events};
+
+/// `folio_lru_list()`: the list a page belongs on.
+pub fn folio_lru_list(page: &Page) -> LruList {
+    let f = page.flags();
+    if f.contains(PageFlags::UNEVICTABLE) {
+        return LruList::Unevictable;
+    }
+    match (
+        f.contains(PageFlags::SWAPBACKED),
+        f.contains(PageFlags::ACTIVE),
+    ) {
+        (true, false) => LruList::InactiveAnon,
+        (true, true) => LruList::ActiveAnon,
+        (false, false) => LruList::InactiveFile,
+        (false, true) => LruList::ActiveFile,
+    }
+}
+
+/// `update_lru_size()`: the node and zone counters of a list.
+fn update_lru_size(pgdat: &PglistData, page: &Page, lru: LruList, delta: i64) {
+    pgdat.mod_page_state(lru.node_stat(), delta);
+    pgdat.page_zone(page).mod_page_state(lru.zone_stat(), delta);
+}
+
+/// `lruvec_add_folio()`: at the head (the young end) of its list.
+pub fn lruvec_add_folio(pgdat: &PglistData, lists: &mut [LruHead], page: &Page) {
+    let lru = folio_lru_list(page);
+    let pfn = pgdat.page_to_pfn(page);
+    let list = &mut lists[lru as usize];
+    page.set_lru_links(NIL_PFN, list.head);
+    match list.head {
+        NIL_PFN => list.tail = pfn,
+        head => pgdat.pfn_to_page(head).set_lru_prev(pfn),
+    }
+    list.head = pfn;
+    list.len += 1;
+    update_lru_size(pgdat, page, lru, 1);
+}
+
+/// `lruvec_del_folio()`.
+pub fn lruvec_del_folio(pgdat: &PglistData, lists: &mut [LruHead], page: &Page) {
+    let lru = folio_lru_list(page);
+    let list = &mut lists[lru as usize];
+    let (prev, next) = (page.lru_prev(), page.lru_next());
+    match prev {
+        NIL_PFN => list.head = next,
+        p => pgdat.pfn_to_page(p).set_lru_next(next),
+    }
+    match next {
+        NIL_PFN => list.tail = prev,
+        n => pgdat.pfn_to_page(n).set_lru_prev(prev),
+    }
+    page.set_lru_links(NIL_PFN, NIL_PFN);
+    list.len -= 1;
+    update_lru_size(pgdat, page, lru, -1);
+}
+
+/// `folio_add_lru()`: a page becomes reclaimable.
+#[inline(never)]
+pub fn folio_add_lru(pgdat: &PglistData, page: &Page) {
+    let mut lists = pgdat.lruvec.lists.lock_irqsave();
+    debug_assert!(!page.test(PageFlags::LRU));
+    page.set(PageFlags::LRU);
+    lruvec_add_folio(pgdat, &mut lists[..], page);
+}
+
+/// Move a page on the LRU to the list its flags now name: `update`
+/// changes the flags while the page is off the list.
+fn lru_move(pgdat: &PglistData, page: &Page, update: impl FnOnce(&Page)) {
+    let mut lists = pgdat.lruvec.lists.lock_irqsave();
+    if page.test(PageFlags::LRU) {
+        lruvec_del_folio(pgdat, &mut lists[..], page);
+        update(page);
+        lruvec_add_folio(pgdat, &mut lists[..], page);
+    } else {
+        update(page);
+    }
+}
+
+/// `folio_mark_accessed()`: a second use of an inactive page promotes it
+/// to the active list; the first only marks it referenced.
+#[inline(never)]
+pub fn folio_mark_accessed(pgdat: &PglistData, page: &Page) {
+    if !page.test(PageFlags::REFERENCED) {
+        page.set(PageFlags::REFERENCED);
+    } else if !page.test(PageFlags::ACTIVE)
+        && !page.test(PageFlags::UNEVICTABLE)
+        && page.test(PageFlags::LRU)
+    {
+        lru_move(pgdat, page, |p| {
+            p.set(PageFlags::ACTIVE);
+            p.clear(PageFlags::REFERENCED);
+        });
+        count_vm_events(VmEventItem::Pgactivate, 1);
+    }
+}
+
+/// Put an mlocked page on the unevictable list (`mlock_folio`'s LRU part).
+pub fn folio_move_unevictable(pgdat: &PglistData, page: &Page) {
+    lru_move(pgdat, page, |p| {
+        p.clear(PageFlags::ACTIVE);
+        p.set(PageFlags::UNEVICTABLE);
+    });
+}
+
+/// Back to the evictable lists when the last mlock goes (`munlock_folio`).
+pub fn folio_move_evictable(pgdat: &PglistData, page: &Page) {
+    lru_move(pgdat, page, |p| p.clear(PageFlags::UNEVICTABLE));
+}
+
+/// `__page_cache_release()`: a page whose last reference is going leaves
+/// its LRU list.
+pub fn __page_cache_release(pgdat: &PglistData, page: &Page) {
+    let mut lists = pgdat.lruvec.lists.lock_irqsave();
+    if page.test(PageFlags::LRU) {
+        lruvec_del_folio(pgdat, &mut lists[..], page);
+        page.clear(PageFlags::LRU | PageFlags::ACTIVE | PageFlags::UNEVICTABLE);
+    }
+}
