@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use crate::arch::x86_64 as arch;
 use crate::arch::x86_64::irq::HZ;
 use crate::fs::FileType;
+use crate::fs::devices::n_tty_read;
 use crate::fs::exec::do_execve;
 use crate::fs::file::{
     File, FilesStruct, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, filp_open,
@@ -18,7 +19,7 @@ use crate::fs::file::{
 use crate::fs::namei::{do_mkdirat, do_rmdir, path_lookup};
 use crate::shell::{Feed, FileKind, OpenMode, ProcInfo, Shell, ShellHost, Stdio, WaitStatus};
 use crate::task::exit::kernel_wait4;
-use crate::task::sched::{schedule, schedule_timeout_interruptible};
+use crate::task::sched::schedule_timeout_interruptible;
 use crate::task::signal::send_sig;
 use crate::task::{TaskState, current, find_task_by_vpid, for_each_process};
 use crate::uapi::errno::{Errno, KResult};
@@ -173,31 +174,14 @@ impl ShellHost for KernelShellHost {
     }
 }
 
-/// Read a line from the serial port, echoing as a terminal would; other
-/// tasks run while no input is there.
+/// The next line typed on the console, without its newline.
 fn read_line(line: &mut String) {
+    let mut buf = [0u8; 4096];
+    let n = n_tty_read(&mut buf);
     line.clear();
-    loop {
-        let Some(c) = arch::serial_read_byte() else {
-            schedule();
-            continue;
-        };
-        match c {
-            b'\r' | b'\n' => {
-                println!();
-                return;
-            }
-            0x08 | 0x7f => {
-                if line.pop().is_some() {
-                    print!("\x08 \x08");
-                }
-            }
-            c if c.is_ascii_graphic() || c == b' ' || c == b'\t' => {
-                line.push(c as char);
-                print!("{}", c as char);
-            }
-            _ => {}
-        }
+    line.push_str(&String::from_utf8_lossy(&buf[..n]));
+    if line.ends_with('\n') {
+        line.pop();
     }
 }
 

@@ -1,6 +1,6 @@
 //! Character devices under /dev: the console (drivers/tty, n_tty.c in
 //! spirit) that file descriptors 0, 1 and 2 refer to — writes go to the
-//! serial port, reads return a line typed there, echoed — and /dev/null
+//! serial port, reads return a line typed there — and /dev/null
 //! (drivers/char/mem.c).
 
 use alloc::sync::Arc;
@@ -24,23 +24,42 @@ impl Console {
 
 struct ConsoleFile;
 
+/// `n_tty_read()` in canonical mode: block until a line is typed (or
+/// `buf` is full), echoing it and applying backspace, as a terminal does.
+/// Other tasks run while no input is there.
+pub fn n_tty_read(buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        let Some(c) = serial_read_byte() else {
+            task::sched::schedule();
+            continue;
+        };
+        match c {
+            b'\r' | b'\n' => {
+                print!("\n");
+                buf[n] = b'\n';
+                return n + 1;
+            }
+            0x08 | 0x7f => {
+                if n > 0 {
+                    n -= 1;
+                    print!("\x08 \x08");
+                }
+            }
+            c if c.is_ascii_graphic() || c == b' ' || c == b'\t' => {
+                print!("{}", char::from(c));
+                buf[n] = c;
+                n += 1;
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
 impl FileOps for ConsoleFile {
     fn read(&self, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
-        let mut n = 0;
-        while n < buf.len() {
-            let Some(c) = serial_read_byte() else {
-                task::sched::schedule();
-                continue;
-            };
-            let c = if c == b'\r' { b'\n' } else { c };
-            print!("{}", char::from(c));
-            buf[n] = c;
-            n += 1;
-            if c == b'\n' {
-                break;
-            }
-        }
-        Ok(n)
+        Ok(n_tty_read(buf))
     }
 
     fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
