@@ -3,10 +3,11 @@
 //! through write faults (`do_wp_page`).
 
 use super::mm_types::current_mm;
-use super::mmap::{PROT_EXEC, PROT_READ, PROT_WRITE, VmFlags};
+use super::mmap::VmFlags;
 use super::page::PAGE_SIZE;
 use crate::arch::x86_64::pgtable::{PteFlags, pte_get, ptep_modify};
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// `do_mprotect_pkey()`.
 #[inline(never)]
