@@ -156,7 +156,7 @@ impl Mem {
         }
     }
 
-    /// The first index whose byte is not `v`, as a `Display`able result.
+    /// The first index whose byte is not `v`; None if every byte is `v`.
     fn all(&self, v: u8) -> Option<usize> {
         (0..self.len).find(|&i| self.get(i) != v)
     }
