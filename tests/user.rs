@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-const PROGRAMS: [(&str, &str); 5] = [
+const PROGRAMS: [(&str, &str); 6] = [
     ("anon", env!("CARGO_BIN_FILE_USER_anon")),
     ("fileread", env!("CARGO_BIN_FILE_USER_fileread")),
     ("sleep", env!("CARGO_BIN_FILE_USER_sleep")),
     ("fault", env!("CARGO_BIN_FILE_USER_fault")),
     ("spin", env!("CARGO_BIN_FILE_USER_spin")),
+    ("vmcheck", env!("CARGO_BIN_FILE_USER_vmcheck")),
 ];
 
 fn bin(name: &str) -> &'static str {
@@ -283,7 +284,7 @@ fn sleep_sleeps() {
 
 #[test]
 fn bad_usage_exits_2() {
-    let cases: [(&str, &[&str]); 11] = [
+    let cases: [(&str, &[&str]); 12] = [
         ("anon", &[]),
         ("anon", &["64X"]),
         ("anon", &["0"]),
@@ -295,6 +296,7 @@ fn bad_usage_exits_2() {
         ("sleep", &["soon"]),
         ("fault", &["nope"]),
         ("spin", &[]),
+        ("vmcheck", &[]),
     ];
     for (name, args) in cases {
         let (status, stdout, stderr) = run(name, args);
@@ -373,4 +375,32 @@ fn initramfs_options_build_bootable_images() {
             "{stderr}"
         );
     }
+}
+
+/// The checks' count `vmcheck` reports on the host: tests/vmcheck.rs
+/// expects the same count from tinymm.
+const VMCHECK_CHECKS: u32 = 86;
+
+#[test]
+fn vmcheck_passes_on_linux() {
+    // The content `tinymm run --gen /data/vm:64K` gives the guest's file.
+    let data = pseudo_random(64 << 10, fnv1a("/data/vm"));
+    let path = temp_file("vm", &data);
+    let (status, stdout, _) = run("vmcheck", &[path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let failures: Vec<&&str> = lines.iter().filter(|l| l.contains(" FAIL ")).collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(
+        lines.last().copied(),
+        Some(format!("{VMCHECK_CHECKS} passed, 0 failed").as_str())
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("vmcheck: ok "))
+            .count(),
+        VMCHECK_CHECKS as usize
+    );
+    assert_eq!(status.code(), Some(0));
 }

@@ -13,9 +13,7 @@ use crate::arch::x86_64::irq::HZ;
 use crate::fs::FileType;
 use crate::fs::devices::n_tty_read;
 use crate::fs::exec::do_execve;
-use crate::fs::file::{
-    File, FilesStruct, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, filp_open,
-};
+use crate::fs::file::{File, FilesStruct, filp_open};
 use crate::fs::namei::{do_mkdirat, do_rmdir, path_lookup};
 use crate::shell::{Feed, FileKind, OpenMode, ProcInfo, Shell, ShellHost, Stdio, WaitStatus};
 use crate::task::exit::kernel_wait4;
@@ -23,6 +21,7 @@ use crate::task::sched::schedule_timeout_interruptible;
 use crate::task::signal::send_sig;
 use crate::task::{TaskState, current, find_task_by_vpid, for_each_process};
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::fcntl::{O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
 use crate::{print, println};
 
 const WNOHANG: i32 = 1;
@@ -41,7 +40,7 @@ impl KernelShellHost {
     /// What a child's stdin/stdout/stderr is.
     fn stdio_file(&self, stdio: Stdio) -> KResult<Arc<File>> {
         match stdio {
-            Stdio::Console => filp_open("/dev/console", O_WRONLY | 0o2),
+            Stdio::Console => filp_open("/dev/console", O_RDWR),
             Stdio::Fd(fd) => self.file(fd),
             Stdio::Null => filp_open("/dev/null", 0o2),
         }

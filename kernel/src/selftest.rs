@@ -6,13 +6,14 @@
 use alloc::vec::Vec;
 
 use crate::arch::x86_64 as arch;
-use crate::fs::file::{O_RDONLY, filp_open};
+use crate::fs::file::filp_open;
 use crate::mm::gfp::Gfp;
 use crate::mm::mmzone::{MAX_PAGE_ORDER, ZoneStatItem, node_data};
 use crate::mm::page::Page;
 use crate::mm::page_alloc::{alloc_pages, free_pages};
 use crate::println;
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::fcntl::O_RDONLY;
 
 /// The store of the selftest file: run the named test.
 pub fn selftest_store(buf: &[u8]) -> KResult<()> {

@@ -8,6 +8,12 @@
 
 #[path = "../../kernel/src/uapi/errno.rs"]
 pub mod errno;
+#[path = "../../kernel/src/uapi/fcntl.rs"]
+pub mod fcntl;
+#[path = "../../kernel/src/uapi/mman.rs"]
+pub mod mman;
+#[path = "../../kernel/src/uapi/time.rs"]
+pub mod time;
 #[path = "../../kernel/src/uapi/unistd_64.rs"]
 pub mod unistd_64;
 

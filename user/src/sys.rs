@@ -8,19 +8,10 @@ use core::fmt;
 use crate::errno::Errno;
 use crate::unistd_64::*;
 
-// Linux uapi constants the programs need (include/uapi/asm-generic/mman*.h,
-// fcntl.h, linux/time.h).
-pub const PROT_READ: usize = 0x1;
-pub const PROT_WRITE: usize = 0x2;
-pub const MAP_PRIVATE: usize = 0x02;
-pub const MAP_FIXED: usize = 0x10;
-pub const MAP_ANONYMOUS: usize = 0x20;
-pub const MAP_POPULATE: usize = 0x8000;
-pub const O_RDONLY: usize = 0;
-pub const O_CLOEXEC: usize = 0o2000000;
-pub const AT_FDCWD: isize = -100;
-pub const SEEK_SET: usize = 0;
-pub const CLOCK_MONOTONIC: usize = 1;
+pub use crate::fcntl::*;
+pub use crate::mman::*;
+pub use crate::time::*;
+
 pub const PAGE_SIZE: usize = 4096;
 
 /// A failed syscall: the errno it returned, negated back to positive.
@@ -156,12 +147,19 @@ pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize> {
     })
 }
 
-pub fn open(path: &CStr, flags: usize) -> Result<i32> {
+pub fn open(path: &CStr, flags: u32) -> Result<i32> {
     // SAFETY: `path` is NUL-terminated and outlives the call.
     let ret = unsafe {
         syscall6(
             __NR_OPENAT,
-            [AT_FDCWD as usize, path.as_ptr() as usize, flags, 0, 0, 0],
+            [
+                AT_FDCWD as usize,
+                path.as_ptr() as usize,
+                flags as usize,
+                0,
+                0,
+                0,
+            ],
         )
     };
     check(ret).map(|fd| fd as i32)
@@ -186,22 +184,34 @@ pub fn fstat_size(fd: i32) -> Result<u64> {
     Ok(stat[6])
 }
 
-pub fn lseek(fd: i32, offset: u64, whence: usize) -> Result<u64> {
+pub fn lseek(fd: i32, offset: u64, whence: u32) -> Result<u64> {
     // SAFETY: moving a file offset touches no memory of ours.
-    check(unsafe { syscall6(__NR_LSEEK, [fd as usize, offset as usize, whence, 0, 0, 0]) })
-        .map(|o| o as u64)
+    check(unsafe {
+        syscall6(
+            __NR_LSEEK,
+            [fd as usize, offset as usize, whence as usize, 0, 0, 0],
+        )
+    })
+    .map(|o| o as u64)
 }
 
 /// A new mapping wherever the kernel chooses (never MAP_FIXED, so no
 /// existing memory can be replaced).
-pub fn mmap(len: usize, prot: usize, flags: usize, fd: i32, offset: u64) -> Result<*mut u8> {
+pub fn mmap(len: usize, prot: u32, flags: u32, fd: i32, offset: u64) -> Result<*mut u8> {
     let flags = flags & !MAP_FIXED;
     // SAFETY: without MAP_FIXED the kernel picks an unused range; nothing
     // Rust references is affected.
     let ret = unsafe {
         syscall6(
             __NR_MMAP,
-            [0, len, prot, flags, fd as usize, offset as usize],
+            [
+                0,
+                len,
+                prot as usize,
+                flags as usize,
+                fd as usize,
+                offset as usize,
+            ],
         )
     };
     check(ret).map(|addr| addr as *mut u8)
@@ -220,13 +230,13 @@ pub fn mlock(addr: *const u8, len: usize) -> Result<()> {
 }
 
 /// Monotonic time in nanoseconds.
-pub fn clock_gettime_ns(clock: usize) -> Result<u64> {
+pub fn clock_gettime_ns(clock: i32) -> Result<u64> {
     let mut ts = [0i64; 2];
     // SAFETY: `ts` is a live `struct timespec` (two 64-bit fields).
     check(unsafe {
         syscall6(
             __NR_CLOCK_GETTIME,
-            [clock, ts.as_mut_ptr() as usize, 0, 0, 0, 0],
+            [clock as usize, ts.as_mut_ptr() as usize, 0, 0, 0, 0],
         )
     })?;
     Ok(ts[0] as u64 * 1_000_000_000 + ts[1] as u64)

@@ -133,7 +133,7 @@ pub fn console_files() -> KResult<super::file::FilesStruct> {
     for fd in 0..3 {
         files.install(
             fd,
-            super::file::filp_open("/dev/console", super::file::O_RDWR)?,
+            super::file::filp_open("/dev/console", crate::uapi::fcntl::O_RDWR)?,
         );
     }
     Ok(files)

@@ -15,14 +15,12 @@ use crate::arch::x86_64::rdtsc;
 use crate::mm::filemap::filemap_read;
 use crate::mm::memory::access_remote_vm_write;
 use crate::mm::mm_types::{MmLocked, MmStruct};
-use crate::mm::mmap::{
-    PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP, VmAreaStruct, VmFile, VmFlags,
-    vm_flags_for_prot,
-};
+use crate::mm::mmap::{STACK_SIZE, STACK_TOP, VmAreaStruct, VmFile, VmFlags, vm_flags_for_prot};
 use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE};
 use crate::task::Pid;
 use crate::task::fork::create_user_task;
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
 fn page_up(x: u64) -> u64 {
     x.div_ceil(PAGE_SIZE) * PAGE_SIZE

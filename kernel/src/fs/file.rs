@@ -9,20 +9,10 @@ use super::namei::path_lookup;
 use super::{FileOps, FileType, Inode};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
-
-pub const O_ACCMODE: u32 = 0o3;
-pub const O_RDONLY: u32 = 0;
-pub const O_WRONLY: u32 = 0o1;
-pub const O_RDWR: u32 = 0o2;
-pub const O_CREAT: u32 = 0o100;
-pub const O_EXCL: u32 = 0o200;
-pub const O_TRUNC: u32 = 0o1000;
-pub const O_APPEND: u32 = 0o2000;
-pub const O_DIRECTORY: u32 = 0o200000;
-
-pub const SEEK_SET: u32 = 0;
-pub const SEEK_CUR: u32 = 1;
-pub const SEEK_END: u32 = 2;
+use crate::uapi::fcntl::{
+    O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END,
+    SEEK_SET,
+};
 
 /// Linux's default `RLIMIT_NOFILE` soft limit.
 pub const NR_OPEN_DEFAULT: usize = 1024;

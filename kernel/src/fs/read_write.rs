@@ -12,12 +12,10 @@ use super::stat::vfs_getattr;
 use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user, strncpy_from_user};
 use crate::task::current_files;
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::fcntl::AT_FDCWD;
 
 /// Largest bounce buffer one step of read/write uses.
 const BOUNCE: usize = 64 << 10;
-
-/// `AT_FDCWD`.
-pub const AT_FDCWD: i32 = -100;
 
 /// `ksys_read()`: up to `count` bytes; a short read ends the call.
 #[inline(never)]

@@ -7,12 +7,7 @@ use super::mm_types::current_mm;
 use super::mmap::VmFlags;
 use super::page::PAGE_SIZE;
 use crate::uapi::errno::{Errno, KResult};
-
-pub const MADV_NORMAL: u32 = 0;
-pub const MADV_RANDOM: u32 = 1;
-pub const MADV_SEQUENTIAL: u32 = 2;
-pub const MADV_WILLNEED: u32 = 3;
-pub const MADV_DONTNEED: u32 = 4;
+use crate::uapi::mman::{MADV_DONTNEED, MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL};
 
 /// `do_madvise()`.
 #[inline(never)]

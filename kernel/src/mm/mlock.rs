@@ -28,13 +28,38 @@ pub fn sys_mlock(start: u64, len: u64) -> KResult<u64> {
     }
     let mm = current_mm()?;
     let mut locked = mm.mmap_lock.lock();
+    // `apply_vma_lock_flags()`: the VMAs from `start` up to a hole are
+    // locked, then a hole is ENOMEM. Linux leaves the pages of that part
+    // to fault in later; tinymm populates them too, because populating is
+    // how pages already present get marked mlocked.
+    let mut mapped_end = start;
+    while mapped_end < end {
+        match locked.vmas.vma_lookup(mapped_end) {
+            Some(v) => mapped_end = v.vm_end.min(end),
+            None => break,
+        }
+    }
+    if mapped_end == start {
+        return Err(Errno::ENOMEM);
+    }
+    // `mlock_fixup()`: only pages not locked yet add to locked_vm.
+    let newly: u64 = locked
+        .vmas
+        .iter()
+        .filter(|v| {
+            v.vm_end > start && v.vm_start < mapped_end && !v.vm_flags.contains(VmFlags::VM_LOCKED)
+        })
+        .map(|v| (v.vm_end.min(mapped_end) - v.vm_start.max(start)) >> PAGE_SHIFT)
+        .sum();
     let changed = locked
         .vmas
-        .change_flags(start, end, |v| Ok(v.vm_flags | VmFlags::VM_LOCKED))?;
-    let newly: u64 = changed.iter().map(|v| v.len() >> PAGE_SHIFT).sum();
+        .change_flags(start, mapped_end, |v| Ok(v.vm_flags | VmFlags::VM_LOCKED))?;
     mm.locked_vm.fetch_add(newly, Relaxed);
     for vma in &changed {
         populate_vma_page_range(&mm, vma, vma.vm_start, vma.vm_end)?;
+    }
+    if mapped_end < end {
+        return Err(Errno::ENOMEM);
     }
     Ok(0)
 }

@@ -17,6 +17,7 @@ pub mod sys;
 
 use super::page::{PAGE_SHIFT, PAGE_SIZE};
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// `TASK_SIZE_MAX`: the end of user space (4-level paging).
 pub const TASK_SIZE: u64 = 0x7fff_ffff_f000;
@@ -129,10 +130,6 @@ pub fn vm_flags_for_prot(prot: u32) -> VmFlags {
     }
     f
 }
-
-pub const PROT_READ: u32 = 1;
-pub const PROT_WRITE: u32 = 2;
-pub const PROT_EXEC: u32 = 4;
 
 /// The VMA tree of one address space (Linux's maple tree), keyed by start.
 #[derive(Default, Clone)]

@@ -3,10 +3,11 @@
 //! through write faults (`do_wp_page`).
 
 use super::mm_types::current_mm;
-use super::mmap::{PROT_EXEC, PROT_READ, PROT_WRITE, VmFlags};
+use super::mmap::VmFlags;
 use super::page::PAGE_SIZE;
 use crate::arch::x86_64::pgtable::{PteFlags, pte_get, ptep_modify};
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// `do_mprotect_pkey()`.
 #[inline(never)]
@@ -24,15 +25,38 @@ pub fn sys_mprotect(start: u64, len: u64, prot: u32) -> KResult<u64> {
     let mut locked = mm.mmap_lock.lock();
     let want = super::mmap::vm_flags_for_prot(prot)
         & (VmFlags::VM_READ | VmFlags::VM_WRITE | VmFlags::VM_EXEC);
-    let changed = locked.vmas.change_flags(start, end, |v| {
-        // A permission the mapping may never have (a shared read-only
-        // file mapping asked for write) is EACCES.
-        let may = (v.vm_flags.bits() >> 4) & 0x7;
-        if want.bits() & !may != 0 {
-            return Err(Errno::EACCES);
+    // Like Linux, walk the VMAs from `start` and change each in turn
+    // (`mprotect_fixup`): a hole ends the walk with ENOMEM and a VMA that
+    // may not get the protection with EACCES, the VMAs before it changed.
+    let mut pieces = alloc::vec::Vec::new();
+    let mut at = start;
+    while at < end {
+        let Some(v) = locked.vmas.vma_lookup(at) else {
+            break;
+        };
+        pieces.push((at, v.vm_end.min(end)));
+        at = v.vm_end.min(end);
+    }
+    let mut result = if at < end { Err(Errno::ENOMEM) } else { Ok(0) };
+    let mut changed = alloc::vec::Vec::new();
+    for (s, e) in pieces {
+        let piece = locked.vmas.change_flags(s, e, |v| {
+            // A permission the mapping may never have (a shared read-only
+            // file mapping asked for write) is EACCES.
+            let may = (v.vm_flags.bits() >> 4) & 0x7;
+            if want.bits() & !may != 0 {
+                return Err(Errno::EACCES);
+            }
+            Ok((v.vm_flags - (VmFlags::VM_READ | VmFlags::VM_WRITE | VmFlags::VM_EXEC)) | want)
+        });
+        match piece {
+            Ok(vmas) => changed.extend(vmas),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
         }
-        Ok((v.vm_flags - (VmFlags::VM_READ | VmFlags::VM_WRITE | VmFlags::VM_EXEC)) | want)
-    })?;
+    }
     // change_pte_range(): apply write and exec removal to present pages.
     for vma in changed {
         let mut addr = vma.vm_start;
@@ -47,5 +71,5 @@ pub fn sys_mprotect(start: u64, len: u64, prot: u32) -> KResult<u64> {
             addr += PAGE_SIZE;
         }
     }
-    Ok(0)
+    result
 }

@@ -11,14 +11,14 @@ use super::sys::{sys_getpid, sys_getppid, sys_newuname};
 use super::time::{sys_clock_gettime, sys_nanosleep};
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::fs::read_write::{
-    AT_FDCWD, do_sys_openat, ksys_lseek, ksys_read, ksys_write, sys_close, sys_fstat, sys_mkdir,
-    sys_rmdir,
+    do_sys_openat, ksys_lseek, ksys_read, ksys_write, sys_close, sys_fstat, sys_mkdir, sys_rmdir,
 };
 use crate::mm::madvise::sys_madvise;
 use crate::mm::mlock::{sys_mlock, sys_munlock};
 use crate::mm::mmap::sys::{ksys_mmap_pgoff, sys_brk, sys_munmap};
 use crate::mm::mprotect::sys_mprotect;
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::fcntl::AT_FDCWD;
 use crate::uapi::unistd_64::*;
 
 /// A result as the value in rax.

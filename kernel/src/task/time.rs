@@ -20,6 +20,7 @@ use crate::arch::x86_64::rtc::boot_wall_seconds;
 use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::time::*;
 
 /// `jiffies`: ticks since the timer started.
 static JIFFIES: AtomicU64 = AtomicU64::new(0);
@@ -29,13 +30,6 @@ static TIMERS: SpinLock<Vec<(u64, Arc<TaskStruct>)>> = SpinLock::new(Vec::new())
 
 pub const NSEC_PER_SEC: u64 = 1_000_000_000;
 const NSEC_PER_JIFFY: u64 = NSEC_PER_SEC / HZ;
-
-pub const CLOCK_REALTIME: i32 = 0;
-pub const CLOCK_MONOTONIC: i32 = 1;
-pub const CLOCK_MONOTONIC_RAW: i32 = 4;
-pub const CLOCK_REALTIME_COARSE: i32 = 5;
-pub const CLOCK_MONOTONIC_COARSE: i32 = 6;
-pub const CLOCK_BOOTTIME: i32 = 7;
 
 /// `jiffies`.
 pub fn jiffies() -> u64 {

@@ -2,4 +2,7 @@
 //! here have no dependencies so that `user/` can include them by path.
 
 pub mod errno;
+pub mod fcntl;
+pub mod mman;
+pub mod time;
 pub mod unistd_64;

@@ -1,32 +1,14 @@
 //! mmap, munmap and brk on the running task's address space
 //! (mm/mmap.c: `do_mmap`, `do_vmi_munmap`, `SYSCALL_DEFINE1(brk)`).
 
-use super::{
-    MMAP_MIN_ADDR, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, VmAreaStruct, VmFile, VmFlags,
-    vm_flags_for_prot,
-};
+use super::{MMAP_MIN_ADDR, TASK_SIZE, VmAreaStruct, VmFile, VmFlags, vm_flags_for_prot};
 use crate::fs::FileType;
 use crate::mm::memory::{populate_vma_page_range, unmap_vmas};
 use crate::mm::mm_types::{MmLocked, MmStruct, current_mm};
 use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE};
 use crate::task::current_files;
 use crate::uapi::errno::{Errno, KResult};
-
-pub const MAP_SHARED: u32 = 0x01;
-pub const MAP_PRIVATE: u32 = 0x02;
-pub const MAP_SHARED_VALIDATE: u32 = 0x03;
-pub const MAP_TYPE: u32 = 0x0f;
-pub const MAP_FIXED: u32 = 0x10;
-pub const MAP_ANONYMOUS: u32 = 0x20;
-pub const MAP_GROWSDOWN: u32 = 0x100;
-pub const MAP_DENYWRITE: u32 = 0x800;
-pub const MAP_EXECUTABLE: u32 = 0x1000;
-pub const MAP_LOCKED: u32 = 0x2000;
-pub const MAP_NORESERVE: u32 = 0x4000;
-pub const MAP_POPULATE: u32 = 0x8000;
-pub const MAP_NONBLOCK: u32 = 0x10000;
-pub const MAP_STACK: u32 = 0x20000;
-pub const MAP_FIXED_NOREPLACE: u32 = 0x100000;
+use crate::uapi::mman::*;
 
 /// Flags `MAP_SHARED_VALIDATE` accepts (`LEGACY_MAP_MASK` and friends).
 const MAP_KNOWN: u32 = MAP_TYPE

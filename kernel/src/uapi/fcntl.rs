@@ -1,0 +1,21 @@
+//! open(2) flags and `AT_FDCWD` (include/uapi/asm-generic/fcntl.h,
+//! linux/fcntl.h) and lseek's `whence` (linux/fs.h). Dependency-free:
+//! `user/` includes this file.
+
+pub const O_ACCMODE: u32 = 0o3;
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 0o1;
+pub const O_RDWR: u32 = 0o2;
+pub const O_CREAT: u32 = 0o100;
+pub const O_EXCL: u32 = 0o200;
+pub const O_TRUNC: u32 = 0o1000;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_DIRECTORY: u32 = 0o200000;
+pub const O_CLOEXEC: u32 = 0o2000000;
+
+/// The `dirfd` of the *at() calls meaning the current directory.
+pub const AT_FDCWD: i32 = -100;
+
+pub const SEEK_SET: u32 = 0;
+pub const SEEK_CUR: u32 = 1;
+pub const SEEK_END: u32 = 2;
