@@ -21,6 +21,7 @@ pub mod mmzone;
 pub mod mprotect;
 pub mod page;
 pub mod page_alloc;
+pub mod page_counter;
 pub mod rmap;
 #[cfg(target_os = "none")]
 pub mod slab;
