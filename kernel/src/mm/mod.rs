@@ -8,6 +8,7 @@ pub mod gfp;
 #[cfg(target_os = "none")]
 pub mod madvise;
 pub mod memblock;
+pub mod memcontrol;
 #[cfg(target_os = "none")]
 pub mod memory;
 #[cfg(target_os = "none")]
