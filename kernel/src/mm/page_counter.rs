@@ -14,8 +14,8 @@
 //!
 //! Left out: the v1-only `page_counter_set_max` callers' `memsw` ordering
 //! checks (they live in memcontrol), the `failcnt` reset of v1's
-//! `memory.failcnt` write and the per-fd `memory.peak` bookkeeping (also
-//! memcontrol's). Where Linux's `unsigned long` arithmetic would wrap on
+//! `memory.failcnt` write and the per-fd `memory.peak` list (also
+//! memcontrol's; the counter only offers the local-peak store). Where Linux's `unsigned long` arithmetic would wrap on
 //! absurd settings (`memory.min = max` with real usage) the products are
 //! done in 128 bits instead, so a setting can never panic the kernel.
 
@@ -132,6 +132,19 @@ impl PageCounter {
     /// Failed `page_counter_try_charge` calls that stopped at this level.
     pub fn failcnt(&self) -> u64 {
         self.failcnt.load(Ordering::Relaxed)
+    }
+
+    /// cgroup v2's memory.max write: `xchg(&counter->max, max)` with no
+    /// usage check (the writer then reclaims, and OOM-kills, down to it).
+    /// Returns the old limit.
+    pub fn xchg_max(&self, nr_pages: u64) -> u64 {
+        self.max.swap(nr_pages, Ordering::SeqCst)
+    }
+
+    /// memory.peak's fd-local reset: the local peak restarts from `usage`
+    /// (the global `watermark` is left alone).
+    pub fn set_local_watermark(&self, usage: u64) {
+        self.local_watermark.store(usage, Ordering::Relaxed);
     }
 }
 

@@ -109,6 +109,39 @@ fn set_max_below_usage_is_ebusy() {
     assert_eq!(page_counter_try_charge(&c, 1).map_err(|f| f.max()), Err(40));
     page_counter_set_high(&c, 30);
     assert_eq!(c.high(), 30);
+    // v2's memory.max write stores even below the usage; try_charge then
+    // fails until reclaim brings the usage under it.
+    assert_eq!(c.xchg_max(10), 40);
+    assert_eq!(c.max(), 10);
+    assert!(page_counter_try_charge(&c, 1).is_err());
+    page_counter_uncharge(&c, 35);
+    assert!(page_counter_try_charge(&c, 5).is_ok());
+    assert_eq!(page_counter_read(&c), 10);
+}
+
+/// §3.15 / §5.19: an fd-local reset lowers only the local peak; later
+/// charges raise it again, and the global peak only past its old value.
+#[test]
+fn local_watermark_reset_keeps_the_global_peak() {
+    let root = Arc::new(PageCounter::new(None, true));
+    let c = child(&root);
+    page_counter_charge(&c, pages(50 * MIB));
+    page_counter_uncharge(&c, pages(45 * MIB));
+    c.set_local_watermark(page_counter_read(&c));
+    assert_eq!(
+        (c.local_watermark(), c.watermark()),
+        (pages(5 * MIB), pages(50 * MIB))
+    );
+    page_counter_charge(&c, pages(20 * MIB));
+    assert_eq!(
+        (c.local_watermark(), c.watermark()),
+        (pages(25 * MIB), pages(50 * MIB))
+    );
+    page_counter_charge(&c, pages(30 * MIB));
+    assert_eq!(
+        (c.local_watermark(), c.watermark()),
+        (pages(55 * MIB), pages(55 * MIB))
+    );
 }
 
 #[test]
