@@ -8,6 +8,7 @@ pub mod gfp;
 #[cfg(target_os = "none")]
 pub mod madvise;
 pub mod memblock;
+pub mod memcontrol;
 #[cfg(target_os = "none")]
 pub mod memory;
 #[cfg(target_os = "none")]
@@ -21,6 +22,7 @@ pub mod mmzone;
 pub mod mprotect;
 pub mod page;
 pub mod page_alloc;
+pub mod page_counter;
 pub mod rmap;
 #[cfg(target_os = "none")]
 pub mod slab;
