@@ -12,7 +12,7 @@
 use crate::mm::page_counter::{PageCounter, page_counter_calculate_protection, page_counter_read};
 
 /// Minimum reclaim quantum and isolation batch (include/linux/swap.h).
-pub const SWAP_CLUSTER_MAX: u64 = 32;
+pub use crate::mm::vmscan::SWAP_CLUSTER_MAX;
 
 /// Recompute `memory`'s effective protection for a reclaim targeted at
 /// `target` (the root memcg for global reclaim); `recursive_protection` is
