@@ -9,6 +9,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::arch::x86_64 as arch;
+use crate::arch::x86_64::early_printk::console_write_bytes;
 use crate::arch::x86_64::irq::HZ;
 use crate::fs::FileType;
 use crate::fs::devices::n_tty_read;
@@ -169,7 +170,7 @@ impl ShellHost for KernelShellHost {
     }
 
     fn console_write(&mut self, _fd: u8, bytes: &[u8]) {
-        print!("{}", String::from_utf8_lossy(bytes));
+        console_write_bytes(bytes);
     }
 }
 

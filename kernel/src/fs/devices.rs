@@ -6,6 +6,7 @@
 use alloc::sync::Arc;
 
 use super::{FileOps, FileType, Inode, get_next_ino};
+use crate::arch::x86_64::early_printk::console_write_bytes;
 use crate::arch::x86_64::serial_read_byte;
 use crate::uapi::errno::KResult;
 use crate::{print, task};
@@ -63,7 +64,7 @@ impl FileOps for ConsoleFile {
     }
 
     fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
-        print!("{}", alloc::string::String::from_utf8_lossy(buf));
+        console_write_bytes(buf);
         Ok(buf.len())
     }
 

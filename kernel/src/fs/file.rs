@@ -117,13 +117,6 @@ pub struct FilesStruct {
 }
 
 impl FilesStruct {
-    /// A copy sharing the same open files (`dup_fd` at fork).
-    pub fn dup(&self) -> Self {
-        Self {
-            fds: SpinLock::new(self.fds.lock_irqsave().clone()),
-        }
-    }
-
     /// `fd_install` at the lowest free descriptor (`get_unused_fd_flags`).
     pub fn alloc_fd(&self, file: Arc<File>) -> KResult<usize> {
         let mut fds = self.fds.lock_irqsave();

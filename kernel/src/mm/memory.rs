@@ -483,11 +483,3 @@ pub fn access_remote_vm_write(
     }
     Ok(())
 }
-
-/// Pages of `vma` now mapped (for /proc/PID/smaps-like accounting).
-pub fn vma_resident_pages(mm: &MmStruct, vma: &VmAreaStruct) -> u64 {
-    (vma.vm_start..vma.vm_end)
-        .step_by(PAGE_SIZE as usize)
-        .filter(|&a| pte_get(&mm.pgd, a).is_some_and(|(pfn, _)| pfn != zero_pfn()))
-        .count() as u64
-}

@@ -251,10 +251,6 @@ impl<H: ShellHost> Shell<H> {
         &self.host
     }
 
-    pub fn host_mut(&mut self) -> &mut H {
-        &mut self.host
-    }
-
     /// Feeds one line of input (without its newline) and runs it once
     /// the constructs it opened are complete.
     pub fn feed_line(&mut self, line: &str) -> Feed {
