@@ -83,7 +83,7 @@ pub fn do_execve(path: &str, argv: &[&str], parent: Pid, files: FilesStruct) -> 
     let mm = MmStruct::new().ok_or(Errno::ENOMEM)?;
     let file = VmFile {
         mapping,
-        path: alloc::string::String::from(path),
+        path: Arc::from(path),
         ino: inode.ino(),
     };
     let sp = {

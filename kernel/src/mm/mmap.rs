@@ -4,7 +4,6 @@
 //! by the callers in memory.rs, so this file is tested on the host.
 
 use alloc::collections::BTreeMap;
-use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -53,7 +52,7 @@ bitflags! {
 #[derive(Clone)]
 pub struct VmFile {
     pub mapping: Arc<AddressSpace>,
-    pub path: String,
+    pub path: Arc<str>,
     pub ino: u64,
 }
 

@@ -39,6 +39,13 @@ pub trait PhysOps: Sync {
     fn copy_to_page(&self, pfn: u64, offset: usize, src: &[u8]);
     /// Copy from the frame at `offset` into `dst` (`memcpy_from_page`).
     fn copy_from_page(&self, pfn: u64, offset: usize, dst: &mut [u8]);
+    /// `folio_referenced()`: test and clear the accessed bit of every page
+    /// table entry mapping the page (found through the reverse map);
+    /// returns how many were set and whether a mapping is executable.
+    fn folio_referenced(&self, page: &page::Page) -> (u32, bool);
+    /// `try_to_unmap()`: remove every mapping of the page; false if one
+    /// could not be removed (mlocked, or its mm busy).
+    fn try_to_unmap(&self, page: &page::Page) -> bool;
     /// Copy a whole frame (`copy_highpage`).
     fn copy_page(&self, dst_pfn: u64, src_pfn: u64) {
         let mut buf = [0u8; page::PAGE_SIZE as usize];

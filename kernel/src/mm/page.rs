@@ -254,6 +254,14 @@ impl crate::mm::PhysOps for DirectMap {
         };
     }
 
+    fn folio_referenced(&self, page: &Page) -> (u32, bool) {
+        crate::mm::rmap::folio_referenced(page)
+    }
+
+    fn try_to_unmap(&self, page: &Page) -> bool {
+        crate::mm::rmap::try_to_unmap(page)
+    }
+
     fn copy_from_page(&self, pfn: u64, offset: usize, dst: &mut [u8]) {
         assert!(offset + dst.len() <= PAGE_SIZE as usize);
         // SAFETY: as in copy_to_page, in the other direction.

@@ -48,3 +48,110 @@ pub fn folio_remove_rmap_pte(pgdat: &PglistData, page: &Page) {
 pub fn folio_test_anon(page: &Page) -> bool {
     page.mapping.load(Relaxed) & PAGE_MAPPING_ANON != 0
 }
+
+/// Every place `page` is mapped: (mm, VMA flags, address), found from
+/// `mapping`/`index` (`rmap_walk_anon` / `rmap_walk_file`). A mm whose
+/// `mmap_lock` is held (the reclaiming task's own, in a fault) is skipped
+/// and reported as busy through the bool.
+#[cfg(target_os = "none")]
+fn rmap_walk(
+    page: &Page,
+    mut visit: impl FnMut(&crate::mm::mm_types::MmStruct, super::mmap::VmFlags, u64),
+) -> bool {
+    use alloc::vec::Vec;
+
+    let mapping = page.mapping.load(Relaxed);
+    let index = page.index.load(Relaxed);
+    let mut mms = Vec::new();
+    crate::task::for_each_process(|t| {
+        if let Some(mm) = t.mm.lock_irqsave().clone() {
+            mms.push(mm);
+        }
+    });
+    let mut complete = true;
+    for mm in mms {
+        if folio_test_anon(page) {
+            if mm.id() | PAGE_MAPPING_ANON != mapping {
+                continue;
+            }
+            let Some(locked) = mm.mmap_lock.try_lock() else {
+                complete = false;
+                continue;
+            };
+            let addr = index << PAGE_SHIFT;
+            if let Some(vma) = locked.vmas.vma_lookup(addr) {
+                visit(&mm, vma.vm_flags, addr);
+            }
+            continue;
+        }
+        let Some(locked) = mm.mmap_lock.try_lock() else {
+            complete = false;
+            continue;
+        };
+        for vma in locked.vmas.iter() {
+            let Some(file) = &vma.vm_file else { continue };
+            let pages = vma.len() >> PAGE_SHIFT;
+            if file.mapping.id() == mapping && index >= vma.vm_pgoff && index < vma.vm_pgoff + pages
+            {
+                visit(
+                    &mm,
+                    vma.vm_flags,
+                    vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT),
+                );
+            }
+        }
+    }
+    complete
+}
+
+/// `folio_referenced()`: accessed bits of every mapping, tested and
+/// cleared; and whether one of the mappings is executable.
+#[cfg(target_os = "none")]
+#[inline(never)]
+pub fn folio_referenced(page: &Page) -> (u32, bool) {
+    use crate::arch::x86_64::pgtable::{pte_get, ptep_test_and_clear_young};
+
+    let pfn = super::mmzone::node_data(0).page_to_pfn(page);
+    let mut referenced = 0;
+    let mut exec = false;
+    rmap_walk(page, |mm, flags, addr| {
+        if pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
+            if ptep_test_and_clear_young(&mm.pgd, addr) {
+                referenced += 1;
+            }
+            exec |= flags.contains(super::mmap::VmFlags::VM_EXEC);
+        }
+    });
+    (referenced, exec)
+}
+
+/// `try_to_unmap()`: take the page out of every page table mapping it.
+#[cfg(target_os = "none")]
+#[inline(never)]
+pub fn try_to_unmap(page: &Page) -> bool {
+    use crate::arch::x86_64::pgtable::{pte_get, ptep_get_and_clear};
+    use crate::mm::mm_types::MmCounter;
+
+    let pgdat = super::mmzone::node_data(0);
+    let pfn = pgdat.page_to_pfn(page);
+    let mut locked_vma = false;
+    let complete = rmap_walk(page, |mm, flags, addr| {
+        if !pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
+            return;
+        }
+        if flags.contains(super::mmap::VmFlags::VM_LOCKED) {
+            locked_vma = true;
+            return;
+        }
+        ptep_get_and_clear(&mm.pgd, addr);
+        let counter = if folio_test_anon(page) {
+            MmCounter::AnonPages
+        } else {
+            MmCounter::FilePages
+        };
+        folio_remove_rmap_pte(pgdat, page);
+        mm.add_mm_counter(counter, -1);
+        super::page_alloc::__free_pages(pgdat, page, 0);
+    });
+    complete && !locked_vma && page.mapcount() == 0
+}

@@ -34,6 +34,13 @@ impl PhysOps for SimPhys {
     fn copy_from_page(&self, pfn: u64, offset: usize, dst: &mut [u8]) {
         self.with(pfn, |f| dst.copy_from_slice(&f[offset..offset + dst.len()]));
     }
+    // Host tests have no page tables: nothing is ever mapped.
+    fn folio_referenced(&self, _page: &Page) -> (u32, bool) {
+        (0, false)
+    }
+    fn try_to_unmap(&self, _page: &Page) -> bool {
+        true
+    }
 }
 
 /// Records which frames were zeroed.
@@ -45,6 +52,12 @@ impl PhysOps for RecordingPhys {
     }
     fn copy_to_page(&self, _pfn: u64, _offset: usize, _src: &[u8]) {}
     fn copy_from_page(&self, _pfn: u64, _offset: usize, _dst: &mut [u8]) {}
+    fn folio_referenced(&self, _page: &Page) -> (u32, bool) {
+        (0, false)
+    }
+    fn try_to_unmap(&self, _page: &Page) -> bool {
+        true
+    }
 }
 
 /// A node built from `(base, size)` RAM ranges and reserved ranges, the

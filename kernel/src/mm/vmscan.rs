@@ -4,11 +4,11 @@
 //! `shrink_inactive_list` / `shrink_active_list` → `isolate_lru_folios` →
 //! `shrink_folio_list`.
 //!
-//! What can be reclaimed now: clean page-cache pages that no page table
-//! maps. Anonymous pages stay (there is no swap device, so `get_scan_count`
-//! does not scan them, as in Linux); mapped file pages are activated
-//! instead of unmapped until the reverse-map walk (`folio_referenced`,
-//! `try_to_unmap`) exists. Not yet: kswapd, memcg reclaim and protection.
+//! What can be reclaimed: clean page-cache pages, unmapped first through
+//! the reverse map (`folio_referenced` decides from the accessed bits,
+//! `try_to_unmap` removes the mappings). Anonymous pages stay: there is no
+//! swap device, so `get_scan_count` does not scan them, as in Linux. Not
+//! yet: kswapd, memcg reclaim and protection.
 
 use alloc::vec::Vec;
 
@@ -85,15 +85,29 @@ fn shrink_folio_list(pgdat: &PglistData, pages: Vec<&'static Page>) -> (Vec<&'st
     let mut kept = Vec::new();
     let mut reclaimed = 0;
     for page in pages {
-        if page.mapcount() > 0 {
-            // Without a reverse-map walk a mapped page cannot be unmapped:
-            // treat it as referenced (folio_check_references → ACTIVATE).
-            page.set(PageFlags::ACTIVE);
-            count_vm_events(VmEventItem::Pgactivate, 1);
+        // folio_check_references(): pages used through a mapping since the
+        // last scan stay (twice, or executable: activated).
+        let (referenced_ptes, exec) = if page.mapcount() > 0 {
+            pgdat.phys.folio_referenced(page)
+        } else {
+            (0, false)
+        };
+        let referenced_folio = page.test(PageFlags::REFERENCED);
+        page.clear(PageFlags::REFERENCED);
+        if referenced_ptes > 0 {
+            if referenced_folio || referenced_ptes > 1 || exec {
+                page.set(PageFlags::ACTIVE);
+                count_vm_events(VmEventItem::Pgactivate, 1);
+            } else {
+                page.set(PageFlags::REFERENCED);
+            }
             kept.push(page);
             continue;
         }
-        page.clear(PageFlags::REFERENCED);
+        if page.mapcount() > 0 && !pgdat.phys.try_to_unmap(page) {
+            kept.push(page);
+            continue;
+        }
         if __remove_mapping(page) {
             // The page cache's reference is gone; ours is the last.
             __free_pages(pgdat, page, 0);
@@ -135,14 +149,22 @@ fn shrink_inactive_list(
 }
 
 /// `shrink_active_list()`: age the oldest active pages onto the inactive
-/// list (mapped ones would be kept active on a referenced check, which
-/// needs the reverse map; all go down here).
+/// list, except executable file pages used through a mapping since the
+/// last look, which go round the active list again.
 #[inline(never)]
 fn shrink_active_list(pgdat: &PglistData, nr_to_scan: u64, lru: LruList) {
     let pages = isolate_lru_folios(pgdat, nr_to_scan, lru);
     count_vm_events(VmEventItem::Pgrefill, pages.len() as u64);
-    count_vm_events(VmEventItem::Pgdeactivate, pages.len() as u64);
-    for p in &pages {
+    let (keep, deactivate): (Vec<_>, Vec<_>) = pages.into_iter().partition(|p| {
+        let (referenced, exec) = if p.mapcount() > 0 {
+            pgdat.phys.folio_referenced(p)
+        } else {
+            (0, false)
+        };
+        referenced > 0 && exec && lru.is_file()
+    });
+    count_vm_events(VmEventItem::Pgdeactivate, deactivate.len() as u64);
+    for p in &deactivate {
         p.clear(PageFlags::ACTIVE | PageFlags::REFERENCED);
     }
     let inactive = if lru.is_file() {
@@ -150,7 +172,8 @@ fn shrink_active_list(pgdat: &PglistData, nr_to_scan: u64, lru: LruList) {
     } else {
         LruList::InactiveAnon
     };
-    move_folios_to_lru(pgdat, pages, inactive);
+    move_folios_to_lru(pgdat, keep, lru);
+    move_folios_to_lru(pgdat, deactivate, inactive);
 }
 
 /// `inactive_is_low()`: the inactive list should hold at least

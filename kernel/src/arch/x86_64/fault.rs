@@ -90,21 +90,23 @@ pub fn do_user_addr_fault(regs: &mut PtRegs, error_code: u64, address: u64) {
     if error_code & X86_PF_INSTR != 0 {
         flags |= FaultFlags::FAULT_FLAG_INSTRUCTION;
     }
-    let fault = {
-        // lock_mm_and_find_vma()
+    // lock_mm_and_find_vma(), then fault on a copy of the VMA with the
+    // lock dropped: the task is single-threaded and the kernel does not
+    // preempt, so nothing changes the VMA meanwhile, and reclaim entered
+    // from this fault can walk this mm through the reverse map.
+    let vma = {
         let locked = mm.mmap_lock.lock();
-        let Some(vma) = locked.vmas.vma_lookup(address) else {
-            drop(locked);
-            bad_area_nosemaphore(regs, error_code, address, SEGV_MAPERR);
-            return;
-        };
-        if access_error(error_code, vma.vm_flags) {
-            drop(locked);
-            bad_area_nosemaphore(regs, error_code, address, SEGV_ACCERR);
-            return;
-        }
-        handle_mm_fault(&mm, vma, address, flags)
+        locked.vmas.vma_lookup(address).cloned()
     };
+    let Some(vma) = vma else {
+        bad_area_nosemaphore(regs, error_code, address, SEGV_MAPERR);
+        return;
+    };
+    if access_error(error_code, vma.vm_flags) {
+        bad_area_nosemaphore(regs, error_code, address, SEGV_ACCERR);
+        return;
+    }
+    let fault = handle_mm_fault(&mm, &vma, address, flags);
     if fault.contains(VmFaultReason::VM_FAULT_OOM) {
         pagefault_out_of_memory(regs, error_code, address);
     } else if fault.intersects(VmFaultReason::VM_FAULT_SIGBUS | VmFaultReason::VM_FAULT_SIGSEGV) {

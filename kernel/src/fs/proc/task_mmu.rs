@@ -87,7 +87,7 @@ pub fn show_map(pid: Pid, m: &mut String) -> fmt::Result {
             dev,
             ino
         );
-        let name = v.vm_file.as_ref().map(|file| file.path.as_str()).or(v.name);
+        let name = v.vm_file.as_ref().map(|file| &*file.path).or(v.name);
         match name {
             // `seq_pad()`: names start at column 73.
             Some(name) => writeln!(m, "{line:<72} {name}")?,

@@ -1,6 +1,8 @@
 //! mmap, munmap and brk on the running task's address space
 //! (mm/mmap.c: `do_mmap`, `do_vmi_munmap`, `SYSCALL_DEFINE1(brk)`).
 
+use alloc::sync::Arc;
+
 use super::{MMAP_MIN_ADDR, TASK_SIZE, VmAreaStruct, VmFile, VmFlags, vm_flags_for_prot};
 use crate::fs::FileType;
 use crate::mm::memory::{populate_vma_page_range, unmap_vmas};
@@ -107,7 +109,7 @@ pub fn ksys_mmap_pgoff(
         }
         Some(VmFile {
             mapping,
-            path: file.path.clone(),
+            path: Arc::from(file.path.as_str()),
             ino: file.inode.ino(),
         })
     };
