@@ -272,3 +272,39 @@ fn break_in_do_anonymous_page_shows_the_fault_path() {
     let order = order.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(order[0], 0);
 }
+
+/// Moving the shell with `echo $$ > .../cgroup.procs` goes through
+/// Linux's chain: `kernfs_fop_write_iter` → `cgroup_file_write` →
+/// `cgroup_procs_write` → `__cgroup_procs_write` → `cgroup_attach_task`
+/// → `File::write` (the shell is a kernel task: below that is its own
+/// write path, not a syscall).
+#[test]
+fn break_in_cgroup_attach_task_shows_procs_write_chain() {
+    let output = gdb(
+        "mkdir /sys/fs/cgroup/a\necho $$ > /sys/fs/cgroup/a/cgroup.procs\nexit\n",
+        &["break cgroup_attach_task", "continue", "bt"],
+    );
+    let frames = backtrace(&output);
+    let order = in_order(
+        &frames,
+        &[
+            "cgroup_attach_task",
+            "__cgroup_procs_write",
+            "cgroup_procs_write",
+            "cgroup_file_write",
+            "kernfs_fop_write_iter",
+            "write",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // Above cgroup_attach_task only the Arc accessors inlined into its
+    // first line.
+    assert!(
+        frames[..order[0]].iter().all(|f| !f.contains("cgroup")),
+        "{frames:?}"
+    );
+    assert_eq!(
+        order[1..5],
+        [order[0] + 1, order[0] + 2, order[0] + 3, order[0] + 4]
+    );
+}

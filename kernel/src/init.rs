@@ -4,6 +4,7 @@ use bootloader_api::BootInfo;
 use bootloader_api::info::MemoryRegionKind;
 
 use crate::arch::x86_64 as arch;
+use crate::cgroup::kernfs::{CgroupDir, cgroup_init, cgrp_dfl_root};
 use crate::fs::Inode;
 use crate::fs::devices::{Console, Null};
 use crate::fs::initramfs::unpack_to_rootfs;
@@ -101,10 +102,10 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
         None,
     );
     let kernel = ProcDir::new(vec![("debug", debug as Arc<dyn Inode>)], None);
-    // sysfs: kernel/debug here; fs/cgroup is where cgroupfs will mount.
+    // sysfs: kernel/debug here; cgroupfs (the default hierarchy) at fs/cgroup.
     let sys = RamDir::new(0o555);
     let sys_fs = RamDir::new(0o755);
-    sys_fs.insert("cgroup", RamDir::new(0o755));
+    sys_fs.insert("cgroup", CgroupDir::new(cgrp_dfl_root().clone()));
     sys.insert("fs", sys_fs);
     sys.insert("kernel", kernel);
     root.insert("sys", sys);
@@ -120,6 +121,7 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     e820__memblock_setup(boot_info, &mut memblock);
     mm_core_init(&mut memblock);
     drop(memblock);
+    cgroup_init(&[&crate::mm::memcontrol::MEMORY_CGRP_SUBSYS]);
     vfs_caches_init(arch::setup::initrd(boot_info));
 
     // --- tasks: the boot context becomes the idle task (pid 0), the

@@ -10,6 +10,7 @@ extern crate alloc;
 
 #[cfg(target_os = "none")]
 pub mod arch;
+pub mod cgroup;
 #[cfg(target_os = "none")]
 pub mod console;
 pub mod fs;

@@ -26,6 +26,11 @@ impl<T> SpinLock<T> {
         }
     }
 
+    /// The value, through exclusive access (no locking needed).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
     /// `spin_lock_irqsave`: interrupts stay off until the guard drops.
     pub fn lock_irqsave(&self) -> SpinLockGuard<'_, T> {
         #[cfg(target_os = "none")]

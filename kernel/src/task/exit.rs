@@ -85,6 +85,7 @@ pub fn do_exit(code: i32) -> ! {
     exit_mm(&tsk);
     // exit_files(): close what the task had open.
     *tsk.files.lock_irqsave() = Default::default();
+    crate::cgroup::cgroup_exit(&tsk);
     tsk.exit_code.store(code, Ordering::SeqCst);
     // Interrupts stay off from here: the task must not run again once it
     // is a zombie, and a tick must not reschedule it half-way.

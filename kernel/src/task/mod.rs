@@ -26,6 +26,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
 
+use crate::cgroup::Cgroup;
 use crate::fs::file::FilesStruct;
 use crate::mm::gfp::Gfp;
 use crate::mm::mm_types::MmStruct;
@@ -120,6 +121,9 @@ pub struct TaskStruct {
     pub mm: SpinLock<Option<Arc<MmStruct>>>,
     /// Open files (`files_struct`); emptied at exit (`exit_files`).
     pub files: SpinLock<Arc<FilesStruct>>,
+    /// The task's cgroup (Linux: its `css_set`); set at fork, changed by
+    /// `cgroup_attach_task`.
+    pub cgroups: SpinLock<Arc<Cgroup>>,
 }
 
 impl TaskStruct {
@@ -173,6 +177,7 @@ impl TaskStruct {
         name: &str,
         stack: Option<KernelStack>,
         mm: Option<Arc<MmStruct>>,
+        cgroup: Arc<Cgroup>,
     ) -> Self {
         let mut comm = [0u8; 16];
         let n = name.len().min(15);
@@ -192,6 +197,7 @@ impl TaskStruct {
             oom_score_adj: AtomicI32::new(0),
             mm: SpinLock::new(mm),
             files: SpinLock::new(Arc::default()),
+            cgroups: SpinLock::new(cgroup),
         }
     }
 }
@@ -251,7 +257,14 @@ pub fn current_files() -> Arc<FilesStruct> {
 /// `sched_init()`: the boot context becomes the idle task, pid 0
 /// (`init_task`), running on the boot stack.
 pub fn sched_init() {
-    let idle = Arc::new(TaskStruct::new(0, 0, "swapper/0", None, None));
+    let idle = Arc::new(TaskStruct::new(
+        0,
+        0,
+        "swapper/0",
+        None,
+        None,
+        crate::cgroup::kernfs::cgrp_dfl_root().clone(),
+    ));
     *IDLE.lock_irqsave() = Some(idle.clone());
     *CURRENT.lock_irqsave() = Some(idle);
 }
