@@ -306,16 +306,19 @@ pub fn format_table(measured: &[Measured]) -> String {
         let f = &run.figures;
         let passes: Vec<String> = f.guest_ns.iter().map(u64::to_string).collect();
         let delta = |key| f.vmstat_delta(key).map_or("?".into(), |d| d.to_string());
+        let allocstall: u64 = ["dma", "dma32", "normal", "movable"]
+            .iter()
+            .filter_map(|zone| f.vmstat_delta(&format!("allocstall_{zone}")))
+            .sum();
         let _ = writeln!(
             out,
-            "  {}: passes {} ns; pgfault +{}, pgmajfault +{}, pgscan_direct +{}, pgsteal_direct +{}, allocstall_dma32 +{}",
+            "  {}: passes {} ns; pgfault +{}, pgmajfault +{}, pgscan_direct +{}, pgsteal_direct +{}, allocstall_* +{allocstall}",
             m.name,
             passes.join(" + "),
             delta("pgfault"),
             delta("pgmajfault"),
             delta("pgscan_direct"),
             delta("pgsteal_direct"),
-            delta("allocstall_dma32"),
         );
     }
 
@@ -514,6 +517,7 @@ printk: console [ttyS0] enabled
 nr_free_pages 90000
 pgscan_direct 0
 pgsteal_direct 0
+allocstall_movable 7
 # echo bench: begin
 bench: begin
 # fileread /data/big --time
@@ -530,6 +534,7 @@ bench: end
 nr_free_pages 1000
 pgscan_direct 120000
 pgsteal_direct 100000
+allocstall_movable 3132
 tinymm: exit status 0";
 
     #[test]
@@ -540,7 +545,7 @@ tinymm: exit status 0";
         assert_eq!(f.bytes, 2 << 28);
         assert_eq!(f.sums, [42, 42]);
         assert_eq!(f.pages, 0);
-        // Lines 6 and 16 of the console, 100 ms apart.
+        // Lines 7 and 17 of the console, 100 ms apart.
         assert_eq!(f.measured, Duration::from_millis(1000));
         assert_eq!(f.vmstat_delta("pgsteal_direct"), Some(100_000));
         assert_eq!(f.vmstat_delta("pgscan_direct"), Some(120_000));
@@ -610,7 +615,10 @@ tinymm: exit status 0";
             table.contains("passes 2000000000 + 2500000000 ns"),
             "{table}"
         );
-        assert!(table.contains("pgsteal_direct +100000"), "{table}");
+        assert!(
+            table.contains("pgsteal_direct +100000, allocstall_* +3125"),
+            "{table}"
+        );
         assert!(
             table.contains("charge fast path (stock hit), per page: n/a (memcg not implemented)")
         );
