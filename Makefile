@@ -2,6 +2,7 @@
 #
 #   make run [MEM=128M] [UEFI=1] [SCRIPT=file] [ICOUNT=1] [TIMEOUT=secs] [SMP=n] [QEMU_ARGS="..."]
 #            [FILES="host[:/guest] ..."] [GEN="/guest:SIZE ..."]
+#   make bench [RUNS=2]
 #   make test | gdb [GDB_ARGS="--batch -x file"] | fmt | clippy | deps
 
 MEM ?= 128M
@@ -12,6 +13,7 @@ TIMEOUT ?=
 SMP ?=
 QEMU_ARGS ?=
 GDB_ARGS ?=
+RUNS ?= 2
 # Extra initramfs files: FILES="host[:/guest/path] ..." (default guest path
 # /data/<basename>), GEN="/guest/path:SIZE ..." (generated content).
 FILES ?=
@@ -33,7 +35,7 @@ RUN_ARGS := --mem $(MEM) \
 	$(foreach file,$(FILES),--add=$(file)) \
 	$(foreach file,$(GEN),--gen=$(file))
 
-.PHONY: all deps run test gdb fmt clippy
+.PHONY: all deps run test gdb bench fmt clippy
 
 all:
 	$(CARGO) build
@@ -61,6 +63,11 @@ test: deps
 
 gdb: deps
 	$(CARGO) run --quiet -p tinymm -- gdb $(RUN_ARGS) $(GDB_ARGS)
+
+# Benchmarks under -icount (deterministic guest time): a table of wall and
+# guest time, each benchmark RUNS times. Takes about 5 minutes.
+bench: deps
+	$(CARGO) run --quiet -p tinymm -- bench --runs $(RUNS)
 
 fmt:
 	$(CARGO) fmt --all

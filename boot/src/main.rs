@@ -9,12 +9,14 @@
 //! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
 //! tinymm elf
 //! tinymm checksum GUEST_PATH:SIZE
+//! tinymm bench [--runs N] [--timeout SECS]
 //! ```
 //!
 //! Exit status of `run`: the guest's status N (`tinymm: exit status N`,
 //! then QEMU exit 33), 125 on a kernel failure (QEMU exit 35), 124 on
 //! timeout, 126 when QEMU could not start or ended any other way.
 
+mod bench;
 mod image;
 mod initramfs;
 mod options;
@@ -53,6 +55,7 @@ usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icou
        tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
        tinymm elf
        tinymm checksum GUEST_PATH:SIZE
+       tinymm bench [--runs N] [--timeout SECS]
 
 run   boot the kernel in QEMU; exit with the guest's status (125: kernel
       failure, 124: timeout, 126: QEMU failed)
@@ -63,6 +66,8 @@ gdb   start QEMU halted with its gdb stub and attach gdb with symbols loaded
 elf   print the path of the kernel ELF
 checksum  print the wrapping u64 byte sum of a `--gen GUEST_PATH:SIZE`
       file (what `fileread` prints as `fileread: sum X`)
+bench run the benchmarks under -icount N times each (default 2, at least
+      2) and print wall and guest time (per QEMU run timeout: 600 s)
 ";
 
 fn main() -> ExitCode {
@@ -95,6 +100,7 @@ fn main() -> ExitCode {
         }
         Command::Run(options) => qemu::run(&options),
         Command::Gdb(options, gdb) => qemu::gdb(&options, &gdb),
+        Command::Bench(options) => bench::bench(&options),
     };
     ExitCode::from(status)
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::bench::BenchOptions;
 use crate::initramfs::{GuestFile, MAX_FILE_SIZE, Source, check_guest_path};
 
 #[derive(Debug, PartialEq)]
@@ -13,6 +14,7 @@ pub enum Command {
     Checksum(String, u64),
     Run(RunOptions),
     Gdb(RunOptions, GdbOptions),
+    Bench(BenchOptions),
 }
 
 /// How to boot the guest.
@@ -88,6 +90,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             let (run, gdb) = parse_options(rest, true)?;
             Ok(Command::Gdb(run, gdb))
         }
+        "bench" => parse_bench(rest).map(Command::Bench),
         other => Err(format!("unknown command `{other}`")),
     }
 }
@@ -144,6 +147,39 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
     }
     check_unique(&run.files)?;
     Ok((run, gdb))
+}
+
+/// `bench [--runs N] [--timeout SECS]`.
+fn parse_bench(args: &[String]) -> Result<BenchOptions, String> {
+    let mut bench = BenchOptions::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_string())),
+            None => (arg.as_str(), None),
+        };
+        let text = match name {
+            "--runs" | "--timeout" => inline
+                .or_else(|| args.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))?,
+            other => return Err(format!("unknown bench option `{other}`")),
+        };
+        if name == "--runs" {
+            bench.runs = text
+                .parse()
+                .ok()
+                .filter(|n| *n >= 2)
+                .ok_or_else(|| format!("--runs: not a count of 2 or more: {text}"))?;
+        } else {
+            bench.timeout = text
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| format!("--timeout: not a number of seconds: {text}"))?;
+        }
+    }
+    Ok(bench)
 }
 
 /// Each guest path once, and none of the programs' `/bin/<name>`.
@@ -338,6 +374,24 @@ mod tests {
                 ("/tmp/f", 0o644, &Source::Generated(100)),
             ]
         );
+    }
+
+    #[test]
+    fn bench_options() {
+        assert_eq!(
+            parse(&["bench"]),
+            Ok(Command::Bench(BenchOptions::default()))
+        );
+        assert_eq!(
+            parse(&["bench", "--runs", "3", "--timeout=60"]),
+            Ok(Command::Bench(BenchOptions {
+                runs: 3,
+                timeout: Duration::from_secs(60),
+            }))
+        );
+        assert!(parse(&["bench", "--runs", "1"]).is_err());
+        assert!(parse(&["bench", "--timeout", "0"]).is_err());
+        assert!(parse(&["bench", "--mem", "1G"]).is_err());
     }
 
     #[test]

@@ -150,6 +150,102 @@ pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
     status
 }
 
+/// A run whose console output was captured rather than forwarded (for
+/// `tinymm bench`).
+pub struct Captured {
+    /// Console lines without `\r`, each with the host time since QEMU
+    /// started at which its end arrived.
+    pub lines: Vec<(Duration, String)>,
+    /// Host time from QEMU's start to its exit (the image is built before).
+    pub wall: Duration,
+    /// What `tinymm run` would exit with.
+    pub status: u8,
+}
+
+/// Boots like `run` with `script` as the console input (followed by an
+/// `exit` line) and captures the console instead of printing it.
+pub fn run_captured(
+    options: &RunOptions,
+    script: &[u8],
+    timeout: Duration,
+) -> Result<Captured, String> {
+    let (qemu, cleanup) = QemuCommand::new(options)?;
+    let mut command = qemu.command;
+    command.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
+    let started = Instant::now();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (ready_tx, ready_rx) = mpsc::channel::<()>();
+    let output = thread::spawn(move || capture_lines(stdout, started, ready_tx));
+    let mut bytes = script.to_vec();
+    bytes.extend_from_slice(b"\nexit\n");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let input = thread::spawn(move || {
+        ready_rx.recv().ok()?;
+        pipe.write_all(&bytes).ok()?;
+        pipe.flush().ok()?;
+        Some(pipe)
+    });
+    let outcome = match wait_timeout(&mut child, Some(timeout)) {
+        Ok(Some(status)) => Ok(Some(status)),
+        Ok(None) => {
+            terminate(&mut child);
+            Ok(None)
+        }
+        Err(e) => {
+            terminate(&mut child);
+            Err(format!("waiting for QEMU: {e}"))
+        }
+    };
+    let wall = started.elapsed();
+    let lines = output.join().unwrap_or_default();
+    drop(input);
+    drop(cleanup);
+    let status = match outcome? {
+        None => Outcome::TimedOut(wall),
+        Some(status) => Outcome::Exited {
+            status,
+            guest_status: lines
+                .iter()
+                .rev()
+                .find_map(|(_, line)| parse_status_line(line.as_bytes())),
+        },
+    }
+    .exit_status();
+    Ok(Captured {
+        lines,
+        wall,
+        status,
+    })
+}
+
+/// Reads console lines, stamping each with the time since `started`;
+/// signals `ready` at the console-ready line.
+fn capture_lines(from: impl Read, started: Instant, ready: Sender<()>) -> Vec<(Duration, String)> {
+    let mut ready = Some(ready);
+    let mut lines = Vec::new();
+    let mut reader = io::BufReader::new(from);
+    let mut line = Vec::new();
+    while let Ok(n) = io::BufRead::read_until(&mut reader, b'\n', &mut line) {
+        if n == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line)
+            .trim_end_matches(['\n', '\r'])
+            .to_string();
+        if text == CONSOLE_READY
+            && let Some(ready) = ready.take()
+        {
+            let _ = ready.send(());
+        }
+        lines.push((started.elapsed(), text));
+        line.clear();
+    }
+    lines
+}
+
 fn effective_timeout(requested: Option<Duration>, interactive: bool) -> Option<Duration> {
     match requested {
         Some(d) if d.is_zero() => None,
