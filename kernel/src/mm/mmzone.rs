@@ -8,7 +8,7 @@
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use super::PhysOps;
-use super::page::{MemMap, NIL_PFN, Page};
+use super::page::{MemMap, Page, PageList};
 use crate::sync::SpinLock;
 
 /// Linux's `MAX_PAGE_ORDER`: the largest block is 2^10 pages (4 MiB).
@@ -146,50 +146,23 @@ impl LruList {
     }
 }
 
-/// A PFN-linked list of pages on one LRU list (tail = oldest).
-#[derive(Clone, Copy, Debug)]
-pub struct LruHead {
-    pub head: u64,
-    pub tail: u64,
-    pub len: u64,
-}
-
-impl LruHead {
-    pub const EMPTY: LruHead = LruHead {
-        head: NIL_PFN,
-        tail: NIL_PFN,
-        len: 0,
-    };
-}
-
 /// `struct lruvec`: the LRU lists of one (memcg, node) pair; the lock is
 /// Linux's `lru_lock`.
 pub struct Lruvec {
-    pub lists: SpinLock<[LruHead; NR_LRU_LISTS]>,
+    pub lists: SpinLock<[PageList; NR_LRU_LISTS]>,
 }
 
 impl Default for Lruvec {
     fn default() -> Self {
         Self {
-            lists: SpinLock::new([LruHead::EMPTY; NR_LRU_LISTS]),
+            lists: SpinLock::new([PageList::EMPTY; NR_LRU_LISTS]),
         }
     }
 }
 
-/// `struct free_area`: a PFN-linked list of free blocks of one order.
-pub struct FreeArea {
-    pub head: u64,
-    pub tail: u64,
-    pub nr_free: u64,
-}
-
-impl FreeArea {
-    const EMPTY: FreeArea = FreeArea {
-        head: NIL_PFN,
-        tail: NIL_PFN,
-        nr_free: 0,
-    };
-}
+/// `struct free_area`: the free blocks of one order (`nr_free` is the
+/// list's length).
+pub type FreeArea = PageList;
 
 /// What `zone->lock` protects.
 pub struct ZoneFree {
@@ -226,7 +199,7 @@ impl Zone {
             watermark_boost: AtomicU64::new(0),
             lowmem_reserve: Default::default(),
             lock: SpinLock::new(ZoneFree {
-                free_area: [FreeArea::EMPTY; NR_PAGE_ORDERS],
+                free_area: [PageList::EMPTY; NR_PAGE_ORDERS],
             }),
             vm_stat: Default::default(),
         }

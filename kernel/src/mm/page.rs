@@ -175,6 +175,58 @@ impl Page {
     }
 }
 
+/// A list of pages threaded through their `lru` links by PFN (Linux's
+/// `struct list_head` on `page->lru`): the buddy free lists and the LRU
+/// lists. `head` is the young end, `tail` the old one.
+#[derive(Clone, Copy, Debug)]
+pub struct PageList {
+    pub head: u64,
+    pub tail: u64,
+    pub len: u64,
+}
+
+impl PageList {
+    pub const EMPTY: PageList = PageList {
+        head: NIL_PFN,
+        tail: NIL_PFN,
+        len: 0,
+    };
+
+    /// `list_add()` (or `list_add_tail()` with `to_tail`).
+    pub fn add(&mut self, map: &MemMap, pfn: u64, to_tail: bool) {
+        let page = map.pfn_to_page(pfn);
+        if to_tail && self.tail != NIL_PFN {
+            page.set_lru_links(self.tail, NIL_PFN);
+            map.pfn_to_page(self.tail).set_lru_next(pfn);
+            self.tail = pfn;
+        } else {
+            page.set_lru_links(NIL_PFN, self.head);
+            match self.head {
+                NIL_PFN => self.tail = pfn,
+                head => map.pfn_to_page(head).set_lru_prev(pfn),
+            }
+            self.head = pfn;
+        }
+        self.len += 1;
+    }
+
+    /// `list_del()`.
+    pub fn del(&mut self, map: &MemMap, pfn: u64) {
+        let page = map.pfn_to_page(pfn);
+        let (prev, next) = (page.lru_prev(), page.lru_next());
+        match prev {
+            NIL_PFN => self.head = next,
+            p => map.pfn_to_page(p).set_lru_next(next),
+        }
+        match next {
+            NIL_PFN => self.tail = prev,
+            n => map.pfn_to_page(n).set_lru_prev(prev),
+        }
+        page.set_lru_links(NIL_PFN, NIL_PFN);
+        self.len -= 1;
+    }
+}
+
 /// The `mem_map` array: `struct page` for every PFN below `max_pfn`.
 #[derive(Clone, Copy)]
 pub struct MemMap {

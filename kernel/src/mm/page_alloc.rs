@@ -18,7 +18,7 @@ use super::mmzone::{
     MAX_NR_ZONES, MAX_PAGE_ORDER, NR_PAGE_ORDERS, PglistData, Zone, ZoneFree, ZoneStatItem,
     ZoneType, ZoneWatermark, node_data,
 };
-use super::page::{NIL_PFN, PAGE_MAPPING_ANON, PAGE_SHIFT, Page, PageFlags};
+use super::page::{PAGE_MAPPING_ANON, PAGE_SHIFT, Page, PageFlags};
 use super::vmstat::{VmEventItem, count_vm_events};
 
 /// `alloc_flags` (mm/internal.h); the low bits select the watermark.
@@ -95,7 +95,7 @@ pub fn __zone_watermark_ok(
     if order == 0 {
         return true;
     }
-    free.free_area[order..].iter().any(|area| area.nr_free != 0)
+    free.free_area[order..].iter().any(|area| area.len != 0)
 }
 
 /// `zone_watermark_ok()`.
@@ -263,7 +263,7 @@ fn __rmqueue_smallest(
     free: &mut ZoneFree,
     order: usize,
 ) -> Option<&'static Page> {
-    let current_order = (order..NR_PAGE_ORDERS).find(|&o| free.free_area[o].head != NIL_PFN)?;
+    let current_order = (order..NR_PAGE_ORDERS).find(|&o| free.free_area[o].len != 0)?;
     let pfn = free.free_area[current_order].head;
     del_page_from_free_list(pgdat, zone, free, pfn, current_order);
     expand(pgdat, zone, free, pfn, order, current_order);
@@ -297,21 +297,8 @@ fn add_to_free_list(
     order: usize,
     to_tail: bool,
 ) {
+    free.free_area[order].add(&pgdat.mem_map, pfn, to_tail);
     let page = pgdat.pfn_to_page(pfn);
-    let area = &mut free.free_area[order];
-    if to_tail && area.tail != NIL_PFN {
-        page.set_lru_links(area.tail, NIL_PFN);
-        pgdat.pfn_to_page(area.tail).set_lru_next(pfn);
-        area.tail = pfn;
-    } else {
-        page.set_lru_links(NIL_PFN, area.head);
-        match area.head {
-            NIL_PFN => area.tail = pfn,
-            head => pgdat.pfn_to_page(head).set_lru_prev(pfn),
-        }
-        area.head = pfn;
-    }
-    area.nr_free += 1;
     page.set_private(order as u64);
     page.set(PageFlags::BUDDY);
     zone.mod_page_state(ZoneStatItem::NrFreePages, 1 << order);
@@ -324,19 +311,8 @@ fn del_page_from_free_list(
     pfn: u64,
     order: usize,
 ) {
+    free.free_area[order].del(&pgdat.mem_map, pfn);
     let page = pgdat.pfn_to_page(pfn);
-    let area = &mut free.free_area[order];
-    let (prev, next) = (page.lru_prev(), page.lru_next());
-    match prev {
-        NIL_PFN => area.head = next,
-        p => pgdat.pfn_to_page(p).set_lru_next(next),
-    }
-    match next {
-        NIL_PFN => area.tail = prev,
-        n => pgdat.pfn_to_page(n).set_lru_prev(prev),
-    }
-    page.set_lru_links(NIL_PFN, NIL_PFN);
-    area.nr_free -= 1;
     page.set_private(0);
     page.clear(PageFlags::BUDDY);
     zone.mod_page_state(ZoneStatItem::NrFreePages, -(1 << order));

@@ -3,8 +3,8 @@
 //! leave when freed. New anonymous and file pages start on the inactive
 //! list of their type; mlocked pages sit on the unevictable list.
 
-use super::mmzone::{LruHead, LruList, PglistData};
-use super::page::{NIL_PFN, Page, PageFlags};
+use super::mmzone::{LruList, PglistData};
+use super::page::{Page, PageFlags, PageList};
 use super::vmstat::{VmEventItem, count_vm_events};
 
 /// `folio_lru_list()`: the list a page belongs on.
@@ -31,35 +31,16 @@ fn update_lru_size(pgdat: &PglistData, page: &Page, lru: LruList, delta: i64) {
 }
 
 /// `lruvec_add_folio()`: at the head (the young end) of its list.
-pub fn lruvec_add_folio(pgdat: &PglistData, lists: &mut [LruHead], page: &Page) {
+pub fn lruvec_add_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
     let lru = folio_lru_list(page);
-    let pfn = pgdat.page_to_pfn(page);
-    let list = &mut lists[lru as usize];
-    page.set_lru_links(NIL_PFN, list.head);
-    match list.head {
-        NIL_PFN => list.tail = pfn,
-        head => pgdat.pfn_to_page(head).set_lru_prev(pfn),
-    }
-    list.head = pfn;
-    list.len += 1;
+    lists[lru as usize].add(&pgdat.mem_map, pgdat.page_to_pfn(page), false);
     update_lru_size(pgdat, page, lru, 1);
 }
 
 /// `lruvec_del_folio()`.
-pub fn lruvec_del_folio(pgdat: &PglistData, lists: &mut [LruHead], page: &Page) {
+pub fn lruvec_del_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
     let lru = folio_lru_list(page);
-    let list = &mut lists[lru as usize];
-    let (prev, next) = (page.lru_prev(), page.lru_next());
-    match prev {
-        NIL_PFN => list.head = next,
-        p => pgdat.pfn_to_page(p).set_lru_next(next),
-    }
-    match next {
-        NIL_PFN => list.tail = prev,
-        n => pgdat.pfn_to_page(n).set_lru_prev(prev),
-    }
-    page.set_lru_links(NIL_PFN, NIL_PFN);
-    list.len -= 1;
+    lists[lru as usize].del(&pgdat.mem_map, pgdat.page_to_pfn(page));
     update_lru_size(pgdat, page, lru, -1);
 }
 

@@ -40,11 +40,10 @@ fn isolate_lru_folios(pgdat: &PglistData, nr_to_scan: u64, lru: LruList) -> Vec<
     let mut lists = pgdat.lruvec.lists.lock_irqsave();
     let mut taken = Vec::new();
     while (taken.len() as u64) < nr_to_scan {
-        let pfn = lists[lru as usize].tail;
-        if pfn == super::page::NIL_PFN {
+        if lists[lru as usize].len == 0 {
             break;
         }
-        let page = pgdat.pfn_to_page(pfn);
+        let page = pgdat.pfn_to_page(lists[lru as usize].tail);
         lruvec_del_folio(pgdat, &mut lists[..], page);
         page.clear(PageFlags::LRU);
         page.get();

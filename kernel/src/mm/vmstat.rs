@@ -129,7 +129,7 @@ pub fn frag_show(pgdat: &PglistData, m: &mut impl Write) -> fmt::Result {
         write!(m, "Node {}, zone {:>8} ", pgdat.node_id, zone.name())?;
         let free = zone.lock.lock_irqsave();
         for area in &free.free_area[..=MAX_PAGE_ORDER] {
-            write!(m, "{:>6} ", area.nr_free)?;
+            write!(m, "{:>6} ", area.len)?;
         }
         m.write_char('\n')?;
     }

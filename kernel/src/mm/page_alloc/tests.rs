@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::mm::memblock::Memblock;
-use crate::mm::page::PAGE_SIZE;
+use crate::mm::page::{NIL_PFN, PAGE_SIZE};
 use crate::mm::testing::{RecordingPhys, node, node_with};
 use crate::mm::vmstat::vm_event;
 
@@ -34,7 +34,7 @@ fn free_blocks(pgdat: &PglistData) -> Vec<BTreeSet<(u64, usize)>> {
                     pfn = page.lru_next();
                     n += 1;
                 }
-                assert_eq!(n, area.nr_free, "nr_free matches the list");
+                assert_eq!(n, area.len, "nr_free matches the list");
             }
             set
         })
