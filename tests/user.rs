@@ -379,7 +379,7 @@ fn initramfs_options_build_bootable_images() {
 
 /// The checks' count `vmcheck` reports on the host: tests/vmcheck.rs
 /// expects the same count from tinymm.
-const VMCHECK_CHECKS: u32 = 86;
+const VMCHECK_CHECKS: u32 = 88;
 
 #[test]
 fn vmcheck_passes_on_linux() {

@@ -7,7 +7,7 @@ mod common;
 use common::{boot_with, lines};
 
 /// Must match `VMCHECK_CHECKS` in tests/user.rs, the host run's count.
-const VMCHECK_CHECKS: u32 = 86;
+const VMCHECK_CHECKS: u32 = 88;
 
 #[test]
 fn vmcheck_passes_on_tinymm() {

@@ -16,14 +16,15 @@ use crate::mm::filemap::filemap_read;
 use crate::mm::memory::access_remote_vm_write;
 use crate::mm::mm_types::{MmLocked, MmStruct};
 use crate::mm::mmap::{STACK_SIZE, STACK_TOP, VmAreaStruct, VmFile, VmFlags, vm_flags_for_prot};
-use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE};
+use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE, page_align};
 use crate::task::Pid;
 use crate::task::fork::create_user_task;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
-fn page_up(x: u64) -> u64 {
-    x.div_ceil(PAGE_SIZE) * PAGE_SIZE
+/// Segment ends are below TASK_SIZE (checked by `parse_elf`): no overflow.
+fn page_up_in_task(x: u64) -> u64 {
+    page_align(x).expect("parse_elf bounds segments by TASK_SIZE")
 }
 
 /// `elf_map()` + the .bss part of `load_elf_binary()` for one segment.
@@ -33,8 +34,8 @@ fn elf_map(mm: &MmStruct, locked: &mut MmLocked, file: &VmFile, seg: &LoadSegmen
         | (if seg.flags & PF_X != 0 { PROT_EXEC } else { 0 });
     let flags = vm_flags_for_prot(prot);
     let start = seg.vaddr & !(PAGE_SIZE - 1);
-    let file_end = page_up(seg.vaddr + seg.filesz);
-    let mem_end = page_up(seg.vaddr + seg.memsz);
+    let file_end = page_up_in_task(seg.vaddr + seg.filesz);
+    let mem_end = page_up_in_task(seg.vaddr + seg.memsz);
     if locked.vmas.intersects(start, mem_end) {
         return Err(Errno::ENOEXEC);
     }

@@ -5,7 +5,7 @@
 use super::memory::unmap_vmas;
 use super::mm_types::current_mm;
 use super::mmap::VmFlags;
-use super::page::PAGE_SIZE;
+use super::page::{PAGE_SIZE, page_align};
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::mman::{MADV_DONTNEED, MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL};
 
@@ -15,8 +15,8 @@ pub fn sys_madvise(start: u64, len: u64, advice: u32) -> KResult<u64> {
     if !start.is_multiple_of(PAGE_SIZE) || advice > MADV_DONTNEED {
         return Err(Errno::EINVAL);
     }
-    let end = start
-        .checked_add(len.div_ceil(PAGE_SIZE) * PAGE_SIZE)
+    let end = page_align(len)
+        .and_then(|len| start.checked_add(len))
         .ok_or(Errno::EINVAL)?;
     if end == start {
         return Ok(0);

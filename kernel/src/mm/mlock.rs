@@ -6,16 +6,15 @@ use core::sync::atomic::Ordering::Relaxed;
 use super::memory::{munlock_vma_pages_range, populate_vma_page_range};
 use super::mm_types::current_mm;
 use super::mmap::VmFlags;
-use super::page::{PAGE_SHIFT, PAGE_SIZE};
+use super::page::{PAGE_SHIFT, PAGE_SIZE, page_align};
 use crate::uapi::errno::{Errno, KResult};
 
 fn page_range(start: u64, len: u64) -> KResult<(u64, u64)> {
     let s = start & !(PAGE_SIZE - 1);
     let e = start
         .checked_add(len)
-        .ok_or(Errno::EINVAL)?
-        .div_ceil(PAGE_SIZE)
-        * PAGE_SIZE;
+        .and_then(page_align)
+        .ok_or(Errno::EINVAL)?;
     Ok((s, e))
 }
 

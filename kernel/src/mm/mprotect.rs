@@ -4,7 +4,7 @@
 
 use super::mm_types::current_mm;
 use super::mmap::VmFlags;
-use super::page::PAGE_SIZE;
+use super::page::{PAGE_SIZE, page_align};
 use crate::arch::x86_64::pgtable::{PteFlags, pte_get, ptep_modify};
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
@@ -18,8 +18,8 @@ pub fn sys_mprotect(start: u64, len: u64, prot: u32) -> KResult<u64> {
     if len == 0 {
         return Ok(0);
     }
-    let end = start
-        .checked_add(len.div_ceil(PAGE_SIZE) * PAGE_SIZE)
+    let end = page_align(len)
+        .and_then(|len| start.checked_add(len))
         .ok_or(Errno::ENOMEM)?;
     let mm = current_mm()?;
     let mut locked = mm.mmap_lock.lock();

@@ -13,6 +13,11 @@ use bitflags::bitflags;
 pub const PAGE_SHIFT: u32 = 12;
 pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
 
+/// `PAGE_ALIGN()`: round up to a page boundary; None on overflow.
+pub fn page_align(x: u64) -> Option<u64> {
+    x.checked_add(PAGE_SIZE - 1).map(|v| v & !(PAGE_SIZE - 1))
+}
+
 /// Low bit of `mapping` marking an anonymous page (`PAGE_MAPPING_ANON`);
 /// the rest identifies its address space.
 pub const PAGE_MAPPING_ANON: u64 = 0x1;

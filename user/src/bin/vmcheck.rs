@@ -483,6 +483,12 @@ fn munmap_mprotect_checks(c: &mut Checks) {
         mprotect(m.base + 1, PAGE_SIZE, PROT_READ),
         Errno::EINVAL,
     );
+    // A length that overflows when rounded up to pages.
+    c.errno(
+        "mprotect_len_overflow",
+        mprotect(m.base, usize::MAX - 100, PROT_READ),
+        Errno::ENOMEM,
+    );
     c.errno(
         "mprotect_range_with_hole",
         mprotect(m.base, 3 * PAGE_SIZE, PROT_READ),
@@ -583,6 +589,12 @@ fn madvise_checks(c: &mut Checks, path: &CStr) {
     c.errno(
         "madvise_unaligned",
         madvise(m.base + 1, PAGE_SIZE, MADV_NORMAL),
+        Errno::EINVAL,
+    );
+    // A length that overflows when rounded up to pages.
+    c.errno(
+        "madvise_len_overflow",
+        madvise(m.base, usize::MAX - 100, MADV_DONTNEED),
         Errno::EINVAL,
     );
     munmap(m.base + PAGE_SIZE, PAGE_SIZE);

@@ -7,7 +7,7 @@ use super::{MMAP_MIN_ADDR, TASK_SIZE, VmAreaStruct, VmFile, VmFlags, vm_flags_fo
 use crate::fs::FileType;
 use crate::mm::memory::{populate_vma_page_range, unmap_vmas};
 use crate::mm::mm_types::{MmLocked, MmStruct, current_mm};
-use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE};
+use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE, page_align};
 use crate::task::current_files;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::mman::*;
@@ -25,10 +25,6 @@ const MAP_KNOWN: u32 = MAP_TYPE
     | MAP_NONBLOCK
     | MAP_STACK
     | MAP_FIXED_NOREPLACE;
-
-fn page_align(len: u64) -> Option<u64> {
-    len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1))
-}
 
 /// Unmap [start, end) of `mm`: page tables first, then the VMAs.
 pub fn do_vmi_munmap(mm: &MmStruct, locked: &mut MmLocked, start: u64, end: u64) {
