@@ -53,10 +53,10 @@ impl Ret {
 
 /// Syscall `nr` with raw arguments.
 fn raw(nr: usize, a: [usize; 6]) -> Ret {
-    // SAFETY: vmcheck passes only pointers to live buffers of the lengths
-    // it states, deliberately bad pointers the kernel must refuse without
-    // touching our memory, and addresses of mappings it created itself;
-    // no Rust reference points into a range it unmaps, remaps or protects.
+    // Pointers passed are live buffers of the stated lengths, deliberately
+    // bad ones the kernel must refuse, or mappings vmcheck made itself; no
+    // Rust reference points into a range it unmaps, remaps or protects.
+    // SAFETY: as above: the kernel never writes memory we still borrow.
     let ret = unsafe { sys::syscall6(nr, a) };
     Ret(if (-4095..0).contains(&ret) {
         Err(-ret as i32)

@@ -91,11 +91,10 @@ fn build_tss() {
 /// exception from user mode (`TSS.rsp0`), set to the top of the next
 /// task's kernel stack on every context switch.
 pub fn update_task_stack(sp0: u64) {
-    // SAFETY: one CPU, called with interrupts off by the scheduler; the
-    // CPU itself only reads this field on a privilege change, which cannot
-    // happen while we run in ring 0 with interrupts off. The TSS is packed,
-    // hence the unaligned write
-    // through a raw pointer (no reference is formed).
+    // The CPU reads rsp0 only on a privilege change, which cannot happen
+    // here (ring 0, interrupts off, one CPU). The TSS is packed, hence the
+    // unaligned write through a raw pointer (no reference is formed).
+    // SAFETY: as above: no other reader or writer exists meanwhile.
     unsafe {
         let field = &raw mut (*TSS_RW.0.get()).privilege_stack_table[0];
         field.write_unaligned(VirtAddr::new(sp0));

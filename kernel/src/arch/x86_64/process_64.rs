@@ -109,9 +109,9 @@ pub fn __switch_to(prev_sp: *mut u64, next_sp: u64, next_stack_top: u64) {
         update_task_stack(next_stack_top);
         CPU_CURRENT_TOP_OF_STACK.store(next_stack_top, Ordering::Relaxed);
     }
-    // SAFETY: `prev_sp` points at the running task's `thread.sp`, which
-    // outlives this call (the scheduler keeps the task alive until after
-    // the switch); `next_sp` was saved by this function or made by
+    // `prev_sp` is the running task's `thread.sp`, kept alive by the
+    // scheduler past the switch; `next_sp` was saved here or made by
     // copy_thread for a stack that is still allocated.
+    // SAFETY: both stack pointers are valid as stated above.
     unsafe { __switch_to_asm(prev_sp, next_sp) };
 }
