@@ -34,6 +34,20 @@ fn section(out: &str, name: &str) -> BTreeMap<String, u64> {
     map
 }
 
+/// Every `fileread: sum` line (there must be `passes`) equals the sum
+/// `tinymm checksum` computed on the host for the generated file.
+fn assert_fileread_sums(out: &str, passes: usize, host_sum: &str) {
+    let sums: Vec<&str> = lines(out)
+        .into_iter()
+        .filter(|l| l.starts_with("fileread: sum"))
+        .collect();
+    assert_eq!(sums.len(), passes);
+    assert!(
+        sums.iter().all(|l| l.ends_with(host_sum.trim())),
+        "{sums:?} vs {host_sum}"
+    );
+}
+
 fn run(script: &str, extra: &[&str]) -> String {
     let mut args = vec!["--icount"];
     args.extend_from_slice(extra);
@@ -114,15 +128,7 @@ fn file_pages_come_through_the_page_cache() {
     let (status, sum, _) = tinymm(&["checksum", "/data/f32:32M"]);
     assert_eq!(status, 0);
     let out = run(FILE, &["--uefi", "--gen", "/data/f32:32M"]);
-    let sums: Vec<&str> = lines(&out)
-        .into_iter()
-        .filter(|l| l.starts_with("fileread: sum"))
-        .collect();
-    assert_eq!(sums.len(), 3);
-    assert!(
-        sums.iter().all(|l| l.ends_with(sum.trim())),
-        "{sums:?} vs {sum}"
-    );
+    assert_fileread_sums(&out, 3, &sum);
     let (a, b, c, d) = (
         section(&out, "a"),
         section(&out, "b"),
@@ -226,15 +232,7 @@ fn reading_a_file_larger_than_memory_reclaims_the_page_cache() {
     assert_eq!(status, 0);
     let (status, out) = boot_with("64M", false, BIG_FILE, &["--gen", "/data/big:32M"]);
     assert_eq!(status, 0, "script failed");
-    let sums: Vec<&str> = lines(&out)
-        .into_iter()
-        .filter(|l| l.starts_with("fileread: sum"))
-        .collect();
-    assert_eq!(sums.len(), 3);
-    assert!(
-        sums.iter().all(|l| l.ends_with(sum.trim())),
-        "{sums:?} vs {sum}"
-    );
+    assert_fileread_sums(&out, 3, &sum);
     let after = section(&out, "after");
     assert!(after["pgsteal_direct"] > 0, "direct reclaim ran");
     assert!(after["pgscan_direct"] >= after["pgsteal_direct"]);

@@ -127,6 +127,19 @@ struct CgroupState {
 }
 
 impl CgroupState {
+    /// A new, empty cgroup with the given controllers' css.
+    fn new(css: Vec<Option<Css>>) -> Self {
+        Self {
+            children: BTreeMap::new(),
+            procs: BTreeMap::new(),
+            subtree_control: 0,
+            css,
+            nr_populated_children: 0,
+            kill_seq: 0,
+            dying: false,
+        }
+    }
+
     fn populated(&self) -> bool {
         !self.procs.is_empty() || self.nr_populated_children > 0
     }
@@ -152,15 +165,7 @@ impl Cgroup {
                 cgroup_mutex: SpinLock::new(()),
             }),
             ino,
-            state: SpinLock::new(CgroupState {
-                children: BTreeMap::new(),
-                procs: BTreeMap::new(),
-                subtree_control: 0,
-                css,
-                nr_populated_children: 0,
-                kill_seq: 0,
-                dying: false,
-            }),
+            state: SpinLock::new(CgroupState::new(css)),
         }))
     }
 
@@ -423,15 +428,7 @@ pub fn cgroup_mkdir(parent: &Arc<Cgroup>, name: &str, ino: u64) -> KResult<Arc<C
         parent: Some(parent.clone()),
         root: parent.root.clone(),
         ino,
-        state: SpinLock::new(CgroupState {
-            children: BTreeMap::new(),
-            procs: BTreeMap::new(),
-            subtree_control: 0,
-            css,
-            nr_populated_children: 0,
-            kill_seq: 0,
-            dying: false,
-        }),
+        state: SpinLock::new(CgroupState::new(css)),
     });
     parent
         .state

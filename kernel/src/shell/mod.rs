@@ -156,6 +156,20 @@ enum Tgt {
     Capture,
 }
 
+/// What a loop does after its body ran with `flow`: None to go on, or
+/// the flow the loop itself ends with (`break N` / `continue N` leave
+/// N - 1 levels to the enclosing loops).
+fn after_loop_body(flow: Flow) -> Option<Flow> {
+    match flow {
+        Flow::Normal => None,
+        Flow::Continue(n) if n <= 1 => None,
+        Flow::Break(n) if n <= 1 => Some(Flow::Normal),
+        Flow::Break(n) => Some(Flow::Break(n - 1)),
+        Flow::Continue(n) => Some(Flow::Continue(n - 1)),
+        f => Some(f),
+    }
+}
+
 /// How control leaves a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Flow {
@@ -619,22 +633,9 @@ impl<H: ShellHost> Shell<H> {
                 let mut out = Flow::Normal;
                 for item in items {
                     self.vars.insert(var.clone(), item);
-                    match self.run_list(body) {
-                        Flow::Break(n) => {
-                            if n > 1 {
-                                out = Flow::Break(n - 1);
-                            }
-                            break;
-                        }
-                        Flow::Continue(n) if n > 1 => {
-                            out = Flow::Continue(n - 1);
-                            break;
-                        }
-                        Flow::Normal | Flow::Continue(_) => {}
-                        f => {
-                            out = f;
-                            break;
-                        }
+                    if let Some(f) = after_loop_body(self.run_list(body)) {
+                        out = f;
+                        break;
                     }
                 }
                 self.loop_depth -= 1;
@@ -657,22 +658,9 @@ impl<H: ShellHost> Shell<H> {
                     if (self.status == 0) == *until {
                         break;
                     }
-                    match self.run_list(body) {
-                        Flow::Break(n) => {
-                            if n > 1 {
-                                out = Flow::Break(n - 1);
-                            }
-                            break;
-                        }
-                        Flow::Continue(n) if n > 1 => {
-                            out = Flow::Continue(n - 1);
-                            break;
-                        }
-                        Flow::Normal | Flow::Continue(_) => {}
-                        f => {
-                            out = f;
-                            break;
-                        }
+                    if let Some(f) = after_loop_body(self.run_list(body)) {
+                        out = f;
+                        break;
                     }
                     last = self.status;
                 }
