@@ -246,6 +246,133 @@ fn fileread_checksums_agree_in_every_mode() {
 }
 
 #[test]
+fn fileread_offset_starts_there() {
+    let data = pseudo_random(1 << 20, 43);
+    let path = temp_file("fileread-offset", &data);
+    let path = path.to_str().unwrap();
+    let expect = |bytes: &[u8]| {
+        format!(
+            "fileread: read {} bytes\nfileread: sum {}\n",
+            bytes.len(),
+            checksum(bytes)
+        )
+    };
+    // Page-aligned, with --size ending mid-page: every mode.
+    let window = expect(&data[8192..8192 + 10_000]);
+    for mode in [&[][..], &["--mmap"], &["--random"], &["--mmap", "--random"]] {
+        let mut args = vec![path, "--offset", "8K", "--size", "10000", "--repeat", "2"];
+        args.extend_from_slice(mode);
+        let (status, stdout, _) = run("fileread", &args);
+        assert_eq!(status.code(), Some(0), "{mode:?}");
+        assert_eq!(stdout, window, "{mode:?}");
+    }
+    // Unaligned (read(2) only), up to EOF.
+    let tail = expect(&data[50_000..]);
+    for mode in ["--time", "--random"] {
+        let (status, stdout, _) = run("fileread", &[path, "--offset=50000", mode]);
+        assert_eq!(status.code(), Some(0), "{mode}");
+        assert!(stdout.starts_with(&tail), "{mode}: {stdout}");
+    }
+    // At or past EOF: nothing.
+    for mode in ["--mmap", "--random", "--time"] {
+        let (status, stdout, _) = run("fileread", &[path, "--offset", "2M", mode]);
+        assert_eq!(status.code(), Some(0), "{mode}");
+        assert!(stdout.starts_with(&expect(&[])), "{mode}: {stdout}");
+    }
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn cat_prints_prefixed_lines_after_the_work() {
+    let (status, stdout, _) = run(
+        "anon",
+        &[
+            "1M",
+            "--cat",
+            "/proc/self/status",
+            "--cat=/nonexistent/tinymm",
+        ],
+    );
+    assert_eq!(status.code(), Some(0));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "anon: touched 256 pages");
+    assert!(
+        lines.contains(&"anon: /proc/self/status: Name:\tanon"),
+        "{stdout}"
+    );
+    // Read while the memory is still there.
+    let rss_anon: u64 = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("anon: /proc/self/status: RssAnon:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("RssAnon line");
+    assert!(rss_anon >= 1024, "RssAnon {rss_anon} kB");
+    assert_eq!(
+        lines.last().copied(),
+        Some("anon: /nonexistent/tinymm: error -2")
+    );
+
+    // Every line, an empty one and a last one without newline included;
+    // a directory cannot be read.
+    let text = temp_file("cat", b"one\n\nthree four\nlast");
+    let text = text.to_str().unwrap();
+    let dir = env!("CARGO_TARGET_TMPDIR");
+    let (status, stdout, _) = run("fileread", &[text, "--cat", text, "--cat", dir]);
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stdout,
+        format!(
+            "fileread: read 20 bytes\nfileread: sum {}\n\
+             fileread: {text}: one\nfileread: {text}: \n\
+             fileread: {text}: three four\nfileread: {text}: last\n\
+             fileread: {dir}: error -21\n",
+            checksum(b"one\n\nthree four\nlast")
+        )
+    );
+    std::fs::remove_file(text).unwrap();
+}
+
+#[test]
+fn fileread_hold_keeps_its_mapping_until_killed() {
+    let data = pseudo_random(1 << 20, 44);
+    let path = temp_file("fileread-hold", &data);
+    let mut child = Command::new(bin("fileread"))
+        .args([path.to_str().unwrap(), "--mmap", "--hold"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = String::new();
+    for _ in 0..2 {
+        out.read_line(&mut lines).expect("read");
+    }
+    assert_eq!(
+        lines,
+        format!(
+            "fileread: read 1048576 bytes\nfileread: sum {}\n",
+            checksum(&data)
+        )
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let rss_file: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssFile:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("RssFile line");
+    assert!(rss_file >= 1024, "RssFile {rss_file} kB");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "fileread --hold exited"
+    );
+    child.kill().unwrap();
+    assert_eq!(child.wait().unwrap().signal(), Some(9));
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
 fn fileread_of_a_missing_file_fails() {
     let (status, stdout, stderr) = run("fileread", &["/nonexistent/tinymm"]);
     assert_eq!(status.code(), Some(1));
@@ -284,14 +411,17 @@ fn sleep_sleeps() {
 
 #[test]
 fn bad_usage_exits_2() {
-    let cases: [(&str, &[&str]); 12] = [
+    let cases: [(&str, &[&str]); 15] = [
         ("anon", &[]),
         ("anon", &["64X"]),
         ("anon", &["0"]),
         ("anon", &["1M", "--stride"]),
         ("anon", &["1M", "--frob"]),
+        ("anon", &["1M", "--cat"]),
         ("fileread", &[]),
         ("fileread", &["f", "--repeat", "x"]),
+        ("fileread", &["f", "--offset", "1Q"]),
+        ("fileread", &["f", "--mmap", "--offset", "100"]),
         ("sleep", &[]),
         ("sleep", &["soon"]),
         ("fault", &["nope"]),

@@ -1,6 +1,8 @@
 //! Pure helpers shared by the programs (host-tested): argument parsing,
 //! the deterministic generator and the checksum.
 
+use core::ffi::CStr;
+
 /// Splits `--name=value` into `(--name, Some(value))`; anything else is
 /// `(arg, None)`.
 pub fn split_opt(arg: &[u8]) -> (&[u8], Option<&[u8]>) {
@@ -10,6 +12,18 @@ pub fn split_opt(arg: &[u8]) -> (&[u8], Option<&[u8]>) {
         return (&arg[..eq], Some(&arg[eq + 1..]));
     }
     (arg, None)
+}
+
+/// [`split_opt`] of a NUL-terminated argument, the value kept NUL-terminated
+/// (a path to open): `--cat=/x` is `(--cat, Some("/x"))`.
+pub fn split_opt_cstr(arg: &CStr) -> (&[u8], Option<&CStr>) {
+    let (name, value) = split_opt(arg.to_bytes());
+    let value = value.map(|v| {
+        // The value is the tail of `arg`, so `arg`'s NUL ends it.
+        let with_nul = arg.to_bytes_with_nul();
+        CStr::from_bytes_with_nul(&with_nul[with_nul.len() - 1 - v.len()..]).unwrap_or_default()
+    });
+    (name, value)
 }
 
 /// A decimal number without sign.
@@ -166,6 +180,13 @@ mod tests {
         );
         assert_eq!(split_opt(b"--hold"), (&b"--hold"[..], None));
         assert_eq!(split_opt(b"a=b"), (&b"a=b"[..], None));
+        assert_eq!(
+            split_opt_cstr(c"--cat=/proc/self/status"),
+            (&b"--cat"[..], Some(c"/proc/self/status"))
+        );
+        assert_eq!(split_opt_cstr(c"--cat="), (&b"--cat"[..], Some(c"")));
+        assert_eq!(split_opt_cstr(c"--hold"), (&b"--hold"[..], None));
+        assert_eq!(split_opt_cstr(c"/a=b"), (&b"/a=b"[..], None));
     }
 
     #[test]

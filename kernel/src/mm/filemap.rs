@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering::Relaxed;
 
 use super::gfp::Gfp;
+use super::memcontrol::{lruvec_stat_mod_folio, mem_cgroup_charge};
 use super::mmzone::{NodeStatItem, PglistData};
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
 use super::page_alloc::{__alloc_pages, __free_pages};
@@ -73,11 +74,11 @@ pub fn filemap_get_folio(mapping: &AddressSpace, index: u64) -> Option<&'static 
     Some(page)
 }
 
-/// `filemap_add_folio()`: insert a new page at `index`. The cache keeps
-/// the caller's reference and the caller gets another. EEXIST if another
-/// page got there first.
+/// `__filemap_add_folio()`: charge the page to the reader's memcg (which
+/// may reclaim, so before taking the cache's lock), then insert it.
 #[inline(never)]
-pub fn filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64) -> KResult<()> {
+fn __filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64) -> KResult<()> {
+    mem_cgroup_charge(mapping.node, page, Gfp::GFP_HIGHUSER_MOVABLE)?;
     let mut pages = mapping.i_pages.lock_irqsave();
     if pages.contains_key(&index) {
         return Err(Errno::EEXIST);
@@ -86,8 +87,17 @@ pub fn filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64
     page.mapping.store(mapping.id(), Relaxed);
     page.index.store(index, Relaxed);
     page.get();
-    mapping.node.mod_page_state(NodeStatItem::NrFilePages, 1);
-    drop(pages);
+    lruvec_stat_mod_folio(mapping.node, page, NodeStatItem::NrFilePages, 1);
+    core::hint::black_box(());
+    Ok(())
+}
+
+/// `filemap_add_folio()`: insert a new page at `index`. The cache keeps
+/// the caller's reference and the caller gets another. EEXIST if another
+/// page got there first, ENOMEM if the reader's memcg cannot take it.
+#[inline(never)]
+pub fn filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64) -> KResult<()> {
+    __filemap_add_folio(mapping, page, index)?;
     folio_add_lru(mapping.node, page);
     Ok(())
 }
@@ -110,7 +120,7 @@ fn filemap_read_folio(mapping: &AddressSpace, page: &Page, index: u64) {
 /// The page at `index`, read in if it is not cached; with a reference.
 /// The bool is true when it had to be read (a major fault's I/O).
 #[inline(never)]
-pub fn filemap_get_or_read(mapping: &AddressSpace, index: u64) -> KResult<(&'static Page, bool)> {
+pub fn __filemap_get_folio(mapping: &AddressSpace, index: u64) -> KResult<(&'static Page, bool)> {
     loop {
         if let Some(page) = filemap_get_folio(mapping, index) {
             return Ok((page, false));
@@ -123,7 +133,12 @@ pub fn filemap_get_or_read(mapping: &AddressSpace, index: u64) -> KResult<(&'sta
                 // The allocation's reference now belongs to the cache.
                 return Ok((page, true));
             }
-            Err(_) => __free_pages(mapping.node, page, 0),
+            // Someone else added the page first: use theirs.
+            Err(Errno::EEXIST) => __free_pages(mapping.node, page, 0),
+            Err(e) => {
+                __free_pages(mapping.node, page, 0);
+                return Err(e);
+            }
         }
     }
 }
@@ -140,7 +155,7 @@ pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult
         let n = (PAGE_SIZE as usize - offset)
             .min(buf.len() - done)
             .min((size - at) as usize);
-        let (page, _) = filemap_get_or_read(mapping, index)?;
+        let (page, _) = __filemap_get_folio(mapping, index)?;
         let pfn = mapping.node.page_to_pfn(page);
         mapping
             .node
@@ -165,7 +180,7 @@ pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
             return true;
         }
         page.mapping.store(0, Relaxed);
-        mapping.node.mod_page_state(NodeStatItem::NrFilePages, -1);
+        lruvec_stat_mod_folio(mapping.node, page, NodeStatItem::NrFilePages, -1);
         __free_pages(mapping.node, page, 0);
         dropped += 1;
         false
@@ -196,7 +211,7 @@ pub fn __remove_mapping(page: &Page) -> bool {
     }
     pages.remove(&index);
     page.mapping.store(0, Relaxed);
-    mapping.node.mod_page_state(NodeStatItem::NrFilePages, -1);
+    lruvec_stat_mod_folio(mapping.node, page, NodeStatItem::NrFilePages, -1);
     __free_pages(mapping.node, page, 0);
     true
 }
@@ -259,14 +274,14 @@ mod tests {
     #[test]
     fn tail_of_last_page_is_zero() {
         let (mapping, pgdat, _) = setup(10);
-        let (page, read) = filemap_get_or_read(&mapping, 0).unwrap();
+        let (page, read) = __filemap_get_folio(&mapping, 0).unwrap();
         assert!(read);
         let mut tail = [1u8; 16];
         pgdat
             .phys
             .copy_from_page(pgdat.page_to_pfn(page), 4080, &mut tail);
         assert_eq!(tail, [0; 16]);
-        assert!(!filemap_get_or_read(&mapping, 0).unwrap().1);
+        assert!(!__filemap_get_folio(&mapping, 0).unwrap().1);
         __free_pages(pgdat, page, 0);
         __free_pages(pgdat, page, 0);
         assert_eq!(invalidate_mapping_pages(&mapping), 1);

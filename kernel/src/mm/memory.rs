@@ -12,8 +12,9 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use bitflags::bitflags;
 
-use super::filemap::{filemap_get_folio, filemap_get_or_read};
+use super::filemap::{__filemap_get_folio, filemap_get_folio};
 use super::gfp::Gfp;
+use super::memcontrol::{count_memcg_event_mm, mem_cgroup_charge};
 use super::mm_types::{MmCounter, MmStruct};
 use super::mmap::{VmAreaStruct, VmFlags};
 use super::mmzone::{PglistData, ZoneStatItem, node_data};
@@ -153,11 +154,16 @@ fn do_anonymous_page(vmf: &VmFault) -> VmFaultReason {
             Err(_) => VmFaultReason::VM_FAULT_OOM,
         };
     }
+    let pgdat = node();
     let Some(page) =
-        super::page_alloc::__alloc_pages(node(), Gfp::GFP_HIGHUSER_MOVABLE | Gfp::__GFP_ZERO, 0)
+        super::page_alloc::__alloc_pages(pgdat, Gfp::GFP_HIGHUSER_MOVABLE | Gfp::__GFP_ZERO, 0)
     else {
         return VmFaultReason::VM_FAULT_OOM;
     };
+    if mem_cgroup_charge(pgdat, page, Gfp::GFP_HIGHUSER_MOVABLE).is_err() {
+        __free_pages(pgdat, page, 0);
+        return VmFaultReason::VM_FAULT_OOM;
+    }
     map_new_anon_page(vmf, page)
 }
 
@@ -178,7 +184,8 @@ pub fn filemap_fault(vmf: &VmFault) -> Result<(&'static Page, VmFaultReason), Vm
         return Ok((page, VmFaultReason::empty()));
     }
     count_vm_events(VmEventItem::Pgmajfault, 1);
-    match filemap_get_or_read(mapping, vmf.pgoff) {
+    count_memcg_event_mm(VmEventItem::Pgmajfault);
+    match __filemap_get_folio(mapping, vmf.pgoff) {
         Ok((page, _)) => Ok((page, VmFaultReason::VM_FAULT_MAJOR)),
         Err(_) => Err(VmFaultReason::VM_FAULT_OOM),
     }
@@ -231,6 +238,17 @@ fn do_shared_fault(vmf: &VmFault) -> VmFaultReason {
     keep_frame(do_read_fault(vmf))
 }
 
+/// `folio_prealloc()`: a page for a private copy, charged to the
+/// faulting task's memcg; None if either fails.
+fn folio_prealloc(pgdat: &PglistData, gfp: Gfp) -> Option<&'static Page> {
+    let page = super::page_alloc::__alloc_pages(pgdat, gfp, 0)?;
+    if mem_cgroup_charge(pgdat, page, gfp).is_err() {
+        __free_pages(pgdat, page, 0);
+        return None;
+    }
+    Some(page)
+}
+
 /// `do_cow_fault()`: a write to a private file mapping gets its own copy.
 #[inline(never)]
 fn do_cow_fault(vmf: &VmFault) -> VmFaultReason {
@@ -239,7 +257,7 @@ fn do_cow_fault(vmf: &VmFault) -> VmFaultReason {
         Ok(r) => r,
         Err(ret) => return ret,
     };
-    let Some(new) = super::page_alloc::__alloc_pages(pgdat, Gfp::GFP_HIGHUSER_MOVABLE, 0) else {
+    let Some(new) = folio_prealloc(pgdat, Gfp::GFP_HIGHUSER_MOVABLE) else {
         __free_pages(pgdat, page, 0);
         return VmFaultReason::VM_FAULT_OOM;
     };
@@ -289,7 +307,7 @@ fn wp_page_copy(vmf: &VmFault, old_pfn: u64) -> VmFaultReason {
     let pgdat = node();
     let zero = old_pfn == zero_pfn();
     let gfp = Gfp::GFP_HIGHUSER_MOVABLE | if zero { Gfp::__GFP_ZERO } else { Gfp::empty() };
-    let Some(new) = super::page_alloc::__alloc_pages(pgdat, gfp, 0) else {
+    let Some(new) = folio_prealloc(pgdat, gfp) else {
         return VmFaultReason::VM_FAULT_OOM;
     };
     if !zero {
@@ -376,6 +394,7 @@ pub fn handle_mm_fault(
     flags: FaultFlags,
 ) -> VmFaultReason {
     count_vm_events(VmEventItem::Pgfault, 1);
+    count_memcg_event_mm(VmEventItem::Pgfault);
     keep_frame(__handle_mm_fault(mm, vma, address, flags))
 }
 

@@ -102,6 +102,7 @@ stat_items! {
         NrFileDirty = "nr_dirty",
         NrWriteback = "nr_writeback",
         NrShmem = "nr_shmem",
+        NrSwapcached = "nr_swapcached",
         NrPagetable = "nr_page_table_pages",
     }
 }
@@ -150,12 +151,18 @@ impl LruList {
 /// Linux's `lru_lock`.
 pub struct Lruvec {
     pub lists: SpinLock<[PageList; NR_LRU_LISTS]>,
+    /// What reclaiming each type has cost lately (`lru_note_cost`):
+    /// `get_scan_count` balances anon and file by these.
+    pub anon_cost: AtomicU64,
+    pub file_cost: AtomicU64,
 }
 
 impl Default for Lruvec {
     fn default() -> Self {
         Self {
             lists: SpinLock::new([PageList::EMPTY; NR_LRU_LISTS]),
+            anon_cost: AtomicU64::new(0),
+            file_cost: AtomicU64::new(0),
         }
     }
 }

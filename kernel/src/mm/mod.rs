@@ -20,6 +20,7 @@ pub mod mmap;
 pub mod mmzone;
 #[cfg(target_os = "none")]
 pub mod mprotect;
+pub mod oom_kill;
 pub mod page;
 pub mod page_alloc;
 pub mod page_counter;

@@ -435,6 +435,7 @@ pub fn __free_pages(pgdat: &PglistData, page: &Page, order: usize) {
     match page.put_testzero() {
         Some(true) => {
             super::swap::__page_cache_release(pgdat, page);
+            super::memcontrol::mem_cgroup_uncharge(page);
             __free_pages_ok(pgdat, page, order, false)
         }
         Some(false) => {}

@@ -350,7 +350,7 @@ fn simple_strtoull(s: &[u8]) -> (u64, &[u8]) {
 
 /// lib/cmdline.c's `memparse`: a number with an optional binary suffix
 /// K, M, G, T, P or E (either case).
-fn memparse(s: &[u8]) -> (u64, &[u8]) {
+pub fn memparse(s: &[u8]) -> (u64, &[u8]) {
     let (value, rest) = simple_strtoull(s);
     let shift = match rest.first().map(u8::to_ascii_uppercase) {
         Some(b'K') => 10,

@@ -7,6 +7,7 @@
 
 use core::sync::atomic::Ordering::Relaxed;
 
+use super::memcontrol::lruvec_stat_mod_folio;
 use super::mmzone::{NodeStatItem, PglistData};
 use super::page::{PAGE_MAPPING_ANON, PAGE_SHIFT, Page};
 
@@ -18,14 +19,14 @@ pub fn folio_add_new_anon_rmap(pgdat: &PglistData, page: &Page, mm_id: u64, addr
     page.index.store(address >> PAGE_SHIFT, Relaxed);
     let first = page.inc_mapcount();
     debug_assert!(first, "new anonymous page already mapped");
-    pgdat.mod_page_state(NodeStatItem::NrAnonMapped, 1);
+    lruvec_stat_mod_folio(pgdat, page, NodeStatItem::NrAnonMapped, 1);
 }
 
 /// `folio_add_file_rmap_pte()`.
 #[inline(never)]
 pub fn folio_add_file_rmap_pte(pgdat: &PglistData, page: &Page) {
     if page.inc_mapcount() {
-        pgdat.mod_page_state(NodeStatItem::NrFileMapped, 1);
+        lruvec_stat_mod_folio(pgdat, page, NodeStatItem::NrFileMapped, 1);
     }
 }
 
@@ -40,7 +41,7 @@ pub fn folio_remove_rmap_pte(pgdat: &PglistData, page: &Page) {
         } else {
             NodeStatItem::NrFileMapped
         };
-        pgdat.mod_page_state(item, -1);
+        lruvec_stat_mod_folio(pgdat, page, item, -1);
     }
 }
 

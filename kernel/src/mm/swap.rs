@@ -1,8 +1,10 @@
 //! The LRU lists (mm/swap.c, include/linux/mm_inline.h): where pages go
 //! when they become reclaimable, how use promotes them, and how they
 //! leave when freed. New anonymous and file pages start on the inactive
-//! list of their type; mlocked pages sit on the unevictable list.
+//! list of their type; mlocked pages sit on the unevictable list. A page
+//! lives on the lruvec of the memcg it is charged to.
 
+use super::memcontrol::{count_memcg_events, folio_memcg, lruvec_stat_mod_folio};
 use super::mmzone::{LruList, PglistData};
 use super::page::{Page, PageFlags, PageList};
 use super::vmstat::{VmEventItem, count_vm_events};
@@ -24,9 +26,9 @@ pub fn folio_lru_list(page: &Page) -> LruList {
     }
 }
 
-/// `update_lru_size()`: the node and zone counters of a list.
+/// `update_lru_size()`: the node, zone and memcg counters of a list.
 fn update_lru_size(pgdat: &PglistData, page: &Page, lru: LruList, delta: i64) {
-    pgdat.mod_page_state(lru.node_stat(), delta);
+    lruvec_stat_mod_folio(pgdat, page, lru.node_stat(), delta);
     pgdat.page_zone(page).mod_page_state(lru.zone_stat(), delta);
 }
 
@@ -44,26 +46,42 @@ pub fn lruvec_del_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page)
     update_lru_size(pgdat, page, lru, -1);
 }
 
+/// `folio_lruvec_lock_irqsave()`: run `f` on the lists of the lruvec the
+/// page belongs to (its memcg's; the node's for the root memcg and for
+/// uncharged pages), under that lruvec's lock.
+fn with_folio_lruvec<R>(
+    pgdat: &PglistData,
+    page: &Page,
+    f: impl FnOnce(&mut [PageList]) -> R,
+) -> R {
+    let memcg = folio_memcg(page);
+    let lruvec = memcg.as_ref().map_or(&pgdat.lruvec, |m| m.lruvec(pgdat));
+    let mut lists = lruvec.lists.lock_irqsave();
+    f(&mut lists[..])
+}
+
 /// `folio_add_lru()`: a page becomes reclaimable.
 #[inline(never)]
 pub fn folio_add_lru(pgdat: &PglistData, page: &Page) {
-    let mut lists = pgdat.lruvec.lists.lock_irqsave();
-    debug_assert!(!page.test(PageFlags::LRU));
-    page.set(PageFlags::LRU);
-    lruvec_add_folio(pgdat, &mut lists[..], page);
+    with_folio_lruvec(pgdat, page, |lists| {
+        debug_assert!(!page.test(PageFlags::LRU));
+        page.set(PageFlags::LRU);
+        lruvec_add_folio(pgdat, lists, page);
+    });
 }
 
 /// Move a page on the LRU to the list its flags now name: `update`
 /// changes the flags while the page is off the list.
 fn lru_move(pgdat: &PglistData, page: &Page, update: impl FnOnce(&Page)) {
-    let mut lists = pgdat.lruvec.lists.lock_irqsave();
-    if page.test(PageFlags::LRU) {
-        lruvec_del_folio(pgdat, &mut lists[..], page);
-        update(page);
-        lruvec_add_folio(pgdat, &mut lists[..], page);
-    } else {
-        update(page);
-    }
+    with_folio_lruvec(pgdat, page, |lists| {
+        if page.test(PageFlags::LRU) {
+            lruvec_del_folio(pgdat, lists, page);
+            update(page);
+            lruvec_add_folio(pgdat, lists, page);
+        } else {
+            update(page);
+        }
+    });
 }
 
 /// `folio_mark_accessed()`: a second use of an inactive page promotes it
@@ -81,6 +99,9 @@ pub fn folio_mark_accessed(pgdat: &PglistData, page: &Page) {
             p.clear(PageFlags::REFERENCED);
         });
         count_vm_events(VmEventItem::Pgactivate, 1);
+        if let Some(memcg) = folio_memcg(page) {
+            count_memcg_events(&memcg, VmEventItem::Pgactivate, 1);
+        }
     }
 }
 
@@ -100,9 +121,10 @@ pub fn folio_move_evictable(pgdat: &PglistData, page: &Page) {
 /// `__page_cache_release()`: a page whose last reference is going leaves
 /// its LRU list.
 pub fn __page_cache_release(pgdat: &PglistData, page: &Page) {
-    let mut lists = pgdat.lruvec.lists.lock_irqsave();
-    if page.test(PageFlags::LRU) {
-        lruvec_del_folio(pgdat, &mut lists[..], page);
-        page.clear(PageFlags::LRU | PageFlags::ACTIVE | PageFlags::UNEVICTABLE);
-    }
+    with_folio_lruvec(pgdat, page, |lists| {
+        if page.test(PageFlags::LRU) {
+            lruvec_del_folio(pgdat, lists, page);
+            page.clear(PageFlags::LRU | PageFlags::ACTIVE | PageFlags::UNEVICTABLE);
+        }
+    });
 }

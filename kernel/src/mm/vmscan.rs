@@ -1,22 +1,41 @@
-//! Page reclaim (mm/vmscan.c), for now the node-wide direct reclaim an
-//! allocation falls back on: `try_to_free_pages` → `do_try_to_free_pages`
-//! (the priority loop) → `shrink_node` → `shrink_lruvec` →
-//! `shrink_inactive_list` / `shrink_active_list` → `isolate_lru_folios` →
-//! `shrink_folio_list`.
+//! Page reclaim (mm/vmscan.c, classic active/inactive LRU): direct
+//! reclaim for an allocation (`try_to_free_pages`) and memcg reclaim for a
+//! charge, memory.high, memory.max or memory.reclaim
+//! (`try_to_free_mem_cgroup_pages`), both through `do_try_to_free_pages`
+//! (the priority loop and its retries) → `shrink_node` →
+//! `shrink_node_memcgs` (the memcg walk with min/low protection) →
+//! `shrink_lruvec` (`get_scan_count` targets) → `shrink_list` →
+//! `shrink_inactive_list` / `shrink_active_list` → `isolate_lru_folios`
+//! → `shrink_folio_list`.
 //!
 //! What can be reclaimed: clean page-cache pages, unmapped first through
 //! the reverse map (`folio_referenced` decides from the accessed bits,
-//! `try_to_unmap` removes the mappings). Anonymous pages stay: there is no
-//! swap device, so `get_scan_count` does not scan them, as in Linux. Not
-//! yet: kswapd, memcg reclaim and protection.
+//! `try_to_unmap` removes the mappings). Anonymous pages stay: there is
+//! no swap device, so `can_reclaim_anon_pages` is false and
+//! `get_scan_count` scans file pages only, as Linux does without swap.
+//! Left out: kswapd, slab shrinking, refault (workingset) detection,
+//! dirty-page writeback and throttling, compaction, MGLRU; the rmap walk
+//! also counts references from mms outside the target memcg.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering::Relaxed;
 
 use super::filemap::__remove_mapping;
 use super::gfp::{Gfp, gfp_zone};
-use super::mmzone::{LruList, NodeStatItem, PglistData};
+use super::memcontrol::protection::{
+    apply_proportional_protection, mem_cgroup_below_low, mem_cgroup_below_min,
+    mem_cgroup_calculate_protection,
+};
+use super::memcontrol::{
+    MemCgroup, MemcgMemoryEvent, count_memcg_events, mem_cgroup_iter_position,
+    mem_cgroup_iter_set_position, mem_cgroup_subtree, mem_cgroup_uncharge_list, memcg_memory_event,
+    root_mem_cgroup,
+};
+use super::mmzone::{LruList, Lruvec, NodeStatItem, PglistData};
 use super::page::{PAGE_SHIFT, Page, PageFlags};
 use super::page_alloc::__free_pages;
+use super::page_counter::page_counter_read;
 use super::swap::{lruvec_add_folio, lruvec_del_folio};
 use super::vmstat::{VmEventItem, count_vm_events};
 
@@ -24,6 +43,22 @@ use super::vmstat::{VmEventItem, count_vm_events};
 pub const SWAP_CLUSTER_MAX: u64 = 32;
 /// `DEF_PRIORITY`: the first pass scans 1/4096 of each list.
 pub const DEF_PRIORITY: i32 = 12;
+/// `MEMCG_RECLAIM_MAY_SWAP`: reclaim may swap anonymous pages out.
+pub const MEMCG_RECLAIM_MAY_SWAP: u32 = 1 << 1;
+/// `MEMCG_RECLAIM_PROACTIVE`: memory.reclaim.
+pub const MEMCG_RECLAIM_PROACTIVE: u32 = 1 << 2;
+/// `vm_swappiness`'s default (there is no /proc/sys/vm/swappiness yet).
+const VM_SWAPPINESS: u32 = 60;
+/// `sc->may_deactivate` bits.
+const DEACTIVATE_ANON: u8 = 1 << 0;
+const DEACTIVATE_FILE: u8 = 1 << 1;
+/// The four evictable lists in `for_each_evictable_lru` order.
+const EVICTABLE: [LruList; 4] = [
+    LruList::InactiveAnon,
+    LruList::ActiveAnon,
+    LruList::InactiveFile,
+    LruList::ActiveFile,
+];
 
 /// `struct scan_control`.
 pub struct ScanControl {
@@ -31,45 +66,126 @@ pub struct ScanControl {
     pub priority: i32,
     pub nr_scanned: u64,
     pub nr_reclaimed: u64,
+    /// The memcg whose limit (or file) started reclaim; None for global
+    /// reclaim, which walks from the root memcg.
+    pub target_mem_cgroup: Option<Arc<MemCgroup>>,
+    pub may_swap: bool,
+    pub proactive: bool,
+    /// memory.reclaim's `swappiness=`.
+    pub proactive_swappiness: Option<u32>,
+    /// Reclaim below memory.low too (the last retry).
+    pub memcg_low_reclaim: bool,
+    /// A memcg was skipped for memory.low: worth that last retry.
+    pub memcg_low_skipped: bool,
+    /// Visit every memcg rather than stopping once enough is reclaimed.
+    pub memcg_full_walk: bool,
+    pub may_deactivate: u8,
+    pub force_deactivate: bool,
+    pub skipped_deactivate: bool,
+    /// Plenty of inactive file pages: reclaim file pages only.
+    pub cache_trim_mode: bool,
+    /// The target lruvec's reclaim costs (`lru_note_cost`).
+    pub anon_cost: u64,
+    pub file_cost: u64,
+}
+
+impl ScanControl {
+    pub fn new(nr_to_reclaim: u64, target_mem_cgroup: Option<Arc<MemCgroup>>) -> Self {
+        Self {
+            nr_to_reclaim,
+            priority: DEF_PRIORITY,
+            nr_scanned: 0,
+            nr_reclaimed: 0,
+            target_mem_cgroup,
+            may_swap: true,
+            proactive: false,
+            proactive_swappiness: None,
+            memcg_low_reclaim: false,
+            memcg_low_skipped: false,
+            memcg_full_walk: false,
+            may_deactivate: 0,
+            force_deactivate: false,
+            skipped_deactivate: false,
+            cache_trim_mode: false,
+            anon_cost: 0,
+            file_cost: 0,
+        }
+    }
+
+    /// `cgroup_reclaim()`.
+    fn cgroup_reclaim(&self) -> bool {
+        self.target_mem_cgroup.is_some()
+    }
+}
+
+/// One lruvec being scanned and the memcg owning it (None: the node's
+/// lruvec without memcgs, as in host tests).
+#[derive(Clone, Copy)]
+struct LruvecRef<'a> {
+    lruvec: &'a Lruvec,
+    memcg: Option<&'a MemCgroup>,
+}
+
+impl LruvecRef<'_> {
+    /// `lruvec_lru_size()`: pages on one of this lruvec's lists.
+    fn lru_size(&self, lru: LruList) -> u64 {
+        self.lruvec.lists.lock_irqsave()[lru as usize].len
+    }
+
+    /// `lruvec_page_state()`: a memcg's counters are hierarchical; the
+    /// node's own lruvec has the node's.
+    fn page_state(&self, pgdat: &PglistData, item: NodeStatItem) -> u64 {
+        match self.memcg {
+            Some(m) if !m.is_root() => m.page_state(item, false),
+            _ => pgdat.page_state(item),
+        }
+    }
+
+    fn count_events(&self, item: VmEventItem, n: u64) {
+        if let Some(m) = self.memcg {
+            count_memcg_events(m, item, n);
+        }
+    }
 }
 
 /// `isolate_lru_folios()`: take up to `nr_to_scan` pages from the tail
 /// (the old end) of `lru`, with a reference each.
 #[inline(never)]
-fn isolate_lru_folios(pgdat: &PglistData, nr_to_scan: u64, lru: LruList) -> Vec<&'static Page> {
-    let mut lists = pgdat.lruvec.lists.lock_irqsave();
+fn isolate_lru_folios(
+    pgdat: &PglistData,
+    lv: LruvecRef,
+    nr_to_scan: u64,
+    lru: LruList,
+) -> Vec<&'static Page> {
+    let mut lists = lv.lruvec.lists.lock_irqsave();
     let mut taken = Vec::new();
-    while (taken.len() as u64) < nr_to_scan {
-        if lists[lru as usize].len == 0 {
-            break;
-        }
+    while (taken.len() as u64) < nr_to_scan && lists[lru as usize].len > 0 {
         let page = pgdat.pfn_to_page(lists[lru as usize].tail);
         lruvec_del_folio(pgdat, &mut lists[..], page);
         page.clear(PageFlags::LRU);
         page.get();
         taken.push(page);
     }
-    let isolated = if lru.is_file() {
-        NodeStatItem::NrIsolatedFile
-    } else {
-        NodeStatItem::NrIsolatedAnon
-    };
-    pgdat.mod_page_state(isolated, taken.len() as i64);
+    drop(lists);
+    pgdat.mod_page_state(isolated_stat(lru), taken.len() as i64);
     taken
 }
 
-/// `move_folios_to_lru()`: put back what was not reclaimed and drop the
-/// isolation references.
-fn move_folios_to_lru(pgdat: &PglistData, pages: Vec<&'static Page>, lru: LruList) {
-    let isolated = if lru.is_file() {
+fn isolated_stat(lru: LruList) -> NodeStatItem {
+    if lru.is_file() {
         NodeStatItem::NrIsolatedFile
     } else {
         NodeStatItem::NrIsolatedAnon
-    };
-    pgdat.mod_page_state(isolated, -(pages.len() as i64));
+    }
+}
+
+/// `move_folios_to_lru()`: put back what was not reclaimed, each on the
+/// list its flags name, and drop the isolation references.
+fn move_folios_to_lru(pgdat: &PglistData, lv: LruvecRef, pages: Vec<&'static Page>, lru: LruList) {
+    pgdat.mod_page_state(isolated_stat(lru), -(pages.len() as i64));
     for page in pages {
         {
-            let mut lists = pgdat.lruvec.lists.lock_irqsave();
+            let mut lists = lv.lruvec.lists.lock_irqsave();
             page.set(PageFlags::LRU);
             lruvec_add_folio(pgdat, &mut lists[..], page);
         }
@@ -77,73 +193,144 @@ fn move_folios_to_lru(pgdat: &PglistData, pages: Vec<&'static Page>, lru: LruLis
     }
 }
 
+/// `folio_check_references()`'s verdicts.
+enum FolioReferences {
+    Activate,
+    Keep,
+    Reclaim,
+}
+
+/// `folio_check_references()`: pages used through a mapping since the
+/// last scan stay (twice, or executable: activated).
+fn folio_check_references(pgdat: &PglistData, page: &Page) -> FolioReferences {
+    let (referenced_ptes, exec) = if page.mapcount() > 0 {
+        pgdat.phys.folio_referenced(page)
+    } else {
+        (0, false)
+    };
+    let referenced_folio = page.test(PageFlags::REFERENCED);
+    page.clear(PageFlags::REFERENCED);
+    if referenced_ptes > 0 {
+        if referenced_folio || referenced_ptes > 1 || exec {
+            return FolioReferences::Activate;
+        }
+        page.set(PageFlags::REFERENCED);
+        return FolioReferences::Keep;
+    }
+    // Clean pages only here: a read-once page goes, referenced or not.
+    FolioReferences::Reclaim
+}
+
 /// `shrink_folio_list()`: reclaim what can go; returns the pages kept and
-/// the number reclaimed.
+/// the number reclaimed. Freed pages are uncharged as one batch.
 #[inline(never)]
-fn shrink_folio_list(pgdat: &PglistData, pages: Vec<&'static Page>) -> (Vec<&'static Page>, u64) {
+fn shrink_folio_list(
+    pgdat: &PglistData,
+    lv: LruvecRef,
+    pages: Vec<&'static Page>,
+) -> (Vec<&'static Page>, u64) {
     let mut kept = Vec::new();
-    let mut reclaimed = 0;
+    let mut free_folios = Vec::new();
+    let mut nr_activate = 0;
     for page in pages {
-        // folio_check_references(): pages used through a mapping since the
-        // last scan stay (twice, or executable: activated).
-        let (referenced_ptes, exec) = if page.mapcount() > 0 {
-            pgdat.phys.folio_referenced(page)
-        } else {
-            (0, false)
-        };
-        let referenced_folio = page.test(PageFlags::REFERENCED);
-        page.clear(PageFlags::REFERENCED);
-        if referenced_ptes > 0 {
-            if referenced_folio || referenced_ptes > 1 || exec {
+        match folio_check_references(pgdat, page) {
+            FolioReferences::Activate => {
                 page.set(PageFlags::ACTIVE);
-                count_vm_events(VmEventItem::Pgactivate, 1);
-            } else {
-                page.set(PageFlags::REFERENCED);
+                nr_activate += 1;
+                kept.push(page);
+                continue;
             }
+            FolioReferences::Keep => {
+                kept.push(page);
+                continue;
+            }
+            FolioReferences::Reclaim => {}
+        }
+        // Anonymous pages could only go to swap, and there is none.
+        if page.test(PageFlags::SWAPBACKED) {
+            page.set(PageFlags::ACTIVE);
+            nr_activate += 1;
             kept.push(page);
             continue;
         }
         if page.mapcount() > 0 && !pgdat.phys.try_to_unmap(page) {
+            page.set(PageFlags::ACTIVE);
+            nr_activate += 1;
             kept.push(page);
             continue;
         }
         if __remove_mapping(page) {
             // The page cache's reference is gone; ours is the last.
-            __free_pages(pgdat, page, 0);
-            reclaimed += 1;
+            free_folios.push(page);
         } else {
             kept.push(page);
         }
     }
+    count_vm_events(VmEventItem::Pgactivate, nr_activate);
+    lv.count_events(VmEventItem::Pgactivate, nr_activate);
+    let reclaimed = free_folios.len() as u64;
+    mem_cgroup_uncharge_list(&free_folios);
+    for page in free_folios {
+        __free_pages(pgdat, page, 0);
+    }
     (kept, reclaimed)
+}
+
+/// `lru_note_cost()`: reclaim of one type cost `cost` (pages rotated
+/// back instead of reclaimed); the balance of `get_scan_count` follows
+/// these costs, which decay by half once they exceed a quarter of the
+/// lruvec. Charged to the lruvec and every ancestor's.
+fn lru_note_cost(pgdat: &PglistData, lv: LruvecRef, file: bool, cost: u64) {
+    let mut memcg = lv.memcg;
+    let mut lruvec = Some(lv.lruvec);
+    while let Some(l) = lruvec {
+        let (this, other) = if file {
+            (&l.file_cost, &l.anon_cost)
+        } else {
+            (&l.anon_cost, &l.file_cost)
+        };
+        this.fetch_add(cost, Relaxed);
+        let lrusize = LruvecRef { lruvec: l, memcg }.lru_size_total();
+        if this.load(Relaxed) + other.load(Relaxed) > lrusize / 4 {
+            this.store(this.load(Relaxed) / 2, Relaxed);
+            other.store(other.load(Relaxed) / 2, Relaxed);
+        }
+        memcg = memcg.and_then(|m| m.parent().map(|p| &**p));
+        lruvec = memcg.map(|m| m.lruvec(pgdat));
+    }
+}
+
+impl LruvecRef<'_> {
+    fn lru_size_total(&self) -> u64 {
+        let lists = self.lruvec.lists.lock_irqsave();
+        EVICTABLE.iter().map(|&l| lists[l as usize].len).sum()
+    }
 }
 
 /// `shrink_inactive_list()`.
 #[inline(never)]
 fn shrink_inactive_list(
     pgdat: &PglistData,
+    lv: LruvecRef,
     nr_to_scan: u64,
     sc: &mut ScanControl,
     lru: LruList,
 ) -> u64 {
-    let pages = isolate_lru_folios(pgdat, nr_to_scan, lru);
+    let pages = isolate_lru_folios(pgdat, lv, nr_to_scan, lru);
     let nr_taken = pages.len() as u64;
     sc.nr_scanned += nr_taken;
-    count_vm_events(VmEventItem::PgscanDirect, nr_taken);
-    let (kept, reclaimed) = shrink_folio_list(pgdat, pages);
-    // Pages reclaim chose to keep active go back to the active list.
-    let mut active = Vec::new();
-    let mut inactive = Vec::new();
-    for p in kept {
-        if p.test(PageFlags::ACTIVE) {
-            active.push(p)
-        } else {
-            inactive.push(p)
-        }
+    if !sc.cgroup_reclaim() {
+        count_vm_events(VmEventItem::PgscanDirect, nr_taken);
     }
-    move_folios_to_lru(pgdat, inactive, lru);
-    move_folios_to_lru(pgdat, active, LruList::ActiveFile);
-    count_vm_events(VmEventItem::PgstealDirect, reclaimed);
+    lv.count_events(VmEventItem::PgscanDirect, nr_taken);
+    let (kept, reclaimed) = shrink_folio_list(pgdat, lv, pages);
+    core::hint::black_box(());
+    move_folios_to_lru(pgdat, lv, kept, lru);
+    if !sc.cgroup_reclaim() {
+        count_vm_events(VmEventItem::PgstealDirect, reclaimed);
+    }
+    lv.count_events(VmEventItem::PgstealDirect, reclaimed);
+    lru_note_cost(pgdat, lv, lru.is_file(), nr_taken - reclaimed);
     reclaimed
 }
 
@@ -151,9 +338,10 @@ fn shrink_inactive_list(
 /// list, except executable file pages used through a mapping since the
 /// last look, which go round the active list again.
 #[inline(never)]
-fn shrink_active_list(pgdat: &PglistData, nr_to_scan: u64, lru: LruList) {
-    let pages = isolate_lru_folios(pgdat, nr_to_scan, lru);
+fn shrink_active_list(pgdat: &PglistData, lv: LruvecRef, nr_to_scan: u64, lru: LruList) {
+    let pages = isolate_lru_folios(pgdat, lv, nr_to_scan, lru);
     count_vm_events(VmEventItem::Pgrefill, pages.len() as u64);
+    lv.count_events(VmEventItem::Pgrefill, pages.len() as u64);
     let (keep, deactivate): (Vec<_>, Vec<_>) = pages.into_iter().partition(|p| {
         let (referenced, exec) = if p.mapcount() > 0 {
             pgdat.phys.folio_referenced(p)
@@ -163,89 +351,344 @@ fn shrink_active_list(pgdat: &PglistData, nr_to_scan: u64, lru: LruList) {
         referenced > 0 && exec && lru.is_file()
     });
     count_vm_events(VmEventItem::Pgdeactivate, deactivate.len() as u64);
+    lv.count_events(VmEventItem::Pgdeactivate, deactivate.len() as u64);
     for p in &deactivate {
         p.clear(PageFlags::ACTIVE | PageFlags::REFERENCED);
     }
-    let inactive = if lru.is_file() {
-        LruList::InactiveFile
-    } else {
-        LruList::InactiveAnon
-    };
-    move_folios_to_lru(pgdat, keep, lru);
-    move_folios_to_lru(pgdat, deactivate, inactive);
+    if !keep.is_empty() {
+        lru_note_cost(pgdat, lv, lru.is_file(), keep.len() as u64);
+    }
+    move_folios_to_lru(pgdat, lv, keep, lru);
+    move_folios_to_lru(pgdat, lv, deactivate, lru);
 }
 
 /// `inactive_is_low()`: the inactive list should hold at least
 /// 1/inactive_ratio of the type's pages, the ratio being sqrt(10 × GiB).
-fn inactive_is_low(pgdat: &PglistData, inactive: LruList) -> bool {
-    let active = LruList::ALL[inactive as usize + 1];
-    let (i, a) = (
-        pgdat.page_state(inactive.node_stat()),
-        pgdat.page_state(active.node_stat()),
-    );
-    let gb = (i + a) >> (30 - PAGE_SHIFT);
+pub fn inactive_is_low(inactive: u64, active: u64) -> bool {
+    let gb = (inactive + active) >> (30 - PAGE_SHIFT);
     let ratio = if gb > 0 {
         super::page_alloc::int_sqrt(10 * gb)
     } else {
         1
     };
-    i * ratio < a
+    inactive * ratio < active
 }
 
-/// `shrink_lruvec()`: scan the file lists in proportion to their size at
-/// this priority (`get_scan_count` with no swap: anon is not scanned).
-#[inline(never)]
-fn shrink_lruvec(pgdat: &PglistData, sc: &mut ScanControl) {
-    let target = |lru: LruList| {
-        let size = pgdat.page_state(lru.node_stat());
-        let scan = size >> sc.priority;
-        if scan == 0 {
-            size.min(SWAP_CLUSTER_MAX)
+fn lruvec_inactive_is_low(pgdat: &PglistData, lv: LruvecRef, inactive: LruList) -> bool {
+    let active = LruList::ALL[inactive as usize + 1];
+    inactive_is_low(
+        lv.page_state(pgdat, inactive.node_stat()),
+        lv.page_state(pgdat, active.node_stat()),
+    )
+}
+
+/// `shrink_list()`.
+fn shrink_list(
+    pgdat: &PglistData,
+    lv: LruvecRef,
+    lru: LruList,
+    nr_to_scan: u64,
+    sc: &mut ScanControl,
+) -> u64 {
+    if lru.is_active() {
+        let bit = if lru.is_file() {
+            DEACTIVATE_FILE
         } else {
-            scan
+            DEACTIVATE_ANON
+        };
+        if sc.may_deactivate & bit != 0 {
+            shrink_active_list(pgdat, lv, nr_to_scan, lru);
+        } else {
+            sc.skipped_deactivate = true;
         }
+        return 0;
+    }
+    shrink_inactive_list(pgdat, lv, nr_to_scan, sc, lru)
+}
+
+/// `can_reclaim_anon_pages()`: only with free swap (or demotion), and
+/// tinymm has no swap device.
+fn can_reclaim_anon_pages() -> bool {
+    false
+}
+
+/// `get_scan_count()`'s balance between anon and file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanBalance {
+    Equal,
+    Fract,
+    Anon,
+    File,
+}
+
+/// What `get_scan_count` needs to know about one lruvec.
+pub struct ScanCountInput {
+    /// Pages on the four evictable lists (`for_each_evictable_lru` order).
+    pub sizes: [u64; 4],
+    pub swappiness: u32,
+    pub can_reclaim_anon: bool,
+    /// The memcg is offline (a zombie): scrape at least a little.
+    pub offline: bool,
+}
+
+/// `get_scan_count()`: how many pages of each evictable list to scan at
+/// this priority; `protect` scales a list's size by the memcg's
+/// unprotected fraction (`apply_proportional_protection`).
+pub fn get_scan_count(
+    sc: &mut ScanControl,
+    input: &ScanCountInput,
+    mut protect: impl FnMut(u64, &mut ScanControl) -> u64,
+) -> [u64; 4] {
+    let swappiness = input.swappiness;
+    let mut fraction = [0u64; 2];
+    let mut denominator = 0;
+    // No swapping allowed or possible, or a memcg asking for none.
+    let file_only =
+        !sc.may_swap || !input.can_reclaim_anon || sc.cgroup_reclaim() && swappiness == 0;
+    let balance = if file_only {
+        ScanBalance::File
+    } else if sc.priority == 0 && swappiness > 0 {
+        ScanBalance::Equal
+    } else if sc.cache_trim_mode {
+        ScanBalance::File
+    } else {
+        // Weigh each type by the cost of reclaiming it, with a baseline of
+        // the total so that neither type is starved.
+        let total = sc.anon_cost + sc.file_cost;
+        let anon_cost = total + sc.anon_cost;
+        let file_cost = total + sc.file_cost;
+        let total = anon_cost + file_cost;
+        let ap = u64::from(swappiness) * (total + 1) / (anon_cost + 1);
+        let fp = u64::from(200 - swappiness.min(200)) * (total + 1) / (file_cost + 1);
+        fraction = [ap, fp];
+        denominator = ap + fp;
+        ScanBalance::Fract
     };
-    let mut nr = [target(LruList::InactiveFile), target(LruList::ActiveFile)];
-    while nr.iter().any(|&n| n > 0) && sc.nr_reclaimed < sc.nr_to_reclaim {
-        for (i, lru) in [LruList::InactiveFile, LruList::ActiveFile]
-            .into_iter()
-            .enumerate()
-        {
-            let batch = nr[i].min(SWAP_CLUSTER_MAX);
-            nr[i] -= batch;
-            if batch == 0 {
+    let mut nr = [0u64; 4];
+    for (i, lru) in EVICTABLE.into_iter().enumerate() {
+        let size = input.sizes[i];
+        let mut scan = protect(size, sc) >> sc.priority;
+        // A dead memcg's pages must go eventually.
+        if scan == 0 && input.offline {
+            scan = size.min(SWAP_CLUSTER_MAX);
+        }
+        let file = usize::from(lru.is_file());
+        nr[i] = match balance {
+            ScanBalance::Equal => scan,
+            ScanBalance::Fract => {
+                let part = u128::from(scan) * u128::from(fraction[file]);
+                let d = u128::from(denominator.max(1));
+                let v = if input.offline {
+                    part.div_ceil(d)
+                } else {
+                    part / d
+                };
+                u64::try_from(v).unwrap_or(u64::MAX)
+            }
+            ScanBalance::File if file == 1 => scan,
+            ScanBalance::Anon if file == 0 => scan,
+            _ => 0,
+        };
+    }
+    nr
+}
+
+/// `shrink_lruvec()`: scan the lists in the proportions `get_scan_count`
+/// asks for, in batches, until the targets are met (or, once enough is
+/// reclaimed, scale the rest down to keep the proportions).
+#[inline(never)]
+fn shrink_lruvec(pgdat: &PglistData, lv: LruvecRef, sc: &mut ScanControl) {
+    let sizes = EVICTABLE.map(|lru| lv.lru_size(lru));
+    let swappiness = sc.proactive_swappiness.unwrap_or(VM_SWAPPINESS);
+    let input = ScanCountInput {
+        sizes,
+        swappiness,
+        can_reclaim_anon: can_reclaim_anon_pages(),
+        offline: lv.memcg.is_some_and(|m| !m.online()),
+    };
+    let target = sc.target_mem_cgroup.clone().or_else(root_mem_cgroup);
+    let mut nr = get_scan_count(sc, &input, |size, sc| match (&target, lv.memcg) {
+        (Some(target), Some(memcg)) => {
+            let p = apply_proportional_protection(
+                &target.memory,
+                &memcg.memory,
+                sc.memcg_low_reclaim,
+                size,
+            );
+            sc.memcg_low_skipped |= p.memcg_low_skipped;
+            p.scan
+        }
+        _ => size,
+    });
+    let targets = nr;
+    let proportional_reclaim = !sc.cgroup_reclaim() && sc.priority == DEF_PRIORITY;
+    let nr_to_reclaim = sc.nr_to_reclaim;
+    let mut nr_reclaimed = 0;
+    const IA: usize = 0;
+    const AA: usize = 1;
+    const IF: usize = 2;
+    const AF: usize = 3;
+    while nr[IA] > 0 || nr[AF] > 0 || nr[IF] > 0 {
+        for (i, lru) in EVICTABLE.into_iter().enumerate() {
+            if nr[i] > 0 {
+                let n = nr[i].min(SWAP_CLUSTER_MAX);
+                nr[i] -= n;
+                nr_reclaimed += shrink_list(pgdat, lv, lru, n, sc);
+            }
+        }
+        if nr_reclaimed < nr_to_reclaim || proportional_reclaim {
+            continue;
+        }
+        // Enough reclaimed: stop scanning the type with less left and
+        // scale the other down to the same fraction of its target.
+        let nr_file = nr[IF] + nr[AF];
+        let nr_anon = nr[IA] + nr[AA];
+        if nr_file == 0 || nr_anon == 0 {
+            break;
+        }
+        let (stop, other, percentage) = if nr_file > nr_anon {
+            (IA, IF, nr_anon * 100 / (targets[IA] + targets[AA] + 1))
+        } else {
+            (IF, IA, nr_file * 100 / (targets[IF] + targets[AF] + 1))
+        };
+        nr[stop] = 0;
+        nr[stop + 1] = 0;
+        for i in [other, other + 1] {
+            let scanned = targets[i] - nr[i];
+            nr[i] = targets[i] * (100 - percentage) / 100;
+            nr[i] -= nr[i].min(scanned);
+        }
+    }
+    sc.nr_reclaimed += nr_reclaimed;
+    // Keep the anon lists balanced when anon can be reclaimed at all.
+    if can_reclaim_anon_pages() && lruvec_inactive_is_low(pgdat, lv, LruList::InactiveAnon) {
+        shrink_active_list(pgdat, lv, SWAP_CLUSTER_MAX, LruList::ActiveAnon);
+    }
+}
+
+/// `shrink_node_memcgs()`: reclaim from every memcg of the target's
+/// subtree, each in proportion to its unprotected usage; memcgs within
+/// memory.min are left alone, those within memory.low only on the
+/// `memcg_low_reclaim` retry (counting a `low` event). A partial walk
+/// stops once enough is reclaimed and the next one resumes after it.
+#[inline(never)]
+fn shrink_node_memcgs(pgdat: &PglistData, sc: &mut ScanControl) {
+    let Some(target) = sc.target_mem_cgroup.clone().or_else(root_mem_cgroup) else {
+        let lv = LruvecRef {
+            lruvec: &pgdat.lruvec,
+            memcg: None,
+        };
+        shrink_lruvec(pgdat, lv, sc);
+        return;
+    };
+    let partial = !sc.memcg_full_walk;
+    let walk = mem_cgroup_subtree(&target);
+    let start = match mem_cgroup_iter_position(&target) {
+        0 => 0,
+        id if partial => walk.iter().position(|m| m.id() == id).map_or(0, |i| i + 1),
+        _ => 0,
+    };
+    for memcg in &walk[start..] {
+        mem_cgroup_calculate_protection(&target.memory, &memcg.memory, false);
+        // Nothing to reclaim (and an empty memcg is not "below low").
+        if !memcg.is_root() && page_counter_read(&memcg.memory) == 0 {
+            continue;
+        }
+        if mem_cgroup_below_min(&target.memory, &memcg.memory) {
+            continue;
+        } else if mem_cgroup_below_low(&target.memory, &memcg.memory) {
+            if !sc.memcg_low_reclaim {
+                sc.memcg_low_skipped = true;
                 continue;
             }
-            if lru.is_active() {
-                if inactive_is_low(pgdat, LruList::InactiveFile) {
-                    shrink_active_list(pgdat, batch, lru);
-                }
-            } else {
-                sc.nr_reclaimed += shrink_inactive_list(pgdat, batch, sc, lru);
-            }
+            memcg_memory_event(memcg, MemcgMemoryEvent::Low);
+        }
+        let lv = LruvecRef {
+            lruvec: memcg.lruvec(pgdat),
+            memcg: Some(memcg),
+        };
+        shrink_lruvec(pgdat, lv, sc);
+        core::hint::black_box(());
+        if partial && sc.nr_reclaimed >= sc.nr_to_reclaim {
+            mem_cgroup_iter_set_position(&target, memcg.id());
+            return;
         }
     }
-    if inactive_is_low(pgdat, LruList::InactiveFile) {
-        shrink_active_list(pgdat, SWAP_CLUSTER_MAX, LruList::ActiveFile);
+    mem_cgroup_iter_set_position(&target, 0);
+}
+
+/// `prepare_scan_control()`: decide from the target lruvec (the target
+/// memcg's hierarchical lists, or the node's) whether the active lists
+/// may be deactivated and whether there is cache enough to trim only it.
+fn prepare_scan_control(pgdat: &PglistData, sc: &mut ScanControl) {
+    let target = sc.target_mem_cgroup.clone();
+    let lv = LruvecRef {
+        lruvec: target.as_ref().map_or(&pgdat.lruvec, |m| m.lruvec(pgdat)),
+        memcg: target.as_deref(),
+    };
+    sc.anon_cost = lv.lruvec.anon_cost.load(Relaxed);
+    sc.file_cost = lv.lruvec.file_cost.load(Relaxed);
+    if sc.force_deactivate {
+        sc.may_deactivate = DEACTIVATE_ANON | DEACTIVATE_FILE;
+    } else {
+        sc.may_deactivate = 0;
+        if lruvec_inactive_is_low(pgdat, lv, LruList::InactiveAnon) {
+            sc.may_deactivate |= DEACTIVATE_ANON;
+        }
+        if lruvec_inactive_is_low(pgdat, lv, LruList::InactiveFile) {
+            sc.may_deactivate |= DEACTIVATE_FILE;
+        }
     }
+    let inactive_file = lv.page_state(pgdat, NodeStatItem::NrInactiveFile);
+    sc.cache_trim_mode =
+        inactive_file >> sc.priority != 0 && sc.may_deactivate & DEACTIVATE_FILE == 0;
 }
 
 /// `shrink_node()`.
 #[inline(never)]
 fn shrink_node(pgdat: &PglistData, sc: &mut ScanControl) {
-    shrink_lruvec(pgdat, sc);
+    prepare_scan_control(pgdat, sc);
+    shrink_node_memcgs(pgdat, sc);
+    core::hint::black_box(());
+}
+
+/// `shrink_zones()`: one node, so one `shrink_node`.
+#[inline(never)]
+fn shrink_zones(pgdat: &PglistData, sc: &mut ScanControl) {
+    shrink_node(pgdat, sc);
+    core::hint::black_box(());
 }
 
 /// `do_try_to_free_pages()`: raise the scan pressure (lower the priority)
-/// until enough is reclaimed or every list was scanned whole.
+/// until enough is reclaimed; if nothing was, retry with a full memcg
+/// walk, then with forced deactivation, then below memory.low.
 #[inline(never)]
 fn do_try_to_free_pages(pgdat: &PglistData, sc: &mut ScanControl) -> u64 {
     loop {
-        shrink_node(pgdat, sc);
-        if sc.nr_reclaimed >= sc.nr_to_reclaim || sc.priority == 0 {
+        loop {
+            sc.nr_scanned = 0;
+            shrink_zones(pgdat, sc);
+            if sc.nr_reclaimed >= sc.nr_to_reclaim || sc.priority == 0 {
+                break;
+            }
+            sc.priority -= 1;
+        }
+        if sc.nr_reclaimed > 0 {
             return sc.nr_reclaimed;
         }
-        sc.priority -= 1;
+        sc.priority = DEF_PRIORITY;
+        if !sc.memcg_full_walk {
+            sc.memcg_full_walk = true;
+        } else if sc.skipped_deactivate {
+            sc.force_deactivate = true;
+            sc.skipped_deactivate = false;
+        } else if sc.memcg_low_skipped {
+            sc.memcg_low_reclaim = true;
+            sc.memcg_low_skipped = false;
+            sc.force_deactivate = false;
+        } else {
+            return 0;
+        }
     }
 }
 
@@ -253,63 +696,29 @@ fn do_try_to_free_pages(pgdat: &PglistData, sc: &mut ScanControl) -> u64 {
 #[inline(never)]
 pub fn try_to_free_pages(pgdat: &PglistData, gfp: Gfp) -> u64 {
     count_vm_events(VmEventItem::allocstall(gfp_zone(gfp)), 1);
-    let mut sc = ScanControl {
-        nr_to_reclaim: SWAP_CLUSTER_MAX,
-        priority: DEF_PRIORITY,
-        nr_scanned: 0,
-        nr_reclaimed: 0,
-    };
+    let mut sc = ScanControl::new(SWAP_CLUSTER_MAX, None);
     do_try_to_free_pages(pgdat, &mut sc)
 }
 
-#[cfg(test)]
-mod tests {
-    use alloc::sync::Arc;
-
-    use super::*;
-    use crate::mm::filemap::{AddressSpace, filemap_read};
-    use crate::mm::mmzone::ZoneStatItem;
-    use crate::mm::testing::node;
-
-    /// A file twice the size of memory reads through: allocations of new
-    /// cache pages reclaim the old ones, and the LRU and cache counters
-    /// stay equal to what the lists and the cache hold.
-    #[test]
-    fn page_cache_larger_than_memory_is_reclaimed() {
-        let (pgdat, _) = node(&[(0x1000, 8 << 20)], &[]);
-        let pgdat: &'static PglistData = Box::leak(Box::new(pgdat));
-        let data: Vec<u8> = (0..16 << 20).map(|i: u32| (i % 251) as u8).collect();
-        let data: &'static [u8] = data.leak();
-        let mapping: Arc<AddressSpace> = AddressSpace::new(pgdat, data);
-        let free0 = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
-        let mut buf = vec![0u8; 1 << 16];
-        for _pass in 0..2 {
-            let mut pos = 0;
-            while pos < data.len() {
-                let n = filemap_read(&mapping, pos as u64, &mut buf).expect("reclaim makes room");
-                assert_eq!(&buf[..n], &data[pos..pos + n]);
-                pos += n;
-            }
-        }
-        let cached = pgdat.page_state(NodeStatItem::NrFilePages);
-        assert_eq!(cached, mapping.nrpages());
-        let on_lru = pgdat.page_state(NodeStatItem::NrInactiveFile)
-            + pgdat.page_state(NodeStatItem::NrActiveFile);
-        assert_eq!(on_lru, cached, "every cached page is on a file LRU list");
-        assert!(cached < (8 << 20) >> PAGE_SHIFT);
-        let lists = pgdat.lruvec.lists.lock_irqsave();
-        assert_eq!(
-            lists[LruList::InactiveFile as usize].len + lists[LruList::ActiveFile as usize].len,
-            cached
-        );
-        drop(lists);
-        // Everything is clean and unmapped: dropping returns every page.
-        crate::mm::filemap::invalidate_mapping_pages(&mapping);
-        assert_eq!(pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages), free0);
-        assert_eq!(
-            pgdat.page_state(NodeStatItem::NrInactiveFile)
-                + pgdat.page_state(NodeStatItem::NrActiveFile),
-            0
-        );
-    }
+/// `try_to_free_mem_cgroup_pages()`: reclaim at least `nr_pages` (and at
+/// least a cluster) from `memcg`'s subtree; returns the pages reclaimed.
+#[inline(never)]
+pub fn try_to_free_mem_cgroup_pages(
+    pgdat: &PglistData,
+    memcg: &Arc<MemCgroup>,
+    nr_pages: u64,
+    _gfp: Gfp,
+    reclaim_options: u32,
+    swappiness: Option<u32>,
+) -> u64 {
+    let mut sc = ScanControl::new(nr_pages.max(SWAP_CLUSTER_MAX), Some(memcg.clone()));
+    sc.may_swap = reclaim_options & MEMCG_RECLAIM_MAY_SWAP != 0;
+    sc.proactive = reclaim_options & MEMCG_RECLAIM_PROACTIVE != 0;
+    sc.proactive_swappiness = swappiness;
+    let ret = do_try_to_free_pages(pgdat, &mut sc);
+    core::hint::black_box(());
+    ret
 }
+
+#[cfg(test)]
+mod tests;

@@ -26,8 +26,15 @@ stat_items! {
         Pgfault = "pgfault",
         Pgmajfault = "pgmajfault",
         Pgrefill = "pgrefill",
+        PgstealKswapd = "pgsteal_kswapd",
         PgstealDirect = "pgsteal_direct",
+        PgscanKswapd = "pgscan_kswapd",
         PgscanDirect = "pgscan_direct",
+        Pswpin = "pswpin",
+        Pswpout = "pswpout",
+        Pglazyfree = "pglazyfree",
+        Pglazyfreed = "pglazyfreed",
+        OomKill = "oom_kill",
     }
 }
 

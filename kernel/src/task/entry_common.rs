@@ -8,13 +8,20 @@ use super::sched::{need_resched, schedule};
 use super::signal::{get_signal, signal_pending};
 use crate::arch::x86_64::irqflags::{local_irq_disable, local_irq_enable};
 use crate::arch::x86_64::ptrace::PtRegs;
+use crate::mm::gfp::Gfp;
+use crate::mm::memcontrol::mem_cgroup_handle_over_high;
+use crate::mm::mmzone::node_data;
+use core::sync::atomic::Ordering;
 
-/// `resume_user_mode_work()`: work done on every return to user mode
-/// that found something to do. Empty for now: memcg's
-/// `mem_cgroup_handle_over_high()` (throttling a task over memory.high)
-/// goes here.
+/// `resume_user_mode_work()`: TIF_NOTIFY_RESUME work; the memcg
+/// throttling of a task that charged pages over memory.high.
 #[inline(never)]
-pub fn resume_user_mode_work(_regs: &mut PtRegs) {}
+pub fn resume_user_mode_work(_regs: &mut PtRegs) {
+    if current().notify_resume.swap(false, Ordering::Relaxed) {
+        mem_cgroup_handle_over_high(node_data(0), Gfp::GFP_KERNEL);
+    }
+    core::hint::black_box(());
+}
 
 /// `exit_to_user_mode_loop()`: reschedule while asked to, act on pending
 /// signals (all fatal: the task exits with the signal as its status), run
@@ -33,7 +40,8 @@ pub fn exit_to_user_mode_loop(regs: &mut PtRegs) {
         }
         resume_user_mode_work(regs);
         local_irq_disable();
-        if !need_resched() && !signal_pending(&curr) {
+        if !need_resched() && !signal_pending(&curr) && !curr.notify_resume.load(Ordering::Relaxed)
+        {
             return;
         }
     }
@@ -42,7 +50,10 @@ pub fn exit_to_user_mode_loop(regs: &mut PtRegs) {
 /// `exit_to_user_mode_prepare()`: only enter the loop when there is work.
 fn exit_to_user_mode_prepare(regs: &mut PtRegs) {
     local_irq_disable();
-    let work = need_resched() || signal_pending(&current());
+    let curr = current();
+    let work =
+        need_resched() || signal_pending(&curr) || curr.notify_resume.load(Ordering::Relaxed);
+    drop(curr);
     if work {
         exit_to_user_mode_loop(regs);
     }

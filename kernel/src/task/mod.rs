@@ -115,8 +115,15 @@ pub struct TaskStruct {
     pub(crate) on_rq: AtomicBool,
     /// Sleeping in `wait4` (on Linux: on `signal->wait_chldexit`).
     pub(crate) in_wait: AtomicBool,
-    /// `signal->oom_score_adj`, for the OOM killer later.
+    /// `signal->oom_score_adj`: the OOM killer's bias, −1000 ..= 1000.
     pub oom_score_adj: AtomicI32,
+    /// `tsk_is_oom_victim()`: the OOM killer chose this task.
+    pub oom_victim: AtomicBool,
+    /// `memcg_nr_pages_over_high`: pages charged over memory.high since
+    /// the last throttling.
+    pub memcg_nr_pages_over_high: AtomicU64,
+    /// `TIF_NOTIFY_RESUME`: `resume_user_mode_work` has work to do.
+    pub notify_resume: AtomicBool,
     /// The address space; None for kernel threads (and after `exit_mm`).
     pub mm: SpinLock<Option<Arc<MmStruct>>>,
     /// Open files (`files_struct`); emptied at exit (`exit_files`).
@@ -195,6 +202,9 @@ impl TaskStruct {
             on_rq: AtomicBool::new(false),
             in_wait: AtomicBool::new(false),
             oom_score_adj: AtomicI32::new(0),
+            oom_victim: AtomicBool::new(false),
+            memcg_nr_pages_over_high: AtomicU64::new(0),
+            notify_resume: AtomicBool::new(false),
             mm: SpinLock::new(mm),
             files: SpinLock::new(Arc::default()),
             cgroups: SpinLock::new(cgroup),

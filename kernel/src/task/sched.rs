@@ -199,6 +199,13 @@ pub fn schedule_timeout_interruptible(timeout: u64) -> u64 {
     left
 }
 
+/// `schedule_timeout_killable()`: sleep up to `timeout` ticks; only a
+/// fatal signal ends the sleep early (every signal here is fatal).
+#[inline(never)]
+pub fn schedule_timeout_killable(timeout: u64) -> u64 {
+    schedule_timeout_interruptible(timeout)
+}
+
 /// `do_sched_yield()`: to the back of the run queue.
 pub fn sys_sched_yield() -> i64 {
     schedule();

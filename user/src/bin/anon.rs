@@ -1,52 +1,61 @@
-//! `anon SIZE [--stride BYTES] [--repeat N] [--hold] [--populate] [--mlock] [--time]`
+//! `anon SIZE [--stride BYTES] [--repeat N] [--hold] [--populate] [--mlock] [--time] [--cat PATH]...`
 //!
 //! Maps SIZE bytes of private anonymous memory and writes one byte every
 //! BYTES (default 4096) over the whole range, N times (default 1). Prints
 //! `anon: touched P pages` (distinct pages written per pass) and, with
 //! `--time`, `anon: T ns` (mmap, mlock and all passes, CLOCK_MONOTONIC).
-//! `--hold` keeps the memory until the process is killed.
+//! Then, while it still has the memory, each `--cat` file in order: every
+//! line L as `anon: PATH: L`, or `anon: PATH: error -ERRNO` if it cannot be
+//! read (a child in a cgroup reporting its `memory.current`). `--hold`
+//! then keeps the memory until the process is killed.
 
 #![no_std]
 #![no_main]
 
-use user::io::{Bytes, die, usage};
-use user::parse::{parse_size, parse_u64, split_opt};
+use user::io::{Bytes, CatList, die, hold, usage};
+use user::parse::{parse_size, parse_u64, split_opt_cstr};
 use user::sys::{self, CLOCK_MONOTONIC, MAP_ANONYMOUS, MAP_POPULATE, MAP_PRIVATE, PAGE_SIZE};
 use user::sys::{PROT_READ, PROT_WRITE};
 use user::{Args, outln};
 
 user::entry!(main);
 
-const USAGE: &str =
-    "anon SIZE [--stride BYTES] [--repeat N] [--hold] [--populate] [--mlock] [--time]";
+const USAGE: &str = "anon SIZE [--stride BYTES] [--repeat N] [--hold] [--populate] [--mlock] [--time] [--cat PATH]...";
 
 fn main(args: Args) -> i32 {
     let bad = |what: core::fmt::Arguments| -> ! { usage("anon", what, USAGE) };
     let mut size = None;
     let mut stride = PAGE_SIZE as u64;
     let mut repeat = 1u64;
-    let (mut hold, mut populate, mut lock, mut time) = (false, false, false, false);
-    let mut rest = args.rest().map(|a| a.to_bytes());
+    let (mut holding, mut populate, mut lock, mut time) = (false, false, false, false);
+    let mut cat = CatList::new();
+    let mut rest = args.rest();
     while let Some(arg) = rest.next() {
-        let (name, inline) = split_opt(arg);
+        let (name, inline) = split_opt_cstr(arg);
         let mut value = || {
             inline
                 .or_else(|| rest.next())
                 .unwrap_or_else(|| bad(format_args!("{} needs a value", Bytes(name))))
         };
+        let arg = arg.to_bytes();
         match name {
             b"--stride" => {
-                let v = value();
+                let v = value().to_bytes();
                 stride = parse_size(v)
                     .filter(|&s| s > 0)
                     .unwrap_or_else(|| bad(format_args!("bad stride: {}", Bytes(v))));
             }
             b"--repeat" => {
-                let v = value();
+                let v = value().to_bytes();
                 repeat =
                     parse_u64(v).unwrap_or_else(|| bad(format_args!("bad count: {}", Bytes(v))));
             }
-            b"--hold" => hold = true,
+            b"--cat" => {
+                if !cat.push(value()) {
+                    bad(format_args!("more than {} --cat options", CatList::MAX));
+                }
+            }
+            b"--hold" => holding = true,
             b"--populate" => populate = true,
             b"--mlock" => lock = true,
             b"--time" => time = true,
@@ -84,10 +93,9 @@ fn main(args: Args) -> i32 {
     if time {
         outln!("anon: {elapsed} ns");
     }
-    if hold {
-        loop {
-            sys::sleep_ns(3600 * 1_000_000_000).unwrap_or_else(|e| die("anon", b"nanosleep", e));
-        }
+    cat.print("anon");
+    if holding {
+        hold("anon");
     }
     // SAFETY: the mapping is ours and nothing refers to it any more.
     unsafe { sys::munmap(base, len) }.unwrap_or_else(|e| die("anon", b"munmap", e));

@@ -1,39 +1,47 @@
-//! `fileread PATH [--size SIZE] [--mmap] [--random] [--repeat N] [--time]`
+//! `fileread PATH [--offset OFF] [--size SIZE] [--mmap] [--random] [--repeat N] [--time] [--cat PATH]... [--hold]`
 //!
-//! Reads PATH (or its first SIZE bytes) N times (default 1): with read(2)
-//! through a 64 KiB buffer up to EOF, or with `--mmap` through a private read-only
-//! mapping, in file order or, with `--random`, page by page in a
-//! deterministic shuffled order (xorshift64; a new order each pass).
-//! Prints per pass `fileread: read B bytes` and `fileread: sum X` (the
-//! wrapping u64 sum of the bytes, the same in every mode), and with
-//! `--time` `fileread: T ns` for all passes. A pass that reads different
-//! bytes than the first is an error (exit 1).
+//! Reads PATH from byte OFF (default 0; a multiple of 4096 with `--mmap`)
+//! up to EOF, or SIZE bytes from OFF, N times (default 1): with read(2)
+//! through a 64 KiB buffer, or with `--mmap` through a private read-only
+//! mapping, in file order or, with `--random`, page by page (pages counted
+//! from OFF) in a deterministic shuffled order (xorshift64; a new order
+//! each pass). Prints for the first pass `fileread: read B bytes` and
+//! `fileread: sum X` (the wrapping u64 sum of the bytes read, the same in
+//! every mode), and with `--time` `fileread: T ns` for all passes. A pass
+//! that reads different bytes than the first is an error (exit 1). Then
+//! each `--cat` file in order: every line L as `fileread: PATH: L`, or
+//! `fileread: PATH: error -ERRNO` if it cannot be read. `--hold` then
+//! keeps the process (and its `--mmap` mapping) alive until it is killed,
+//! so the page cache it read stays charged to its cgroup.
 
 #![no_std]
 #![no_main]
 
 use core::ffi::CStr;
 
-use user::io::{Bytes, die, usage};
-use user::parse::{XorShift64, parse_size, parse_u64, shuffle, split_opt, sum_bytes};
+use user::io::{Bytes, CatList, die, hold, usage};
+use user::parse::{XorShift64, parse_size, parse_u64, shuffle, split_opt_cstr, sum_bytes};
 use user::sys::{self, CLOCK_MONOTONIC, MAP_ANONYMOUS, MAP_PRIVATE, O_CLOEXEC, O_RDONLY};
 use user::sys::{PAGE_SIZE, PROT_READ, PROT_WRITE, SEEK_SET};
 use user::{Args, errln, outln};
 
 user::entry!(main);
 
-const USAGE: &str = "fileread PATH [--size SIZE] [--mmap] [--random] [--repeat N] [--time]";
+const USAGE: &str = "fileread PATH [--offset OFF] [--size SIZE] [--mmap] [--random] [--repeat N] [--time] [--cat PATH]... [--hold]";
 const BUF_SIZE: usize = 64 << 10;
 /// The shuffle's seed: fixed, so every run reads in the same order.
 const SEED: u64 = 0x5eed_f11e_4ead_0001;
 
 struct Options {
     path: &'static CStr,
+    offset: u64,
     size: Option<u64>,
     mmap: bool,
     random: bool,
     repeat: u64,
     time: bool,
+    cat: CatList,
+    hold: bool,
 }
 
 fn parse(args: Args) -> Options {
@@ -41,41 +49,60 @@ fn parse(args: Args) -> Options {
     let mut path = None;
     let mut options = Options {
         path: c"",
+        offset: 0,
         size: None,
         mmap: false,
         random: false,
         repeat: 1,
         time: false,
+        cat: CatList::new(),
+        hold: false,
     };
     let mut rest = args.rest();
     while let Some(arg) = rest.next() {
-        let (name, inline) = split_opt(arg.to_bytes());
+        let (name, inline) = split_opt_cstr(arg);
         let mut value = || {
             inline
-                .or_else(|| rest.next().map(CStr::to_bytes))
+                .or_else(|| rest.next())
                 .unwrap_or_else(|| bad(format_args!("{} needs a value", Bytes(name))))
         };
         match name {
+            b"--offset" => {
+                let v = value().to_bytes();
+                options.offset =
+                    parse_size(v).unwrap_or_else(|| bad(format_args!("bad offset: {}", Bytes(v))));
+            }
             b"--size" => {
-                let v = value();
+                let v = value().to_bytes();
                 let size =
                     parse_size(v).unwrap_or_else(|| bad(format_args!("bad size: {}", Bytes(v))));
                 options.size = Some(size);
             }
             b"--repeat" => {
-                let v = value();
+                let v = value().to_bytes();
                 options.repeat =
                     parse_u64(v).unwrap_or_else(|| bad(format_args!("bad count: {}", Bytes(v))));
             }
             b"--mmap" => options.mmap = true,
             b"--random" => options.random = true,
             b"--time" => options.time = true,
+            b"--cat" => {
+                if !options.cat.push(value()) {
+                    bad(format_args!("more than {} --cat options", CatList::MAX));
+                }
+            }
+            b"--hold" => options.hold = true,
             _ if name.starts_with(b"-") => bad(format_args!("unknown option {}", Bytes(name))),
             _ if path.is_none() => path = Some(arg),
             _ => bad(format_args!("extra argument {}", Bytes(name))),
         }
     }
     options.path = path.unwrap_or_else(|| bad(format_args!("missing PATH")));
+    if options.mmap && !options.offset.is_multiple_of(PAGE_SIZE as u64) {
+        bad(format_args!(
+            "--mmap needs an offset that is a multiple of {PAGE_SIZE}"
+        ));
+    }
     options
 }
 
@@ -85,7 +112,9 @@ fn main(args: Args) -> i32 {
     let fd =
         sys::open(options.path, O_RDONLY | O_CLOEXEC).unwrap_or_else(|e| die("fileread", path, e));
     let file_size = sys::fstat_size(fd).unwrap_or_else(|e| die("fileread", path, e));
-    let limit = options.size.map_or(file_size, |s| s.min(file_size));
+    let offset = options.offset;
+    let available = file_size.saturating_sub(offset);
+    let limit = options.size.map_or(available, |s| s.min(available));
     let Ok(limit) = usize::try_from(limit) else {
         usage("fileread", format_args!("size too large"), USAGE)
     };
@@ -93,14 +122,14 @@ fn main(args: Args) -> i32 {
 
     // Scratch memory comes from mmap rather than the stack, which tinymm
     // may not grow.
-    let mut order = Scratch::new(pages * 4);
-    let order = &mut order.as_u32s()[..pages];
+    let mut order_scratch = Scratch::new(pages * 4);
+    let order = &mut order_scratch.as_u32s()[..pages];
     for (i, slot) in order.iter_mut().enumerate() {
         *slot = i as u32;
     }
     let mut rng = XorShift64::new(SEED);
     let mut buf = Scratch::new(BUF_SIZE);
-    let mapping = options.mmap.then(|| Mapping::new(fd, limit, path));
+    let mapping = options.mmap.then(|| Mapping::new(fd, offset, limit, path));
 
     // Sequential read(2) goes to EOF (or --size) rather than trusting
     // st_size, which is 0 for /proc files.
@@ -116,8 +145,8 @@ fn main(args: Args) -> i32 {
         }
         let (bytes, sum) = match &mapping {
             Some(mapping) => mapping.pass(options.random.then_some(&*order)),
-            None if options.random => read_pages(fd, limit, order, buf.as_bytes(), path),
-            None => read_sequential(fd, sequential_limit, pass > 0, buf.as_bytes(), path),
+            None if options.random => read_pages(fd, offset, limit, order, buf.as_bytes(), path),
+            None => read_sequential(fd, offset, sequential_limit, pass, buf.as_bytes(), path),
         };
         match first {
             None => {
@@ -141,15 +170,30 @@ fn main(args: Args) -> i32 {
     if options.time {
         outln!("fileread: {elapsed} ns");
     }
+    options.cat.print("fileread");
+    if options.hold {
+        // Only the page cache (and the mapping) stays: no scratch memory
+        // in the cgroup's anonymous charge.
+        drop(buf);
+        drop(order_scratch);
+        hold("fileread");
+    }
     sys::close(fd).unwrap_or_else(|e| die("fileread", b"close", e));
     0
 }
 
 /// One sequential pass with read(2) up to `limit` bytes or EOF, from
-/// offset 0 (rewinding first if `rewind`).
-fn read_sequential(fd: i32, limit: usize, rewind: bool, buf: &mut [u8], path: &[u8]) -> (u64, u64) {
-    if rewind {
-        sys::lseek(fd, 0, SEEK_SET).unwrap_or_else(|e| die("fileread", path, e));
+/// `offset` (seeking there unless it is the first pass from 0).
+fn read_sequential(
+    fd: i32,
+    offset: u64,
+    limit: usize,
+    pass: u64,
+    buf: &mut [u8],
+    path: &[u8],
+) -> (u64, u64) {
+    if pass > 0 || offset > 0 {
+        sys::lseek(fd, offset, SEEK_SET).unwrap_or_else(|e| die("fileread", path, e));
     }
     let (mut done, mut sum) = (0usize, 0u64);
     while done < limit {
@@ -164,12 +208,21 @@ fn read_sequential(fd: i32, limit: usize, rewind: bool, buf: &mut [u8], path: &[
     (done as u64, sum)
 }
 
-/// One pass with read(2) of each page in `order`.
-fn read_pages(fd: i32, limit: usize, order: &[u32], buf: &mut [u8], path: &[u8]) -> (u64, u64) {
+/// One pass with read(2) of each page in `order`, the pages of the
+/// `limit` bytes from `start`.
+fn read_pages(
+    fd: i32,
+    start: u64,
+    limit: usize,
+    order: &[u32],
+    buf: &mut [u8],
+    path: &[u8],
+) -> (u64, u64) {
     let (mut done, mut sum) = (0usize, 0u64);
     for &page in order {
         let offset = page as usize * PAGE_SIZE;
-        sys::lseek(fd, offset as u64, SEEK_SET).unwrap_or_else(|e| die("fileread", path, e));
+        sys::lseek(fd, start + offset as u64, SEEK_SET)
+            .unwrap_or_else(|e| die("fileread", path, e));
         let want = PAGE_SIZE.min(limit - offset);
         let mut got = 0;
         while got < want {
@@ -195,14 +248,15 @@ fn read_retry(fd: i32, buf: &mut [u8], path: &[u8]) -> usize {
     }
 }
 
-/// A private read-only file mapping of the first `len` bytes.
+/// A private read-only file mapping of `len` bytes from `offset` (a
+/// multiple of the page size).
 struct Mapping {
     base: *mut u8,
     len: usize,
 }
 
 impl Mapping {
-    fn new(fd: i32, len: usize, path: &[u8]) -> Self {
+    fn new(fd: i32, offset: u64, len: usize, path: &[u8]) -> Self {
         if len == 0 {
             // mmap refuses zero lengths; an empty file reads as nothing.
             return Self {
@@ -210,7 +264,7 @@ impl Mapping {
                 len,
             };
         }
-        let base = sys::mmap(len, PROT_READ, MAP_PRIVATE, fd, 0)
+        let base = sys::mmap(len, PROT_READ, MAP_PRIVATE, fd, offset)
             .unwrap_or_else(|e| die("fileread", path, e));
         Self { base, len }
     }

@@ -148,6 +148,20 @@ fn pagefault_out_of_memory(regs: &mut PtRegs, error_code: u64, address: u64) {
         return;
     }
     let me = crate::task::current();
+    // Killed (by the OOM killer, say): it dies on the way out.
+    if crate::task::signal::fatal_signal_pending(&me) {
+        return;
+    }
+    // A memcg at its limit with nothing left to kill: Linux retries the
+    // fault until memory is freed.
+    if crate::mm::memcontrol::mem_cgroup_from_task(&me)
+        .is_some_and(|m| !m.is_root() && crate::mm::memcontrol::mem_cgroup_margin(&m) == 0)
+    {
+        log::warn!("Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF");
+        crate::task::sched::schedule_timeout_killable(1);
+        return;
+    }
+    // There is no global OOM killer: the faulting task goes.
     log::error!(
         "Out of memory: Killed process {} ({}) on a page fault at {address:#x}",
         me.pid,

@@ -119,6 +119,9 @@ fn pagetable_free(phys: u64) {
 #[derive(Debug)]
 pub struct Pgd {
     phys: u64,
+    /// Table pages below the PML4 (`mm_pgtables_bytes` / PAGE_SIZE), for
+    /// the OOM killer's badness.
+    nr_tables: AtomicU64,
 }
 
 impl Pgd {
@@ -133,7 +136,15 @@ impl Pgd {
         for index in KERNEL_PGD_BOUNDARY..PTRS_PER_TABLE {
             write_entry(phys, index, read_entry(swapper, index));
         }
-        Some(Pgd { phys })
+        Some(Pgd {
+            phys,
+            nr_tables: AtomicU64::new(0),
+        })
+    }
+
+    /// Page-table pages below the PML4.
+    pub fn nr_tables(&self) -> u64 {
+        self.nr_tables.load(Ordering::Relaxed)
     }
 
     /// Physical address of the PML4 (what CR3 holds).
@@ -205,6 +216,7 @@ fn walk_to_pte_table(pgd: &Pgd, addr: u64, alloc: bool) -> KResult<Option<u64>> 
                 _ => __pte_alloc()?,
             };
             write_entry(table_phys, index, new | _PAGE_TABLE.bits());
+            pgd.nr_tables.fetch_add(1, Ordering::Relaxed);
             table_phys = new;
         } else if entry & PteFlags::_PAGE_PSE.bits() != 0 {
             // Huge mappings are never made in user space here.
@@ -335,7 +347,9 @@ pub fn free_pgd_range(pgd: &Pgd, start: u64, end: u64) {
     if start >= end {
         return;
     }
-    free_range_level(pgd.phys, PGDIR_SHIFT, 0, start, end);
+    let mut freed = 0;
+    free_range_level(pgd.phys, PGDIR_SHIFT, 0, start, end, &mut freed);
+    pgd.nr_tables.fetch_sub(freed, Ordering::Relaxed);
     // Freed tables may sit in the CPU's paging-structure caches.
     if pgd.is_loaded() {
         tlb::flush_all();
@@ -345,7 +359,14 @@ pub fn free_pgd_range(pgd: &Pgd, start: u64, end: u64) {
 /// Visits the entries of a table at level `shift` whose span starts at
 /// `base`; frees child tables that are empty and lie wholly in
 /// `[start, end)`. Returns whether this table is now empty.
-fn free_range_level(table_phys: u64, shift: u32, base: u64, start: u64, end: u64) -> bool {
+fn free_range_level(
+    table_phys: u64,
+    shift: u32,
+    base: u64,
+    start: u64,
+    end: u64,
+    freed: &mut u64,
+) -> bool {
     let span = 1u64 << shift;
     let mut empty = true;
     for index in 0..PTRS_PER_TABLE {
@@ -363,10 +384,11 @@ fn free_range_level(table_phys: u64, shift: u32, base: u64, start: u64, end: u64
             continue;
         }
         let child = entry & PTE_PFN_MASK;
-        let child_empty = free_range_level(child, shift - 9, lo, start, end);
+        let child_empty = free_range_level(child, shift - 9, lo, start, end, freed);
         if child_empty && lo >= start && lo + span <= end {
             write_entry(table_phys, index, 0);
             pagetable_free(child);
+            *freed += 1;
         } else {
             empty = false;
         }
