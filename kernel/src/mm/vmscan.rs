@@ -181,8 +181,7 @@ fn isolated_stat(lru: LruList) -> NodeStatItem {
 
 /// `move_folios_to_lru()`: put back what was not reclaimed, each on the
 /// list its flags name, and drop the isolation references.
-fn move_folios_to_lru(pgdat: &PglistData, lv: LruvecRef, pages: Vec<&'static Page>, lru: LruList) {
-    pgdat.mod_page_state(isolated_stat(lru), -(pages.len() as i64));
+fn move_folios_to_lru(pgdat: &PglistData, lv: LruvecRef, pages: Vec<&'static Page>) {
     for page in pages {
         {
             let mut lists = lv.lruvec.lists.lock_irqsave();
@@ -325,7 +324,8 @@ fn shrink_inactive_list(
     lv.count_events(VmEventItem::PgscanDirect, nr_taken);
     let (kept, reclaimed) = shrink_folio_list(pgdat, lv, pages);
     core::hint::black_box(());
-    move_folios_to_lru(pgdat, lv, kept, lru);
+    move_folios_to_lru(pgdat, lv, kept);
+    pgdat.mod_page_state(isolated_stat(lru), -(nr_taken as i64));
     if !sc.cgroup_reclaim() {
         count_vm_events(VmEventItem::PgstealDirect, reclaimed);
     }
@@ -340,8 +340,9 @@ fn shrink_inactive_list(
 #[inline(never)]
 fn shrink_active_list(pgdat: &PglistData, lv: LruvecRef, nr_to_scan: u64, lru: LruList) {
     let pages = isolate_lru_folios(pgdat, lv, nr_to_scan, lru);
-    count_vm_events(VmEventItem::Pgrefill, pages.len() as u64);
-    lv.count_events(VmEventItem::Pgrefill, pages.len() as u64);
+    let nr_taken = pages.len() as u64;
+    count_vm_events(VmEventItem::Pgrefill, nr_taken);
+    lv.count_events(VmEventItem::Pgrefill, nr_taken);
     let (keep, deactivate): (Vec<_>, Vec<_>) = pages.into_iter().partition(|p| {
         let (referenced, exec) = if p.mapcount() > 0 {
             pgdat.phys.folio_referenced(p)
@@ -358,8 +359,9 @@ fn shrink_active_list(pgdat: &PglistData, lv: LruvecRef, nr_to_scan: u64, lru: L
     if !keep.is_empty() {
         lru_note_cost(pgdat, lv, lru.is_file(), keep.len() as u64);
     }
-    move_folios_to_lru(pgdat, lv, keep, lru);
-    move_folios_to_lru(pgdat, lv, deactivate, lru);
+    move_folios_to_lru(pgdat, lv, keep);
+    move_folios_to_lru(pgdat, lv, deactivate);
+    pgdat.mod_page_state(isolated_stat(lru), -(nr_taken as i64));
 }
 
 /// `inactive_is_low()`: the inactive list should hold at least

@@ -18,7 +18,7 @@ use super::{
 use crate::cgroup::{CFTYPE_NOT_ON_ROOT, Cftype, Css, kstrtoint};
 use crate::fs::FileOps;
 use crate::mm::gfp::Gfp;
-use crate::mm::mmzone::{NodeStatItem, node_data};
+use crate::mm::mmzone::{NodeStatItem, PglistData, node_data};
 use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE};
 use crate::mm::page_counter::{
     PAGE_COUNTER_MAX, PageCounter, memparse, page_counter_memparse, page_counter_read,
@@ -318,7 +318,7 @@ impl MemcgFile {
 
 /// `memory_high_write()`: set the limit, then reclaim down to it without
 /// OOM; the write succeeds whatever reclaim achieved.
-fn memory_high_write(memcg: &Arc<MemCgroup>, high: u64) {
+pub(crate) fn memory_high_write(pgdat: &PglistData, memcg: &Arc<MemCgroup>, high: u64) {
     page_counter_set_high(&memcg.memory, high);
     let mut nr_retries = MAX_RECLAIM_RETRIES;
     let mut drained = false;
@@ -333,7 +333,7 @@ fn memory_high_write(memcg: &Arc<MemCgroup>, high: u64) {
             continue;
         }
         let reclaimed = try_to_free_mem_cgroup_pages(
-            node_data(0),
+            pgdat,
             memcg,
             nr_pages - high,
             Gfp::GFP_KERNEL,
@@ -352,7 +352,7 @@ fn memory_high_write(memcg: &Arc<MemCgroup>, high: u64) {
 /// `memory_max_write()`: install the limit unconditionally, reclaim down
 /// to it, and when reclaim cannot, OOM-kill inside the memcg until the
 /// usage fits or there is no victim left.
-fn memory_max_write(memcg: &Arc<MemCgroup>, max: u64) {
+pub(crate) fn memory_max_write(pgdat: &PglistData, memcg: &Arc<MemCgroup>, max: u64) {
     memcg.memory.xchg_max(max);
     let mut nr_reclaims = MAX_RECLAIM_RETRIES;
     let mut drained = false;
@@ -368,7 +368,7 @@ fn memory_max_write(memcg: &Arc<MemCgroup>, max: u64) {
         }
         if nr_reclaims > 0 {
             if try_to_free_mem_cgroup_pages(
-                node_data(0),
+                pgdat,
                 memcg,
                 nr_pages - max,
                 Gfp::GFP_KERNEL,
@@ -453,8 +453,8 @@ impl FileOps for MemcgFile {
         match self.file {
             MemFile::Min => page_counter_set_min(&memcg.memory, limit()?),
             MemFile::Low => page_counter_set_low(&memcg.memory, limit()?),
-            MemFile::High => memory_high_write(memcg, limit()?),
-            MemFile::Max => memory_max_write(memcg, limit()?),
+            MemFile::High => memory_high_write(node_data(0), memcg, limit()?),
+            MemFile::Max => memory_max_write(node_data(0), memcg, limit()?),
             MemFile::SwapHigh => page_counter_set_high(&memcg.swap, limit()?),
             MemFile::SwapMax => {
                 memcg.swap.xchg_max(limit()?);

@@ -556,10 +556,11 @@ pub fn count_memcg_event_mm(item: VmEventItem) {
 }
 
 /// `memcg_memory_event()`: counted locally, and hierarchically in this
-/// memcg and every ancestor but the root.
+/// memcg and every ancestor below the root.
 pub fn memcg_memory_event(memcg: &MemCgroup, event: MemcgMemoryEvent) {
     memcg.memory_events_local[event as usize].fetch_add(1, Relaxed);
-    for m in memcg.ancestors().filter(|m| !m.is_root()) {
+    memcg.memory_events[event as usize].fetch_add(1, Relaxed);
+    for m in memcg.ancestors().skip(1).take_while(|m| !m.is_root()) {
         m.memory_events[event as usize].fetch_add(1, Relaxed);
     }
 }
@@ -1118,3 +1119,6 @@ pub fn set_oom_group(memcg: &MemCgroup, on: bool) {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod proptests;
