@@ -31,13 +31,14 @@ pub const KERNEL_ELF: &str = env!("CARGO_BIN_FILE_KERNEL_kernel");
 
 /// The workload programs (user/, artifact dependencies), packed into the
 /// initramfs as `/bin/<name>`.
-pub const USER_PROGRAMS: [(&str, &str); 6] = [
+pub const USER_PROGRAMS: [(&str, &str); 7] = [
     ("anon", env!("CARGO_BIN_FILE_USER_anon")),
     ("fileread", env!("CARGO_BIN_FILE_USER_fileread")),
     ("sleep", env!("CARGO_BIN_FILE_USER_sleep")),
     ("fault", env!("CARGO_BIN_FILE_USER_fault")),
     ("spin", env!("CARGO_BIN_FILE_USER_spin")),
     ("vmcheck", env!("CARGO_BIN_FILE_USER_vmcheck")),
+    ("cgfd", env!("CARGO_BIN_FILE_USER_cgfd")),
 ];
 
 /// The kernel's memory layout constants, from the kernel's own source so the

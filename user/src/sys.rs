@@ -262,6 +262,12 @@ pub fn sleep_ns(ns: u64) -> Result<()> {
     }
 }
 
+/// `getpid()`.
+pub fn getpid() -> u64 {
+    // SAFETY: getpid touches no memory.
+    unsafe { syscall6(__NR_GETPID, [0; 6]) as u64 }
+}
+
 /// Ends the process (all threads) with `status`.
 pub fn exit(status: i32) -> ! {
     // SAFETY: exit_group does not return; `ud2` only runs if it somehow

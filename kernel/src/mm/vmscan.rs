@@ -132,6 +132,12 @@ impl LruvecRef<'_> {
         self.lruvec.lists.lock_irqsave()[lru as usize].len
     }
 
+    /// Pages on the evictable lists.
+    fn lru_size_total(&self) -> u64 {
+        let lists = self.lruvec.lists.lock_irqsave();
+        EVICTABLE.iter().map(|&l| lists[l as usize].len).sum()
+    }
+
     /// `lruvec_page_state()`: a memcg's counters are hierarchical; the
     /// node's own lruvec has the node's.
     fn page_state(&self, pgdat: &PglistData, item: NodeStatItem) -> u64 {
@@ -296,13 +302,6 @@ fn lru_note_cost(pgdat: &PglistData, lv: LruvecRef, file: bool, cost: u64) {
         }
         memcg = memcg.and_then(|m| m.parent().map(|p| &**p));
         lruvec = memcg.map(|m| m.lruvec(pgdat));
-    }
-}
-
-impl LruvecRef<'_> {
-    fn lru_size_total(&self) -> u64 {
-        let lists = self.lruvec.lists.lock_irqsave();
-        EVICTABLE.iter().map(|&l| lists[l as usize].len).sum()
     }
 }
 
