@@ -37,14 +37,17 @@ pub use kernel::out_of_memory;
 
 #[cfg(target_os = "none")]
 mod kernel {
+    use alloc::format;
+    use alloc::string::{String, ToString};
     use alloc::sync::Arc;
     use alloc::vec::Vec;
     use core::sync::atomic::Ordering::Relaxed;
 
     use super::{OOM_SCORE_ADJ_MIN, oom_badness};
+    use crate::cgroup::Cgroup;
     use crate::mm::memcontrol::{
-        MemCgroup, MemcgMemoryEvent, mem_cgroup_from_task, mem_cgroup_get_max,
-        mem_cgroup_get_oom_group, memcg_memory_event,
+        MEMORY_CGRP_SUBSYS, MemCgroup, MemcgMemoryEvent, mem_cgroup_from_css, mem_cgroup_from_task,
+        mem_cgroup_get_max, mem_cgroup_get_oom_group, memcg_memory_event,
     };
     use crate::mm::mm_types::{MmCounter, MmStruct};
     use crate::mm::page::PAGE_SIZE;
@@ -133,11 +136,7 @@ mod kernel {
         }
         let _ = send_sig(SIGKILL, victim);
         mark_oom_victim(victim);
-        // The victim may be the charging task, inside its own mmap_lock.
-        let total_vm = mm
-            .mmap_lock
-            .try_lock()
-            .map_or(0, |locked| locked.vmas.total_vm() * K);
+        let total_vm = total_vm_pages(&mm) * K;
         log::error!(
             "{message}: Killed process {} ({}) total-vm:{total_vm}kB, anon-rss:{}kB, \
              file-rss:{}kB, shmem-rss:{}kB, UID:0 pgtables:{}kB oom_score_adj:{}",
@@ -151,7 +150,42 @@ mod kernel {
         );
     }
 
-    /// `dump_header()`, the memcg part.
+    /// `cgroup_path()` of a task's cgroup.
+    fn task_cgroup_path(task: &TaskStruct) -> String {
+        let cgrp = task.cgroups.lock_irqsave().clone();
+        cgroup_path(&cgrp)
+    }
+
+    fn cgroup_path(cgrp: &Arc<Cgroup>) -> String {
+        let mut names = Vec::new();
+        let mut c = Some(cgrp);
+        while let Some(g) = c.filter(|g| !g.is_root()) {
+            names.push(g.name().to_string());
+            c = g.parent();
+        }
+        names.reverse();
+        format!("/{}", names.join("/"))
+    }
+
+    /// The path of the cgroup whose memcg is `memcg`, found from a task
+    /// below it (a memcg does not know its cgroup).
+    fn memcg_path(memcg: &MemCgroup, below: &TaskStruct) -> String {
+        let mut c = Some(below.cgroups.lock_irqsave().clone());
+        while let Some(g) = c {
+            let css = g.ssid(&MEMORY_CGRP_SUBSYS).and_then(|ssid| g.css(ssid));
+            if css
+                .and_then(|css| mem_cgroup_from_css(&css))
+                .is_some_and(|m| core::ptr::eq(&*m, memcg))
+            {
+                return cgroup_path(&g);
+            }
+            c = g.parent().cloned();
+        }
+        String::from("/")
+    }
+
+    /// `dump_header()` for a memcg OOM: who asked, the memcg's usage, and
+    /// its tasks (`dump_tasks`).
     fn dump_header(memcg: &MemCgroup) {
         let curr = current();
         log::warn!(
@@ -165,6 +199,36 @@ mod kernel {
             mem_cgroup_get_max(memcg) * K,
             memcg.memory.failcnt()
         );
+        log::info!("Tasks state (memory values in pages):");
+        log::info!(
+            "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name"
+        );
+        for t in memcg_tasks(memcg) {
+            let Some(mm) = task_mm(&t) else { continue };
+            log::info!(
+                "[{:>7}] {:>5} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9} {:>14} {:>8} {:>13} {}",
+                t.pid,
+                0,
+                t.tgid,
+                total_vm_pages(&mm),
+                mm.get_mm_rss(),
+                mm.get_mm_counter(MmCounter::AnonPages),
+                mm.get_mm_counter(MmCounter::FilePages),
+                mm.get_mm_counter(MmCounter::ShmemPages),
+                mm.pgd.nr_tables() * PAGE_SIZE,
+                mm.get_mm_counter(MmCounter::SwapEnts),
+                t.oom_score_adj.load(Relaxed),
+                t.comm()
+            );
+        }
+    }
+
+    /// The mm's mapped pages; the victim may be the charging task, inside
+    /// its own mmap_lock, so a busy lock reads 0.
+    fn total_vm_pages(mm: &MmStruct) -> u64 {
+        mm.mmap_lock
+            .try_lock()
+            .map_or(0, |locked| locked.vmas.total_vm())
     }
 
     /// `oom_kill_process()`: kill the victim, and with memory.oom.group
@@ -177,12 +241,23 @@ mod kernel {
             return;
         }
         dump_header(memcg);
+        log::error!(
+            "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,\
+             oom_memcg={},task_memcg={},task={},pid={},uid=0",
+            memcg_path(memcg, &victim),
+            task_cgroup_path(&victim),
+            victim.comm(),
+            victim.pid
+        );
         let oom_group = mem_cgroup_from_task(&victim)
             .and_then(|victim_memcg| mem_cgroup_get_oom_group(&victim_memcg, memcg));
         __oom_kill_process(&victim, message);
         if let Some(group) = oom_group {
             memcg_memory_event(&group, MemcgMemoryEvent::OomGroupKill);
-            log::error!("Tasks in the memory.oom.group memcg are going to be killed");
+            log::error!(
+                "Tasks in {} are going to be killed due to memory.oom.group set",
+                memcg_path(&group, &victim)
+            );
             for task in memcg_tasks(&group) {
                 if task.oom_score_adj.load(Relaxed) != OOM_SCORE_ADJ_MIN {
                     __oom_kill_process(&task, message);
