@@ -172,6 +172,10 @@ impl ShellHost for KernelShellHost {
     fn console_write(&mut self, _fd: u8, bytes: &[u8]) {
         console_write_bytes(bytes);
     }
+
+    fn cond_resched(&mut self) {
+        crate::task::sched::cond_resched();
+    }
 }
 
 /// The next line typed on the console, without its newline.

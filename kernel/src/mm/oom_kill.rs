@@ -283,8 +283,14 @@ mod kernel {
                 true
             }
             Chosen::Task(victim, _) => {
+                let other = victim.pid != current().pid;
                 oom_kill_process(memcg, victim, "Memory cgroup out of memory");
-                core::hint::black_box(());
+                // One CPU: let the victim run to its exit (Linux's victim
+                // exits on another CPU, helped by the OOM reaper) before
+                // the charge is retried.
+                if other {
+                    schedule_timeout_killable(1);
+                }
                 true
             }
         }

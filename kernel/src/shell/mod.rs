@@ -130,6 +130,9 @@ pub trait ShellHost {
     fn processes(&mut self) -> Vec<ProcInfo>;
     /// Writes to the console; `fd` is 1 (stdout) or 2 (stderr).
     fn console_write(&mut self, fd: u8, bytes: &[u8]);
+    /// Called before every command: where a shell that runs in the kernel
+    /// lets other tasks run, as a user-space shell would be preempted.
+    fn cond_resched(&mut self) {}
 }
 
 /// What [`Shell::feed_line`] did with a line.
@@ -564,6 +567,7 @@ impl<H: ShellHost> Shell<H> {
     }
 
     fn run_command(&mut self, cmd: &Command) -> Flow {
+        self.host.cond_resched();
         let redirs = match cmd {
             Command::Simple {
                 line,

@@ -36,6 +36,11 @@ fn copy_process(
         let task = Arc::new(TaskStruct::new(pid, parent, name, Some(stack), mm, cgroup));
         task.thread_sp.store(sp, Ordering::SeqCst);
         *task.files.lock_irqsave() = files;
+        // `signal->oom_score_adj` is inherited (copy_signal).
+        if let Some(p) = tasks.get(&parent) {
+            task.oom_score_adj
+                .store(p.oom_score_adj.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
         tasks.insert(pid, task.clone());
         task
     };
