@@ -32,7 +32,7 @@ use crate::mm::gfp::Gfp;
 use crate::mm::mmzone::{Lruvec, NR_VM_NODE_STAT_ITEMS, NodeStatItem, PglistData, stat_items};
 use crate::mm::page::Page;
 use crate::mm::page_counter::{
-    PAGE_COUNTER_MAX, PageCounter, page_counter_charge, page_counter_read, page_counter_set_low,
+    PageCounter, page_counter_charge, page_counter_read, page_counter_set_low,
     page_counter_set_min, page_counter_try_charge, page_counter_uncharge,
 };
 use crate::mm::vmscan::{MEMCG_RECLAIM_MAY_SWAP, SWAP_CLUSTER_MAX, try_to_free_mem_cgroup_pages};
@@ -772,7 +772,7 @@ pub fn try_charge_memcg(
         if passed_oom && task_is_dying() {
             break over;
         }
-        if mem_cgroup_oom(&over, gfp, nr_pages.ilog2()) {
+        if mem_cgroup_oom(&over, gfp, nr_pages.next_power_of_two().trailing_zeros()) {
             passed_oom = true;
             nr_retries = MAX_RECLAIM_RETRIES;
             continue;
@@ -1109,7 +1109,7 @@ pub fn mem_cgroup_get_oom_group(
 /// `mem_cgroup_get_max()`: the OOM killer's `totalpages` for a memcg OOM
 /// (no swap to add).
 pub fn mem_cgroup_get_max(memcg: &MemCgroup) -> u64 {
-    memcg.memory.max().min(PAGE_COUNTER_MAX)
+    memcg.memory.max()
 }
 
 /// memory.oom.group.

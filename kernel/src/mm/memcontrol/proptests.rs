@@ -22,6 +22,7 @@ use crate::mm::filemap::{AddressSpace, filemap_read, invalidate_mapping_pages};
 use crate::mm::mmzone::{LruList, NR_LRU_LISTS, ZoneStatItem};
 use crate::mm::page::{NIL_PFN, PAGE_SIZE, PageFlags};
 use crate::mm::page_alloc::{__alloc_pages, __free_pages};
+use crate::mm::page_counter::PAGE_COUNTER_MAX;
 use crate::mm::swap::{folio_add_lru, folio_lru_list};
 use crate::mm::testing::node_with;
 
