@@ -8,12 +8,17 @@ use common::{TIMEOUT_SECS, script_file, tinymm};
 /// Runs `tinymm gdb --batch` with `commands`, feeding `script` to the
 /// console; returns gdb's output.
 fn gdb(script: &str, commands: &[&str]) -> String {
-    let (status, stdout, stderr) = gdb_session(script, commands);
+    gdb_with(script, &[], commands)
+}
+
+/// `gdb` with extra `tinymm run` options (`--gen /data/f:8M`, ...).
+fn gdb_with(script: &str, run_options: &[&str], commands: &[&str]) -> String {
+    let (status, stdout, stderr) = gdb_session(script, run_options, commands);
     assert_eq!(status, 0, "gdb failed: {stderr}");
     stdout
 }
 
-fn gdb_session(script: &str, commands: &[&str]) -> (i32, String, String) {
+fn gdb_session(script: &str, run_options: &[&str], commands: &[&str]) -> (i32, String, String) {
     let script = script_file(script);
     let mut args = vec![
         "gdb",
@@ -23,6 +28,7 @@ fn gdb_session(script: &str, commands: &[&str]) -> (i32, String, String) {
         "--script",
         script.to_str().unwrap(),
     ];
+    args.extend_from_slice(run_options);
     for command in commands {
         args.extend(["--gdb-cmd", command]);
     }
@@ -52,6 +58,24 @@ fn backtrace(output: &str) -> Vec<String> {
             name.rsplit("::").next().unwrap_or(name).to_string()
         })
         .collect()
+}
+
+/// How many frames from #0 are the function gdb stopped in: #0 and the
+/// frames of what is inlined into the same code, which gdb prints without
+/// a return address (`#1  NAME (...)`, not `#1  0x... in NAME (...)`).
+fn stopped_frames(output: &str) -> usize {
+    let frames: Vec<&str> = output
+        .lines()
+        .filter(|l| l.starts_with('#') && l[1..].starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    1 + frames
+        .iter()
+        .skip(1)
+        .take_while(|l| {
+            let rest = l.split_once(char::is_whitespace).map_or("", |(_, r)| r);
+            !rest.trim_start().starts_with("0x")
+        })
+        .count()
 }
 
 /// Positions of `names` in `frames`, each after the previous one.
@@ -88,6 +112,14 @@ Breakpoint 1, not a frame
         Ok(vec![0, 3])
     );
     assert!(in_order(&frames, &["start_kernel", "__alloc_pages"]).is_err());
+    assert_eq!(stopped_frames(output), 1);
+    let inlined = "\
+#0  core::sync::atomic::atomic_load<u64, false> (dst=0x1) at atomic.rs:4319
+#1  kernel::mm::memcontrol::memcg_check_events (memcg=0x1) at mod.rs:586
+#2  0xffffffff800572ed in kernel::mm::memcontrol::uncharge_batch (ug=0x2) at mod.rs:885
+#3  kernel::mm::memcontrol::__mem_cgroup_uncharge_list (pages=...) at mod.rs:931
+";
+    assert_eq!(stopped_frames(inlined), 2);
 }
 
 /// The mm bring-up allocates pages from `start_kernel` through
@@ -95,7 +127,7 @@ Breakpoint 1, not a frame
 #[test]
 fn break_in_alloc_pages_shows_linux_call_chain() {
     let commands = ["break __alloc_pages", "continue", "bt"];
-    let (status, output, stderr) = gdb_session("exit\n", &commands);
+    let (status, output, stderr) = gdb_session("exit\n", &[], &commands);
     assert!(
         !stderr.contains("\"__alloc_pages\" not defined"),
         "the kernel has no __alloc_pages: mm/ must provide start_kernel -> mm_core_init -> ... -> __alloc_pages"
@@ -306,5 +338,179 @@ fn break_in_cgroup_attach_task_shows_procs_write_chain() {
     assert_eq!(
         order[1..5],
         [order[0] + 1, order[0] + 2, order[0] + 3, order[0] + 4]
+    );
+}
+
+/// The first lines of the memcg scenarios: the memory controller enabled
+/// for the root's children.
+const ENABLE_MEMORY: &str = "echo +memory > /sys/fs/cgroup/cgroup.subtree_control\n";
+
+/// Asserts `names` in order (extra frames between them allowed) and that
+/// the first is where gdb stopped: above it only helpers inlined into it.
+fn assert_chain(output: &str, names: &[&str]) -> Vec<String> {
+    let frames = backtrace(output);
+    let order = in_order(&frames, names).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        order[0] < stopped_frames(output),
+        "`{}` is not the function gdb stopped in: {frames:?}",
+        names[0]
+    );
+    frames
+}
+
+/// Reclaim from a charge in an anonymous fault: the shell's memcg has
+/// memory.max=8M and `anon 32M` faults past it; the first charge that
+/// finds the memcg at its limit reclaims (nothing reclaims a memcg below
+/// its limit, and 128 MiB of RAM never needs global reclaim), so the first
+/// call of `mem_cgroup_calculate_protection` is this one. Linux's chain
+/// (v6.1's backtrace in the issue; `try_charge`, `mem_cgroup_charge`,
+/// `handle_pte_fault` and `handle_page_fault` are inline there).
+#[test]
+fn break_in_mem_cgroup_calculate_protection_from_an_anon_charge() {
+    let script = format!(
+        "{ENABLE_MEMORY}mkdir /sys/fs/cgroup/m\n\
+         echo 8M > /sys/fs/cgroup/m/memory.max\n\
+         echo $$ > /sys/fs/cgroup/m/cgroup.procs\n\
+         anon 32M\nexit\n"
+    );
+    let output = gdb(
+        &script,
+        &["break mem_cgroup_calculate_protection", "continue", "bt"],
+    );
+    assert_chain(
+        &output,
+        &[
+            "mem_cgroup_calculate_protection",
+            "shrink_node_memcgs",
+            "shrink_node",
+            "shrink_zones",
+            "do_try_to_free_pages",
+            "try_to_free_mem_cgroup_pages",
+            "try_charge_memcg",
+            "try_charge",
+            "charge_memcg",
+            "__mem_cgroup_charge",
+            "mem_cgroup_charge",
+            "do_anonymous_page",
+            "handle_pte_fault",
+            "__handle_mm_fault",
+            "handle_mm_fault",
+            "do_user_addr_fault",
+            "handle_page_fault",
+            "exc_page_fault",
+            "asm_exc_page_fault",
+        ],
+    );
+}
+
+/// Reclaim uncharges the page cache it frees as one batch: the shell's
+/// memcg (memory.max=8M) first reads a 6 MiB file, whose cache stays
+/// charged to it, then `anon 4M` charges past the limit, which reclaims
+/// the cache. `memcg_check_events` also runs after every charge and every
+/// single-page uncharge, so gdb stops at the first `shrink_folio_list`,
+/// then at the `uncharge_batch` it calls, and breaks on
+/// `memcg_check_events` only then.
+#[test]
+fn break_in_memcg_check_events_from_reclaim_uncharge_batch() {
+    let script = format!(
+        "{ENABLE_MEMORY}mkdir /sys/fs/cgroup/m\n\
+         echo 8M > /sys/fs/cgroup/m/memory.max\n\
+         echo $$ > /sys/fs/cgroup/m/cgroup.procs\n\
+         fileread /data/f\nanon 4M\nexit\n"
+    );
+    let output = gdb_with(
+        &script,
+        &["--gen", "/data/f:6M"],
+        &[
+            "tbreak shrink_folio_list",
+            "continue",
+            "tbreak uncharge_batch",
+            "continue",
+            "break memcg_check_events",
+            "continue",
+            "bt",
+        ],
+    );
+    assert_chain(
+        &output,
+        &[
+            "memcg_check_events",
+            "uncharge_batch",
+            "__mem_cgroup_uncharge_list",
+            "mem_cgroup_uncharge_list",
+            "shrink_folio_list",
+            "shrink_inactive_list",
+            "shrink_list",
+            "shrink_lruvec",
+            "shrink_node_memcgs",
+            "shrink_node",
+            "shrink_zones",
+            "do_try_to_free_pages",
+            "try_to_free_mem_cgroup_pages",
+            "try_charge_memcg",
+            "try_charge",
+            "charge_memcg",
+            "__mem_cgroup_charge",
+            "mem_cgroup_charge",
+            "do_anonymous_page",
+            "handle_pte_fault",
+            "__handle_mm_fault",
+            "handle_mm_fault",
+            "do_user_addr_fault",
+            "handle_page_fault",
+            "exc_page_fault",
+            "asm_exc_page_fault",
+        ],
+    );
+}
+
+/// A memcg OOM from a file fault. `p` (memory.max=8M) holds `hold`, where
+/// `anon 6M --hold` keeps anonymous memory that cannot be reclaimed (no
+/// swap), and `read`, whose memory.min=max protects its page cache from
+/// reclaim, so that reclaim cannot make room: `fileread --mmap` of an
+/// 8 MiB file then faults page-cache pages in until a charge fails and
+/// the OOM killer runs. (Without the protection reclaim frees the
+/// reader's clean, mapped cache pages and nothing is ever OOM-killed.)
+/// The reader's start-up (exec, stack, text) fits in the ~2 MiB left, so
+/// the first OOM is in the mapping's fault. The chain of the issue's
+/// v6.1 oops; tinymm has `mem_cgroup_charge` and `do_read_fault` in
+/// between, which Linux inlines.
+#[test]
+fn break_in_mem_cgroup_out_of_memory_from_filemap_fault() {
+    let script = format!(
+        "{ENABLE_MEMORY}mkdir /sys/fs/cgroup/p\n\
+         echo 8M > /sys/fs/cgroup/p/memory.max\n\
+         echo +memory > /sys/fs/cgroup/p/cgroup.subtree_control\n\
+         mkdir /sys/fs/cgroup/p/hold\nmkdir /sys/fs/cgroup/p/read\n\
+         echo max > /sys/fs/cgroup/p/read/memory.min\n\
+         echo $$ > /sys/fs/cgroup/p/hold/cgroup.procs\n\
+         anon 6M --hold &\nsleep 1\n\
+         echo $$ > /sys/fs/cgroup/p/read/cgroup.procs\n\
+         fileread /data/f --mmap\nexit\n"
+    );
+    let output = gdb_with(
+        &script,
+        &["--gen", "/data/f:8M"],
+        &["break mem_cgroup_out_of_memory", "continue", "bt"],
+    );
+    assert_chain(
+        &output,
+        &[
+            "mem_cgroup_out_of_memory",
+            "try_charge_memcg",
+            "charge_memcg",
+            "__mem_cgroup_charge",
+            "__filemap_add_folio",
+            "filemap_add_folio",
+            "__filemap_get_folio",
+            "filemap_fault",
+            "__do_fault",
+            "do_fault",
+            "__handle_mm_fault",
+            "handle_mm_fault",
+            "do_user_addr_fault",
+            "exc_page_fault",
+            "asm_exc_page_fault",
+        ],
     );
 }
