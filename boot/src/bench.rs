@@ -332,6 +332,9 @@ pub struct Measured {
     kind: Kind,
     cgroup: Cgroup,
     pub runs: Vec<Run>,
+    /// One more run without -icount, as Linux's reference figures were
+    /// taken: its wall clock is the comparable one.
+    pub native: Option<Run>,
 }
 
 fn secs(d: Duration) -> f64 {
@@ -589,6 +592,19 @@ pub fn format_table(measured: &[Measured], charge: &Result<Vec<ChargeCounts>, St
                 throughput(m.kind, f, secs(f.measured)),
             ]);
         }
+        if let Some(run) = &m.native {
+            let f = &run.figures;
+            rows.push([
+                m.name.clone(),
+                m.machine.clone(),
+                "no -icount".into(),
+                format!("{:.2} s", secs(run.wall)),
+                format!("{:.2} s", secs(f.measured)),
+                "-".into(),
+                "-".into(),
+                throughput(m.kind, f, secs(f.measured)),
+            ]);
+        }
     }
     let widths: Vec<usize> = (0..8)
         .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
@@ -783,6 +799,65 @@ fn determinism(runs: &[Run]) -> String {
 
 /// Runs every benchmark `options.runs` times, prints the table, and
 /// returns the exit status (0, or 1 if a run failed).
+/// One QEMU run of `b` with `run_options`; its console is kept as
+/// `<logs>/<name>-<tag>.log`. Errors are reported here.
+fn run_one(
+    b: &Benchmark,
+    run_options: &RunOptions,
+    logs: &Path,
+    tag: &str,
+    expected_sum: Option<u64>,
+    timeout: Duration,
+) -> Result<Run, ()> {
+    let captured = match run_captured(run_options, b.script.as_bytes(), timeout) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("bench: {}: {e}", b.name);
+            return Err(());
+        }
+    };
+    let log = logs.join(format!(
+        "{}-{tag}.log",
+        b.name.replace([' ', ',', '='], "_")
+    ));
+    let text: String = captured
+        .lines
+        .iter()
+        .map(|(at, line)| format!("[{:9.3}] {line}\n", secs(*at)))
+        .collect();
+    let _ = fs::write(&log, text);
+    if captured.status != 0 {
+        eprintln!(
+            "bench: {}: the run exited {} (console: {})",
+            b.name,
+            captured.status,
+            log.display()
+        );
+        return Err(());
+    }
+    let figures = match parse_run(&captured.lines) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("bench: {}: {e} (console: {})", b.name, log.display());
+            return Err(());
+        }
+    };
+    if b.kind == Kind::FileRead
+        && let Some(sum) = expected_sum
+        && figures.sums.iter().any(|&s| s != sum)
+    {
+        eprintln!(
+            "bench: {}: fileread sums {:?}, the file's is {sum}",
+            b.name, figures.sums
+        );
+        return Err(());
+    }
+    Ok(Run {
+        wall: captured.wall,
+        figures,
+    })
+}
+
 pub fn bench(options: &BenchOptions) -> u8 {
     let logs = PathBuf::from(crate::KERNEL_ELF)
         .parent()
@@ -798,57 +873,41 @@ pub fn bench(options: &BenchOptions) -> u8 {
                 "bench: {} ({}), run {i}/{}",
                 b.name, b.machine, options.runs
             );
-            let captured = match run_captured(&b.options, b.script.as_bytes(), options.timeout) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("bench: {}: {e}", b.name);
-                    return 1;
-                }
-            };
-            let log = logs.join(format!("{}-{i}.log", b.name.replace([' ', ',', '='], "_")));
-            let text: String = captured
-                .lines
-                .iter()
-                .map(|(at, line)| format!("[{:9.3}] {line}\n", secs(*at)))
-                .collect();
-            let _ = fs::write(&log, text);
-            if captured.status != 0 {
-                eprintln!(
-                    "bench: {}: the run exited {} (console: {})",
-                    b.name,
-                    captured.status,
-                    log.display()
-                );
-                return 1;
+            match run_one(
+                &b,
+                &b.options,
+                &logs,
+                &i.to_string(),
+                expected_sum,
+                options.timeout,
+            ) {
+                Ok(run) => runs.push(run),
+                Err(()) => return 1,
             }
-            let figures = match parse_run(&captured.lines) {
-                Ok(f) => f,
-                Err(e) => {
-                    eprintln!("bench: {}: {e} (console: {})", b.name, log.display());
-                    return 1;
-                }
-            };
-            if b.kind == Kind::FileRead
-                && let Some(sum) = expected_sum
-                && figures.sums.iter().any(|&s| s != sum)
-            {
-                eprintln!(
-                    "bench: {}: fileread sums {:?}, the file's is {sum}",
-                    b.name, figures.sums
-                );
-                return 1;
-            }
-            runs.push(Run {
-                wall: captured.wall,
-                figures,
-            });
         }
+        eprintln!("bench: {} ({}), without -icount", b.name, b.machine);
+        let native_options = RunOptions {
+            icount: false,
+            ..b.options.clone()
+        };
+        let native = match run_one(
+            &b,
+            &native_options,
+            &logs,
+            "native",
+            expected_sum,
+            options.timeout,
+        ) {
+            Ok(run) => run,
+            Err(()) => return 1,
+        };
         measured.push(Measured {
             name: b.name.into(),
             machine: b.machine.into(),
             kind: b.kind,
             cgroup: b.cgroup,
             runs,
+            native: Some(native),
         });
     }
     // The charge paths: a failure here (no gdb, say) leaves "n/a".
@@ -872,7 +931,8 @@ pub fn bench(options: &BenchOptions) -> u8 {
         }
     }
     println!(
-        "tinymm bench: QEMU TCG, q35, -cpu max, 1 vCPU, -icount shift=0,sleep=off\n\
+        "tinymm bench: QEMU TCG, q35, -cpu max, 1 vCPU, -icount shift=0,sleep=off \
+         (and one run each without -icount, for the wall clock)\n\
          guest time: 1 ns = 1 instruction (CLOCK_MONOTONIC from jiffies, 1 ms resolution); \
          wall: host seconds, QEMU start to exit (total) and the workload alone (measured)\n\
          workloads run in the memcg {MEMCG} (memory.max as named) or, as a baseline, in the root cgroup\n"
@@ -1018,6 +1078,7 @@ tinymm: exit status 0";
                     figures,
                 })
                 .collect(),
+            native: None,
         }
     }
 

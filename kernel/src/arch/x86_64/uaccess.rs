@@ -39,12 +39,22 @@ global_asm!(
     .p2align 4
 copy_user_generic:
     .cfi_startproc
+    // Quadwords, then the tail bytes: under TCG a `rep movsb` costs a
+    // helper round per byte.
     mov rcx, rdx
+    shr rcx, 3
+    and edx, 7
     stac
-10: rep movsb
+10: rep movsq
+    mov rcx, rdx
+12: rep movsb
 11: clac
     mov rax, rcx
     ret
+    // A fault in the quadword loop: rcx quadwords and the tail are left;
+    // copy them bytewise up to the faulting byte, for an exact count.
+13: lea rcx, [rdx + rcx * 8]
+    jmp 12b
     .cfi_endproc
     .size copy_user_generic, . - copy_user_generic
 
@@ -54,12 +64,18 @@ copy_user_generic:
 __clear_user:
     .cfi_startproc
     mov rcx, rsi
+    shr rcx, 3
+    and esi, 7
     xor eax, eax
     stac
-20: rep stosb
+20: rep stosq
+    mov rcx, rsi
+22: rep stosb
 21: clac
     mov rax, rcx
     ret
+23: lea rcx, [rsi + rcx * 8]
+    jmp 22b
     .cfi_endproc
     .size __clear_user, . - __clear_user
     .popsection
@@ -68,8 +84,10 @@ __clear_user:
     .p2align 2
     .global __start___ex_table
 __start___ex_table:
-    .long 10b - ., 11b - .
-    .long 20b - ., 21b - .
+    .long 10b - ., 13b - .
+    .long 12b - ., 11b - .
+    .long 20b - ., 23b - .
+    .long 22b - ., 21b - .
     .global __stop___ex_table
 __stop___ex_table:
     .popsection
