@@ -65,7 +65,7 @@ gdb: deps
 	$(CARGO) run --quiet -p tinymm -- gdb $(RUN_ARGS) $(GDB_ARGS)
 
 # Benchmarks under -icount (deterministic guest time): a table of wall and
-# guest time, each benchmark RUNS times. Takes about 9 minutes.
+# guest time, each benchmark RUNS times. Takes about 11 minutes.
 bench: deps
 	$(CARGO) run --quiet -p tinymm -- bench --runs $(RUNS)
 
