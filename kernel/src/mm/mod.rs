@@ -43,7 +43,13 @@ pub trait PhysOps: Sync {
     /// `folio_referenced()`: test and clear the accessed bit of every page
     /// table entry mapping the page (found through the reverse map);
     /// returns how many were set and whether a mapping is executable.
-    fn folio_referenced(&self, page: &page::Page) -> (u32, bool);
+    /// In cgroup reclaim only mappings of mms whose owner is in the
+    /// target memcg's subtree count (and are cleared).
+    fn folio_referenced(
+        &self,
+        page: &page::Page,
+        memcg: Option<&memcontrol::MemCgroup>,
+    ) -> (u32, bool);
     /// `try_to_unmap()`: remove every mapping of the page; false if one
     /// could not be removed (mlocked, or its mm busy).
     fn try_to_unmap(&self, page: &page::Page) -> bool;

@@ -311,8 +311,12 @@ impl crate::mm::PhysOps for DirectMap {
         };
     }
 
-    fn folio_referenced(&self, page: &Page) -> (u32, bool) {
-        crate::mm::rmap::folio_referenced(page)
+    fn folio_referenced(
+        &self,
+        page: &Page,
+        memcg: Option<&crate::mm::memcontrol::MemCgroup>,
+    ) -> (u32, bool) {
+        crate::mm::rmap::folio_referenced(page, memcg)
     }
 
     fn try_to_unmap(&self, page: &Page) -> bool {

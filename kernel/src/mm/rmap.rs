@@ -57,7 +57,12 @@ pub fn folio_test_anon(page: &Page) -> bool {
 #[cfg(target_os = "none")]
 fn rmap_walk(
     page: &Page,
-    mut visit: impl FnMut(&crate::mm::mm_types::MmStruct, super::mmap::VmFlags, u64),
+    mut visit: impl FnMut(
+        &crate::task::TaskStruct,
+        &crate::mm::mm_types::MmStruct,
+        super::mmap::VmFlags,
+        u64,
+    ),
 ) -> bool {
     use alloc::vec::Vec;
 
@@ -66,11 +71,11 @@ fn rmap_walk(
     let mut mms = Vec::new();
     crate::task::for_each_process(|t| {
         if let Some(mm) = t.mm.lock_irqsave().clone() {
-            mms.push(mm);
+            mms.push((t.clone(), mm));
         }
     });
     let mut complete = true;
-    for mm in mms {
+    for (owner, mm) in mms {
         if folio_test_anon(page) {
             if mm.id() | PAGE_MAPPING_ANON != mapping {
                 continue;
@@ -81,7 +86,7 @@ fn rmap_walk(
             };
             let addr = index << PAGE_SHIFT;
             if let Some(vma) = locked.vmas.vma_lookup(addr) {
-                visit(&mm, vma.vm_flags, addr);
+                visit(&owner, &mm, vma.vm_flags, addr);
             }
             continue;
         }
@@ -95,6 +100,7 @@ fn rmap_walk(
             if file.mapping.id() == mapping && index >= vma.vm_pgoff && index < vma.vm_pgoff + pages
             {
                 visit(
+                    &owner,
                     &mm,
                     vma.vm_flags,
                     vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT),
@@ -106,16 +112,25 @@ fn rmap_walk(
 }
 
 /// `folio_referenced()`: accessed bits of every mapping, tested and
-/// cleared; and whether one of the mappings is executable.
+/// cleared; and whether one of the mappings is executable. With a
+/// `memcg` (cgroup reclaim), mappings of mms owned outside its subtree
+/// are skipped (`invalid_folio_referenced_vma`).
 #[cfg(target_os = "none")]
 #[inline(never)]
-pub fn folio_referenced(page: &Page) -> (u32, bool) {
+pub fn folio_referenced(page: &Page, memcg: Option<&super::memcontrol::MemCgroup>) -> (u32, bool) {
     use crate::arch::x86_64::pgtable::{pte_get, ptep_test_and_clear_young};
 
     let pfn = super::mmzone::node_data(0).page_to_pfn(page);
     let mut referenced = 0;
     let mut exec = false;
-    rmap_walk(page, |mm, flags, addr| {
+    rmap_walk(page, |owner, mm, flags, addr| {
+        // mm_match_cgroup()
+        if let Some(memcg) = memcg
+            && !super::memcontrol::mem_cgroup_from_task(owner)
+                .is_some_and(|m| m.is_descendant(memcg))
+        {
+            return;
+        }
         if pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
             if ptep_test_and_clear_young(&mm.pgd, addr) {
                 referenced += 1;
@@ -136,7 +151,7 @@ pub fn try_to_unmap(page: &Page) -> bool {
     let pgdat = super::mmzone::node_data(0);
     let pfn = pgdat.page_to_pfn(page);
     let mut locked_vma = false;
-    let complete = rmap_walk(page, |mm, flags, addr| {
+    let complete = rmap_walk(page, |_, mm, flags, addr| {
         if !pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
             return;
         }

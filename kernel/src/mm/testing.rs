@@ -7,6 +7,7 @@ use std::vec::Vec;
 
 use super::PhysOps;
 use super::memblock::Memblock;
+use super::memcontrol::MemCgroup;
 use super::mm_init::mm_init;
 use super::mmzone::PglistData;
 use super::page::{MemMap, PAGE_SIZE, Page};
@@ -35,7 +36,7 @@ impl PhysOps for SimPhys {
         self.with(pfn, |f| dst.copy_from_slice(&f[offset..offset + dst.len()]));
     }
     // Host tests have no page tables: nothing is ever mapped.
-    fn folio_referenced(&self, _page: &Page) -> (u32, bool) {
+    fn folio_referenced(&self, _page: &Page, _memcg: Option<&MemCgroup>) -> (u32, bool) {
         (0, false)
     }
     fn try_to_unmap(&self, _page: &Page) -> bool {
@@ -52,7 +53,7 @@ impl PhysOps for RecordingPhys {
     }
     fn copy_to_page(&self, _pfn: u64, _offset: usize, _src: &[u8]) {}
     fn copy_from_page(&self, _pfn: u64, _offset: usize, _dst: &mut [u8]) {}
-    fn folio_referenced(&self, _page: &Page) -> (u32, bool) {
+    fn folio_referenced(&self, _page: &Page, _memcg: Option<&MemCgroup>) -> (u32, bool) {
         (0, false)
     }
     fn try_to_unmap(&self, _page: &Page) -> bool {

@@ -14,8 +14,7 @@
 //! no swap device, so `can_reclaim_anon_pages` is false and
 //! `get_scan_count` scans file pages only, as Linux does without swap.
 //! Left out: kswapd, slab shrinking, refault (workingset) detection,
-//! dirty-page writeback and throttling, compaction, MGLRU; the rmap walk
-//! also counts references from mms outside the target memcg.
+//! dirty-page writeback and throttling, compaction, MGLRU.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -207,9 +206,11 @@ enum FolioReferences {
 
 /// `folio_check_references()`: pages used through a mapping since the
 /// last scan stay (twice, or executable: activated).
-fn folio_check_references(pgdat: &PglistData, page: &Page) -> FolioReferences {
+fn folio_check_references(pgdat: &PglistData, page: &Page, sc: &ScanControl) -> FolioReferences {
     let (referenced_ptes, exec) = if page.mapcount() > 0 {
-        pgdat.phys.folio_referenced(page)
+        pgdat
+            .phys
+            .folio_referenced(page, sc.target_mem_cgroup.as_deref())
     } else {
         (0, false)
     };
@@ -233,12 +234,13 @@ fn shrink_folio_list(
     pgdat: &PglistData,
     lv: LruvecRef,
     pages: Vec<&'static Page>,
+    sc: &ScanControl,
 ) -> (Vec<&'static Page>, u64) {
     let mut kept = Vec::new();
     let mut free_folios = Vec::new();
     let mut nr_activate = 0;
     for page in pages {
-        match folio_check_references(pgdat, page) {
+        match folio_check_references(pgdat, page, sc) {
             FolioReferences::Activate => {
                 page.set(PageFlags::ACTIVE);
                 nr_activate += 1;
@@ -321,7 +323,7 @@ fn shrink_inactive_list(
         count_vm_events(VmEventItem::PgscanDirect, nr_taken);
     }
     lv.count_events(VmEventItem::PgscanDirect, nr_taken);
-    let (kept, reclaimed) = shrink_folio_list(pgdat, lv, pages);
+    let (kept, reclaimed) = shrink_folio_list(pgdat, lv, pages, sc);
     core::hint::black_box(());
     move_folios_to_lru(pgdat, lv, kept);
     pgdat.mod_page_state(isolated_stat(lru), -(nr_taken as i64));
@@ -337,14 +339,22 @@ fn shrink_inactive_list(
 /// list, except executable file pages used through a mapping since the
 /// last look, which go round the active list again.
 #[inline(never)]
-fn shrink_active_list(pgdat: &PglistData, lv: LruvecRef, nr_to_scan: u64, lru: LruList) {
+fn shrink_active_list(
+    pgdat: &PglistData,
+    lv: LruvecRef,
+    nr_to_scan: u64,
+    sc: &ScanControl,
+    lru: LruList,
+) {
     let pages = isolate_lru_folios(pgdat, lv, nr_to_scan, lru);
     let nr_taken = pages.len() as u64;
     count_vm_events(VmEventItem::Pgrefill, nr_taken);
     lv.count_events(VmEventItem::Pgrefill, nr_taken);
     let (keep, deactivate): (Vec<_>, Vec<_>) = pages.into_iter().partition(|p| {
         let (referenced, exec) = if p.mapcount() > 0 {
-            pgdat.phys.folio_referenced(p)
+            pgdat
+                .phys
+                .folio_referenced(p, sc.target_mem_cgroup.as_deref())
         } else {
             (0, false)
         };
@@ -398,7 +408,7 @@ fn shrink_list(
             DEACTIVATE_ANON
         };
         if sc.may_deactivate & bit != 0 {
-            shrink_active_list(pgdat, lv, nr_to_scan, lru);
+            shrink_active_list(pgdat, lv, nr_to_scan, sc, lru);
         } else {
             sc.skipped_deactivate = true;
         }
@@ -563,7 +573,7 @@ fn shrink_lruvec(pgdat: &PglistData, lv: LruvecRef, sc: &mut ScanControl) {
     sc.nr_reclaimed += nr_reclaimed;
     // Keep the anon lists balanced when anon can be reclaimed at all.
     if can_reclaim_anon_pages() && lruvec_inactive_is_low(pgdat, lv, LruList::InactiveAnon) {
-        shrink_active_list(pgdat, lv, SWAP_CLUSTER_MAX, LruList::ActiveAnon);
+        shrink_active_list(pgdat, lv, SWAP_CLUSTER_MAX, sc, LruList::ActiveAnon);
     }
 }
 

@@ -44,7 +44,7 @@ impl PhysOps for NullPhys {
     fn clear_page(&self, _pfn: u64) {}
     fn copy_to_page(&self, _pfn: u64, _offset: usize, _src: &[u8]) {}
     fn copy_from_page(&self, _pfn: u64, _offset: usize, _dst: &mut [u8]) {}
-    fn folio_referenced(&self, _page: &Page) -> (u32, bool) {
+    fn folio_referenced(&self, _page: &Page, _memcg: Option<&MemCgroup>) -> (u32, bool) {
         (0, false)
     }
     fn try_to_unmap(&self, _page: &Page) -> bool {
