@@ -1270,6 +1270,63 @@ echo "rmdir=$?"
 }
 
 // ---------------------------------------------------------------------
+// §3.13: writes of memory.high and memory.max below the usage.
+
+/// memory.high below the usage reclaims (the page cache) and never
+/// kills or counts an event; memory.max below what reclaim can free
+/// installs the limit, reclaims, then OOM-kills inside the memcg, and
+/// the write still succeeds.
+#[test]
+fn limit_writes_below_usage_reclaim_then_kill() {
+    let out = run(
+        "256M",
+        false,
+        true,
+        r#"mkdir $G/m
+echo $$ > $G/m/cgroup.procs
+/bin/fileread /data/f
+/bin/anon 40M --hold &
+p=$!
+echo $$ > $G/cgroup.procs
+while [ "$(cat $G/m/memory.current)" -lt 50331648 ]; do sleep 0.01; done
+echo "before=$(cat $G/m/memory.current)"
+echo 45M > $G/m/memory.high
+echo "high.st=$?"
+echo "after.high=$(cat $G/m/memory.current)"
+echo "=== ev.high"
+cat $G/m/memory.events
+echo "=== ."
+echo 20M > $G/m/memory.max
+echo "max.st=$?"
+wait $p
+echo "st=$?"
+echo "after.max=$(cat $G/m/memory.current)"
+echo "max=$(cat $G/m/memory.max)"
+echo "=== ev.max"
+cat $G/m/memory.events
+echo "=== ."
+"#,
+        &["--gen", "/data/f:8M"],
+    );
+    assert!(out.num("before") >= 48 * M);
+    assert_eq!(out.num("high.st"), 0);
+    let after_high = out.num("after.high");
+    assert!(
+        (40 * M..=45 * M).contains(&after_high),
+        "after memory.high: {after_high}"
+    );
+    let ev = events(&out, "ev.high");
+    assert_eq!((ev["high"], ev["oom"], ev["oom_kill"]), (0, 0, 0));
+    assert_eq!(out.num("max.st"), 0);
+    assert_eq!(out.num("st"), 137, "the anon holder is OOM-killed");
+    assert!(out.num("after.max") <= 20 * M);
+    assert_eq!(out.num("max"), 20 * M);
+    let ev = events(&out, "ev.max");
+    assert!(ev["oom"] >= 1);
+    assert_eq!(ev["oom_kill"], 1);
+}
+
+// ---------------------------------------------------------------------
 // test_memcg_oom_group_leaf_events (§1.14), §5.17.
 
 #[test]
