@@ -131,12 +131,6 @@ impl LruvecRef<'_> {
         self.lruvec.lists.lock_irqsave()[lru as usize].len
     }
 
-    /// Pages on the evictable lists.
-    fn lru_size_total(&self) -> u64 {
-        let lists = self.lruvec.lists.lock_irqsave();
-        EVICTABLE.iter().map(|&l| lists[l as usize].len).sum()
-    }
-
     /// `lruvec_page_state()`: a memcg's counters are hierarchical; the
     /// node's own lruvec has the node's.
     fn page_state(&self, pgdat: &PglistData, item: NodeStatItem) -> u64 {
@@ -286,7 +280,8 @@ fn shrink_folio_list(
 /// `lru_note_cost()`: reclaim of one type cost `cost` (pages rotated
 /// back instead of reclaimed); the balance of `get_scan_count` follows
 /// these costs, which decay by half once they exceed a quarter of the
-/// lruvec. Charged to the lruvec and every ancestor's.
+/// lruvec's pages (its memcg's subtree). Charged to the lruvec and every
+/// ancestor's.
 fn lru_note_cost(pgdat: &PglistData, lv: LruvecRef, file: bool, cost: u64) {
     let mut memcg = lv.memcg;
     let mut lruvec = Some(lv.lruvec);
@@ -297,7 +292,11 @@ fn lru_note_cost(pgdat: &PglistData, lv: LruvecRef, file: bool, cost: u64) {
             (&l.anon_cost, &l.file_cost)
         };
         this.fetch_add(cost, Relaxed);
-        let lrusize = LruvecRef { lruvec: l, memcg }.lru_size_total();
+        let lv = LruvecRef { lruvec: l, memcg };
+        let lrusize: u64 = EVICTABLE
+            .iter()
+            .map(|lru| lv.page_state(pgdat, lru.node_stat()))
+            .sum();
         if this.load(Relaxed) + other.load(Relaxed) > lrusize / 4 {
             this.store(this.load(Relaxed) / 2, Relaxed);
             other.store(other.load(Relaxed) / 2, Relaxed);
