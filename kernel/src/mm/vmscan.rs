@@ -44,8 +44,6 @@ pub const SWAP_CLUSTER_MAX: u64 = 32;
 pub const DEF_PRIORITY: i32 = 12;
 /// `MEMCG_RECLAIM_MAY_SWAP`: reclaim may swap anonymous pages out.
 pub const MEMCG_RECLAIM_MAY_SWAP: u32 = 1 << 1;
-/// `MEMCG_RECLAIM_PROACTIVE`: memory.reclaim.
-pub const MEMCG_RECLAIM_PROACTIVE: u32 = 1 << 2;
 /// `vm_swappiness`'s default (there is no /proc/sys/vm/swappiness yet).
 const VM_SWAPPINESS: u32 = 60;
 /// `sc->may_deactivate` bits.
@@ -63,13 +61,11 @@ const EVICTABLE: [LruList; 4] = [
 pub struct ScanControl {
     pub nr_to_reclaim: u64,
     pub priority: i32,
-    pub nr_scanned: u64,
     pub nr_reclaimed: u64,
     /// The memcg whose limit (or file) started reclaim; None for global
     /// reclaim, which walks from the root memcg.
     pub target_mem_cgroup: Option<Arc<MemCgroup>>,
     pub may_swap: bool,
-    pub proactive: bool,
     /// memory.reclaim's `swappiness=`.
     pub proactive_swappiness: Option<u32>,
     /// Reclaim below memory.low too (the last retry).
@@ -93,11 +89,9 @@ impl ScanControl {
         Self {
             nr_to_reclaim,
             priority: DEF_PRIORITY,
-            nr_scanned: 0,
             nr_reclaimed: 0,
             target_mem_cgroup,
             may_swap: true,
-            proactive: false,
             proactive_swappiness: None,
             memcg_low_reclaim: false,
             memcg_low_skipped: false,
@@ -198,16 +192,22 @@ enum FolioReferences {
     Reclaim,
 }
 
+/// `folio_referenced()` for reclaim: young mappings (in cgroup reclaim,
+/// of the target's mms) and whether one is executable; an unmapped page
+/// has none.
+fn folio_referenced(pgdat: &PglistData, page: &Page, sc: &ScanControl) -> (u32, bool) {
+    if page.mapcount() == 0 {
+        return (0, false);
+    }
+    pgdat
+        .phys
+        .folio_referenced(page, sc.target_mem_cgroup.as_deref())
+}
+
 /// `folio_check_references()`: pages used through a mapping since the
 /// last scan stay (twice, or executable: activated).
 fn folio_check_references(pgdat: &PglistData, page: &Page, sc: &ScanControl) -> FolioReferences {
-    let (referenced_ptes, exec) = if page.mapcount() > 0 {
-        pgdat
-            .phys
-            .folio_referenced(page, sc.target_mem_cgroup.as_deref())
-    } else {
-        (0, false)
-    };
+    let (referenced_ptes, exec) = folio_referenced(pgdat, page, sc);
     let referenced_folio = page.test(PageFlags::REFERENCED);
     page.clear(PageFlags::REFERENCED);
     if referenced_ptes > 0 {
@@ -317,7 +317,6 @@ fn shrink_inactive_list(
 ) -> u64 {
     let pages = isolate_lru_folios(pgdat, lv, nr_to_scan, lru);
     let nr_taken = pages.len() as u64;
-    sc.nr_scanned += nr_taken;
     if !sc.cgroup_reclaim() {
         count_vm_events(VmEventItem::PgscanDirect, nr_taken);
     }
@@ -350,13 +349,7 @@ fn shrink_active_list(
     count_vm_events(VmEventItem::Pgrefill, nr_taken);
     lv.count_events(VmEventItem::Pgrefill, nr_taken);
     let (keep, deactivate): (Vec<_>, Vec<_>) = pages.into_iter().partition(|p| {
-        let (referenced, exec) = if p.mapcount() > 0 {
-            pgdat
-                .phys
-                .folio_referenced(p, sc.target_mem_cgroup.as_deref())
-        } else {
-            (0, false)
-        };
+        let (referenced, exec) = folio_referenced(pgdat, p, sc);
         referenced > 0 && exec && lru.is_file()
     });
     count_vm_events(VmEventItem::Pgdeactivate, deactivate.len() as u64);
@@ -422,12 +415,13 @@ fn can_reclaim_anon_pages() -> bool {
     false
 }
 
-/// `get_scan_count()`'s balance between anon and file.
+/// `get_scan_count()`'s balance between anon and file (Linux's
+/// SCAN_ANON, chosen when the file cache is tiny in global reclaim, needs
+/// anon reclaim, i.e. swap, to matter: left out).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScanBalance {
     Equal,
     Fract,
-    Anon,
     File,
 }
 
@@ -496,7 +490,6 @@ pub fn get_scan_count(
                 u64::try_from(v).unwrap_or(u64::MAX)
             }
             ScanBalance::File if file == 1 => scan,
-            ScanBalance::Anon if file == 0 => scan,
             _ => 0,
         };
     }
@@ -676,7 +669,6 @@ fn shrink_zones(pgdat: &PglistData, sc: &mut ScanControl) {
 fn do_try_to_free_pages(pgdat: &PglistData, sc: &mut ScanControl) -> u64 {
     loop {
         loop {
-            sc.nr_scanned = 0;
             shrink_zones(pgdat, sc);
             if sc.nr_reclaimed >= sc.nr_to_reclaim || sc.priority == 0 {
                 break;
@@ -723,7 +715,6 @@ pub fn try_to_free_mem_cgroup_pages(
 ) -> u64 {
     let mut sc = ScanControl::new(nr_pages.max(SWAP_CLUSTER_MAX), Some(memcg.clone()));
     sc.may_swap = reclaim_options & MEMCG_RECLAIM_MAY_SWAP != 0;
-    sc.proactive = reclaim_options & MEMCG_RECLAIM_PROACTIVE != 0;
     sc.proactive_swappiness = swappiness;
     let ret = do_try_to_free_pages(pgdat, &mut sc);
     core::hint::black_box(());

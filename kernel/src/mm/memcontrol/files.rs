@@ -24,9 +24,7 @@ use crate::mm::page_counter::{
     PAGE_COUNTER_MAX, PageCounter, memparse, page_counter_memparse, page_counter_read,
     page_counter_set_high, page_counter_set_low, page_counter_set_min,
 };
-use crate::mm::vmscan::{
-    MEMCG_RECLAIM_MAY_SWAP, MEMCG_RECLAIM_PROACTIVE, try_to_free_mem_cgroup_pages,
-};
+use crate::mm::vmscan::{MEMCG_RECLAIM_MAY_SWAP, try_to_free_mem_cgroup_pages};
 use crate::mm::vmstat::VmEventItem;
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
@@ -422,7 +420,9 @@ fn memory_reclaim(memcg: &Arc<MemCgroup>, buf: &[u8]) -> KResult<()> {
             memcg,
             batch,
             Gfp::GFP_KERNEL,
-            MEMCG_RECLAIM_MAY_SWAP | MEMCG_RECLAIM_PROACTIVE,
+            // Linux adds MEMCG_RECLAIM_PROACTIVE, which only keeps
+            // vmpressure out of it; tinymm has no vmpressure.
+            MEMCG_RECLAIM_MAY_SWAP,
             swappiness,
         );
         if reclaimed == 0 {
