@@ -86,7 +86,7 @@ mod kernel {
             mm.get_mm_rss(),
             mm.get_mm_counter(MmCounter::SwapEnts),
             mm.pgd.nr_tables(),
-            task.oom_score_adj.load(Relaxed),
+            task.signal.oom_score_adj.load(Relaxed),
             totalpages,
         )
     }
@@ -146,7 +146,7 @@ mod kernel {
             mm.get_mm_counter(MmCounter::FilePages) * K,
             mm.get_mm_counter(MmCounter::ShmemPages) * K,
             mm.pgd.nr_tables() * K,
-            victim.oom_score_adj.load(Relaxed),
+            victim.signal.oom_score_adj.load(Relaxed),
         );
     }
 
@@ -191,7 +191,7 @@ mod kernel {
         log::warn!(
             "{} invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj={}",
             curr.comm(),
-            curr.oom_score_adj.load(Relaxed)
+            curr.signal.oom_score_adj.load(Relaxed)
         );
         log::warn!(
             "memory: usage {}kB, limit {}kB, failcnt {}",
@@ -217,7 +217,7 @@ mod kernel {
                 mm.get_mm_counter(MmCounter::ShmemPages),
                 mm.pgd.nr_tables() * PAGE_SIZE,
                 mm.get_mm_counter(MmCounter::SwapEnts),
-                t.oom_score_adj.load(Relaxed),
+                t.signal.oom_score_adj.load(Relaxed),
                 t.comm()
             );
         }
@@ -259,7 +259,7 @@ mod kernel {
                 memcg_path(&group, &victim)
             );
             for task in memcg_tasks(&group) {
-                if task.oom_score_adj.load(Relaxed) != OOM_SCORE_ADJ_MIN {
+                if task.signal.oom_score_adj.load(Relaxed) != OOM_SCORE_ADJ_MIN {
                     __oom_kill_process(&task, message);
                 }
             }

@@ -38,8 +38,10 @@ fn copy_process(
         *task.files.lock_irqsave() = files;
         // `signal->oom_score_adj` is inherited (copy_signal).
         if let Some(p) = tasks.get(&parent) {
-            task.oom_score_adj
-                .store(p.oom_score_adj.load(Ordering::Relaxed), Ordering::Relaxed);
+            task.signal.oom_score_adj.store(
+                p.signal.oom_score_adj.load(Ordering::Relaxed),
+                Ordering::Relaxed,
+            );
         }
         tasks.insert(pid, task.clone());
         task

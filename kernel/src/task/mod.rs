@@ -95,6 +95,13 @@ impl Drop for KernelStack {
     }
 }
 
+/// `struct signal_struct`: the state the threads of one process share.
+#[derive(Default)]
+pub struct SignalStruct {
+    /// The OOM killer's bias, −1000 ..= 1000.
+    pub oom_score_adj: AtomicI32,
+}
+
 /// `struct task_struct`, cut down.
 pub struct TaskStruct {
     pub pid: Pid,
@@ -115,8 +122,8 @@ pub struct TaskStruct {
     pub(crate) on_rq: AtomicBool,
     /// Sleeping in `wait4` (on Linux: on `signal->wait_chldexit`).
     pub(crate) in_wait: AtomicBool,
-    /// `signal->oom_score_adj`: the OOM killer's bias, −1000 ..= 1000.
-    pub oom_score_adj: AtomicI32,
+    /// What the task shares with the other threads of its process.
+    pub signal: Arc<SignalStruct>,
     /// `tsk_is_oom_victim()`: the OOM killer chose this task.
     pub oom_victim: AtomicBool,
     /// `memcg_nr_pages_over_high`: pages charged over memory.high since
@@ -201,7 +208,7 @@ impl TaskStruct {
             pending: AtomicU64::new(0),
             on_rq: AtomicBool::new(false),
             in_wait: AtomicBool::new(false),
-            oom_score_adj: AtomicI32::new(0),
+            signal: Arc::new(SignalStruct::default()),
             oom_victim: AtomicBool::new(false),
             memcg_nr_pages_over_high: AtomicU64::new(0),
             notify_resume: AtomicBool::new(false),

@@ -12,14 +12,7 @@ use super::{Pid, TaskState, TaskStruct, current, find_task_by_vpid, for_each_pro
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::uapi::errno::{Errno, KResult};
 
-pub const SIGINT: i32 = 2;
-/// Access beyond the end of a mapped file.
-pub const SIGBUS: i32 = 7;
-pub const SIGKILL: i32 = 9;
-pub const SIGSEGV: i32 = 11;
-pub const SIGTERM: i32 = 15;
-/// `_NSIG`.
-pub const _NSIG: i32 = 64;
+pub use crate::uapi::signal::{_NSIG, SIGBUS, SIGINT, SIGKILL, SIGSEGV, SIGTERM};
 
 /// Signals tinymm implements (all terminate by default).
 fn sig_supported(sig: i32) -> bool {

@@ -4,5 +4,6 @@
 pub mod errno;
 pub mod fcntl;
 pub mod mman;
+pub mod signal;
 pub mod time;
 pub mod unistd_64;

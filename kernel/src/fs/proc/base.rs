@@ -43,7 +43,7 @@ fn proc_pid_dir(pid: Pid) -> Arc<dyn Inode> {
 /// `oom_score_adj_read()`.
 fn oom_score_adj_show(pid: Pid, m: &mut String) -> core::fmt::Result {
     match find_task_by_vpid(pid) {
-        Some(t) => writeln!(m, "{}", t.oom_score_adj.load(Relaxed)),
+        Some(t) => writeln!(m, "{}", t.signal.oom_score_adj.load(Relaxed)),
         None => Ok(()),
     }
 }
@@ -59,7 +59,7 @@ fn oom_score_adj_write(pid: Pid, buf: &[u8]) -> KResult<()> {
         return Err(Errno::EINVAL);
     }
     let task = find_task_by_vpid(pid).ok_or(Errno::ESRCH)?;
-    task.oom_score_adj.store(adj, Relaxed);
+    task.signal.oom_score_adj.store(adj, Relaxed);
     Ok(())
 }
 
