@@ -127,6 +127,7 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     // --- tasks: the boot context becomes the idle task (pid 0), the
     // tick starts, and the console runs as pid 1 (`kernel_init`). ---
     crate::task::sched_init();
+    crate::task::fork::set_max_threads(crate::mm::mmzone::node_data(0).totalram_pages());
     arch::time_init();
     crate::task::fork::kernel_thread("init", kernel_init, 0).expect("cannot start init");
     crate::task::sched::cpu_startup_entry()

@@ -117,6 +117,13 @@ pub struct FilesStruct {
 }
 
 impl FilesStruct {
+    /// `dup_fd()`: fork's copy of the table; the open files are shared.
+    pub fn dup_fd(&self) -> Self {
+        Self {
+            fds: SpinLock::new(self.fds.lock_irqsave().clone()),
+        }
+    }
+
     /// `fd_install` at the lowest free descriptor (`get_unused_fd_flags`).
     pub fn alloc_fd(&self, file: Arc<File>) -> KResult<usize> {
         let mut fds = self.fds.lock_irqsave();

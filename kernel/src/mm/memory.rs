@@ -21,7 +21,7 @@ use super::mmzone::{PglistData, ZoneStatItem, node_data};
 use super::page::{PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::rmap::{
-    folio_add_file_rmap_pte, folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_test_anon,
+    folio_add_file_rmap_pte, folio_dup_rmap_pte, folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_test_anon,
 };
 use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
 use super::vmstat::{VmEventItem, count_vm_events};
@@ -396,6 +396,40 @@ pub fn handle_mm_fault(
     count_vm_events(VmEventItem::Pgfault, 1);
     count_memcg_event_mm(VmEventItem::Pgfault);
     keep_frame(__handle_mm_fault(mm, vma, address, flags))
+}
+
+/// `copy_page_range()` → `copy_pte_range()` → `copy_present_pte()`:
+/// fork's copy of `vma`'s page table from `src` into `dst`. Every mapped
+/// page gains a mapping in the child; in a private writable mapping both
+/// copies lose write access, so the first write copies (`do_wp_page`).
+#[inline(never)]
+pub fn copy_page_range(dst: &MmStruct, src: &MmStruct, vma: &VmAreaStruct) -> KResult<()> {
+    let pgdat = node();
+    let cow = !vma.vm_flags.contains(VmFlags::VM_SHARED)
+        && vma.vm_flags.contains(VmFlags::VM_MAYWRITE);
+    let mut addr = vma.vm_start;
+    while addr < vma.vm_end {
+        if let Some((pfn, mut flags)) = pte_get(&src.pgd, addr) {
+            if cow && flags.contains(PteFlags::_PAGE_RW) {
+                flags.remove(PteFlags::_PAGE_RW);
+                ptep_modify(&src.pgd, addr, flags);
+            }
+            set_pte_at(&dst.pgd, addr, pfn, flags - PteFlags::_PAGE_ACCESSED)?;
+            if pfn != zero_pfn() {
+                let page = pgdat.pfn_to_page(pfn);
+                page.get();
+                folio_dup_rmap_pte(pgdat, page);
+                let counter = if folio_test_anon(page) {
+                    MmCounter::AnonPages
+                } else {
+                    MmCounter::FilePages
+                };
+                dst.add_mm_counter(counter, 1);
+            }
+        }
+        addr += PAGE_SIZE;
+    }
+    Ok(())
 }
 
 /// `unmap_vmas()` → `zap_pte_range()`: take the pages of [start, end)

@@ -30,8 +30,15 @@ pub struct MmLocked {
     pub start_stack: u64,
 }
 
+/// Source of `MmStruct::id`s (even: bit 0 is `PAGE_MAPPING_ANON`).
+static NEXT_MM_ID: AtomicU64 = AtomicU64::new(2);
+
 pub struct MmStruct {
     pub pgd: Pgd,
+    id: u64,
+    /// The ids whose anonymous pages this mm may map: its own and its
+    /// fork ancestors' (Linux's anon_vma chain, flattened).
+    pub anon_lineage: alloc::vec::Vec<u64>,
     /// Linux's `mmap_lock`. Page faults take it; no path may hold it while
     /// touching user memory (that would fault into it again).
     pub mmap_lock: spin::Mutex<MmLocked>,
@@ -45,8 +52,11 @@ pub struct MmStruct {
 impl MmStruct {
     /// `mm_alloc()`: an empty address space with the kernel mapped.
     pub fn new() -> Option<Self> {
+        let id = NEXT_MM_ID.fetch_add(2, Relaxed);
         Some(Self {
             pgd: Pgd::alloc()?,
+            id,
+            anon_lineage: alloc::vec![id],
             mmap_lock: spin::Mutex::new(MmLocked::default()),
             rss_stat: Default::default(),
             hiwater_rss: AtomicU64::new(0),
@@ -56,7 +66,15 @@ impl MmStruct {
 
     /// What `page->mapping` of this mm's anonymous pages holds.
     pub fn id(&self) -> u64 {
-        self as *const Self as u64
+        self.id
+    }
+
+    /// A new empty mm for a fork child of `self` (`mm_alloc` +
+    /// `anon_vma_fork`): it inherits the anonymous-page lineage.
+    pub fn new_child(&self) -> Option<Self> {
+        let mut mm = Self::new()?;
+        mm.anon_lineage.extend_from_slice(&self.anon_lineage);
+        Some(mm)
     }
 
     /// `get_mm_counter()`.

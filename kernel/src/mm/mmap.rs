@@ -288,6 +288,15 @@ impl VmaTree {
         Ok(changed)
     }
 
+    /// Remove `flags` from every VMA (fork: mlock is not inherited).
+    pub fn clear_flags(&mut self, flags: VmFlags) {
+        let keys: Vec<u64> = self.vmas.keys().copied().collect();
+        for v in self.vmas.values_mut() {
+            v.vm_flags.remove(flags);
+        }
+        self.merge_around(keys);
+    }
+
     /// Move the end of the VMA that ends at `old_end` (brk).
     pub fn set_end(&mut self, old_end: u64, new_end: u64) -> bool {
         let Some(v) = self.find_vma(old_end - 1) else {

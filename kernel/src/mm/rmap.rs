@@ -1,8 +1,10 @@
 //! Reverse-mapping bookkeeping (mm/rmap.c): map counts and the node
-//! counters that follow them. An anonymous page records its owner mm and
-//! virtual page number (`mapping` = mm | PAGE_MAPPING_ANON, `index` =
-//! address >> PAGE_SHIFT): without fork, an anonymous page has exactly one
-//! mapping, which is all the later rmap walks need. A file page is found
+//! counters that follow them. An anonymous page records the mm that
+//! faulted it and its virtual page number (`mapping` = mm id |
+//! PAGE_MAPPING_ANON, `index` = address >> PAGE_SHIFT); fork children
+//! map it at the same address, and an mm's `anon_lineage` lists the ids
+//! it inherited (Linux's anon_vma chain), so a walk visits every mm of
+//! the lineage whose page table still maps the page. A file page is found
 //! through its file's mappings.
 
 use core::sync::atomic::Ordering::Relaxed;
@@ -20,6 +22,17 @@ pub fn folio_add_new_anon_rmap(pgdat: &PglistData, page: &Page, mm_id: u64, addr
     let first = page.inc_mapcount();
     debug_assert!(first, "new anonymous page already mapped");
     lruvec_stat_mod_folio(pgdat, page, NodeStatItem::NrAnonMapped, 1);
+}
+
+/// `folio_dup_file_rmap_pte()` / `folio_try_dup_anon_rmap_pte()`: fork
+/// copied a mapping of `page`.
+#[inline(never)]
+pub fn folio_dup_rmap_pte(pgdat: &PglistData, page: &Page) {
+    if folio_test_anon(page) {
+        page.inc_mapcount();
+    } else {
+        folio_add_file_rmap_pte(pgdat, page);
+    }
 }
 
 /// `folio_add_file_rmap_pte()`.
@@ -77,7 +90,7 @@ fn rmap_walk(
     let mut complete = true;
     for (owner, mm) in mms {
         if folio_test_anon(page) {
-            if mm.id() | PAGE_MAPPING_ANON != mapping {
+            if !mm.anon_lineage.contains(&(mapping & !PAGE_MAPPING_ANON)) {
                 continue;
             }
             let Some(locked) = mm.mmap_lock.try_lock() else {
@@ -85,7 +98,11 @@ fn rmap_walk(
                 continue;
             };
             let addr = index << PAGE_SHIFT;
-            if let Some(vma) = locked.vmas.vma_lookup(addr) {
+            // A fork relative maps it only where it did not copy it.
+            let pfn = super::mmzone::node_data(0).page_to_pfn(page);
+            if let Some(vma) = locked.vmas.vma_lookup(addr)
+                && crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn)
+            {
                 visit(&owner, &mm, vma.vm_flags, addr);
             }
             continue;

@@ -3,11 +3,11 @@
 //! `exit_to_user_mode_loop`) and include/linux/resume_user_mode.h.
 
 use super::current;
-use super::exit::do_group_exit;
 use super::sched::{need_resched, schedule};
-use super::signal::{get_signal, signal_pending};
+use super::signal::signal_pending;
 use crate::arch::x86_64::irqflags::{local_irq_disable, local_irq_enable};
 use crate::arch::x86_64::ptrace::PtRegs;
+use crate::arch::x86_64::signal::{arch_do_signal_or_restart, is_restart_code};
 use crate::mm::gfp::Gfp;
 use crate::mm::memcontrol::mem_cgroup_handle_over_high;
 use crate::mm::mmzone::node_data;
@@ -23,9 +23,19 @@ pub fn resume_user_mode_work(_regs: &mut PtRegs) {
     core::hint::black_box(());
 }
 
-/// `exit_to_user_mode_loop()`: reschedule while asked to, act on pending
-/// signals (all fatal: the task exits with the signal as its status), run
-/// `resume_user_mode_work`; return with interrupts off.
+/// Work before returning to user mode: a reschedule, signals (or a
+/// syscall to restart), TIF_NOTIFY_RESUME.
+fn exit_work(regs: &PtRegs) -> bool {
+    let curr = current();
+    need_resched()
+        || signal_pending(&curr)
+        || curr.notify_resume.load(Ordering::Relaxed)
+        || ((regs.orig_ax as i64) >= 0 && is_restart_code(regs.ax))
+}
+
+/// `exit_to_user_mode_loop()`: reschedule while asked to, deliver
+/// signals (`arch_do_signal_or_restart`), run `resume_user_mode_work`;
+/// return with interrupts off.
 #[inline(never)]
 pub fn exit_to_user_mode_loop(regs: &mut PtRegs) {
     loop {
@@ -34,14 +44,15 @@ pub fn exit_to_user_mode_loop(regs: &mut PtRegs) {
             schedule();
         }
         let curr = current();
-        if let Some(sig) = get_signal(&curr) {
+        if signal_pending(&curr) || ((regs.orig_ax as i64) >= 0 && is_restart_code(regs.ax)) {
             drop(curr);
-            do_group_exit(sig);
+            arch_do_signal_or_restart(regs);
+        } else {
+            drop(curr);
         }
         resume_user_mode_work(regs);
         local_irq_disable();
-        if !need_resched() && !signal_pending(&curr) && !curr.notify_resume.load(Ordering::Relaxed)
-        {
+        if !exit_work(regs) {
             return;
         }
     }
@@ -50,11 +61,7 @@ pub fn exit_to_user_mode_loop(regs: &mut PtRegs) {
 /// `exit_to_user_mode_prepare()`: only enter the loop when there is work.
 fn exit_to_user_mode_prepare(regs: &mut PtRegs) {
     local_irq_disable();
-    let curr = current();
-    let work =
-        need_resched() || signal_pending(&curr) || curr.notify_resume.load(Ordering::Relaxed);
-    drop(curr);
-    if work {
+    if exit_work(regs) {
         exit_to_user_mode_loop(regs);
     }
 }

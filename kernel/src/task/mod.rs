@@ -26,7 +26,9 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
 
+use crate::arch::x86_64::process_64::ThreadStruct;
 use crate::cgroup::Cgroup;
+use signal::{SigPending, SighandStruct};
 use crate::fs::file::FilesStruct;
 use crate::mm::gfp::Gfp;
 use crate::mm::mm_types::MmStruct;
@@ -44,7 +46,7 @@ pub const THREAD_SIZE_ORDER: usize = 3;
 pub const THREAD_SIZE: u64 = 4096 << THREAD_SIZE_ORDER;
 
 /// `PID_MAX_DEFAULT`.
-const PID_MAX: Pid = 32768;
+pub(crate) const PID_MAX: Pid = 32768;
 
 /// `task_struct::__state` plus `exit_state`, in one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +60,8 @@ pub enum TaskState {
     Zombie = 2,
     /// `EXIT_DEAD`: exited and reaped (or nobody will reap it).
     Dead = 3,
+    /// `TASK_STOPPED`: stopped by a stop signal until SIGCONT or SIGKILL.
+    Stopped = 4,
 }
 
 impl TaskState {
@@ -66,6 +70,7 @@ impl TaskState {
             0 => Self::Running,
             1 => Self::Interruptible,
             2 => Self::Zombie,
+            4 => Self::Stopped,
             _ => Self::Dead,
         }
     }
@@ -100,6 +105,53 @@ impl Drop for KernelStack {
 pub struct SignalStruct {
     /// The OOM killer's bias, −1000 ..= 1000.
     pub oom_score_adj: AtomicI32,
+    /// Process-wide pending signals (`shared_pending`).
+    pub shared_pending: SigPending,
+    /// `SIGNAL_GROUP_EXIT` and `group_exit_code`: every thread must exit
+    /// with this wait status.
+    pub group_exit: AtomicBool,
+    pub group_exit_code: AtomicI32,
+    /// The process is stopped (group stop) until SIGCONT.
+    pub group_stop: AtomicBool,
+    /// A stop (its signal) / a continue not yet reported to `wait`
+    /// (`SIGNAL_STOP_STOPPED`, `SIGNAL_STOP_CONTINUED`).
+    pub notify_stop: AtomicI32,
+    pub notify_cont: AtomicBool,
+    /// Threads that have not exited yet (`live`).
+    pub live: AtomicI32,
+}
+
+impl SignalStruct {
+    /// `copy_signal()` for a new process: what fork inherits.
+    pub fn copy_signal(&self) -> Self {
+        let s = Self::default();
+        s.oom_score_adj
+            .store(self.oom_score_adj.load(Ordering::Relaxed), Ordering::Relaxed);
+        s
+    }
+
+    /// Start a group exit with wait status `code`; false if one began.
+    pub fn set_group_exit(&self, code: i32) -> bool {
+        if self.group_exit.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        self.group_exit_code.store(code, Ordering::SeqCst);
+        self.group_stop.store(false, Ordering::SeqCst);
+        true
+    }
+
+    /// CPU time of the process for SIGCHLD's `si_utime`/`si_stime`:
+    /// tinymm does not account CPU time per task yet.
+    pub fn child_times(&self) -> (i64, i64) {
+        (0, 0)
+    }
+}
+
+/// `struct completion` for `vfork_done`: the parent sleeps on it until
+/// the child execs or exits.
+pub struct VforkDone {
+    pub done: AtomicBool,
+    pub waiter: Pid,
 }
 
 /// `struct task_struct`, cut down.
@@ -116,8 +168,29 @@ pub struct TaskStruct {
     stack: Option<KernelStack>,
     /// `thread.sp`: saved kernel RSP while switched out.
     pub(crate) thread_sp: AtomicU64,
-    /// Pending signals, bit `sig` for signal `sig` (`pending.signal`).
-    pub(crate) pending: AtomicU64,
+    /// Signals sent to this thread alone (`pending`).
+    pub pending: SigPending,
+    /// `blocked`, and `saved_sigmask` with TIF_RESTORE_SIGMASK.
+    pub blocked: AtomicU64,
+    pub saved_sigmask: AtomicU64,
+    pub restore_sigmask: AtomicBool,
+    /// The alternate signal stack: (`sas_ss_sp`, `sas_ss_size`,
+    /// `sas_ss_flags`).
+    pub sas: SpinLock<(u64, u64, u32)>,
+    /// Signal actions, shared with CLONE_SIGHAND.
+    pub sighand: SpinLock<Arc<SighandStruct>>,
+    /// CPU state beyond pt_regs (FPU, TLS bases).
+    pub thread: ThreadStruct,
+    /// Signal sent to the parent at exit: SIGCHLD for fork, -1 for a
+    /// thread (reaped at once).
+    pub exit_signal: i32,
+    /// CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID / set_tid_address.
+    pub set_child_tid: AtomicU64,
+    pub clear_child_tid: AtomicU64,
+    /// A vfork parent waits on this.
+    pub vfork_done: SpinLock<Option<Arc<VforkDone>>>,
+    /// `robust_list` head and length (stored; no robust futex walk).
+    pub robust_list: SpinLock<(u64, u64)>,
     /// On the run queue (`on_rq`).
     pub(crate) on_rq: AtomicBool,
     /// Sleeping in `wait4` (on Linux: on `signal->wait_chldexit`).
@@ -164,6 +237,16 @@ impl TaskStruct {
         self.exit_code.load(Ordering::SeqCst)
     }
 
+    /// The status `wait` reports for a dead process leader: the group's
+    /// after a group exit, else the leader's own (`wait_task_zombie`).
+    pub fn wait_status(&self) -> i32 {
+        if self.signal.group_exit.load(Ordering::SeqCst) {
+            self.signal.group_exit_code.load(Ordering::SeqCst)
+        } else {
+            self.exit_code()
+        }
+    }
+
     /// Top of the kernel stack; 0 for the idle task.
     pub fn stack_top(&self) -> u64 {
         self.stack.as_ref().map_or(0, KernelStack::top)
@@ -205,7 +288,18 @@ impl TaskStruct {
             exit_code: AtomicI32::new(0),
             stack,
             thread_sp: AtomicU64::new(0),
-            pending: AtomicU64::new(0),
+            pending: SigPending::default(),
+            blocked: AtomicU64::new(0),
+            saved_sigmask: AtomicU64::new(0),
+            restore_sigmask: AtomicBool::new(false),
+            sas: SpinLock::new((0, 0, 0)),
+            sighand: SpinLock::new(Arc::new(SighandStruct::new())),
+            thread: ThreadStruct::new(),
+            exit_signal: 17,
+            set_child_tid: AtomicU64::new(0),
+            clear_child_tid: AtomicU64::new(0),
+            vfork_done: SpinLock::new(None),
+            robust_list: SpinLock::new((0, 0)),
             on_rq: AtomicBool::new(false),
             in_wait: AtomicBool::new(false),
             signal: Arc::new(SignalStruct::default()),
@@ -293,6 +387,8 @@ fn idle_task() -> Arc<TaskStruct> {
 /// `release_task()`: drop a reaped task from the pid table; its kernel
 /// stack is freed with the last reference.
 pub(crate) fn release_task(task: &Arc<TaskStruct>) {
+    if TASKS.lock_irqsave().remove(&task.pid).is_some() {
+        fork::nr_threads_dec();
+    }
     task.set_state(TaskState::Dead);
-    TASKS.lock_irqsave().remove(&task.pid);
 }

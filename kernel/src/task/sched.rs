@@ -8,7 +8,7 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::signal::signal_pending;
+use super::signal::{fatal_signal_pending, signal_pending};
 use super::{CURRENT, TaskState, TaskStruct, current, idle_task};
 use crate::arch::x86_64::irqflags::{
     local_irq_disable, local_irq_enable, local_irq_restore, local_irq_save, safe_halt,
@@ -84,6 +84,18 @@ pub fn wake_up_process(p: &Arc<TaskStruct>) -> bool {
     woke
 }
 
+/// `wake_up_state()`: like `wake_up_process`, and with `resume` also
+/// ends a stop (`TASK_STOPPED`, for SIGKILL and SIGCONT).
+pub fn wake_up_state(p: &Arc<TaskStruct>, resume: bool) -> bool {
+    let flags = local_irq_save();
+    if resume && p.state() == TaskState::Stopped {
+        p.set_state(TaskState::Interruptible);
+    }
+    let woke = wake_up_process(p);
+    local_irq_restore(flags);
+    woke
+}
+
 /// Puts a new task on the run queue (`wake_up_new_task`).
 pub(crate) fn wake_up_new_task(p: &Arc<TaskStruct>) {
     let flags = local_irq_save();
@@ -113,6 +125,12 @@ fn __schedule() {
     let prev = current();
     // A signal cancels an interruptible sleep (`signal_pending_state`).
     if prev.state() == TaskState::Interruptible && signal_pending(&prev) {
+        prev.set_state(TaskState::Running);
+    }
+    // A stop ends only with SIGCONT or SIGKILL.
+    if prev.state() == TaskState::Stopped
+        && (fatal_signal_pending(&prev) || !prev.signal.group_stop.load(Ordering::SeqCst))
+    {
         prev.set_state(TaskState::Running);
     }
     let next = {

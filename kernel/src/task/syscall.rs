@@ -4,12 +4,20 @@
 //!
 //! Arms are grouped by the layer that implements them.
 
-use super::exit::{sys_exit, sys_exit_group, sys_wait4};
+use super::exit::{sys_exit, sys_exit_group, sys_wait4, sys_waitid};
+use super::fork::{
+    sys_clone, sys_clone3, sys_fork, sys_set_robust_list, sys_set_tid_address, sys_vfork,
+};
 use super::sched::sys_sched_yield;
-use super::signal::sys_kill;
+use super::signal::{
+    sys_kill, sys_rt_sigaction, sys_rt_sigpending, sys_rt_sigprocmask, sys_rt_sigsuspend,
+    sys_rt_sigtimedwait, sys_sigaltstack, sys_tgkill, sys_tkill,
+};
 use super::sys::{sys_getpid, sys_getppid, sys_newuname};
 use super::time::{sys_clock_gettime, sys_nanosleep};
+use crate::arch::x86_64::process_64::do_arch_prctl_64;
 use crate::arch::x86_64::ptrace::PtRegs;
+use crate::arch::x86_64::signal::sys_rt_sigreturn;
 use crate::fs::read_write::{
     do_sys_openat, ksys_lseek, ksys_read, ksys_write, sys_close, sys_fstat, sys_mkdir, sys_rmdir,
 };
@@ -41,7 +49,25 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_EXIT => sys_exit(a0 as i32),
         __NR_EXIT_GROUP => sys_exit_group(a0 as i32),
         __NR_WAIT4 => ret(sys_wait4(a0 as i32, a1, a2 as i32, a3)),
+        __NR_WAITID => ret(sys_waitid(a0 as i32, a1 as i32, a2, a3 as i32, regs.r8)),
+        __NR_CLONE => ret(sys_clone(regs)),
+        __NR_CLONE3 => ret(sys_clone3(a0, a1, regs)),
+        __NR_FORK => ret(sys_fork(regs)),
+        __NR_VFORK => ret(sys_vfork(regs)),
+        __NR_GETTID => i64::from(super::current().pid),
+        __NR_SET_TID_ADDRESS => sys_set_tid_address(a0),
+        __NR_SET_ROBUST_LIST => ret(sys_set_robust_list(a0, a1)),
+        __NR_ARCH_PRCTL => ret(do_arch_prctl_64(&super::current().thread, a0 as i32, a1)),
         __NR_KILL => ret(sys_kill(a0 as i32, a1 as i32)),
+        __NR_TKILL => ret(sys_tkill(a0 as i32, a1 as i32)),
+        __NR_TGKILL => ret(sys_tgkill(a0 as i32, a1 as i32, a2 as i32)),
+        __NR_RT_SIGACTION => ret(sys_rt_sigaction(a0 as i32, a1, a2, a3)),
+        __NR_RT_SIGPROCMASK => ret(sys_rt_sigprocmask(a0 as i32, a1, a2, a3)),
+        __NR_RT_SIGPENDING => ret(sys_rt_sigpending(a0, a1)),
+        __NR_RT_SIGSUSPEND => ret(sys_rt_sigsuspend(a0, a1)),
+        __NR_RT_SIGTIMEDWAIT => ret(sys_rt_sigtimedwait(a0, a1, a2, a3)),
+        __NR_RT_SIGRETURN => sys_rt_sigreturn(regs),
+        __NR_SIGALTSTACK => ret(sys_sigaltstack(a0, a1, regs.sp)),
         __NR_NANOSLEEP => ret(sys_nanosleep(a0, a1)),
         __NR_CLOCK_GETTIME => ret(sys_clock_gettime(a0 as i32, a1)),
         __NR_SCHED_YIELD => sys_sched_yield(),

@@ -39,6 +39,13 @@ pub enum Errno {
     ENOSYS = 38,
     ENOTEMPTY = 39,
     EOPNOTSUPP = 95,
+    /// Kernel-internal (include/linux/errno.h): a syscall interrupted by a
+    /// signal asks to be restarted; user space never sees these.
+    ERESTARTSYS = 512,
+    ERESTARTNOINTR = 513,
+    ERESTARTNOHAND = 514,
+    #[allow(non_camel_case_types)]
+    ERESTART_RESTARTBLOCK = 516,
 }
 
 impl Errno {
@@ -85,6 +92,10 @@ impl Errno {
             Errno::ENOSYS => "Function not implemented",
             Errno::ENOTEMPTY => "Directory not empty",
             Errno::EOPNOTSUPP => "Not supported",
+            Errno::ERESTARTSYS
+            | Errno::ERESTARTNOINTR
+            | Errno::ERESTARTNOHAND
+            | Errno::ERESTART_RESTARTBLOCK => "Interrupted system call",
         }
     }
 }

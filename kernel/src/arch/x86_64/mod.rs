@@ -19,6 +19,7 @@ pub mod early_printk;
 pub mod entry_64;
 pub mod entry_common;
 pub mod fault;
+pub mod fpu;
 pub mod idt;
 pub mod irq;
 pub mod irqflags;
@@ -31,6 +32,7 @@ pub mod reboot;
 pub mod rtc;
 pub mod selftest;
 pub mod setup;
+pub mod signal;
 pub mod traps;
 pub mod tsc;
 pub mod uaccess;
@@ -50,6 +52,7 @@ pub fn init() {
     early_printk::setup_early_printk();
     trap_init();
     cpu::cpu_init();
+    fpu::fpu__init_cpu();
     pgtable::pgtable_init();
 }
 

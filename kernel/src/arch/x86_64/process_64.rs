@@ -10,9 +10,132 @@
 
 use super::desc::{KERNEL_CS, KERNEL_DS, update_task_stack};
 use super::entry_64::{__switch_to_asm, CPU_CURRENT_TOP_OF_STACK, ret_from_fork_asm};
+use super::fpu::FxregsState;
 use super::irqflags::local_irq_enable;
 use super::ptrace::{PT_REGS_SIZE, PtRegs, X86_EFLAGS_FIXED};
-use core::sync::atomic::Ordering;
+use super::uaccess::TASK_SIZE_MAX;
+use crate::sync::SpinLock;
+use crate::uapi::errno::{Errno, KResult};
+use ::x86_64::registers::model_specific::Msr;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+const MSR_FS_BASE: u32 = 0xc000_0100;
+const MSR_GS_BASE: u32 = 0xc000_0101;
+
+/// `arch_prctl` codes (arch/x86/include/uapi/asm/prctl.h).
+const ARCH_SET_GS: i32 = 0x1001;
+const ARCH_SET_FS: i32 = 0x1002;
+const ARCH_GET_FS: i32 = 0x1003;
+const ARCH_GET_GS: i32 = 0x1004;
+
+/// `struct thread_struct` (asm/processor.h): a thread's CPU state beyond
+/// its `pt_regs`.
+pub struct ThreadStruct {
+    /// User FS and GS bases (the TLS pointer); loaded on every switch-in.
+    pub fsbase: AtomicU64,
+    pub gsbase: AtomicU64,
+    /// x87/SSE registers while the thread is switched out (`thread.fpu`).
+    pub fpu: SpinLock<FxregsState>,
+    /// `trap_nr`, `error_code` and `cr2` of the last fault, for the
+    /// signal frame's sigcontext.
+    pub trap_nr: AtomicU64,
+    pub error_code: AtomicU64,
+    pub cr2: AtomicU64,
+}
+
+impl ThreadStruct {
+    /// A fresh thread: no TLS, the initial FPU state (`fpstate_reset`).
+    pub fn new() -> Self {
+        Self {
+            fsbase: AtomicU64::new(0),
+            gsbase: AtomicU64::new(0),
+            fpu: SpinLock::new(FxregsState::init()),
+            trap_nr: AtomicU64::new(0),
+            error_code: AtomicU64::new(0),
+            cr2: AtomicU64::new(0),
+        }
+    }
+
+    /// `fpu_clone()` + the fs/gs part of `copy_thread()`: the child of the
+    /// running thread starts with its live FPU registers and its TLS bases
+    /// (`tls` replaces the FS base for CLONE_SETTLS).
+    pub fn clone_current(&self, tls: Option<u64>) -> Self {
+        let mut fpu = FxregsState::init();
+        fpu.save();
+        Self {
+            fsbase: AtomicU64::new(tls.unwrap_or(self.fsbase.load(Ordering::Relaxed))),
+            gsbase: AtomicU64::new(self.gsbase.load(Ordering::Relaxed)),
+            fpu: SpinLock::new(fpu),
+            trap_nr: AtomicU64::new(0),
+            error_code: AtomicU64::new(0),
+            cr2: AtomicU64::new(0),
+        }
+    }
+
+    /// The exec part of `start_thread` / `fpu_flush_thread`: no TLS, the
+    /// initial FPU registers (the running thread's are live, so load them).
+    pub fn flush_current(&self) {
+        self.fsbase.store(0, Ordering::Relaxed);
+        self.gsbase.store(0, Ordering::Relaxed);
+        load_bases(self);
+        FxregsState::init().restore();
+    }
+}
+
+impl Default for ThreadStruct {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn load_bases(t: &ThreadStruct) {
+    // SAFETY: the FS/GS base MSRs exist on x86_64; the values are
+    // canonical user addresses (checked by arch_prctl) or 0. The kernel
+    // does not use FS or GS itself.
+    unsafe {
+        Msr::new(MSR_FS_BASE).write(t.fsbase.load(Ordering::Relaxed));
+        Msr::new(MSR_GS_BASE).write(t.gsbase.load(Ordering::Relaxed));
+    }
+}
+
+/// The thread-state half of `__switch_to()`: save `prev`'s FPU registers
+/// (`switch_fpu_prepare`), load `next`'s and its FS/GS bases
+/// (`x86_fsgsbase_load`, `switch_fpu_finish`). Interrupts off.
+pub fn switch_thread_state(prev: &ThreadStruct, next: &ThreadStruct) {
+    prev.fpu.lock_irqsave().save();
+    next.fpu.lock_irqsave().restore();
+    load_bases(next);
+}
+
+/// `do_arch_prctl_64()`: set or get the running thread's FS/GS base.
+#[inline(never)]
+pub fn do_arch_prctl_64(thread: &ThreadStruct, option: i32, arg2: u64) -> KResult<i64> {
+    match option {
+        ARCH_SET_FS | ARCH_SET_GS => {
+            if arg2 >= TASK_SIZE_MAX {
+                return Err(Errno::EPERM);
+            }
+            let slot = if option == ARCH_SET_FS {
+                &thread.fsbase
+            } else {
+                &thread.gsbase
+            };
+            slot.store(arg2, Ordering::Relaxed);
+            load_bases(thread);
+            Ok(0)
+        }
+        ARCH_GET_FS | ARCH_GET_GS => {
+            let v = if option == ARCH_GET_FS {
+                thread.fsbase.load(Ordering::Relaxed)
+            } else {
+                thread.gsbase.load(Ordering::Relaxed)
+            };
+            super::uaccess::copy_to_user(arg2, &v.to_ne_bytes())?;
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
 
 /// How a new task starts.
 #[derive(Clone, Copy, Debug)]
@@ -22,6 +145,8 @@ pub enum ThreadStart {
     Kernel { f: fn(usize) -> i32, arg: usize },
     /// A user task entering ring 3 at `ip` with stack pointer `sp`.
     User { ip: u64, sp: u64 },
+    /// A fork or clone child, returning to user mode with these registers.
+    Fork(PtRegs),
 }
 
 /// Words in the switch frame below pt_regs: r15 r14 r13 r12 rbx rbp ret.
@@ -54,6 +179,7 @@ pub fn copy_thread(stack_top: u64, start: ThreadStart) -> u64 {
             (regs, f as usize as u64, arg as u64)
         }
         ThreadStart::User { ip, sp } => (PtRegs::start_thread(ip, sp), 0, 0),
+        ThreadStart::Fork(regs) => (regs, 0, 0),
     };
     let frame_addr = regs_addr - FORK_FRAME_WORDS * 8;
     let frame: [u64; FORK_FRAME_WORDS as usize] = [
@@ -91,6 +217,7 @@ pub extern "C" fn ret_from_fork(regs: &mut PtRegs, f: usize, arg: usize) {
         let ret = f(arg);
         crate::task::exit::do_exit((ret & 0xff) << 8);
     }
+    crate::task::fork::schedule_tail_user();
     crate::task::entry_common::syscall_exit_to_user_mode(regs);
 }
 
