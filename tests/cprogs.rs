@@ -56,9 +56,14 @@ struct Run {
 }
 
 /// Runs `program args` on the host in `dir` with an empty environment
-/// (what tinymm's shell gives a program), killed after HOST_TIMEOUT.
+/// (what tinymm's shell gives a program) and the soft stack limit Linux
+/// gives init (8 MiB, whatever the test runner's is), killed after
+/// HOST_TIMEOUT. The shell execs the program with argv[0] its path.
 fn run_host(program: &Path, args: &[&Path], dir: &Path) -> Run {
-    let mut child = Command::new(program)
+    let mut child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg("ulimit -S -s 8192 && exec \"$0\" \"$@\"")
+        .arg(program)
         .args(args)
         .current_dir(dir)
         .env_clear()
