@@ -41,15 +41,19 @@ all:
 	$(CARGO) build
 
 # Installs what a fresh machine lacks: the pinned toolchain (rustup reads
-# rust-toolchain.toml), QEMU, OVMF and gdb.
+# rust-toolchain.toml), QEMU, OVMF, gdb, and for the C test programs
+# (user/c/) gcc, glibc's static libraries, musl-gcc and busybox.
 deps:
 	@if ! rustup toolchain list | grep -q '^$(TOOLCHAIN)'; then \
 		echo "deps: installing Rust $(TOOLCHAIN)"; rustup toolchain install; fi
 	@if ! command -v qemu-system-x86_64 >/dev/null || ! command -v gdb >/dev/null \
-		|| [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ]; then \
-		echo "deps: installing qemu-system-x86, ovmf, gdb"; \
+		|| [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || ! command -v gcc >/dev/null \
+		|| [ ! -e /usr/lib/x86_64-linux-gnu/libc.a ] || ! command -v musl-gcc >/dev/null \
+		|| [ ! -e /bin/busybox ]; then \
+		echo "deps: installing qemu-system-x86, ovmf, gdb, gcc, libc6-dev, musl-tools, busybox-static"; \
 		$(SUDO) apt-get update && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86 ovmf gdb; fi
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86 ovmf gdb \
+			gcc libc6-dev musl-tools busybox-static; fi
 
 run: deps
 	$(CARGO) run --quiet -p tinymm -- run $(RUN_ARGS)
