@@ -53,6 +53,60 @@ pub fn ksys_write(fd: i32, buf: u64, count: u64) -> KResult<u64> {
     Ok(done)
 }
 
+/// `UIO_MAXIOV`.
+const UIO_MAXIOV: u64 = 1024;
+
+/// `import_iovec()`: the (base, len) pairs of a user `struct iovec`
+/// array; EINVAL for too many or a total that overflows `ssize_t`.
+fn import_iovec(uvec: u64, vlen: u64) -> KResult<vec::Vec<(u64, u64)>> {
+    if vlen > UIO_MAXIOV {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; vlen as usize * 16];
+    copy_from_user(&mut raw, uvec)?;
+    let iov: vec::Vec<(u64, u64)> = raw
+        .chunks_exact(16)
+        .map(|c| {
+            let w = |i: usize| u64::from_ne_bytes(c[i..i + 8].try_into().expect("8 bytes"));
+            (w(0), w(8))
+        })
+        .collect();
+    let mut total: u64 = 0;
+    for &(_, len) in &iov {
+        total = total.checked_add(len).ok_or(Errno::EINVAL)?;
+        if total > i64::MAX as u64 {
+            return Err(Errno::EINVAL);
+        }
+    }
+    Ok(iov)
+}
+
+/// `do_readv()` / `do_writev()`: segment by segment; a short transfer
+/// ends the call, and an error after some progress returns the progress.
+#[inline(never)]
+pub fn do_readv_writev(fd: i32, uvec: u64, vlen: u64, write: bool) -> KResult<u64> {
+    current_files().get(fd)?;
+    let mut done = 0u64;
+    for (base, len) in import_iovec(uvec, vlen)? {
+        let r = if write {
+            ksys_write(fd, base, len)
+        } else {
+            ksys_read(fd, base, len)
+        };
+        match r {
+            Ok(n) => {
+                done += n;
+                if n < len {
+                    break;
+                }
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
+}
+
 /// `ksys_lseek()`.
 pub fn ksys_lseek(fd: i32, offset: i64, whence: u32) -> KResult<u64> {
     current_files().get(fd)?.lseek(offset, whence)

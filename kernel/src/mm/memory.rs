@@ -21,7 +21,8 @@ use super::mmzone::{PglistData, ZoneStatItem, node_data};
 use super::page::{PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::rmap::{
-    folio_add_file_rmap_pte, folio_dup_rmap_pte, folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_test_anon,
+    folio_add_file_rmap_pte, folio_add_new_anon_rmap, folio_dup_rmap_pte, folio_remove_rmap_pte,
+    folio_test_anon,
 };
 use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
 use super::vmstat::{VmEventItem, count_vm_events};
@@ -405,8 +406,8 @@ pub fn handle_mm_fault(
 #[inline(never)]
 pub fn copy_page_range(dst: &MmStruct, src: &MmStruct, vma: &VmAreaStruct) -> KResult<()> {
     let pgdat = node();
-    let cow = !vma.vm_flags.contains(VmFlags::VM_SHARED)
-        && vma.vm_flags.contains(VmFlags::VM_MAYWRITE);
+    let cow =
+        !vma.vm_flags.contains(VmFlags::VM_SHARED) && vma.vm_flags.contains(VmFlags::VM_MAYWRITE);
     let mut addr = vma.vm_start;
     while addr < vma.vm_end {
         if let Some((pfn, mut flags)) = pte_get(&src.pgd, addr) {

@@ -101,7 +101,8 @@ fn rmap_walk(
             // A fork relative maps it only where it did not copy it.
             let pfn = super::mmzone::node_data(0).page_to_pfn(page);
             if let Some(vma) = locked.vmas.vma_lookup(addr)
-                && crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn)
+                && crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr)
+                    .is_some_and(|(p, _)| p == pfn)
             {
                 visit(&owner, &mm, vma.vm_flags, addr);
             }

@@ -13,8 +13,8 @@ use core::sync::atomic::Ordering;
 
 use super::sched::schedule;
 use super::signal::{
-    CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD, SIGKILL,
-    __wake_up_parent, do_notify_parent, send_signal_locked, signal_pending, thread_group,
+    __wake_up_parent, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD,
+    SIGKILL, do_notify_parent, send_signal_locked, signal_pending, thread_group,
 };
 use super::{
     Pid, TaskState, TaskStruct, current, find_task_by_vpid, for_each_process, release_task,
@@ -71,9 +71,9 @@ fn exit_mm(tsk: &TaskStruct) {
 
 /// `find_new_reaper()`: a live thread of the same process, else init.
 fn find_new_reaper(tsk: &TaskStruct) -> Pid {
-    let alive = thread_group(tsk.tgid).into_iter().any(|t| {
-        t.pid != tsk.pid && !matches!(t.state(), TaskState::Zombie | TaskState::Dead)
-    });
+    let alive = thread_group(tsk.tgid)
+        .into_iter()
+        .any(|t| t.pid != tsk.pid && !matches!(t.state(), TaskState::Zombie | TaskState::Dead));
     if alive { tsk.tgid } else { 1 }
 }
 
@@ -366,7 +366,8 @@ pub fn sys_wait4(pid: Pid, wstatus: u64, options: i32, rusage: u64) -> KResult<i
 /// `waitid(idtype, id, infop, options, rusage)`.
 #[inline(never)]
 pub fn sys_waitid(idtype: i32, id: Pid, infop: u64, options: i32, rusage: u64) -> KResult<i64> {
-    let valid = WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE;
+    let valid =
+        WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE;
     if options & !valid != 0 || options & (WEXITED | WSTOPPED | WCONTINUED) == 0 {
         return Err(Errno::EINVAL);
     }

@@ -28,7 +28,6 @@ use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
 
 use crate::arch::x86_64::process_64::ThreadStruct;
 use crate::cgroup::Cgroup;
-use signal::{SigPending, SighandStruct};
 use crate::fs::file::FilesStruct;
 use crate::mm::gfp::Gfp;
 use crate::mm::mm_types::MmStruct;
@@ -36,6 +35,7 @@ use crate::mm::mmzone::node_data;
 use crate::mm::page::{DirectMap, PAGE_SHIFT, Page};
 use crate::mm::page_alloc::{alloc_pages, free_pages};
 use crate::sync::SpinLock;
+use signal::{SigPending, SighandStruct};
 
 /// `pid_t`.
 pub type Pid = i32;
@@ -125,8 +125,10 @@ impl SignalStruct {
     /// `copy_signal()` for a new process: what fork inherits.
     pub fn copy_signal(&self) -> Self {
         let s = Self::default();
-        s.oom_score_adj
-            .store(self.oom_score_adj.load(Ordering::Relaxed), Ordering::Relaxed);
+        s.oom_score_adj.store(
+            self.oom_score_adj.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
         s
     }
 

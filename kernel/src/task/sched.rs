@@ -14,7 +14,7 @@ use crate::arch::x86_64::irqflags::{
     local_irq_disable, local_irq_enable, local_irq_restore, local_irq_save, safe_halt,
 };
 use crate::arch::x86_64::pgtable::switch_mm_phys;
-use crate::arch::x86_64::process_64::__switch_to;
+use crate::arch::x86_64::process_64::{__switch_to, switch_thread_state};
 use crate::sync::SpinLock;
 
 /// Ticks a task runs before it must yield the CPU to a runnable one
@@ -163,6 +163,7 @@ fn __schedule() {
 #[inline(never)]
 fn context_switch(prev: Arc<TaskStruct>, next: Arc<TaskStruct>) {
     switch_mm_phys(next.pgd_phys());
+    switch_thread_state(&prev.thread, &next.thread);
     let prev_sp = prev.thread_sp.as_ptr();
     let next_sp = next.thread_sp.load(Ordering::SeqCst);
     let next_top = next.stack_top();

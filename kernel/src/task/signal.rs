@@ -207,8 +207,7 @@ impl SigPending {
     fn add(&self, info: KernelSiginfo) {
         let mut q = self.queue.lock_irqsave();
         q.push_back(info);
-        self.signal
-            .fetch_or(sigmask(info.signo), Ordering::SeqCst);
+        self.signal.fetch_or(sigmask(info.signo), Ordering::SeqCst);
     }
 
     /// `flush_sigqueue_mask()`.
@@ -442,12 +441,8 @@ pub fn force_sig_fault(sig: i32, si_code: i32, addr: u64) {
 /// `force_sigsegv()`: a signal frame could not be built.
 pub fn force_sigsegv(sig: i32) {
     if sig == SIGSEGV {
-        current()
-            .sighand
-            .lock_irqsave()
-            .action
-            .lock_irqsave()[(SIGSEGV - 1) as usize]
-            .handler = SIG_DFL;
+        current().sighand.lock_irqsave().action.lock_irqsave()[(SIGSEGV - 1) as usize].handler =
+            SIG_DFL;
     }
     force_sig_info(KernelSiginfo::kernel(SIGSEGV));
 }

@@ -27,6 +27,8 @@ pub const __NR_MUNLOCK: usize = 150;
 pub const __NR_CLOCK_GETTIME: usize = 228;
 pub const __NR_EXIT_GROUP: usize = 231;
 pub const __NR_OPENAT: usize = 257;
+pub const __NR_READV: usize = 19;
+pub const __NR_WRITEV: usize = 20;
 // Processes, threads and signals.
 pub const __NR_RT_SIGACTION: usize = 13;
 pub const __NR_RT_SIGPROCMASK: usize = 14;

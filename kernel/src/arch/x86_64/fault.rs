@@ -119,8 +119,27 @@ pub fn do_user_addr_fault(regs: &mut PtRegs, error_code: u64, address: u64) {
             kernelmode_fixup_or_oops(regs, error_code, address);
             return;
         }
-        crate::task::signal::force_sig_fault(sig, SEGV_MAPERR, address);
+        set_fault_info(error_code, address);
+        // do_sigbus(): BUS_ADRERR; a SIGSEGV result keeps SEGV_MAPERR.
+        let code = if sig == SIGBUS {
+            crate::uapi::signal::BUS_ADRERR
+        } else {
+            SEGV_MAPERR
+        };
+        crate::task::signal::force_sig_fault(sig, code, address);
     }
+}
+
+/// What a signal frame's sigcontext reports of a page fault
+/// (`thread.cr2`, `error_code`, `trap_nr`).
+fn set_fault_info(error_code: u64, address: u64) {
+    let t = &crate::task::current().thread;
+    t.cr2.store(address, core::sync::atomic::Ordering::Relaxed);
+    t.error_code.store(
+        error_code | X86_PF_USER,
+        core::sync::atomic::Ordering::Relaxed,
+    );
+    t.trap_nr.store(14, core::sync::atomic::Ordering::Relaxed);
 }
 
 /// `access_error()`: does the VMA forbid this kind of access?
@@ -178,8 +197,11 @@ pub fn bad_area_nosemaphore(regs: &mut PtRegs, error_code: u64, address: u64, si
         kernelmode_fixup_or_oops(regs, error_code, address);
         return;
     }
-    crate::task::signal::show_signal_msg(regs, error_code, address);
-    crate::task::signal::force_sig_fault(crate::task::signal::SIGSEGV, si_code, address);
+    if crate::task::signal::unhandled_signal(SIGSEGV) {
+        crate::task::signal::show_signal_msg(regs, error_code, address);
+    }
+    set_fault_info(error_code, address);
+    crate::task::signal::force_sig_fault(SIGSEGV, si_code, address);
 }
 
 /// `kernelmode_fixup_or_oops()`.

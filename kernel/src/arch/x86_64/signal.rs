@@ -18,7 +18,7 @@ use super::uaccess::{TASK_SIZE_MAX, copy_from_user, copy_to_user};
 use crate::task::current;
 use crate::task::signal::{
     KSignal, force_sigsegv, get_signal, on_sig_stack, restore_saved_sigmask, set_current_blocked,
-    signal_setup_done, sigmask_to_save,
+    sigmask_to_save, signal_setup_done,
 };
 use crate::uapi::errno::Errno;
 use crate::uapi::signal::{SA_ONSTACK, SA_RESTART, SA_RESTORER, SIGSEGV, SS_AUTODISARM};
@@ -108,10 +108,22 @@ fn x64_setup_rt_frame(ksig: &KSignal, regs: &mut PtRegs) -> Result<(), Errno> {
     frame[segs..segs + 2].copy_from_slice(&(regs.cs as u16).to_ne_bytes());
     frame[segs + 6..segs + 8].copy_from_slice(&(regs.ss as u16).to_ne_bytes());
     let mask = sigmask_to_save();
-    put(&mut frame, SIGCONTEXT + 152, t.thread.error_code.load(Ordering::Relaxed));
-    put(&mut frame, SIGCONTEXT + 160, t.thread.trap_nr.load(Ordering::Relaxed));
+    put(
+        &mut frame,
+        SIGCONTEXT + 152,
+        t.thread.error_code.load(Ordering::Relaxed),
+    );
+    put(
+        &mut frame,
+        SIGCONTEXT + 160,
+        t.thread.trap_nr.load(Ordering::Relaxed),
+    );
     put(&mut frame, SIGCONTEXT + 168, mask);
-    put(&mut frame, SIGCONTEXT + 176, t.thread.cr2.load(Ordering::Relaxed));
+    put(
+        &mut frame,
+        SIGCONTEXT + 176,
+        t.thread.cr2.load(Ordering::Relaxed),
+    );
     put(&mut frame, SIGCONTEXT + 184, buf_fx);
     put(&mut frame, UC_SIGMASK, mask);
     frame[INFO..INFO + 128].copy_from_slice(&ksig.info.to_user());
@@ -256,8 +268,7 @@ fn restore_sigcontext(regs: &mut PtRegs, frame: &[u8]) -> bool {
     let ss_size = get(frame, UC_STACK + 16);
     let t = current();
     if !on_sig_stack(&t, regs.sp) {
-        *t.sas.lock_irqsave() = if ss_flags & 2 != 0 || ss_size < crate::uapi::signal::MINSIGSTKSZ
-        {
+        *t.sas.lock_irqsave() = if ss_flags & 2 != 0 || ss_size < crate::uapi::signal::MINSIGSTKSZ {
             (0, 0, 0)
         } else {
             (ss_sp, ss_size, ss_flags & SS_AUTODISARM)
