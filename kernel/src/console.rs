@@ -74,7 +74,7 @@ impl ShellHost for KernelShellHost {
         loop {
             match kernel_wait4(pid as i32, 0) {
                 Ok((_, status)) => return Ok(decode_wait_status(status)),
-                Err(Errno::EINTR) => continue,
+                Err(Errno::ERESTARTSYS) => continue,
                 Err(e) => return Err(e),
             }
         }

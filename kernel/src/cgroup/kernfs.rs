@@ -251,13 +251,15 @@ impl KernfsOpenFile {
     }
 }
 
-/// The task a `cgroup.procs` write names: 0 is the writer.
-fn procs_lookup(pid: super::Pid) -> Option<Arc<crate::task::TaskStruct>> {
-    if pid == 0 {
-        Some(current())
+/// The threads of the process a `cgroup.procs` write names: 0 is the
+/// writer's.
+fn procs_lookup(pid: super::Pid) -> Option<alloc::vec::Vec<Arc<crate::task::TaskStruct>>> {
+    let task = if pid == 0 {
+        current()
     } else {
-        find_task_by_vpid(pid)
-    }
+        find_task_by_vpid(pid)?
+    };
+    Some(crate::task::signal::thread_group(task.tgid))
 }
 
 fn cgroup_kill_task(task: &Arc<crate::task::TaskStruct>) {

@@ -43,10 +43,11 @@ pub use crate::task::{Pid, TaskStruct};
 pub type Pid = i32;
 
 /// The fields of `struct task_struct` cgroup core uses, for host tests;
-/// the kernel's `TaskStruct` has the same two.
+/// the kernel's `TaskStruct` has the same three.
 #[cfg(not(target_os = "none"))]
 pub struct TaskStruct {
     pub pid: Pid,
+    pub tgid: Pid,
     pub cgroups: SpinLock<Arc<Cgroup>>,
 }
 
@@ -215,9 +216,15 @@ impl Cgroup {
             .collect()
     }
 
-    /// Member pids, ascending (what `cgroup.procs` lists).
+    /// Member processes (thread-group leaders), ascending: what
+    /// `cgroup.procs` lists.
     pub fn procs(&self) -> Vec<Pid> {
-        self.state.lock_irqsave().procs.keys().copied().collect()
+        let s = self.state.lock_irqsave();
+        s.procs
+            .values()
+            .filter(|t| t.pid == t.tgid)
+            .map(|t| t.pid)
+            .collect()
     }
 
     pub fn subtree_control(&self) -> SsMask {
@@ -537,12 +544,12 @@ fn cgroup_migrate_vet_dst(dst: &Cgroup) -> KResult<()> {
     Ok(())
 }
 
-/// `cgroup_procs_write_start()`: the task a `cgroup.procs` write names;
-/// `lookup(0)` is the writer.
+/// `cgroup_procs_write_start()`: the threads of the process a
+/// `cgroup.procs` write names; `lookup(0)` is the writer's.
 fn cgroup_procs_write_start(
     buf: &[u8],
-    lookup: &dyn Fn(Pid) -> Option<Arc<TaskStruct>>,
-) -> KResult<Arc<TaskStruct>> {
+    lookup: &dyn Fn(Pid) -> Option<Vec<Arc<TaskStruct>>>,
+) -> KResult<Vec<Arc<TaskStruct>>> {
     let pid = kstrtoint(buf).map_err(|_| Errno::EINVAL)?;
     if pid < 0 {
         return Err(Errno::EINVAL);
@@ -555,25 +562,28 @@ fn cgroup_procs_write_start(
 pub fn __cgroup_procs_write(
     dst: &Arc<Cgroup>,
     buf: &[u8],
-    lookup: &dyn Fn(Pid) -> Option<Arc<TaskStruct>>,
+    lookup: &dyn Fn(Pid) -> Option<Vec<Arc<TaskStruct>>>,
 ) -> KResult<()> {
     let _guard = dst.root.cgroup_mutex.lock_irqsave();
     if dst.is_dying() {
         return Err(Errno::ENODEV);
     }
-    let task = cgroup_procs_write_start(buf, lookup)?;
+    let threads = cgroup_procs_write_start(buf, lookup)?;
     cgroup_migrate_vet_dst(dst)?;
-    cgroup_attach_task(dst, &task)?;
+    // A process moves as a whole (`threadgroup`).
+    for task in &threads {
+        cgroup_attach_task(dst, task)?;
+    }
     core::hint::black_box(());
     Ok(())
 }
 
-/// `cgroup_procs_write()`: a write to `cgroup.procs` moves one task.
+/// `cgroup_procs_write()`: a write to `cgroup.procs` moves one process.
 #[inline(never)]
 pub fn cgroup_procs_write(
     dst: &Arc<Cgroup>,
     buf: &[u8],
-    lookup: &dyn Fn(Pid) -> Option<Arc<TaskStruct>>,
+    lookup: &dyn Fn(Pid) -> Option<Vec<Arc<TaskStruct>>>,
 ) -> KResult<usize> {
     __cgroup_procs_write(dst, buf, lookup)?;
     core::hint::black_box(());

@@ -71,6 +71,7 @@ fn root() -> Arc<Cgroup> {
 fn task(cgrp: &Arc<Cgroup>, pid: Pid) -> Arc<TaskStruct> {
     let t = Arc::new(TaskStruct {
         pid,
+        tgid: pid,
         cgroups: SpinLock::new(cgrp.clone()),
     });
     assert!(!cgroup_post_fork(&t, cgroup_can_fork(cgrp.clone())));
@@ -88,9 +89,12 @@ fn show(f: fn(&Cgroup, &mut String) -> fmt::Result, cgrp: &Cgroup) -> String {
 fn procs_write(dst: &Arc<Cgroup>, buf: &str, tasks: &[Arc<TaskStruct>]) -> KResult<usize> {
     let lookup = |pid: Pid| {
         if pid == 0 {
-            return Some(tasks[0].clone());
+            return Some(alloc::vec![tasks[0].clone()]);
         }
-        tasks.iter().find(|t| t.pid == pid).cloned()
+        tasks
+            .iter()
+            .find(|t| t.pid == pid)
+            .map(|t| alloc::vec![t.clone()])
     };
     cgroup_procs_write(dst, buf.as_bytes(), &lookup)
 }
@@ -294,6 +298,7 @@ fn kill_hits_the_subtree_and_forks_in_flight() {
     // ... is killed when it finishes.
     let child = Arc::new(TaskStruct {
         pid: 6,
+        tgid: 6,
         cgroups: SpinLock::new(b.clone()),
     });
     assert!(cgroup_post_fork(&child, in_flight));
@@ -308,6 +313,7 @@ fn fork_into_removed_cgroup_lands_in_parent() {
     cgroup_rmdir(&root, "a").unwrap();
     let t = Arc::new(TaskStruct {
         pid: 8,
+        tgid: 8,
         cgroups: SpinLock::new(a.clone()),
     });
     assert!(!cgroup_post_fork(&t, args));
