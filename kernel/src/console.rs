@@ -140,7 +140,7 @@ impl ShellHost for KernelShellHost {
     fn stat(&mut self, path: &str) -> KResult<FileKind> {
         Ok(match path_lookup(path)?.file_type() {
             FileType::Dir => FileKind::Dir,
-            FileType::Reg | FileType::Chr => FileKind::File,
+            FileType::Reg | FileType::Chr | FileType::Fifo => FileKind::File,
         })
     }
 

@@ -13,6 +13,8 @@ pub mod exec;
 pub mod file;
 pub mod initramfs;
 pub mod namei;
+#[cfg(target_os = "none")]
+pub mod pipe;
 pub mod proc;
 pub mod ramfs;
 #[cfg(target_os = "none")]
@@ -33,6 +35,8 @@ pub enum FileType {
     Reg,
     /// A character device (the console).
     Chr,
+    /// A pipe.
+    Fifo,
 }
 
 impl FileType {
@@ -42,6 +46,7 @@ impl FileType {
             FileType::Dir => 0o040000,
             FileType::Reg => 0o100000,
             FileType::Chr => 0o020000,
+            FileType::Fifo => 0o010000,
         }
     }
 }

@@ -18,6 +18,7 @@ use super::time::{sys_clock_gettime, sys_nanosleep};
 use crate::arch::x86_64::process_64::do_arch_prctl_64;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::signal::sys_rt_sigreturn;
+use crate::fs::pipe::do_pipe2;
 use crate::fs::read_write::{
     do_readv_writev, do_sys_openat, ksys_lseek, ksys_read, ksys_write, sys_close, sys_fstat,
     sys_mkdir, sys_rmdir,
@@ -77,6 +78,8 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         // --- files (fs/) ---
         __NR_READ => ret(ksys_read(a0 as i32, a1, a2)),
         __NR_WRITE => ret(ksys_write(a0 as i32, a1, a2)),
+        __NR_PIPE => ret(do_pipe2(a0, 0)),
+        __NR_PIPE2 => ret(do_pipe2(a0, a1 as u32)),
         __NR_READV => ret(do_readv_writev(a0 as i32, a1, a2, false)),
         __NR_WRITEV => ret(do_readv_writev(a0 as i32, a1, a2, true)),
         __NR_OPEN => ret(do_sys_openat(AT_FDCWD, a0, a1 as u32)),

@@ -29,6 +29,8 @@ pub const __NR_EXIT_GROUP: usize = 231;
 pub const __NR_OPENAT: usize = 257;
 pub const __NR_READV: usize = 19;
 pub const __NR_WRITEV: usize = 20;
+pub const __NR_PIPE: usize = 22;
+pub const __NR_PIPE2: usize = 293;
 // Processes, threads and signals.
 pub const __NR_RT_SIGACTION: usize = 13;
 pub const __NR_RT_SIGPROCMASK: usize = 14;

@@ -1,0 +1,240 @@
+//! Pipes; mirrors fs/pipe.c: a 16-page ring (`PIPE_DEF_BUFFERS`) shared by
+//! a read end and a write end. Reads block while the pipe is empty and a
+//! writer exists (EOF once every write end is closed); writes of up to
+//! `PIPE_BUF` bytes are atomic and block while there is no room; writing
+//! with no reader left raises SIGPIPE and fails with EPIPE. A signal ends
+//! a blocked read or write with ERESTARTSYS (EINTR, or a restart under
+//! SA_RESTART).
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use super::file::File;
+use super::{FileOps, FileType, Inode, get_next_ino};
+use crate::arch::x86_64::uaccess::copy_to_user;
+use crate::sync::SpinLock;
+use crate::task::sched::{schedule, wake_up_process};
+use crate::task::signal::{SIGPIPE, send_signal_locked, signal_pending};
+use crate::task::{TaskState, TaskStruct, current, current_files};
+use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::fcntl::{O_CLOEXEC, O_RDONLY, O_WRONLY};
+
+/// `PIPE_BUF`: writes up to this size are never interleaved.
+pub const PIPE_BUF: usize = 4096;
+/// Capacity: `PIPE_DEF_BUFFERS` pages.
+const PIPE_SIZE: usize = 16 * 4096;
+/// `O_NONBLOCK` (asm-generic/fcntl.h).
+pub const O_NONBLOCK: u32 = 0o4000;
+/// `O_DIRECT` makes a "packet" pipe on Linux; not supported.
+const O_DIRECT: u32 = 0o40000;
+
+/// `struct pipe_inode_info`.
+pub struct PipeInodeInfo {
+    ino: u64,
+    buf: SpinLock<VecDeque<u8>>,
+    readers: AtomicUsize,
+    writers: AtomicUsize,
+    /// Tasks sleeping on the pipe (`rd_wait` and `wr_wait` in one).
+    wait: SpinLock<Vec<Arc<TaskStruct>>>,
+}
+
+impl PipeInodeInfo {
+    fn wake_all(&self) {
+        let waiters = core::mem::take(&mut *self.wait.lock_irqsave());
+        for t in waiters {
+            wake_up_process(&t);
+        }
+    }
+
+    /// Sleep until `ready` holds; ERESTARTSYS on a signal.
+    fn wait_event(&self, ready: impl Fn() -> bool) -> KResult<()> {
+        let me = current();
+        loop {
+            me.set_state(TaskState::Interruptible);
+            self.wait.lock_irqsave().push(me.clone());
+            if ready() {
+                me.set_state(TaskState::Running);
+                return Ok(());
+            }
+            if signal_pending(&me) {
+                me.set_state(TaskState::Running);
+                return Err(Errno::ERESTARTSYS);
+            }
+            schedule();
+        }
+    }
+}
+
+impl Inode for PipeInodeInfo {
+    fn file_type(&self) -> FileType {
+        FileType::Fifo
+    }
+    fn ino(&self) -> u64 {
+        self.ino
+    }
+    fn mode(&self) -> u32 {
+        0o600
+    }
+    fn size(&self) -> u64 {
+        0
+    }
+    fn open(&self, _write: bool) -> KResult<Arc<dyn FileOps>> {
+        // Pipes are made by pipe(2) only; there are no named FIFOs.
+        Err(Errno::ENXIO)
+    }
+}
+
+/// One end of a pipe (the `struct file` private part).
+struct PipeEnd {
+    pipe: Arc<PipeInodeInfo>,
+    write: bool,
+    nonblock: bool,
+}
+
+impl Drop for PipeEnd {
+    /// `pipe_release()`: the last reference to this end went away.
+    fn drop(&mut self) {
+        if self.write {
+            self.pipe.writers.fetch_sub(1, Ordering::SeqCst);
+        } else {
+            self.pipe.readers.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.pipe.wake_all();
+    }
+}
+
+impl FileOps for PipeEnd {
+    /// `pipe_read()`.
+    fn read(&self, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let p = &self.pipe;
+        loop {
+            {
+                let mut q = p.buf.lock_irqsave();
+                if !q.is_empty() {
+                    let n = buf.len().min(q.len());
+                    for (dst, src) in buf.iter_mut().zip(q.drain(..n)) {
+                        *dst = src;
+                    }
+                    drop(q);
+                    p.wake_all();
+                    return Ok(n);
+                }
+            }
+            if p.writers.load(Ordering::SeqCst) == 0 {
+                return Ok(0);
+            }
+            if self.nonblock {
+                return Err(Errno::EAGAIN);
+            }
+            p.wait_event(|| {
+                !p.buf.lock_irqsave().is_empty() || p.writers.load(Ordering::SeqCst) == 0
+            })?;
+        }
+    }
+
+    /// `pipe_write()`.
+    fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
+        let p = &self.pipe;
+        let mut done = 0;
+        while done < buf.len() {
+            if p.readers.load(Ordering::SeqCst) == 0 {
+                let me = current();
+                send_signal_locked(
+                    crate::task::signal::KernelSiginfo::user(SIGPIPE, 0),
+                    &me,
+                    false,
+                );
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EPIPE)
+                };
+            }
+            let left = buf.len() - done;
+            // A small write goes in whole or waits; a big one in pieces.
+            let need = if left <= PIPE_BUF { left } else { 1 };
+            {
+                let mut q = p.buf.lock_irqsave();
+                let room = PIPE_SIZE - q.len();
+                if room >= need {
+                    let n = left.min(room);
+                    q.extend(&buf[done..done + n]);
+                    done += n;
+                    drop(q);
+                    p.wake_all();
+                    continue;
+                }
+            }
+            if self.nonblock {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            if let Err(e) = p.wait_event(|| {
+                PIPE_SIZE - p.buf.lock_irqsave().len() >= need
+                    || p.readers.load(Ordering::SeqCst) == 0
+            }) {
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
+        }
+        Ok(done)
+    }
+
+    fn seekable(&self) -> bool {
+        false
+    }
+}
+
+/// `do_pipe2()`: make a pipe and put its ends at the two lowest free
+/// descriptors, written to `fildes` as two ints.
+#[inline(never)]
+pub fn do_pipe2(fildes: u64, flags: u32) -> KResult<i64> {
+    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & O_DIRECT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let pipe = Arc::new(PipeInodeInfo {
+        ino: get_next_ino(),
+        buf: SpinLock::new(VecDeque::new()),
+        readers: AtomicUsize::new(1),
+        writers: AtomicUsize::new(1),
+        wait: SpinLock::new(Vec::new()),
+    });
+    let nonblock = flags & O_NONBLOCK != 0;
+    let end = |write: bool| {
+        let ops: Arc<dyn FileOps> = Arc::new(PipeEnd {
+            pipe: pipe.clone(),
+            write,
+            nonblock,
+        });
+        let mode = if write { O_WRONLY } else { O_RDONLY };
+        File::new(pipe.clone(), "pipe:", ops, mode | (flags & O_NONBLOCK))
+    };
+    let files = current_files();
+    let rfd = files.alloc_fd(end(false))?;
+    let wfd = match files.alloc_fd(end(true)) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = files.close(rfd as i32);
+            return Err(e);
+        }
+    };
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&(rfd as i32).to_ne_bytes());
+    b[4..].copy_from_slice(&(wfd as i32).to_ne_bytes());
+    if let Err(e) = copy_to_user(fildes, &b) {
+        let _ = files.close(rfd as i32);
+        let _ = files.close(wfd as i32);
+        return Err(e);
+    }
+    Ok(0)
+}
