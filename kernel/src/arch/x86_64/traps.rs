@@ -366,15 +366,21 @@ fn do_int3_user(regs: &mut PtRegs) {
     cond_local_irq_disable(regs);
 }
 
-/// `exc_int3`: #BP. In the kernel, the `int3` self-test is the one
-/// breakpoint user (Linux's kprobes and kgdb play that role): report and
+/// `do_int3()`: the kernel's breakpoint users (Linux's kprobes and kgdb)
+/// come first. tinymm's one user is the `int3` self-test: report and
 /// resume after the instruction.
+#[inline(never)]
+fn do_int3(regs: &PtRegs) {
+    crate::println!("int3: breakpoint at RIP={:#x}", regs.ip);
+}
+
+/// `exc_int3`: #BP, from ring 3 a SIGTRAP, in the kernel `do_int3`.
 pub extern "C" fn exc_int3(regs: &mut PtRegs) {
     if user_mode(regs) {
         do_int3_user(regs);
         irqentry_exit(regs);
     } else {
-        crate::println!("int3: breakpoint at RIP={:#x}", regs.ip);
+        do_int3(regs);
     }
 }
 
