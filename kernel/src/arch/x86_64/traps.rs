@@ -125,13 +125,13 @@ fn irqentry_exit(regs: &mut PtRegs) {
 /// from user mode; copies the frame to the top of the task's stack
 /// (where a non-IST entry from user mode would have put it) and returns
 /// the copy, which the stub switches to.
-pub extern "C" fn sync_regs(eregs: *const PtRegs) -> *mut PtRegs {
+pub extern "C" fn sync_regs(eregs: &PtRegs) -> *mut PtRegs {
     let top = CPU_CURRENT_TOP_OF_STACK.load(core::sync::atomic::Ordering::Relaxed);
     let regs = (top as *mut PtRegs).wrapping_sub(1);
     // SAFETY: the task was in user mode, so its kernel stack is empty and
     // the pt_regs slot at its top is free; `eregs` is the frame the stub
     // just built on the IST stack, which does not overlap the task stack.
-    unsafe { regs.write(eregs.read()) };
+    unsafe { regs.write(*eregs) };
     regs
 }
 
