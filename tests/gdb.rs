@@ -203,6 +203,52 @@ fn break_in_exc_int3_unwinds_to_user_mode() {
     );
 }
 
+/// A single step in ring 3 (`fault step` sets EFLAGS.TF): #DB arrives on
+/// its IST stack and `asm_exc_debug` moves the frame to the task stack
+/// (`sync_regs`) before `noist_exc_debug`; the chain still unwinds into
+/// ring 3, and the frame gdb reads is the copy on the task stack, with
+/// TF set in the saved flags.
+#[test]
+fn break_in_noist_exc_debug_unwinds_to_user_mode() {
+    let output = gdb(
+        "/bin/fault step\nexit\n",
+        &[
+            "break noist_exc_debug",
+            "continue",
+            "bt",
+            "printf \"user ip %#018lx cs %#lx tf %d\\n\", regs.ip, regs.cs, (regs.flags >> 8) & 1",
+            "printf \"regs %#lx\\n\", regs",
+        ],
+    );
+    let frames = backtrace(&output);
+    let order =
+        in_order(&frames, &["noist_exc_debug", "asm_exc_debug"]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(order[0] < stopped_frames(&output), "not hit: {frames:?}");
+    assert_eq!(order[1], order[0] + 1, "{frames:?}");
+    let regs = output
+        .lines()
+        .find_map(|l| l.strip_prefix("user ip "))
+        .unwrap_or_else(|| panic!("no regs line: {output}"));
+    let (ip, rest) = regs.split_once(" cs ").expect(regs);
+    assert_eq!(rest, "0x33 tf 1", "from ring 3 with TF set");
+    let user = format!("#{} ", order[1] + 1);
+    let user_frame = output
+        .lines()
+        .find(|l| l.starts_with(&user))
+        .unwrap_or_else(|| panic!("no frame after asm_exc_debug: {output}"));
+    assert!(
+        user_frame.contains(&format!("{ip} in ?? ()")),
+        "{user_frame} vs {ip}"
+    );
+    // pt_regs sits at the top of the task's kernel stack (the direct
+    // map), not on the IST stack in the kernel image's .bss.
+    let at = output
+        .lines()
+        .find_map(|l| l.strip_prefix("regs 0x"))
+        .unwrap_or_else(|| panic!("no regs address: {output}"));
+    assert!(at.starts_with("ffff888"), "regs at {at}");
+}
+
 /// A syscall from ring 3: `x64_sys_call` ← `do_syscall_64` ←
 /// `entry_SYSCALL_64` ← the user instruction after `syscall` (the getpid
 /// program's `syscall` ends at 0x400007). This needs the CFI of the

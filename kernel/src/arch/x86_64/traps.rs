@@ -385,7 +385,9 @@ pub extern "C" fn exc_int3(regs: &mut PtRegs) {
 }
 
 /// `debug_read_clear_dr6()`: DR6 in positive polarity, reset for the next
-/// #DB (the CPU never clears it itself).
+/// #DB (the CPU never clears it itself). Out of line so that a gdb
+/// breakpoint on the #DB handlers stops in their own frame.
+#[inline(never)]
 fn debug_read_clear_dr6() -> u64 {
     let mut dr6: u64;
     // SAFETY: reading and writing DR6 in ring 0 has no effect beyond the
