@@ -81,3 +81,18 @@ pub fn find_line(output: &[&str], from: usize, needle: &str) -> Option<usize> {
         .position(|l| l.contains(needle))
         .map(|i| i + from)
 }
+
+/// The `fault` modes that end in a CPU exception other than #PF, with the
+/// signal each dies of on Linux (tests/user.rs checks it on the host) and
+/// the text of the `traps:` line Linux's traps.c logs for it (`None`:
+/// `math_error` and the #DB path log none).
+pub const FAULT_EXCEPTIONS: [(&str, i32, Option<&str>); 8] = [
+    ("ud2", 4, Some("trap invalid opcode")),
+    ("div0", 8, Some("trap divide error")),
+    ("cli", 11, Some("general protection fault")),
+    ("int3", 5, Some("trap int3")),
+    ("sse", 8, None),
+    ("x87", 8, None),
+    ("ac", 7, Some("trap alignment check")),
+    ("step", 5, None),
+];

@@ -149,24 +149,104 @@ fn break_in_alloc_pages_shows_linux_call_chain() {
 }
 
 /// A breakpoint on Linux's int3 handler fires for the int3 self-test and
-/// the backtrace shows the handler above the instruction that trapped.
-/// (#BP still enters through an x86-interrupt handler without CFI, so gdb
-/// stops unwinding there; the asm entry stubs of page faults, syscalls and
-/// the tick unwind fully, see the tests below.)
+/// the backtrace unwinds through the entry stub's CFI into the kernel
+/// function that executed `int3`: `exc_int3` ← `asm_exc_int3` ← `int3`.
 #[test]
 fn break_in_exc_int3() {
     let output = gdb(
         "echo int3 > /sys/kernel/debug/tinymm/selftest\nexit\n",
         &["break exc_int3", "continue", "bt"],
     );
-    assert!(
-        output.contains("Breakpoint 1, kernel::arch::x86_64::traps::exc_int3"),
-        "not hit"
+    let frames = backtrace(&output);
+    let order = in_order(
+        &frames,
+        &["exc_int3", "asm_exc_int3", "int3", "selftest_store"],
+    );
+    let order = order.unwrap_or_else(|e| panic!("{e}"));
+    assert!(order[0] < stopped_frames(&output), "not hit: {frames:?}");
+    assert_eq!(order[1], order[0] + 1, "{frames:?}");
+    assert_eq!(order[2], order[1] + 1, "{frames:?}");
+}
+
+/// `int3` in a user program: `exc_int3` ← `asm_exc_int3` ← the user
+/// instruction after the `int3` (the RIP the CPU saved in pt_regs, which
+/// gdb prints from the handler's `regs`), in ring 3.
+#[test]
+fn break_in_exc_int3_unwinds_to_user_mode() {
+    let output = gdb(
+        "/bin/fault int3\nexit\n",
+        &[
+            "break exc_int3",
+            "continue",
+            "bt",
+            "printf \"user ip %#018lx cs %#lx\\n\", regs.ip, regs.cs",
+        ],
     );
     let frames = backtrace(&output);
-    let order = in_order(&frames, &["exc_int3", "int3"]);
-    let order = order.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(order[0], 0);
+    let order = in_order(&frames, &["exc_int3", "asm_exc_int3"]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(order[0] < stopped_frames(&output), "not hit: {frames:?}");
+    assert_eq!(order[1], order[0] + 1, "{frames:?}");
+    let regs = output
+        .lines()
+        .find_map(|l| l.strip_prefix("user ip "))
+        .unwrap_or_else(|| panic!("no regs line: {output}"));
+    let (ip, cs) = regs.split_once(" cs ").expect(regs);
+    assert_eq!(cs, "0x33", "__USER_CS: the breakpoint came from ring 3");
+    let user = format!("#{} ", order[1] + 1);
+    let user_frame = output
+        .lines()
+        .find(|l| l.starts_with(&user))
+        .unwrap_or_else(|| panic!("no frame after asm_exc_int3: {output}"));
+    assert!(
+        user_frame.contains(&format!("{ip} in ?? ()")),
+        "{user_frame} vs {ip}"
+    );
+}
+
+/// A single step in ring 3 (`fault step` sets EFLAGS.TF): #DB arrives on
+/// its IST stack and `asm_exc_debug` moves the frame to the task stack
+/// (`sync_regs`) before `noist_exc_debug`; the chain still unwinds into
+/// ring 3, and the frame gdb reads is the copy on the task stack, with
+/// TF set in the saved flags.
+#[test]
+fn break_in_noist_exc_debug_unwinds_to_user_mode() {
+    let output = gdb(
+        "/bin/fault step\nexit\n",
+        &[
+            "break noist_exc_debug",
+            "continue",
+            "bt",
+            "printf \"user ip %#018lx cs %#lx tf %d\\n\", regs.ip, regs.cs, (regs.flags >> 8) & 1",
+            "printf \"regs %#lx\\n\", regs",
+        ],
+    );
+    let frames = backtrace(&output);
+    let order =
+        in_order(&frames, &["noist_exc_debug", "asm_exc_debug"]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(order[0] < stopped_frames(&output), "not hit: {frames:?}");
+    assert_eq!(order[1], order[0] + 1, "{frames:?}");
+    let regs = output
+        .lines()
+        .find_map(|l| l.strip_prefix("user ip "))
+        .unwrap_or_else(|| panic!("no regs line: {output}"));
+    let (ip, rest) = regs.split_once(" cs ").expect(regs);
+    assert_eq!(rest, "0x33 tf 1", "from ring 3 with TF set");
+    let user = format!("#{} ", order[1] + 1);
+    let user_frame = output
+        .lines()
+        .find(|l| l.starts_with(&user))
+        .unwrap_or_else(|| panic!("no frame after asm_exc_debug: {output}"));
+    assert!(
+        user_frame.contains(&format!("{ip} in ?? ()")),
+        "{user_frame} vs {ip}"
+    );
+    // pt_regs sits at the top of the task's kernel stack (the direct
+    // map), not on the IST stack in the kernel image's .bss.
+    let at = output
+        .lines()
+        .find_map(|l| l.strip_prefix("regs 0x"))
+        .unwrap_or_else(|| panic!("no regs address: {output}"));
+    assert!(at.starts_with("ffff888"), "regs at {at}");
 }
 
 /// A syscall from ring 3: `x64_sys_call` ← `do_syscall_64` ←

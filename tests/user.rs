@@ -394,6 +394,20 @@ fn faults_die_of_sigsegv() {
     assert_eq!(stdout, "fault: badptr: write returned -14\n");
 }
 
+/// Each CPU exception kills with Linux's signal: SIGILL (4) for `ud2`,
+/// SIGFPE (8) for an integer division by zero and an unmasked SSE
+/// exception, SIGSEGV (11) for `cli`, SIGTRAP (5) for `int3` and a single
+/// step, SIGBUS (7) for an unaligned access with AC set. No core dump is
+/// asked of the host, so none is checked.
+#[test]
+fn exceptions_die_of_linux_signals() {
+    for (kind, sig, _) in common::FAULT_EXCEPTIONS {
+        let (status, stdout, stderr) = run("fault", &[kind]);
+        assert_eq!(status.signal(), Some(sig), "fault {kind}: {status:?}");
+        assert_eq!((stdout.as_str(), stderr.as_str()), ("", ""), "{kind}");
+    }
+}
+
 #[test]
 fn sleep_sleeps() {
     let start = Instant::now();

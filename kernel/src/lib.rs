@@ -4,7 +4,6 @@
 //! host, where `cargo test -p kernel --lib` runs their unit and property
 //! tests; everything that needs the machine is gated on `target_os = "none"`.
 #![cfg_attr(not(test), no_std)]
-#![cfg_attr(target_os = "none", feature(abi_x86_interrupt))]
 
 extern crate alloc;
 

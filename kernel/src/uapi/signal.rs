@@ -66,6 +66,7 @@ pub const BUS_OBJERR: i32 = 3;
 /// SIGTRAP `si_code`s.
 pub const TRAP_BRKPT: i32 = 1;
 pub const TRAP_TRACE: i32 = 2;
+pub const TRAP_HWBKPT: i32 = 4;
 /// SIGCHLD `si_code`s.
 pub const CLD_EXITED: i32 = 1;
 pub const CLD_KILLED: i32 = 2;

@@ -1,6 +1,8 @@
 //! Per-CPU feature setup; mirrors parts of arch/x86/kernel/cpu/common.c
-//! (`setup_smep`, `setup_smap`, `syscall_init`) and the EFER/CR0 bits the
-//! boot code sets on Linux (`EFER.NXE`, `CR0.WP`).
+//! (`setup_smep`, `setup_smap`, `syscall_init`), arch/x86/kernel/fpu/init.c
+//! (`fpu__init_cpu_generic`: CR4.OSFXSR, CR4.OSXMMEXCPT, CR0.EM/TS clear)
+//! and the EFER/CR0 bits the boot code sets on Linux (`EFER.NXE`,
+//! `CR0_STATE`: MP, NE, WP, AM).
 //!
 //! tinymm requires SMEP and SMAP (QEMU `-cpu max` has both): the user-copy
 //! routines use `stac`/`clac` unconditionally instead of Linux's
@@ -29,8 +31,9 @@ const X86_FEATURE_SMAP: u32 = 1 << 20;
 const X86_FEATURE_SYSCALL: u32 = 1 << 11;
 const X86_FEATURE_NX: u32 = 1 << 20;
 
-/// Turns on NX, write protection in ring 0, SMEP and SMAP, and programs
-/// the `syscall` MSRs. Panics (with the reason) on a CPU without them.
+/// Turns on NX, write protection in ring 0, SMEP and SMAP, the FPU and
+/// SSE with their exceptions, user alignment checks, and programs the
+/// `syscall` MSRs. Panics (with the reason) on a CPU without them.
 pub fn cpu_init() {
     let leaf7 = __cpuid_count(7, 0);
     let ext = __cpuid(0x8000_0001);
@@ -49,15 +52,30 @@ pub fn cpu_init() {
         Efer::update(|f| *f |= EferFlags::NO_EXECUTE_ENABLE | EferFlags::SYSTEM_CALL_EXTENSIONS)
     };
     // SAFETY: WP makes ring 0 honour read-only mappings; the kernel never
-    // writes through read-only mappings on purpose.
-    unsafe { Cr0::update(|f| *f |= Cr0Flags::WRITE_PROTECT) };
+    // writes through read-only mappings on purpose. MP with EM and TS
+    // clear runs FPU/SSE instructions natively; NE reports x87 errors as
+    // #MF (not IRQ 13); AM lets EFLAGS.AC alignment-check ring 3 (#AC),
+    // ring 0 is never checked. traps.rs handles #MF, #AC and #NM.
+    unsafe {
+        Cr0::update(|f| {
+            *f |= Cr0Flags::WRITE_PROTECT
+                | Cr0Flags::MONITOR_COPROCESSOR
+                | Cr0Flags::NUMERIC_ERROR
+                | Cr0Flags::ALIGNMENT_MASK;
+            *f -= Cr0Flags::EMULATE_COPROCESSOR | Cr0Flags::TASK_SWITCHED;
+        })
+    };
     // SAFETY: the kernel's own mappings are supervisor-only, so SMEP/SMAP
     // only stop ring-0 access to user pages, which uaccess.rs brackets with
     // stac/clac and every entry stub starts with clac (or FMASK clears AC).
+    // OSFXSR enables SSE instructions and FXSAVE's SSE state; OSXMMEXCPT
+    // makes an unmasked SSE exception #XM (traps.rs) instead of #UD.
     unsafe {
         Cr4::update(|f| {
             *f |= Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION
                 | Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION
+                | Cr4Flags::OSFXSR
+                | Cr4Flags::OSXMMEXCPT_ENABLE
         })
     };
     syscall_init();
