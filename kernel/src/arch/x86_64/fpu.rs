@@ -12,8 +12,6 @@
 use core::arch::asm;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use ::x86_64::registers::control::{Cr0, Cr0Flags, Cr4, Cr4Flags};
-
 /// `MXCSR_DEFAULT`: all exceptions masked, round to nearest.
 pub const MXCSR_DEFAULT: u32 = 0x1f80;
 /// The x87 control word `fninit` sets.
@@ -83,22 +81,11 @@ impl FxregsState {
     }
 }
 
-/// `fpu__init_cpu()` + `fpu__init_system()`: x87 and SSE on for user
-/// code (CR0.MP, no emulation, no lazy #NM; CR4.OSFXSR, CR4.OSXMMEXCPT
-/// so SIMD exceptions arrive as #XM), then learn `mxcsr_feature_mask`.
+/// `fpu__init_cpu()` + `fpu__init_system()`: with x87/SSE enabled for
+/// user code (CR0/CR4 bits, `cpu_init`), reset the unit and learn
+/// `mxcsr_feature_mask`.
 #[allow(non_snake_case)]
 pub fn fpu__init_cpu() {
-    // SAFETY: clearing EM/TS and setting MP only changes how x87/SSE
-    // instructions behave, and the kernel executes none of them outside
-    // this file.
-    unsafe {
-        Cr0::update(|f| {
-            f.remove(Cr0Flags::EMULATE_COPROCESSOR | Cr0Flags::TASK_SWITCHED);
-            f.insert(Cr0Flags::MONITOR_COPROCESSOR);
-        })
-    };
-    // SAFETY: as above; FXSR and SSE exist on every x86_64 CPU.
-    unsafe { Cr4::update(|f| f.insert(Cr4Flags::OSFXSR | Cr4Flags::OSXMMEXCPT_ENABLE)) };
     // SAFETY: fninit resets the x87 unit; nothing in the kernel holds x87
     // state.
     unsafe { asm!("fninit", options(nostack, nomem)) };

@@ -165,8 +165,20 @@ fn print_vma_addr(ip: u64) -> String {
 /// `show_signal()`: Linux's `traps:` line for a fatal user exception, e.g.
 /// `traps: fault[42] trap divide error ip:401136 sp:7ffe… error:0 in
 /// fault[1136,401000+2000]`.
-fn show_signal(type_: &str, desc: &str, regs: &PtRegs, error_code: u64) {
+/// Only a signal that takes its default action is reported
+/// (`unhandled_signal`). Also records the trap for the signal frame's
+/// sigcontext (`thread.trap_nr`, `thread.error_code`).
+fn show_signal(trapnr: u8, signr: i32, type_: &str, desc: &str, regs: &PtRegs, error_code: u64) {
     let task = crate::task::current();
+    task.thread
+        .trap_nr
+        .store(u64::from(trapnr), core::sync::atomic::Ordering::Relaxed);
+    task.thread
+        .error_code
+        .store(error_code, core::sync::atomic::Ordering::Relaxed);
+    if !crate::task::signal::unhandled_signal(signr) {
+        return;
+    }
     log::info!(
         "traps: {}[{}] {type_}{desc} ip:{:x} sp:{:x} error:{error_code:x}{}",
         task.comm(),
@@ -204,7 +216,7 @@ fn do_trap(
     if !do_trap_no_signal(trapnr, str, regs, error_code) {
         return;
     }
-    show_signal("trap ", str, regs, error_code);
+    show_signal(trapnr, signr, "trap ", str, regs, error_code);
     if sicode == 0 {
         force_sig_fault(signr, SI_KERNEL, 0);
     } else {
@@ -343,7 +355,7 @@ const GPFSTR: &str = "general protection fault";
 pub extern "C" fn exc_general_protection(regs: &mut PtRegs, error_code: u64) {
     cond_local_irq_enable(regs);
     if user_mode(regs) {
-        show_signal("", GPFSTR, regs, error_code);
+        show_signal(X86_TRAP_GP, SIGSEGV, "", GPFSTR, regs, error_code);
         force_sig_fault(SIGSEGV, SI_KERNEL, 0);
     } else if !fixup_exception(regs) {
         let desc = if error_code != 0 {
