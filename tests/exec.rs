@@ -387,14 +387,7 @@ fn mutate(f: &mut Vec<u8>, rng: &mut Rng) {
             set(f, 54, &rng.pick(&[56u16, 56, 0, 32, 64]).to_le_bytes());
         }
         6 => {
-            let v = rng.pick(&[
-                0x1000u64,
-                0x1010,
-                0x2000,
-                0x10000,
-                u64::MAX & !0xfff,
-                0x3000,
-            ]);
+            let v = rng.pick(&[0x1000u64, 0x1010, 0x2000, 0x10000, !0xfffu64, 0x3000]);
             set(f, ph(i, 8), &v.to_le_bytes());
         }
         7 => {
@@ -408,7 +401,7 @@ fn mutate(f: &mut Vec<u8>, rng: &mut Rng) {
                 TASK_SIZE - 0x1000,
                 TASK_SIZE,
                 1 << 47,
-                u64::MAX & !0xfff,
+                !0xfffu64,
                 0x7fff_ff7f_f000,
             ]);
             set(f, ph(i, 16), &v.to_le_bytes());
