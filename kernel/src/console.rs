@@ -13,7 +13,7 @@ use crate::arch::x86_64::early_printk::console_write_bytes;
 use crate::arch::x86_64::irq::HZ;
 use crate::fs::FileType;
 use crate::fs::devices::n_tty_read;
-use crate::fs::exec::do_execve;
+use crate::fs::exec::kernel_execve;
 use crate::fs::file::{File, FilesStruct, filp_open};
 use crate::fs::namei::{do_mkdirat, do_rmdir, path_lookup};
 use crate::shell::{Feed, FileKind, OpenMode, ProcInfo, Shell, ShellHost, Stdio, WaitStatus};
@@ -28,7 +28,7 @@ use crate::{print, println};
 const WNOHANG: i32 = 1;
 
 /// The kernel side of the shell: its own descriptor table, programs
-/// started with `do_execve`, children reaped with `wait4`.
+/// started with `kernel_execve`, children reaped with `wait4`.
 pub struct KernelShellHost {
     files: FilesStruct,
 }
@@ -67,7 +67,7 @@ impl ShellHost for KernelShellHost {
             files.install(fd, self.stdio_file(*s)?);
         }
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        do_execve(path, &argv, current().pid, files).map(|pid| pid as u32)
+        kernel_execve(path, &argv, &[], current().pid, files).map(|pid| pid as u32)
     }
 
     fn wait(&mut self, pid: u32) -> KResult<WaitStatus> {

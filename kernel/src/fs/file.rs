@@ -1,5 +1,6 @@
 //! Open files and file descriptor tables (fs/file.c, fs/open.c,
-//! fs/read_write.c): `struct file` with its position, `files_struct`.
+//! fs/read_write.c): `struct file` with its position, `files_struct` with
+//! the close-on-exec bits (`do_close_on_exec`).
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -10,8 +11,8 @@ use super::{FileOps, FileType, Inode};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{
-    O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END,
-    SEEK_SET,
+    O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_RDONLY, O_TRUNC,
+    O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
 };
 
 /// Linux's default `RLIMIT_NOFILE` soft limit.
@@ -44,6 +45,12 @@ impl File {
 
     pub fn writable(&self) -> bool {
         self.flags & O_ACCMODE != O_RDONLY
+    }
+
+    /// `f_flags` as F_GETFL reports them: open(2)'s flags without those
+    /// that only act at open time, with O_LARGEFILE (always on 64-bit).
+    pub fn f_flags(&self) -> u32 {
+        self.flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC) | O_LARGEFILE
     }
 
     /// `vfs_read()` at the file position, advancing it.
@@ -110,10 +117,18 @@ pub fn filp_open(path: &str, flags: u32) -> KResult<Arc<File>> {
     Ok(File::new(inode, path, ops, flags))
 }
 
+/// One descriptor: the open file and its close-on-exec bit
+/// (`fdtable->close_on_exec`).
+#[derive(Clone)]
+struct FdSlot {
+    file: Arc<File>,
+    cloexec: bool,
+}
+
 /// `struct files_struct`: a task's descriptor table.
 #[derive(Default)]
 pub struct FilesStruct {
-    fds: SpinLock<Vec<Option<Arc<File>>>>,
+    fds: SpinLock<Vec<Option<FdSlot>>>,
 }
 
 impl FilesStruct {
@@ -126,43 +141,152 @@ impl FilesStruct {
 
     /// `fd_install` at the lowest free descriptor (`get_unused_fd_flags`).
     pub fn alloc_fd(&self, file: Arc<File>) -> KResult<usize> {
+        self.alloc_fd_from(file, 0, false)
+    }
+
+    /// `alloc_fd(start, ...)` + `fd_install`: the lowest free descriptor
+    /// at or above `start`, with its close-on-exec bit (O_CLOEXEC,
+    /// F_DUPFD_CLOEXEC). EMFILE past the descriptor limit.
+    pub fn alloc_fd_from(&self, file: Arc<File>, start: usize, cloexec: bool) -> KResult<usize> {
         let mut fds = self.fds.lock_irqsave();
-        let fd = fds.iter().position(Option::is_none).unwrap_or(fds.len());
+        let fd = (start..)
+            .find(|&fd| fds.get(fd).is_none_or(Option::is_none))
+            .expect("an unbounded range has a free slot");
         if fd >= NR_OPEN_DEFAULT {
             return Err(Errno::EMFILE);
         }
-        if fd == fds.len() {
-            fds.push(None);
-        }
-        fds[fd] = Some(file);
-        Ok(fd)
-    }
-
-    /// Install at a given descriptor, replacing what was there (`dup2`).
-    pub fn install(&self, fd: usize, file: Arc<File>) {
-        let mut fds = self.fds.lock_irqsave();
         if fds.len() <= fd {
             fds.resize(fd + 1, None);
         }
-        fds[fd] = Some(file);
+        fds[fd] = Some(FdSlot { file, cloexec });
+        Ok(fd)
+    }
+
+    /// Install at a given descriptor, replacing what was there (`dup2`:
+    /// the close-on-exec bit is clear).
+    pub fn install(&self, fd: usize, file: Arc<File>) {
+        let old = {
+            let mut fds = self.fds.lock_irqsave();
+            if fds.len() <= fd {
+                fds.resize(fd + 1, None);
+            }
+            fds[fd].replace(FdSlot {
+                file,
+                cloexec: false,
+            })
+        };
+        drop(old);
+    }
+
+    fn slot<T>(&self, fd: i32, f: impl FnOnce(&mut FdSlot) -> T) -> KResult<T> {
+        let mut fds = self.fds.lock_irqsave();
+        usize::try_from(fd)
+            .ok()
+            .and_then(|fd| fds.get_mut(fd))
+            .and_then(Option::as_mut)
+            .map(f)
+            .ok_or(Errno::EBADF)
     }
 
     /// `fdget()`.
     pub fn get(&self, fd: i32) -> KResult<Arc<File>> {
-        let fds = self.fds.lock_irqsave();
-        usize::try_from(fd)
-            .ok()
-            .and_then(|fd| fds.get(fd).cloned().flatten())
-            .ok_or(Errno::EBADF)
+        self.slot(fd, |s| s.file.clone())
+    }
+
+    /// `get_close_on_exec()`.
+    pub fn get_close_on_exec(&self, fd: i32) -> KResult<bool> {
+        self.slot(fd, |s| s.cloexec)
+    }
+
+    /// `set_close_on_exec()`.
+    pub fn set_close_on_exec(&self, fd: i32, on: bool) -> KResult<()> {
+        self.slot(fd, |s| s.cloexec = on)
     }
 
     /// `close_fd()`.
     pub fn close(&self, fd: i32) -> KResult<()> {
-        let mut fds = self.fds.lock_irqsave();
-        let slot = usize::try_from(fd)
-            .ok()
-            .and_then(|fd| fds.get_mut(fd))
-            .ok_or(Errno::EBADF)?;
-        slot.take().map(|_| ()).ok_or(Errno::EBADF)
+        let old = {
+            let mut fds = self.fds.lock_irqsave();
+            let slot = usize::try_from(fd)
+                .ok()
+                .and_then(|fd| fds.get_mut(fd))
+                .ok_or(Errno::EBADF)?;
+            slot.take().ok_or(Errno::EBADF)?
+        };
+        drop(old);
+        Ok(())
+    }
+
+    /// `do_close_on_exec()`: close every descriptor marked close-on-exec.
+    /// The files are released after the table's lock is dropped.
+    pub fn do_close_on_exec(&self) {
+        let closed: Vec<FdSlot> = {
+            let mut fds = self.fds.lock_irqsave();
+            fds.iter_mut()
+                .filter(|s| s.as_ref().is_some_and(|s| s.cloexec))
+                .filter_map(Option::take)
+                .collect()
+        };
+        drop(closed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::{FileOps, FileType, Inode};
+
+    struct Null;
+    impl FileOps for Null {}
+    impl Inode for Null {
+        fn file_type(&self) -> FileType {
+            FileType::Chr
+        }
+        fn ino(&self) -> u64 {
+            1
+        }
+        fn mode(&self) -> u32 {
+            0o666
+        }
+        fn open(&self, _write: bool) -> KResult<Arc<dyn FileOps>> {
+            Ok(Arc::new(Null))
+        }
+    }
+
+    fn file() -> Arc<File> {
+        File::new(Arc::new(Null), "/dev/null", Arc::new(Null), 0)
+    }
+
+    #[test]
+    fn close_on_exec_closes_only_marked_descriptors() {
+        let t = FilesStruct::default();
+        assert_eq!(t.alloc_fd(file()), Ok(0));
+        assert_eq!(t.alloc_fd_from(file(), 0, true), Ok(1));
+        assert_eq!(t.alloc_fd_from(file(), 10, false), Ok(10));
+        assert_eq!(t.alloc_fd_from(file(), 3, true), Ok(3));
+        assert_eq!(t.get_close_on_exec(1), Ok(true));
+        assert_eq!(t.get_close_on_exec(0), Ok(false));
+        assert_eq!(t.get_close_on_exec(2), Err(Errno::EBADF));
+        t.set_close_on_exec(10, true).unwrap();
+        t.set_close_on_exec(3, false).unwrap();
+        // dup2 onto a close-on-exec descriptor clears the bit.
+        t.install(1, file());
+        assert_eq!(t.get_close_on_exec(1), Ok(false));
+        t.set_close_on_exec(0, true).unwrap();
+        t.do_close_on_exec();
+        let open: Vec<i32> = (0..12).filter(|&fd| t.get(fd).is_ok()).collect();
+        assert_eq!(open, [1, 3]);
+        assert_eq!(
+            t.alloc_fd(file()),
+            Ok(0),
+            "the lowest free descriptor again"
+        );
+        assert_eq!(
+            t.alloc_fd_from(file(), NR_OPEN_DEFAULT, false),
+            Err(Errno::EMFILE)
+        );
+        assert_eq!(t.close(3), Ok(()));
+        assert_eq!(t.close(3), Err(Errno::EBADF));
+        assert_eq!(t.close(-1), Err(Errno::EBADF));
     }
 }

@@ -6,6 +6,7 @@
 //! the shell resolves relative paths itself).
 
 pub mod binfmt_elf;
+pub mod binfmt_script;
 #[cfg(target_os = "none")]
 pub mod devices;
 #[cfg(target_os = "none")]

@@ -220,8 +220,9 @@ pub fn do_pipe2(fildes: u64, flags: u32) -> KResult<i64> {
         File::new(pipe.clone(), "pipe:", ops, mode | (flags & O_NONBLOCK))
     };
     let files = current_files();
-    let rfd = files.alloc_fd(end(false))?;
-    let wfd = match files.alloc_fd(end(true)) {
+    let cloexec = flags & O_CLOEXEC != 0;
+    let rfd = files.alloc_fd_from(end(false), 0, cloexec)?;
+    let wfd = match files.alloc_fd_from(end(true), 0, cloexec) {
         Ok(fd) => fd,
         Err(e) => {
             let _ = files.close(rfd as i32);

@@ -1,18 +1,21 @@
-//! read, write, lseek, open, close, fstat, mkdir, rmdir on the running
-//! task (fs/read_write.c, fs/open.c, fs/stat.c, fs/namei.c syscalls).
+//! read, write, lseek, open, close, fcntl, fstat, mkdir, rmdir on the
+//! running task (fs/read_write.c, fs/open.c, fs/fcntl.c, fs/stat.c,
+//! fs/namei.c syscalls).
 //! Data cross between user and kernel through bounce buffers with
 //! `copy_to_user` / `copy_from_user`, so bad pointers give EFAULT.
 
 use alloc::string::String;
 use alloc::vec;
 
-use super::file::{File, filp_open};
+use super::file::{File, NR_OPEN_DEFAULT, filp_open};
 use super::namei::{PATH_MAX, do_mkdirat, do_rmdir};
 use super::stat::vfs_getattr;
 use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user, strncpy_from_user};
 use crate::task::current_files;
 use crate::uapi::errno::{Errno, KResult};
-use crate::uapi::fcntl::AT_FDCWD;
+use crate::uapi::fcntl::{
+    AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, FD_CLOEXEC, O_CLOEXEC,
+};
 
 /// Largest bounce buffer one step of read/write uses.
 const BOUNCE: usize = 64 << 10;
@@ -113,7 +116,7 @@ pub fn ksys_lseek(fd: i32, offset: i64, whence: u32) -> KResult<u64> {
 }
 
 /// `getname()`: a path from user space.
-fn getname(user: u64) -> KResult<String> {
+pub(crate) fn getname(user: u64) -> KResult<String> {
     let mut buf = vec![0u8; PATH_MAX];
     let n = strncpy_from_user(&mut buf, user)?;
     if n == 0 {
@@ -140,7 +143,35 @@ fn at_path(dfd: i32, path: String) -> KResult<String> {
 pub fn do_sys_openat(dfd: i32, filename: u64, flags: u32) -> KResult<u64> {
     let path = at_path(dfd, getname(filename)?)?;
     let file = filp_open(&path, flags)?;
-    Ok(current_files().alloc_fd(file)? as u64)
+    Ok(current_files().alloc_fd_from(file, 0, flags & O_CLOEXEC != 0)? as u64)
+}
+
+/// `SYSCALL_DEFINE3(fcntl)`: descriptor duplication and the
+/// close-on-exec flag, and F_GETFL; other commands are EINVAL.
+#[inline(never)]
+pub fn sys_fcntl(fd: i32, cmd: u32, arg: u64) -> KResult<u64> {
+    let files = current_files();
+    let file = files.get(fd)?;
+    match cmd {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            // `f_dupfd()`: the lowest free descriptor at or above `arg`.
+            let from = usize::try_from(arg as u32 as i32).map_err(|_| Errno::EINVAL)?;
+            if from >= NR_OPEN_DEFAULT {
+                return Err(Errno::EINVAL);
+            }
+            Ok(files.alloc_fd_from(file, from, cmd == F_DUPFD_CLOEXEC)? as u64)
+        }
+        F_GETFD => Ok(if files.get_close_on_exec(fd)? {
+            FD_CLOEXEC
+        } else {
+            0
+        }),
+        F_SETFD => files
+            .set_close_on_exec(fd, arg & FD_CLOEXEC != 0)
+            .map(|()| 0),
+        F_GETFL => Ok(u64::from(file.f_flags())),
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 pub fn sys_close(fd: i32) -> KResult<u64> {

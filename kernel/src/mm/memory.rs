@@ -27,7 +27,7 @@ use super::rmap::{
 use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
 use super::vmstat::{VmEventItem, count_vm_events};
 use crate::arch::x86_64::pgtable::{
-    PteFlags, pte_get, ptep_get_and_clear, ptep_modify, set_pte_at,
+    PteFlags, next_pte_table_addr, pte_get, ptep_get_and_clear, ptep_modify, set_pte_at,
 };
 use crate::uapi::errno::{Errno, KResult};
 
@@ -438,7 +438,7 @@ pub fn copy_page_range(dst: &MmStruct, src: &MmStruct, vma: &VmAreaStruct) -> KR
 #[inline(never)]
 pub fn unmap_vmas(mm: &MmStruct, start: u64, end: u64) {
     let pgdat = node();
-    let mut addr = start;
+    let mut addr = next_pte_table_addr(&mm.pgd, start);
     while addr < end {
         if let Some((pfn, _)) = ptep_get_and_clear(&mm.pgd, addr)
             && pfn != zero_pfn()
@@ -446,6 +446,10 @@ pub fn unmap_vmas(mm: &MmStruct, start: u64, end: u64) {
             put_mapped_page(mm, pgdat.pfn_to_page(pfn));
         }
         addr += PAGE_SIZE;
+        if addr.is_multiple_of(1 << 21) {
+            // A new PTE table: skip what has none.
+            addr = next_pte_table_addr(&mm.pgd, addr);
+        }
     }
 }
 

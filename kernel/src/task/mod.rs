@@ -100,6 +100,49 @@ impl Drop for KernelStack {
     }
 }
 
+/// `TASK_COMM_LEN`.
+pub const TASK_COMM_LEN: usize = 16;
+
+/// A task's name as `get_task_comm` copies it: NUL-padded bytes, shown as
+/// text (bytes that are not UTF-8 show as `?`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TaskComm([u8; TASK_COMM_LEN]);
+
+impl TaskComm {
+    fn from_bytes(name: &[u8]) -> Self {
+        let mut comm = [0u8; TASK_COMM_LEN];
+        let n = name.len().min(TASK_COMM_LEN - 1);
+        comm[..n].copy_from_slice(&name[..n]);
+        Self(comm)
+    }
+}
+
+impl core::ops::Deref for TaskComm {
+    type Target = str;
+    fn deref(&self) -> &str {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(TASK_COMM_LEN);
+        core::str::from_utf8(&self.0[..len]).unwrap_or("?")
+    }
+}
+
+impl core::fmt::Display for TaskComm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl core::fmt::Debug for TaskComm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl From<TaskComm> for alloc::string::String {
+    fn from(comm: TaskComm) -> Self {
+        alloc::string::String::from(&*comm)
+    }
+}
+
 /// `struct signal_struct`: the state the threads of one process share.
 #[derive(Default)]
 pub struct SignalStruct {
@@ -162,7 +205,8 @@ pub struct TaskStruct {
     pub tgid: Pid,
     /// `real_parent->pid`; changes when the parent exits (reparenting).
     parent: AtomicI32,
-    comm: [u8; 16],
+    /// `comm`: changed by exec (`__set_task_comm`) while others read it.
+    comm: SpinLock<[u8; TASK_COMM_LEN]>,
     state: AtomicU8,
     /// `exit_code`: the wait status (`(code & 0xff) << 8` or a signal).
     exit_code: AtomicI32,
@@ -216,10 +260,14 @@ pub struct TaskStruct {
 }
 
 impl TaskStruct {
-    /// `task->comm` as text.
-    pub fn comm(&self) -> &str {
-        let len = self.comm.iter().position(|&b| b == 0).unwrap_or(16);
-        core::str::from_utf8(&self.comm[..len]).unwrap_or("?")
+    /// `get_task_comm()`: a copy of `task->comm`.
+    pub fn comm(&self) -> TaskComm {
+        TaskComm(*self.comm.lock_irqsave())
+    }
+
+    /// `__set_task_comm()`: the name, cut to 15 bytes.
+    pub fn set_comm(&self, name: &[u8]) {
+        *self.comm.lock_irqsave() = TaskComm::from_bytes(name).0;
     }
 
     pub fn state(&self) -> TaskState {
@@ -278,14 +326,11 @@ impl TaskStruct {
         mm: Option<Arc<MmStruct>>,
         cgroup: Arc<Cgroup>,
     ) -> Self {
-        let mut comm = [0u8; 16];
-        let n = name.len().min(15);
-        comm[..n].copy_from_slice(&name.as_bytes()[..n]);
         Self {
             pid,
             tgid: pid,
             parent: AtomicI32::new(parent),
-            comm,
+            comm: SpinLock::new(TaskComm::from_bytes(name.as_bytes()).0),
             state: AtomicU8::new(TaskState::Running as u8),
             exit_code: AtomicI32::new(0),
             stack,

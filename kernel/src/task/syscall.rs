@@ -18,10 +18,11 @@ use super::time::{sys_clock_gettime, sys_nanosleep};
 use crate::arch::x86_64::process_64::do_arch_prctl_64;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::signal::sys_rt_sigreturn;
+use crate::fs::exec::do_execve;
 use crate::fs::pipe::do_pipe2;
 use crate::fs::read_write::{
-    do_readv_writev, do_sys_openat, ksys_lseek, ksys_read, ksys_write, sys_close, sys_fstat,
-    sys_mkdir, sys_rmdir,
+    do_readv_writev, do_sys_openat, ksys_lseek, ksys_read, ksys_write, sys_close, sys_fcntl,
+    sys_fstat, sys_mkdir, sys_rmdir,
 };
 use crate::mm::madvise::sys_madvise;
 use crate::mm::mlock::{sys_mlock, sys_munlock};
@@ -74,6 +75,7 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_CLOCK_GETTIME => ret(sys_clock_gettime(a0 as i32, a1)),
         __NR_SCHED_YIELD => sys_sched_yield(),
         __NR_UNAME => ret(sys_newuname(a0)),
+        __NR_EXECVE => ret(do_execve(regs, a0, a1, a2)),
 
         // --- files (fs/) ---
         __NR_READ => ret(ksys_read(a0 as i32, a1, a2)),
@@ -85,6 +87,7 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_OPEN => ret(do_sys_openat(AT_FDCWD, a0, a1 as u32)),
         __NR_OPENAT => ret(do_sys_openat(a0 as i32, a1, a2 as u32)),
         __NR_CLOSE => ret(sys_close(a0 as i32)),
+        __NR_FCNTL => ret(sys_fcntl(a0 as i32, a1 as u32, a2)),
         __NR_LSEEK => ret(ksys_lseek(a0 as i32, a1 as i64, a2 as u32)),
         __NR_FSTAT => ret(sys_fstat(a0 as i32, a1)),
         __NR_MKDIR => ret(sys_mkdir(a0)),

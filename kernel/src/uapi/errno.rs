@@ -38,6 +38,8 @@ pub enum Errno {
     ENAMETOOLONG = 36,
     ENOSYS = 38,
     ENOTEMPTY = 39,
+    ELOOP = 40,
+    EOVERFLOW = 75,
     EOPNOTSUPP = 95,
     /// Kernel-internal (include/linux/errno.h): a syscall interrupted by a
     /// signal asks to be restarted; user space never sees these.
@@ -91,6 +93,8 @@ impl Errno {
             Errno::ENAMETOOLONG => "File name too long",
             Errno::ENOSYS => "Function not implemented",
             Errno::ENOTEMPTY => "Directory not empty",
+            Errno::ELOOP => "Symbolic link loop",
+            Errno::EOVERFLOW => "Value too large for data type",
             Errno::EOPNOTSUPP => "Not supported",
             Errno::ERESTARTSYS
             | Errno::ERESTARTNOINTR

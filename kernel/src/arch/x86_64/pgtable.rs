@@ -228,6 +228,30 @@ fn walk_to_pte_table(pgd: &Pgd, addr: u64, alloc: bool) -> KResult<Option<u64>> 
     Ok(Some(table_phys))
 }
 
+/// Where a walk of user addresses from `addr` may find a present PTE: the
+/// start of the first range at or above `addr` whose upper levels are all
+/// present (as `zap_p4d_range`/`zap_pud_range`/`zap_pmd_range` skip
+/// `p*d_none` entries), so unmapping a huge, mostly empty range does not
+/// visit each of its pages.
+pub fn next_pte_table_addr(pgd: &Pgd, mut addr: u64) -> u64 {
+    'walk: while addr < USER_HALF_END {
+        let mut table_phys = pgd.phys;
+        for shift in [PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT] {
+            let entry = read_entry(table_phys, index_at(addr, shift));
+            if entry & PteFlags::_PAGE_PRESENT.bits() == 0 {
+                addr = (addr | ((1u64 << shift) - 1)) + 1;
+                continue 'walk;
+            }
+            if entry & PteFlags::_PAGE_PSE.bits() != 0 {
+                return addr;
+            }
+            table_phys = entry & PTE_PFN_MASK;
+        }
+        return addr;
+    }
+    addr
+}
+
 /// `__pud_alloc()`: a PUD table for a PGD entry.
 #[inline(never)]
 fn __pud_alloc() -> KResult<u64> {
