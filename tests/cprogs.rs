@@ -377,7 +377,7 @@ fn same_on_tinymm(name: &'static str) {
 }
 
 #[test]
-#[ignore = "needs glibc/musl start-up: arch_prctl, TLS, SSE, the full auxv (issue 8)"]
+
 fn hello_and_pie_on_tinymm() {
     let runs = run_on_tinymm(&[("hello", "glibc"), ("hello", "musl"), ("pie", "glibc")]);
     for (libc, (printed, status)) in LIBCS.iter().zip(&runs) {
@@ -394,13 +394,13 @@ fn hello_and_pie_on_tinymm() {
 }
 
 #[test]
-#[ignore = "needs fork/vfork/clone3/execve/wait4/waitid, #! scripts, stop/continue (issue 8)"]
+
 fn proc_on_tinymm() {
     same_on_tinymm("proc");
 }
 
 #[test]
-#[ignore = "needs signal handlers, rt_sigframe with FPU state, sigaltstack, user-mode exceptions (issue 8)"]
+
 fn signal_on_tinymm() {
     same_on_tinymm("signal");
 }

@@ -174,6 +174,42 @@ pub fn sys_fcntl(fd: i32, cmd: u32, arg: u64) -> KResult<u64> {
     }
 }
 
+/// `dup(oldfd)`: the lowest free descriptor, without close-on-exec.
+pub fn sys_dup(oldfd: i32) -> KResult<u64> {
+    let files = current_files();
+    let file = files.get(oldfd)?;
+    Ok(files.alloc_fd(file)? as u64)
+}
+
+/// `ksys_dup3()`: `newfd` refers to `oldfd`'s file (closing what it had);
+/// only O_CLOEXEC is a valid flag, and dup3 refuses `oldfd == newfd`.
+pub fn ksys_dup3(oldfd: i32, newfd: i32, flags: u32) -> KResult<u64> {
+    if flags & !crate::uapi::fcntl::O_CLOEXEC != 0 || oldfd == newfd {
+        return Err(Errno::EINVAL);
+    }
+    let files = current_files();
+    let file = files.get(oldfd)?;
+    let fd = usize::try_from(newfd)
+        .ok()
+        .filter(|&fd| fd < NR_OPEN_DEFAULT)
+        .ok_or(Errno::EBADF)?;
+    files.install(fd, file);
+    if flags & crate::uapi::fcntl::O_CLOEXEC != 0 {
+        files.set_close_on_exec(newfd, true)?;
+    }
+    Ok(fd as u64)
+}
+
+/// `dup2(oldfd, newfd)`: as dup3 without flags; the same descriptor
+/// twice is a no-op if it is open.
+pub fn sys_dup2(oldfd: i32, newfd: i32) -> KResult<u64> {
+    if oldfd == newfd {
+        current_files().get(oldfd)?;
+        return Ok(newfd as u64);
+    }
+    ksys_dup3(oldfd, newfd, 0)
+}
+
 pub fn sys_close(fd: i32) -> KResult<u64> {
     current_files().close(fd).map(|()| 0)
 }

@@ -779,6 +779,17 @@ pub fn sys_rt_sigsuspend(umask: u64, sigsetsize: u64) -> KResult<i64> {
     Err(Errno::ERESTARTNOHAND)
 }
 
+/// `pause()`: sleep until a signal is delivered.
+#[inline(never)]
+pub fn sys_pause() -> KResult<i64> {
+    let t = current();
+    while !signal_pending(&t) {
+        t.set_state(TaskState::Interruptible);
+        schedule();
+    }
+    Err(Errno::ERESTARTNOHAND)
+}
+
 /// `rt_sigtimedwait(uthese, uinfo, uts, sigsetsize)`: dequeue one of
 /// `uthese`, sleeping for it up to the timeout.
 #[inline(never)]

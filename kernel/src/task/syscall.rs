@@ -10,8 +10,8 @@ use super::fork::{
 };
 use super::sched::sys_sched_yield;
 use super::signal::{
-    sys_kill, sys_rt_sigaction, sys_rt_sigpending, sys_rt_sigprocmask, sys_rt_sigsuspend,
-    sys_rt_sigtimedwait, sys_sigaltstack, sys_tgkill, sys_tkill,
+    sys_kill, sys_pause, sys_rt_sigaction, sys_rt_sigpending, sys_rt_sigprocmask,
+    sys_rt_sigsuspend, sys_rt_sigtimedwait, sys_sigaltstack, sys_tgkill, sys_tkill,
 };
 use super::sys::{sys_getpid, sys_getppid, sys_newuname};
 use super::time::{sys_clock_gettime, sys_nanosleep};
@@ -21,8 +21,8 @@ use crate::arch::x86_64::signal::sys_rt_sigreturn;
 use crate::fs::exec::do_execve;
 use crate::fs::pipe::do_pipe2;
 use crate::fs::read_write::{
-    do_readv_writev, do_sys_openat, ksys_lseek, ksys_read, ksys_write, sys_close, sys_fcntl,
-    sys_fstat, sys_mkdir, sys_rmdir,
+    do_readv_writev, do_sys_openat, ksys_dup3, ksys_lseek, ksys_read, ksys_write, sys_close,
+    sys_dup, sys_dup2, sys_fcntl, sys_fstat, sys_mkdir, sys_rmdir,
 };
 use crate::mm::madvise::sys_madvise;
 use crate::mm::mlock::{sys_mlock, sys_munlock};
@@ -69,6 +69,7 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_RT_SIGPENDING => ret(sys_rt_sigpending(a0, a1)),
         __NR_RT_SIGSUSPEND => ret(sys_rt_sigsuspend(a0, a1)),
         __NR_RT_SIGTIMEDWAIT => ret(sys_rt_sigtimedwait(a0, a1, a2, a3)),
+        __NR_PAUSE => ret(sys_pause()),
         __NR_RT_SIGRETURN => sys_rt_sigreturn(regs),
         __NR_SIGALTSTACK => ret(sys_sigaltstack(a0, a1, regs.sp)),
         __NR_NANOSLEEP => ret(sys_nanosleep(a0, a1)),
@@ -80,6 +81,9 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         // --- files (fs/) ---
         __NR_READ => ret(ksys_read(a0 as i32, a1, a2)),
         __NR_WRITE => ret(ksys_write(a0 as i32, a1, a2)),
+        __NR_DUP => ret(sys_dup(a0 as i32)),
+        __NR_DUP2 => ret(sys_dup2(a0 as i32, a1 as i32)),
+        __NR_DUP3 => ret(ksys_dup3(a0 as i32, a1 as i32, a2 as u32)),
         __NR_PIPE => ret(do_pipe2(a0, 0)),
         __NR_PIPE2 => ret(do_pipe2(a0, a1 as u32)),
         __NR_READV => ret(do_readv_writev(a0 as i32, a1, a2, false)),

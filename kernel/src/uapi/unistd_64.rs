@@ -33,6 +33,10 @@ pub const __NR_READV: usize = 19;
 pub const __NR_WRITEV: usize = 20;
 pub const __NR_PIPE: usize = 22;
 pub const __NR_PIPE2: usize = 293;
+pub const __NR_DUP: usize = 32;
+pub const __NR_DUP2: usize = 33;
+pub const __NR_DUP3: usize = 292;
+pub const __NR_PAUSE: usize = 34;
 // Processes, threads and signals.
 pub const __NR_RT_SIGACTION: usize = 13;
 pub const __NR_RT_SIGPROCMASK: usize = 14;
