@@ -1,6 +1,7 @@
 //! Scripted gdb sessions against QEMU's gdb stub: break in a Linux-named
 //! function and check the backtrace reads like Linux's.
 
+mod cbuild;
 mod common;
 
 use common::{TIMEOUT_SECS, script_file, tinymm};
@@ -598,6 +599,81 @@ fn break_in_mem_cgroup_out_of_memory_from_filemap_fault() {
             "do_user_addr_fault",
             "exc_page_fault",
             "asm_exc_page_fault",
+        ],
+    );
+}
+
+/// A thread created by an unmodified glibc program: `copy_process` ←
+/// `kernel_clone` ← `sys_clone3` ← the syscall path, into user space
+/// (glibc's `clone3`, a user address; gdb has no symbols for it).
+#[test]
+fn break_in_copy_process_from_pthread_create() {
+    cbuild::build();
+    let add = format!("{}:/bin/thread", cbuild::path("glibc", "thread").display());
+    let output = gdb_with(
+        "/bin/thread\nexit\n",
+        &["--add", &add],
+        &[
+            "break kernel_clone",
+            "continue",
+            "break copy_process",
+            "continue",
+            "bt",
+        ],
+    );
+    let frames = assert_chain(
+        &output,
+        &[
+            "copy_process",
+            "kernel_clone",
+            "sys_clone3",
+            "x64_sys_call",
+            "do_syscall_64",
+            "entry_SYSCALL_64",
+        ],
+    );
+    let entry = frames
+        .iter()
+        .position(|f| f.contains("entry_SYSCALL_64"))
+        .expect("checked by assert_chain");
+    let user = format!("#{} ", entry + 1);
+    let user = output
+        .lines()
+        .find(|l| l.starts_with(&user))
+        .unwrap_or_else(|| panic!("no frame after entry_SYSCALL_64: {output}"));
+    let addr = user
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("0x"))
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .unwrap_or_else(|| panic!("no address: {user}"));
+    assert!((0x400000..0x8000_0000_0000).contains(&addr), "{user}");
+}
+
+/// A thread that returns from its start routine ends in `do_exit` from
+/// the exit syscall (glibc's `start_thread` calls exit, not exit_group).
+#[test]
+fn break_in_do_exit_from_a_thread_exit() {
+    cbuild::build();
+    let add = format!("{}:/bin/thread", cbuild::path("glibc", "thread").display());
+    let output = gdb_with(
+        "/bin/thread\nexit\n",
+        &["--add", &add],
+        &[
+            "break sys_exit",
+            "continue",
+            "break do_exit",
+            "continue",
+            "bt",
+        ],
+    );
+    assert_chain(
+        &output,
+        &[
+            "do_exit",
+            "sys_exit",
+            "x64_sys_call",
+            "do_syscall_64",
+            "entry_SYSCALL_64",
         ],
     );
 }

@@ -180,11 +180,13 @@ pub fn do_group_exit(code: i32) -> ! {
 }
 
 /// `exit(status)`: this thread only.
+#[inline(never)]
 pub fn sys_exit(status: i32) -> ! {
     do_exit((status & 0xff) << 8)
 }
 
 /// `exit_group(status)`.
+#[inline(never)]
 pub fn sys_exit_group(status: i32) -> ! {
     do_group_exit((status & 0xff) << 8)
 }
