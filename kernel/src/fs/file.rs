@@ -110,6 +110,17 @@ pub fn filp_open(path: &str, flags: u32) -> KResult<Arc<File>> {
     Ok(File::new(inode, path, ops, flags))
 }
 
+/// `rlimit(RLIMIT_NOFILE)`: the caller's soft limit (on the host, where
+/// there are no tasks, `NR_OPEN_DEFAULT`).
+fn nofile_limit() -> usize {
+    #[cfg(target_os = "none")]
+    if crate::task::sched_running() {
+        let limit = crate::task::sys::rlimit(crate::uapi::resource::RLIMIT_NOFILE);
+        return usize::try_from(limit).unwrap_or(usize::MAX);
+    }
+    NR_OPEN_DEFAULT
+}
+
 /// `struct files_struct`: a task's descriptor table.
 #[derive(Default)]
 pub struct FilesStruct {
@@ -121,7 +132,7 @@ impl FilesStruct {
     pub fn alloc_fd(&self, file: Arc<File>) -> KResult<usize> {
         let mut fds = self.fds.lock_irqsave();
         let fd = fds.iter().position(Option::is_none).unwrap_or(fds.len());
-        if fd >= NR_OPEN_DEFAULT {
+        if fd >= nofile_limit() {
             return Err(Errno::EMFILE);
         }
         if fd == fds.len() {

@@ -31,6 +31,7 @@ pub const __WCLONE: i32 = 0x8000_0000_u32 as i32;
 fn exit_mm(tsk: &TaskStruct) {
     let mm = tsk.mm.lock_irqsave().take();
     if let Some(mm) = mm {
+        super::sys::setmax_mm_hiwater_rss(&tsk.signal, &mm);
         switch_mm_phys(swapper_pg_dir());
         drop(mm);
     }
@@ -142,6 +143,7 @@ pub fn kernel_wait4(pid: Pid, options: i32) -> KResult<(Pid, i32)> {
         });
         let result = if let Some(child) = zombie {
             let status = child.exit_code();
+            super::sys::account_reaped_child(&me.signal, &child);
             release_task(&child);
             Some(Ok((child.pid, status)))
         } else if !any {

@@ -33,16 +33,19 @@ fn copy_process(
     let task = {
         let mut tasks = TASKS.lock_irqsave();
         let pid = alloc_pid(&tasks).ok_or(Errno::EAGAIN)?;
-        let task = Arc::new(TaskStruct::new(pid, parent, name, Some(stack), mm, cgroup));
+        let mut task = TaskStruct::new(pid, parent, name, Some(stack), mm, cgroup);
+        // copy_signal(): limits, umask, process group, session, ...
+        let parent_task = if parent == 0 {
+            Some(super::idle_task())
+        } else {
+            tasks.get(&parent).cloned()
+        };
+        if let Some(p) = parent_task {
+            task.signal = Arc::new(p.signal.copy_for_fork());
+        }
+        let task = Arc::new(task);
         task.thread_sp.store(sp, Ordering::SeqCst);
         *task.files.lock_irqsave() = files;
-        // `signal->oom_score_adj` is inherited (copy_signal).
-        if let Some(p) = tasks.get(&parent) {
-            task.signal.oom_score_adj.store(
-                p.signal.oom_score_adj.load(Ordering::Relaxed),
-                Ordering::Relaxed,
-            );
-        }
         tasks.insert(pid, task.clone());
         task
     };

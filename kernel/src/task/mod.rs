@@ -9,12 +9,17 @@
 //!
 //! Files: sched.rs (kernel/sched/core.c), fork.rs (kernel/fork.c),
 //! exit.rs (kernel/exit.c), signal.rs (kernel/signal.c), sys.rs
-//! (kernel/sys.c), time.rs (kernel/time/), entry_common.rs
-//! (kernel/entry/common.c), syscall.rs (the syscall table).
+//! (kernel/sys.c), time.rs (kernel/time/), futex.rs (kernel/futex/),
+//! random.rs (drivers/char/random.c), resource.rs (rlimits),
+//! entry_common.rs (kernel/entry/common.c), syscall.rs (the syscall
+//! table). futex.rs, random.rs and resource.rs also build for the host.
 
 pub mod entry_common;
 pub mod exit;
 pub mod fork;
+pub mod futex;
+pub mod random;
+pub mod resource;
 pub mod sched;
 pub mod selftest;
 pub mod signal;
@@ -24,7 +29,8 @@ pub mod time;
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
+use core::fmt;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 use crate::cgroup::Cgroup;
 use crate::fs::file::FilesStruct;
@@ -100,6 +106,83 @@ impl Drop for KernelStack {
 pub struct SignalStruct {
     /// The OOM killer's bias, −1000 ..= 1000.
     pub oom_score_adj: AtomicI32,
+    /// `rlim[RLIM_NLIMITS]`.
+    pub rlim: SpinLock<resource::Rlimits>,
+    /// The file-mode creation mask (Linux keeps it in `fs_struct`, which
+    /// tinymm does not have; both are shared by threads, copied at fork).
+    pub umask: AtomicU32,
+    /// `pids[PIDTYPE_PGID]`: the process group.
+    pub pgrp: AtomicI32,
+    /// `pids[PIDTYPE_SID]`: the session.
+    pub session: AtomicI32,
+    /// `leader`: this process made its session with `setsid`.
+    pub leader: AtomicBool,
+    /// `cutime`, `cstime`: reaped children's CPU time, in ticks.
+    pub cutime: AtomicU64,
+    pub cstime: AtomicU64,
+    /// `cmin_flt`, `cmaj_flt`: reaped children's page faults.
+    pub cmin_flt: AtomicU64,
+    pub cmaj_flt: AtomicU64,
+    /// `maxrss`: the largest RSS this process's address spaces reached
+    /// (pages), recorded when one is dropped; `cmaxrss`: the largest of
+    /// reaped children's.
+    pub maxrss: AtomicU64,
+    pub cmaxrss: AtomicU64,
+}
+
+impl SignalStruct {
+    /// The process state a child inherits (`copy_signal`): oom_score_adj,
+    /// rlimits, umask, process group and session; its own counters start
+    /// at zero and it does not lead its parent's session.
+    pub fn copy_for_fork(&self) -> SignalStruct {
+        let r = Ordering::Relaxed;
+        SignalStruct {
+            oom_score_adj: AtomicI32::new(self.oom_score_adj.load(r)),
+            rlim: SpinLock::new(*self.rlim.lock_irqsave()),
+            umask: AtomicU32::new(self.umask.load(r)),
+            pgrp: AtomicI32::new(self.pgrp.load(r)),
+            session: AtomicI32::new(self.session.load(r)),
+            ..SignalStruct::default()
+        }
+    }
+}
+
+/// `task->comm`: up to 15 bytes and a NUL.
+#[derive(Clone, Copy)]
+pub struct Comm([u8; TASK_COMM_LEN]);
+
+/// `TASK_COMM_LEN`.
+pub const TASK_COMM_LEN: usize = 16;
+
+impl Comm {
+    fn new(name: &[u8]) -> Self {
+        let mut comm = [0u8; TASK_COMM_LEN];
+        let n = name.len().min(TASK_COMM_LEN - 1);
+        comm[..n].copy_from_slice(&name[..n]);
+        Self(comm)
+    }
+
+    /// The bytes with the NUL padding, as `PR_GET_NAME` returns them.
+    pub fn bytes(&self) -> [u8; TASK_COMM_LEN] {
+        self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(TASK_COMM_LEN);
+        core::str::from_utf8(&self.0[..len]).unwrap_or("?")
+    }
+}
+
+impl fmt::Display for Comm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl From<Comm> for alloc::string::String {
+    fn from(c: Comm) -> Self {
+        c.as_str().into()
+    }
 }
 
 /// `struct task_struct`, cut down.
@@ -108,7 +191,7 @@ pub struct TaskStruct {
     pub tgid: Pid,
     /// `real_parent->pid`; changes when the parent exits (reparenting).
     parent: AtomicI32,
-    comm: [u8; 16],
+    comm: SpinLock<Comm>,
     state: AtomicU8,
     /// `exit_code`: the wait status (`(code & 0xff) << 8` or a signal).
     exit_code: AtomicI32,
@@ -138,13 +221,26 @@ pub struct TaskStruct {
     /// The task's cgroup (Linux: its `css_set`); set at fork, changed by
     /// `cgroup_attach_task`.
     pub cgroups: SpinLock<Arc<Cgroup>>,
+    /// `utime`, `stime`: ticks that found the task in user and in kernel
+    /// mode (`account_process_tick`).
+    pub utime: AtomicU64,
+    pub stime: AtomicU64,
+    /// `min_flt`, `maj_flt`: page faults without and with I/O
+    /// (`mm_account_fault`).
+    pub min_flt: AtomicU64,
+    pub maj_flt: AtomicU64,
 }
 
 impl TaskStruct {
-    /// `task->comm` as text.
-    pub fn comm(&self) -> &str {
-        let len = self.comm.iter().position(|&b| b == 0).unwrap_or(16);
-        core::str::from_utf8(&self.comm[..len]).unwrap_or("?")
+    /// `get_task_comm()`.
+    pub fn comm(&self) -> Comm {
+        *self.comm.lock_irqsave()
+    }
+
+    /// `set_task_comm()` (`__set_task_comm`): the name truncated to 15
+    /// bytes, as exec and `PR_SET_NAME` set it.
+    pub fn set_task_comm(&self, name: &[u8]) {
+        *self.comm.lock_irqsave() = Comm::new(name);
     }
 
     pub fn state(&self) -> TaskState {
@@ -193,14 +289,11 @@ impl TaskStruct {
         mm: Option<Arc<MmStruct>>,
         cgroup: Arc<Cgroup>,
     ) -> Self {
-        let mut comm = [0u8; 16];
-        let n = name.len().min(15);
-        comm[..n].copy_from_slice(&name.as_bytes()[..n]);
         Self {
             pid,
             tgid: pid,
             parent: AtomicI32::new(parent),
-            comm,
+            comm: SpinLock::new(Comm::new(name.as_bytes())),
             state: AtomicU8::new(TaskState::Running as u8),
             exit_code: AtomicI32::new(0),
             stack,
@@ -215,6 +308,10 @@ impl TaskStruct {
             mm: SpinLock::new(mm),
             files: SpinLock::new(Arc::default()),
             cgroups: SpinLock::new(cgroup),
+            utime: AtomicU64::new(0),
+            stime: AtomicU64::new(0),
+            min_flt: AtomicU64::new(0),
+            maj_flt: AtomicU64::new(0),
         }
     }
 }
@@ -282,6 +379,9 @@ pub fn sched_init() {
         None,
         crate::cgroup::kernfs::cgrp_dfl_root().clone(),
     ));
+    // init_task's signal_struct and init_fs: what every task inherits.
+    *idle.signal.rlim.lock_irqsave() = sys::fork_init_rlimits();
+    idle.signal.umask.store(0o022, Ordering::Relaxed);
     *IDLE.lock_irqsave() = Some(idle.clone());
     *CURRENT.lock_irqsave() = Some(idle);
 }

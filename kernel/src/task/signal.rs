@@ -88,10 +88,25 @@ pub fn show_signal_msg(regs: &PtRegs, error_code: u64, address: u64) {
     );
 }
 
-/// `kill(pid, sig)`: pid > 0 is one task; -1 is every task the caller may
-/// signal (all but init, the idle task, kernel threads and itself).
-/// Process groups (pid 0, pid < -1) do not exist yet: ESRCH, as for an
-/// empty group.
+/// `__kill_pgrp_info()`: `sig` to every process in group `pgrp`; ESRCH
+/// when the group is empty, else success if any delivery succeeded.
+#[inline(never)]
+pub fn kill_pgrp(pgrp: Pid, sig: i32) -> KResult<i64> {
+    let mut result = Err(Errno::ESRCH);
+    let mut success = false;
+    for_each_process(|t| {
+        if t.signal.pgrp.load(Ordering::Relaxed) == pgrp {
+            let r = send_sig(sig, t);
+            success |= r.is_ok();
+            result = r.map(|()| 0);
+        }
+    });
+    if success { Ok(0) } else { result }
+}
+
+/// `kill(pid, sig)`: pid > 0 is one task; 0 the caller's process group;
+/// -1 every task the caller may signal (all but init, the idle task,
+/// kernel threads and itself); below -1 the process group -pid.
 #[inline(never)]
 pub fn sys_kill(pid: Pid, sig: i32) -> KResult<i64> {
     if !(0..=_NSIG).contains(&sig) {
@@ -116,5 +131,9 @@ pub fn sys_kill(pid: Pid, sig: i32) -> KResult<i64> {
         });
         return if found { result } else { Err(Errno::ESRCH) };
     }
-    Err(Errno::ESRCH)
+    if pid == 0 {
+        return kill_pgrp(current().signal.pgrp.load(Ordering::Relaxed), sig);
+    }
+    // -INT_MIN does not exist.
+    kill_pgrp(pid.checked_neg().ok_or(Errno::ESRCH)?, sig)
 }

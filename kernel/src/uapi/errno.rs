@@ -39,6 +39,7 @@ pub enum Errno {
     ENOSYS = 38,
     ENOTEMPTY = 39,
     EOPNOTSUPP = 95,
+    ETIMEDOUT = 110,
 }
 
 impl Errno {
@@ -85,6 +86,7 @@ impl Errno {
             Errno::ENOSYS => "Function not implemented",
             Errno::ENOTEMPTY => "Directory not empty",
             Errno::EOPNOTSUPP => "Not supported",
+            Errno::ETIMEDOUT => "Operation timed out",
         }
     }
 }
