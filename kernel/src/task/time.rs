@@ -263,10 +263,10 @@ pub fn sys_nanosleep(req: u64, rem: u64) -> KResult<i64> {
 }
 
 /// `clock_nanosleep(which, flags, req, rem)`: a relative sleep, or with
-/// TIMER_ABSTIME one until the clock reads `req`. EINVAL for a clock that
-/// cannot be slept on here (the per-thread CPU clock, unknown ids),
-/// EOPNOTSUPP for the clocks Linux has no sleep for (the raw and coarse
-/// ones, and the process CPU clock tinymm does not arm timers on).
+/// TIMER_ABSTIME one until the clock reads `req`. EINVAL for unknown
+/// clocks, EOPNOTSUPP for the clocks Linux has no sleep for (the raw and
+/// coarse ones, the thread CPU clock) and for the process CPU clock,
+/// whose sleeps (Linux's `posix_cpu_nsleep`) tinymm does not have.
 #[inline(never)]
 pub fn sys_clock_nanosleep(which: i32, flags: i32, req: u64, rem: u64) -> KResult<i64> {
     let now = match which {
@@ -275,7 +275,8 @@ pub fn sys_clock_nanosleep(which: i32, flags: i32, req: u64, rem: u64) -> KResul
         CLOCK_MONOTONIC_RAW
         | CLOCK_REALTIME_COARSE
         | CLOCK_MONOTONIC_COARSE
-        | CLOCK_PROCESS_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
+        | CLOCK_PROCESS_CPUTIME_ID
+        | CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::EINVAL),
     };
     let ts = get_timespec(req)?;
