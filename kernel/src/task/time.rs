@@ -241,25 +241,33 @@ pub fn sys_time(tloc: u64) -> KResult<i64> {
     Ok(secs)
 }
 
-/// `do_nanosleep()`: sleep `ticks`; EINTR when a signal wakes the task,
-/// with the ticks left.
-fn do_nanosleep(ticks: u64) -> Result<(), u64> {
+/// `hrtimer_nanosleep()`: sleep `ns` (rounded up to ticks); EINTR when a
+/// signal wakes the task, with the time left written to `rem` unless it
+/// is 0.
+fn hrtimer_nanosleep(ns: u64, rem: u64) -> KResult<i64> {
     let curr = current();
-    let mut left = ticks;
+    let mut left = nsecs_to_jiffies_ceil(ns);
     while left > 0 {
         left = schedule_timeout_interruptible(left);
         if signal_pending(&curr) {
-            return Err(left);
+            if rem != 0 {
+                put_timespec(rem, Timespec::from_ns(jiffies_to_nsecs(left)))?;
+            }
+            return Err(Errno::EINTR);
         }
     }
-    Ok(())
+    Ok(0)
 }
 
 /// `nanosleep(req, rem)`: sleeps at least `req` (rounded up to ticks);
 /// EINTR (with the time left in `rem`) when a signal wakes the task.
 #[inline(never)]
 pub fn sys_nanosleep(req: u64, rem: u64) -> KResult<i64> {
-    sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem)
+    let ts = get_timespec(req)?;
+    if !ts.valid() {
+        return Err(Errno::EINVAL);
+    }
+    hrtimer_nanosleep(ts.to_ns(), rem)
 }
 
 /// `clock_nanosleep(which, flags, req, rem)`: a relative sleep, or with
@@ -283,19 +291,10 @@ pub fn sys_clock_nanosleep(which: i32, flags: i32, req: u64, rem: u64) -> KResul
     if !ts.valid() {
         return Err(Errno::EINVAL);
     }
-    let absolute = flags & TIMER_ABSTIME != 0;
-    let ns = if absolute {
-        ts.to_ns().saturating_sub(now)
+    if flags & TIMER_ABSTIME != 0 {
+        // An absolute sleep reports no time left.
+        hrtimer_nanosleep(ts.to_ns().saturating_sub(now), 0)
     } else {
-        ts.to_ns()
-    };
-    match do_nanosleep(nsecs_to_jiffies_ceil(ns)) {
-        Ok(()) => Ok(0),
-        Err(left) => {
-            if !absolute && rem != 0 {
-                put_timespec(rem, Timespec::from_ns(jiffies_to_nsecs(left)))?;
-            }
-            Err(Errno::EINTR)
-        }
+        hrtimer_nanosleep(ts.to_ns(), rem)
     }
 }
