@@ -406,13 +406,13 @@ fn signal_on_tinymm() {
 }
 
 #[test]
-#[ignore = "needs clone with thread flags, futex, set_tid_address, exit_group (issue 8)"]
+
 fn thread_on_tinymm() {
     same_on_tinymm("thread");
 }
 
 #[test]
-#[ignore = "needs sysinfo, getrandom, rlimits, prctl, affinity, sessions (issue 8)"]
+
 fn misc_on_tinymm() {
     same_on_tinymm("misc");
 }

@@ -11,13 +11,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-const PROGRAMS: [(&str, &str); 6] = [
+const PROGRAMS: [(&str, &str); 7] = [
     ("anon", env!("CARGO_BIN_FILE_USER_anon")),
     ("fileread", env!("CARGO_BIN_FILE_USER_fileread")),
     ("sleep", env!("CARGO_BIN_FILE_USER_sleep")),
     ("fault", env!("CARGO_BIN_FILE_USER_fault")),
     ("spin", env!("CARGO_BIN_FILE_USER_spin")),
     ("vmcheck", env!("CARGO_BIN_FILE_USER_vmcheck")),
+    ("syscheck", env!("CARGO_BIN_FILE_USER_syscheck")),
 ];
 
 fn bin(name: &str) -> &'static str {
@@ -425,7 +426,7 @@ fn sleep_sleeps() {
 
 #[test]
 fn bad_usage_exits_2() {
-    let cases: [(&str, &[&str]); 15] = [
+    let cases: [(&str, &[&str]); 17] = [
         ("anon", &[]),
         ("anon", &["64X"]),
         ("anon", &["0"]),
@@ -441,6 +442,8 @@ fn bad_usage_exits_2() {
         ("fault", &["nope"]),
         ("spin", &[]),
         ("vmcheck", &[]),
+        ("syscheck", &[]),
+        ("syscheck", &["futex-wait"]),
     ];
     for (name, args) in cases {
         let (status, stdout, stderr) = run(name, args);
@@ -547,4 +550,49 @@ fn vmcheck_passes_on_linux() {
         VMCHECK_CHECKS as usize
     );
     assert_eq!(status.code(), Some(0));
+}
+
+/// The checks' count `syscheck` reports on the host: tests/syscheck.rs
+/// expects the same count from tinymm.
+const SYSCHECK_CHECKS: u32 = 157;
+
+#[test]
+fn syscheck_passes_on_linux() {
+    let path = temp_file("sys", &pseudo_random(64 << 10, fnv1a("/data/vm")));
+    let (status, stdout, _) = run("syscheck", &[path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let failures: Vec<&&str> = lines.iter().filter(|l| l.contains(" FAIL ")).collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(
+        lines.last().copied(),
+        Some(format!("{SYSCHECK_CHECKS} passed, 0 failed").as_str())
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("syscheck: ok "))
+            .count(),
+        SYSCHECK_CHECKS as usize
+    );
+    assert_eq!(status.code(), Some(0));
+}
+
+/// Two processes meet on a shared futex in a file page that each maps at
+/// a different offset: the waker's FUTEX_WAKE finds the waiter.
+#[test]
+fn syscheck_shared_futex_meets_on_linux() {
+    let path = temp_file("futex", &pseudo_random(64 << 10, 1));
+    let waiter = Command::new(bin("syscheck"))
+        .args(["futex-wait", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let (status, stdout, _) = run("syscheck", &["futex-wake", path.to_str().unwrap()]);
+    let out = waiter.wait_with_output().expect("wait");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(stdout, "futex-wake: woke 0x1\n");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "futex-wait: 0x0\n");
+    assert_eq!(out.status.code(), Some(0));
 }

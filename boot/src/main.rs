@@ -31,7 +31,7 @@ pub const KERNEL_ELF: &str = env!("CARGO_BIN_FILE_KERNEL_kernel");
 
 /// The workload programs (user/, artifact dependencies), packed into the
 /// initramfs as `/bin/<name>`.
-pub const USER_PROGRAMS: [(&str, &str); 7] = [
+pub const USER_PROGRAMS: [(&str, &str); 8] = [
     ("anon", env!("CARGO_BIN_FILE_USER_anon")),
     ("fileread", env!("CARGO_BIN_FILE_USER_fileread")),
     ("sleep", env!("CARGO_BIN_FILE_USER_sleep")),
@@ -39,6 +39,7 @@ pub const USER_PROGRAMS: [(&str, &str); 7] = [
     ("spin", env!("CARGO_BIN_FILE_USER_spin")),
     ("vmcheck", env!("CARGO_BIN_FILE_USER_vmcheck")),
     ("cgfd", env!("CARGO_BIN_FILE_USER_cgfd")),
+    ("syscheck", env!("CARGO_BIN_FILE_USER_syscheck")),
 ];
 
 /// The kernel's memory layout constants, from the kernel's own source so the

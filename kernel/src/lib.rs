@@ -22,4 +22,13 @@ pub mod shell;
 pub mod sync;
 #[cfg(target_os = "none")]
 pub mod task;
+/// The machine-independent parts of `task/`, built alone for the host
+/// tests.
+#[cfg(not(target_os = "none"))]
+#[path = "task"]
+pub mod task {
+    pub mod futex;
+    pub mod random;
+    pub mod resource;
+}
 pub mod uapi;

@@ -10,8 +10,12 @@
 pub mod errno;
 #[path = "../../kernel/src/uapi/fcntl.rs"]
 pub mod fcntl;
+#[path = "../../kernel/src/uapi/futex.rs"]
+pub mod futex;
 #[path = "../../kernel/src/uapi/mman.rs"]
 pub mod mman;
+#[path = "../../kernel/src/uapi/resource.rs"]
+pub mod resource;
 #[path = "../../kernel/src/uapi/time.rs"]
 pub mod time;
 #[path = "../../kernel/src/uapi/unistd_64.rs"]

@@ -20,7 +20,7 @@ pub struct Error(pub i32);
 
 /// Every errno the kernel's table names; others print as `Unknown error N`
 /// like glibc's strerror.
-const KNOWN: [Errno; 35] = [
+const KNOWN: [Errno; 36] = [
     Errno::EPERM,
     Errno::ENOENT,
     Errno::ESRCH,
@@ -56,6 +56,7 @@ const KNOWN: [Errno; 35] = [
     Errno::ENOSYS,
     Errno::ENOTEMPTY,
     Errno::EOPNOTSUPP,
+    Errno::ETIMEDOUT,
 ];
 
 impl Error {

@@ -368,7 +368,7 @@ fn begin_new_exec(bprm: &mut LinuxBinprm) -> KResult<()> {
         }
         // flush_thread(): no TLS, the initial FPU state.
         me.thread.flush_current();
-        me.set_comm(kbasename(&bprm.filename).as_bytes());
+        me.set_task_comm(kbasename(&bprm.filename).as_bytes());
     }
     Ok(())
 }

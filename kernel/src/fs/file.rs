@@ -117,6 +117,17 @@ pub fn filp_open(path: &str, flags: u32) -> KResult<Arc<File>> {
     Ok(File::new(inode, path, ops, flags))
 }
 
+/// `rlimit(RLIMIT_NOFILE)`: the caller's soft limit (on the host, where
+/// there are no tasks, `NR_OPEN_DEFAULT`).
+pub(crate) fn nofile_limit() -> usize {
+    #[cfg(target_os = "none")]
+    if crate::task::sched_running() {
+        let limit = crate::task::sys::rlimit(crate::uapi::resource::RLIMIT_NOFILE);
+        return usize::try_from(limit).unwrap_or(usize::MAX);
+    }
+    NR_OPEN_DEFAULT
+}
+
 /// One descriptor: the open file and its close-on-exec bit
 /// (`fdtable->close_on_exec`).
 #[derive(Clone)]
@@ -152,7 +163,7 @@ impl FilesStruct {
         let fd = (start..)
             .find(|&fd| fds.get(fd).is_none_or(Option::is_none))
             .expect("an unbounded range has a free slot");
-        if fd >= NR_OPEN_DEFAULT {
+        if fd >= nofile_limit() {
             return Err(Errno::EMFILE);
         }
         if fds.len() <= fd {

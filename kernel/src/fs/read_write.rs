@@ -7,7 +7,7 @@
 use alloc::string::String;
 use alloc::vec;
 
-use super::file::{File, NR_OPEN_DEFAULT, filp_open};
+use super::file::{File, filp_open, nofile_limit};
 use super::namei::{PATH_MAX, do_mkdirat, do_rmdir};
 use super::stat::vfs_getattr;
 use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user, strncpy_from_user};
@@ -156,7 +156,7 @@ pub fn sys_fcntl(fd: i32, cmd: u32, arg: u64) -> KResult<u64> {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             // `f_dupfd()`: the lowest free descriptor at or above `arg`.
             let from = usize::try_from(arg as u32 as i32).map_err(|_| Errno::EINVAL)?;
-            if from >= NR_OPEN_DEFAULT {
+            if from >= nofile_limit() {
                 return Err(Errno::EINVAL);
             }
             Ok(files.alloc_fd_from(file, from, cmd == F_DUPFD_CLOEXEC)? as u64)
@@ -191,7 +191,7 @@ pub fn ksys_dup3(oldfd: i32, newfd: i32, flags: u32) -> KResult<u64> {
     let file = files.get(oldfd)?;
     let fd = usize::try_from(newfd)
         .ok()
-        .filter(|&fd| fd < NR_OPEN_DEFAULT)
+        .filter(|&fd| fd < nofile_limit())
         .ok_or(Errno::EBADF)?;
     files.install(fd, file);
     if flags & crate::uapi::fcntl::O_CLOEXEC != 0 {

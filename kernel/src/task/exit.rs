@@ -23,6 +23,7 @@ use crate::arch::x86_64::irqflags::{local_irq_restore, local_irq_save};
 use crate::arch::x86_64::pgtable::{swapper_pg_dir, switch_mm_phys};
 use crate::arch::x86_64::uaccess::copy_to_user;
 use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::futex::FUTEX_BITSET_MATCH_ANY;
 
 /// `wait4` options (include/uapi/linux/wait.h).
 pub const WNOHANG: i32 = 0x0000_0001;
@@ -50,9 +51,9 @@ pub fn mm_release(tsk: &TaskStruct) {
         .lock_irqsave()
         .as_ref()
         .is_some_and(|mm| Arc::strong_count(mm) > 1);
-    if tid != 0 && shared {
-        // A fault leaves the word as it is, as on Linux.
-        let _ = copy_to_user(tid, &0u32.to_ne_bytes());
+    // A fault leaves the word as it is, as on Linux.
+    if tid != 0 && shared && copy_to_user(tid, &0u32.to_ne_bytes()).is_ok() {
+        let _ = super::futex::futex_wake(tid, true, 1, FUTEX_BITSET_MATCH_ANY);
     }
     super::fork::complete_vfork_done(tsk);
 }
@@ -64,6 +65,7 @@ fn exit_mm(tsk: &TaskStruct) {
     mm_release(tsk);
     let mm = tsk.mm.lock_irqsave().take();
     if let Some(mm) = mm {
+        super::sys::setmax_mm_hiwater_rss(&tsk.signal, &mm);
         switch_mm_phys(swapper_pg_dir());
         drop(mm);
     }
@@ -224,7 +226,11 @@ fn eligible_child(t: &TaskStruct, who: WaitWho, options: i32) -> bool {
 
 /// `wait_task_zombie` / `wait_task_stopped` / `wait_task_continued` for
 /// one child: Some when it has something to report.
-fn wait_consider_task(t: &Arc<TaskStruct>, options: i32) -> Option<WaitResult> {
+fn wait_consider_task(
+    parent: &super::SignalStruct,
+    t: &Arc<TaskStruct>,
+    options: i32,
+) -> Option<WaitResult> {
     let nowait = options & WNOWAIT != 0;
     if t.state() == TaskState::Zombie && options & WEXITED != 0 {
         // delay_group_leader(): a leader with live threads is not done.
@@ -240,6 +246,7 @@ fn wait_consider_task(t: &Arc<TaskStruct>, options: i32) -> Option<WaitResult> {
             (CLD_KILLED, status & 0x7f)
         };
         if !nowait {
+            super::sys::account_reaped_child(parent, t);
             release_task(t);
         }
         return Some(WaitResult {
@@ -304,7 +311,7 @@ fn do_wait(who: WaitWho, options: i32) -> KResult<Option<WaitResult>> {
                 && eligible_child(t, who, options)
             {
                 any = true;
-                found = wait_consider_task(t, options);
+                found = wait_consider_task(&me.signal, t, options);
             }
         });
         let result = if found.is_some() {

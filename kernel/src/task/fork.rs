@@ -126,9 +126,14 @@ fn copy_process(n: NewTask) -> KResult<Arc<TaskStruct>> {
     let task = {
         let mut tasks = TASKS.lock_irqsave();
         let pid = alloc_pid(&tasks).ok_or(Errno::EAGAIN)?;
-        let parent_signal = tasks.get(&n.parent).map(|p| p.signal.clone());
+        // copy_signal(): limits, umask, process group, session, ...
+        let parent_task = if n.parent == 0 {
+            Some(super::idle_task())
+        } else {
+            tasks.get(&n.parent).cloned()
+        };
         let signal = n.signal.unwrap_or_else(|| {
-            Arc::new(parent_signal.map_or_else(SignalStruct::default, |s| s.copy_signal()))
+            Arc::new(parent_task.map_or_else(SignalStruct::default, |p| p.signal.copy_for_fork()))
         });
         signal.live.fetch_add(1, Ordering::SeqCst);
         let task = Arc::new(TaskStruct {

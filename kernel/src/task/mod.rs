@@ -9,12 +9,17 @@
 //!
 //! Files: sched.rs (kernel/sched/core.c), fork.rs (kernel/fork.c),
 //! exit.rs (kernel/exit.c), signal.rs (kernel/signal.c), sys.rs
-//! (kernel/sys.c), time.rs (kernel/time/), entry_common.rs
-//! (kernel/entry/common.c), syscall.rs (the syscall table).
+//! (kernel/sys.c), time.rs (kernel/time/), futex.rs (kernel/futex/),
+//! random.rs (drivers/char/random.c), resource.rs (rlimits),
+//! entry_common.rs (kernel/entry/common.c), syscall.rs (the syscall
+//! table). futex.rs, random.rs and resource.rs also build for the host.
 
 pub mod entry_common;
 pub mod exit;
 pub mod fork;
+pub mod futex;
+pub mod random;
+pub mod resource;
 pub mod sched;
 pub mod selftest;
 pub mod signal;
@@ -24,7 +29,7 @@ pub mod time;
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 use crate::arch::x86_64::process_64::ThreadStruct;
 use crate::cgroup::Cgroup;
@@ -115,6 +120,11 @@ impl TaskComm {
         comm[..n].copy_from_slice(&name[..n]);
         Self(comm)
     }
+
+    /// The bytes with the NUL padding, as `PR_GET_NAME` returns them.
+    pub fn bytes(&self) -> [u8; TASK_COMM_LEN] {
+        self.0
+    }
 }
 
 impl core::ops::Deref for TaskComm {
@@ -162,17 +172,44 @@ pub struct SignalStruct {
     pub notify_cont: AtomicBool,
     /// Threads that have not exited yet (`live`).
     pub live: AtomicI32,
+    /// `rlim[RLIM_NLIMITS]`.
+    pub rlim: SpinLock<resource::Rlimits>,
+    /// The file-mode creation mask (Linux keeps it in `fs_struct`, which
+    /// tinymm does not have; both are shared by threads, copied at fork).
+    pub umask: AtomicU32,
+    /// `pids[PIDTYPE_PGID]`: the process group.
+    pub pgrp: AtomicI32,
+    /// `pids[PIDTYPE_SID]`: the session.
+    pub session: AtomicI32,
+    /// `leader`: this process made its session with `setsid`.
+    pub leader: AtomicBool,
+    /// `cutime`, `cstime`: reaped children's CPU time, in ticks.
+    pub cutime: AtomicU64,
+    pub cstime: AtomicU64,
+    /// `cmin_flt`, `cmaj_flt`: reaped children's page faults.
+    pub cmin_flt: AtomicU64,
+    pub cmaj_flt: AtomicU64,
+    /// `maxrss`: the largest RSS this process's address spaces reached
+    /// (pages), recorded when one is dropped; `cmaxrss`: the largest of
+    /// reaped children's.
+    pub maxrss: AtomicU64,
+    pub cmaxrss: AtomicU64,
 }
 
 impl SignalStruct {
-    /// `copy_signal()` for a new process: what fork inherits.
-    pub fn copy_signal(&self) -> Self {
-        let s = Self::default();
-        s.oom_score_adj.store(
-            self.oom_score_adj.load(Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
-        s
+    /// The process state a child inherits (`copy_signal`): oom_score_adj,
+    /// rlimits, umask, process group and session; its own counters start
+    /// at zero and it does not lead its parent's session.
+    pub fn copy_for_fork(&self) -> SignalStruct {
+        let r = Ordering::Relaxed;
+        SignalStruct {
+            oom_score_adj: AtomicI32::new(self.oom_score_adj.load(r)),
+            rlim: SpinLock::new(*self.rlim.lock_irqsave()),
+            umask: AtomicU32::new(self.umask.load(r)),
+            pgrp: AtomicI32::new(self.pgrp.load(r)),
+            session: AtomicI32::new(self.session.load(r)),
+            ..SignalStruct::default()
+        }
     }
 
     /// Start a group exit with wait status `code`; false if one began.
@@ -183,12 +220,6 @@ impl SignalStruct {
         self.group_exit_code.store(code, Ordering::SeqCst);
         self.group_stop.store(false, Ordering::SeqCst);
         true
-    }
-
-    /// CPU time of the process for SIGCHLD's `si_utime`/`si_stime`:
-    /// tinymm does not account CPU time per task yet.
-    pub fn child_times(&self) -> (i64, i64) {
-        (0, 0)
     }
 }
 
@@ -205,7 +236,7 @@ pub struct TaskStruct {
     pub tgid: Pid,
     /// `real_parent->pid`; changes when the parent exits (reparenting).
     parent: AtomicI32,
-    /// `comm`: changed by exec (`__set_task_comm`) while others read it.
+    /// `comm`: changed by exec and `PR_SET_NAME` while others read it.
     comm: SpinLock<[u8; TASK_COMM_LEN]>,
     state: AtomicU8,
     /// `exit_code`: the wait status (`(code & 0xff) << 8` or a signal).
@@ -257,6 +288,14 @@ pub struct TaskStruct {
     /// The task's cgroup (Linux: its `css_set`); set at fork, changed by
     /// `cgroup_attach_task`.
     pub cgroups: SpinLock<Arc<Cgroup>>,
+    /// `utime`, `stime`: ticks that found the task in user and in kernel
+    /// mode (`account_process_tick`).
+    pub utime: AtomicU64,
+    pub stime: AtomicU64,
+    /// `min_flt`, `maj_flt`: page faults without and with I/O
+    /// (`mm_account_fault`).
+    pub min_flt: AtomicU64,
+    pub maj_flt: AtomicU64,
 }
 
 impl TaskStruct {
@@ -265,8 +304,9 @@ impl TaskStruct {
         TaskComm(*self.comm.lock_irqsave())
     }
 
-    /// `__set_task_comm()`: the name, cut to 15 bytes.
-    pub fn set_comm(&self, name: &[u8]) {
+    /// `set_task_comm()` (`__set_task_comm`): the name truncated to 15
+    /// bytes, as exec and `PR_SET_NAME` set it.
+    pub fn set_task_comm(&self, name: &[u8]) {
         *self.comm.lock_irqsave() = TaskComm::from_bytes(name).0;
     }
 
@@ -356,6 +396,10 @@ impl TaskStruct {
             mm: SpinLock::new(mm),
             files: SpinLock::new(Arc::default()),
             cgroups: SpinLock::new(cgroup),
+            utime: AtomicU64::new(0),
+            stime: AtomicU64::new(0),
+            min_flt: AtomicU64::new(0),
+            maj_flt: AtomicU64::new(0),
         }
     }
 }
@@ -423,6 +467,9 @@ pub fn sched_init() {
         None,
         crate::cgroup::kernfs::cgrp_dfl_root().clone(),
     ));
+    // init_task's signal_struct and init_fs: what every task inherits.
+    *idle.signal.rlim.lock_irqsave() = sys::fork_init_rlimits();
+    idle.signal.umask.store(0o022, Ordering::Relaxed);
     *IDLE.lock_irqsave() = Some(idle.clone());
     *CURRENT.lock_irqsave() = Some(idle);
 }

@@ -506,7 +506,12 @@ pub fn do_notify_parent(tsk: &TaskStruct, sig: i32) -> bool {
     } else {
         (CLD_KILLED, code & 0x7f)
     };
-    let (utime, stime) = tsk.signal.child_times();
+    // The dead process's CPU time in clock ticks (the leader's; the
+    // other threads' time is not summed into the process).
+    let clock_t = |t: &core::sync::atomic::AtomicU64| {
+        super::sys::jiffies_to_clock_t(t.load(Ordering::Relaxed)) as i64
+    };
+    let (utime, stime) = (clock_t(&tsk.utime), clock_t(&tsk.stime));
     let info = KernelSiginfo {
         signo: sig,
         code: si_code,
@@ -914,6 +919,25 @@ fn kill_proc(pid: Pid, sig: i32) -> KResult<()> {
 /// caller may signal (all but init, kernel threads and itself).
 /// Process groups (pid 0, pid < -1) do not exist yet: ESRCH, as for an
 /// empty group.
+/// `__kill_pgrp_info()`: `sig` to every process in group `pgrp`; ESRCH
+/// when the group is empty.
+#[inline(never)]
+pub fn kill_pgrp(pgrp: Pid, sig: i32) -> KResult<i64> {
+    let mut found = false;
+    for_each_process(|t| {
+        if t.pid == t.tgid && !t.is_kthread() && t.signal.pgrp.load(Ordering::Relaxed) == pgrp {
+            found = true;
+            if sig != 0 {
+                send_signal_locked(KernelSiginfo::user(sig, SI_USER), t, true);
+            }
+        }
+    });
+    if found { Ok(0) } else { Err(Errno::ESRCH) }
+}
+
+/// `kill(pid, sig)`: pid > 0 is one task; 0 the caller's process group;
+/// -1 every task the caller may signal (all but init, the idle task,
+/// kernel threads and itself); below -1 the process group -pid.
 #[inline(never)]
 pub fn sys_kill(pid: Pid, sig: i32) -> KResult<i64> {
     if sig != 0 && !valid_signal(sig) {
@@ -936,7 +960,11 @@ pub fn sys_kill(pid: Pid, sig: i32) -> KResult<i64> {
         });
         return if found { Ok(0) } else { Err(Errno::ESRCH) };
     }
-    Err(Errno::ESRCH)
+    if pid == 0 {
+        return kill_pgrp(current().signal.pgrp.load(Ordering::Relaxed), sig);
+    }
+    // -INT_MIN does not exist.
+    kill_pgrp(pid.checked_neg().ok_or(Errno::ESRCH)?, sig)
 }
 
 /// `do_tkill()`: a thread-directed signal (tgid 0: any process).

@@ -2,19 +2,25 @@
 //! with Linux's numbers (uapi/unistd_64.rs) and register convention
 //! (rdi, rsi, rdx, r10, r8, r9; result in rax, `-errno` on failure).
 //!
-//! Arms are grouped by the layer that implements them.
+//! Arms are grouped by the layer that implements them. A number without
+//! an arm gives ENOSYS, and the first time each does the kernel log names
+//! the program and Linux's name for the call (`ni_syscall`).
 
 use super::exit::{sys_exit, sys_exit_group, sys_wait4, sys_waitid};
 use super::fork::{
     sys_clone, sys_clone3, sys_fork, sys_set_robust_list, sys_set_tid_address, sys_vfork,
 };
+use super::futex::sys_futex;
 use super::sched::sys_sched_yield;
 use super::signal::{
     sys_kill, sys_pause, sys_rt_sigaction, sys_rt_sigpending, sys_rt_sigprocmask,
     sys_rt_sigsuspend, sys_rt_sigtimedwait, sys_sigaltstack, sys_tgkill, sys_tkill,
 };
-use super::sys::{sys_getpid, sys_getppid, sys_newuname};
-use super::time::{sys_clock_gettime, sys_nanosleep};
+use super::sys::*;
+use super::time::{
+    sys_clock_getres, sys_clock_gettime, sys_clock_nanosleep, sys_gettimeofday, sys_nanosleep,
+    sys_time,
+};
 use crate::arch::x86_64::process_64::do_arch_prctl_64;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::signal::sys_rt_sigreturn;
@@ -28,6 +34,7 @@ use crate::mm::madvise::sys_madvise;
 use crate::mm::mlock::{sys_mlock, sys_munlock};
 use crate::mm::mmap::sys::{ksys_mmap_pgoff, sys_brk, sys_munmap};
 use crate::mm::mprotect::sys_mprotect;
+use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::AT_FDCWD;
 use crate::uapi::unistd_64::*;
@@ -40,12 +47,39 @@ fn ret<T: TryInto<i64>>(r: KResult<T>) -> i64 {
     }
 }
 
+/// Syscall numbers already reported as not implemented.
+static NI_REPORTED: SpinLock<alloc::collections::BTreeSet<u32>> =
+    SpinLock::new(alloc::collections::BTreeSet::new());
+
+/// `sys_ni_syscall()`: ENOSYS, and one log line per number naming the
+/// program, its pid, the number and Linux's name for it.
+#[inline(never)]
+fn sys_ni_syscall(nr: u32) -> i64 {
+    if NI_REPORTED.lock_irqsave().insert(nr) {
+        let curr = super::current();
+        match syscall_name(nr as usize) {
+            Some(name) => log::info!(
+                "tinymm: {}[{}]: syscall {nr} ({name}) is not implemented",
+                curr.comm(),
+                curr.tgid
+            ),
+            None => log::info!(
+                "tinymm: {}[{}]: syscall {nr} is not implemented",
+                curr.comm(),
+                curr.tgid
+            ),
+        }
+    }
+    Errno::ENOSYS.as_ret()
+}
+
 /// `x64_sys_call()`: dispatch on the low 32 bits of `regs.orig_ax` (Linux
 /// takes the number as an `unsigned int`); unknown numbers give `-ENOSYS`.
 #[inline(never)]
 pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
     let (a0, a1, a2, a3) = (regs.di, regs.si, regs.dx, regs.r10);
-    match regs.orig_ax as u32 as usize {
+    let nr = regs.orig_ax as u32;
+    match nr as usize {
         // --- tasks, signals, time (task/) ---
         __NR_GETPID => sys_getpid(),
         __NR_GETPPID => sys_getppid(),
@@ -77,6 +111,41 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_SCHED_YIELD => sys_sched_yield(),
         __NR_UNAME => ret(sys_newuname(a0)),
         __NR_EXECVE => ret(do_execve(regs, a0, a1, a2)),
+        __NR_CLOCK_GETRES => ret(sys_clock_getres(a0 as i32, a1)),
+        __NR_CLOCK_NANOSLEEP => ret(sys_clock_nanosleep(a0 as i32, a1 as i32, a2, a3)),
+        __NR_GETTIMEOFDAY => ret(sys_gettimeofday(a0, a1)),
+        __NR_TIME => ret(sys_time(a0)),
+        __NR_FUTEX => ret(sys_futex(
+            a0,
+            a1 as i32,
+            a2 as u32,
+            a3,
+            regs.r8,
+            regs.r9 as u32,
+        )),
+
+        // --- process-wide state (task/sys.rs) ---
+        __NR_GETUID | __NR_GETEUID | __NR_GETGID | __NR_GETEGID => sys_getuid(),
+        __NR_GETRESUID | __NR_GETRESGID => ret(sys_getresuid(a0, a1, a2)),
+        __NR_SETUID | __NR_SETGID => ret(sys_setuid(a0 as u32)),
+        __NR_UMASK => sys_umask(a0 as u32),
+        __NR_SETPGID => ret(sys_setpgid(a0 as i32, a1 as i32)),
+        __NR_GETPGID => ret(sys_getpgid(a0 as i32)),
+        __NR_GETPGRP => sys_getpgrp(),
+        __NR_SETSID => ret(sys_setsid()),
+        __NR_GETSID => ret(sys_getsid(a0 as i32)),
+        __NR_GETRLIMIT => ret(sys_getrlimit(a0 as u32, a1)),
+        __NR_SETRLIMIT => ret(sys_setrlimit(a0 as u32, a1)),
+        __NR_PRLIMIT64 => ret(sys_prlimit64(a0 as i32, a1 as u32, a2, a3)),
+        __NR_GETRUSAGE => ret(sys_getrusage(a0 as i32, a1)),
+        __NR_TIMES => ret(sys_times(a0)),
+        __NR_SYSINFO => ret(sys_sysinfo(a0)),
+        __NR_PRCTL => ret(sys_prctl(a0 as i32, a1)),
+        __NR_GETRANDOM => ret(sys_getrandom(a0, a1 as usize, a2 as u32)),
+        __NR_SCHED_GETAFFINITY => ret(sys_sched_getaffinity(a0 as i32, a1 as u32, a2)),
+        __NR_SCHED_SETAFFINITY => ret(sys_sched_setaffinity(a0 as i32, a1 as u32, a2)),
+        __NR_SCHED_GETSCHEDULER => ret(sys_sched_getscheduler(a0 as i32)),
+        __NR_SCHED_GETPARAM => ret(sys_sched_getparam(a0 as i32, a1)),
 
         // --- files (fs/) ---
         __NR_READ => ret(ksys_read(a0 as i32, a1, a2)),
@@ -113,6 +182,6 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_MUNLOCK => ret(sys_munlock(a0, a1)),
         __NR_BRK => ret(sys_brk(a0)),
 
-        _ => Errno::ENOSYS.as_ret(),
+        _ => sys_ni_syscall(nr),
     }
 }

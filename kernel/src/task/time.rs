@@ -1,8 +1,9 @@
 //! Time; mirrors kernel/time/: `jiffies` (jiffies.c), the periodic tick
 //! (tick-common.c: `tick_handle_periodic` → `tick_periodic` → `do_timer`,
 //! `update_process_times` in timer.c), sleeping timeouts (the timer wheel's
-//! role, as a list), `nanosleep` (hrtimer.c) and `clock_gettime`
-//! (posix-timers.c).
+//! role, as a list), `nanosleep` and `clock_nanosleep` (hrtimer.c),
+//! `clock_gettime` and `clock_getres` (posix-timers.c, and the CPU-time
+//! clocks of posix-cpu-timers.c), `gettimeofday` and `time` (time.c).
 //!
 //! Clocks come from `jiffies` (1 ms resolution at HZ=1000), so under
 //! `-icount` they advance with executed instructions and runs repeat
@@ -14,6 +15,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::sched::{schedule_timeout_interruptible, scheduler_tick, wake_up_process};
 use super::signal::signal_pending;
+use super::sys::account_process_tick;
 use super::{TaskStruct, current};
 use crate::arch::x86_64::irq::HZ;
 use crate::arch::x86_64::rtc::boot_wall_seconds;
@@ -36,26 +38,29 @@ pub fn jiffies() -> u64 {
     JIFFIES.load(Ordering::Relaxed)
 }
 
-/// `tick_handle_periodic()`: the timer interrupt's work.
+/// `tick_handle_periodic()`: the timer interrupt's work; `user_tick`
+/// tells whether the tick interrupted user mode.
 #[inline(never)]
-pub fn tick_handle_periodic() {
-    tick_periodic();
+pub fn tick_handle_periodic(user_tick: bool) {
+    tick_periodic(user_tick);
     // Not a sibling call, so this frame stays in gdb backtraces.
     core::hint::black_box(());
 }
 
 /// `tick_periodic()`: `do_timer(1)` then `update_process_times()`.
 #[inline(never)]
-fn tick_periodic() {
+fn tick_periodic(user_tick: bool) {
     JIFFIES.fetch_add(1, Ordering::Relaxed);
-    update_process_times();
+    update_process_times(user_tick);
     core::hint::black_box(());
 }
 
-/// `update_process_times()`: expire timeouts (`run_local_timers`) and let
+/// `update_process_times()`: charge the tick to the running task
+/// (`account_process_tick`), expire timeouts (`run_local_timers`) and let
 /// the scheduler account the tick.
 #[inline(never)]
-fn update_process_times() {
+fn update_process_times(user_tick: bool) {
+    account_process_tick(user_tick);
     run_local_timers();
     scheduler_tick();
 }
@@ -92,6 +97,21 @@ pub fn ktime_get_ns() -> u64 {
     jiffies() * NSEC_PER_JIFFY
 }
 
+/// `ktime_get_real_ns()`: wall-clock time in nanoseconds.
+pub fn ktime_get_real_ns() -> u64 {
+    boot_wall_seconds() * NSEC_PER_SEC + ktime_get_ns()
+}
+
+/// Ticks to nanoseconds (`jiffies_to_nsecs`).
+pub const fn jiffies_to_nsecs(j: u64) -> u64 {
+    j * NSEC_PER_JIFFY
+}
+
+/// Nanoseconds to ticks, rounded up, so a sleep never ends early.
+pub const fn nsecs_to_jiffies_ceil(ns: u64) -> u64 {
+    ns.div_ceil(NSEC_PER_JIFFY)
+}
+
 /// `struct __kernel_timespec`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timespec {
@@ -118,39 +138,124 @@ impl Timespec {
         }
     }
 
-    fn from_ns(ns: u64) -> Self {
+    pub(crate) fn from_ns(ns: u64) -> Self {
         Self {
             tv_sec: (ns / NSEC_PER_SEC) as i64,
             tv_nsec: (ns % NSEC_PER_SEC) as i64,
         }
     }
 
+    /// Nanoseconds (for a valid timespec), saturating.
+    pub(crate) fn to_ns(self) -> u64 {
+        (self.tv_sec as u64)
+            .saturating_mul(NSEC_PER_SEC)
+            .saturating_add(self.tv_nsec as u64)
+    }
+
     /// `timespec64_valid()`.
-    fn valid(self) -> bool {
+    pub(crate) fn valid(self) -> bool {
         self.tv_sec >= 0 && (0..NSEC_PER_SEC as i64).contains(&self.tv_nsec)
     }
 }
 
-fn get_timespec(addr: u64) -> KResult<Timespec> {
+pub(crate) fn get_timespec(addr: u64) -> KResult<Timespec> {
     let mut b = [0u8; 16];
     copy_from_user(&mut b, addr)?;
     Ok(Timespec::from_bytes(&b))
 }
 
-fn put_timespec(addr: u64, ts: Timespec) -> KResult<()> {
+pub(crate) fn put_timespec(addr: u64, ts: Timespec) -> KResult<()> {
     copy_to_user(addr, &ts.to_bytes())
 }
 
-/// `clock_gettime(which, tp)`.
+/// The CPU time the current task has used (`utime + stime`), in ns.
+fn task_cputime_ns() -> u64 {
+    let curr = current();
+    jiffies_to_nsecs(curr.utime.load(Ordering::Relaxed) + curr.stime.load(Ordering::Relaxed))
+}
+
+/// `clock_gettime(which, tp)`. Every clock advances by ticks; the CPU-time
+/// clocks of the caller (one thread per process) count its ticks.
 #[inline(never)]
 pub fn sys_clock_gettime(which: i32, tp: u64) -> KResult<i64> {
-    let mono = ktime_get_ns();
     let ns = match which {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => boot_wall_seconds() * NSEC_PER_SEC + mono,
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => mono,
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI => ktime_get_real_ns(),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
+            ktime_get_ns()
+        }
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => task_cputime_ns(),
         _ => return Err(Errno::EINVAL),
     };
     put_timespec(tp, Timespec::from_ns(ns))?;
+    Ok(0)
+}
+
+/// `clock_getres(which, tp)`: one tick for every clock, since each
+/// advances by ticks; a NULL `tp` only checks the clock.
+#[inline(never)]
+pub fn sys_clock_getres(which: i32, tp: u64) -> KResult<i64> {
+    if !matches!(
+        which,
+        CLOCK_REALTIME
+            | CLOCK_MONOTONIC
+            | CLOCK_PROCESS_CPUTIME_ID
+            | CLOCK_THREAD_CPUTIME_ID
+            | CLOCK_MONOTONIC_RAW
+            | CLOCK_REALTIME_COARSE
+            | CLOCK_MONOTONIC_COARSE
+            | CLOCK_BOOTTIME
+            | CLOCK_TAI
+    ) {
+        return Err(Errno::EINVAL);
+    }
+    if tp != 0 {
+        put_timespec(tp, Timespec::from_ns(NSEC_PER_JIFFY))?;
+    }
+    Ok(0)
+}
+
+/// `gettimeofday(tv, tz)`: `struct timeval`, and a zero `struct timezone`
+/// (`sys_tz`, which nothing sets).
+#[inline(never)]
+pub fn sys_gettimeofday(tv: u64, tz: u64) -> KResult<i64> {
+    if tv != 0 {
+        let ns = ktime_get_real_ns();
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&((ns / NSEC_PER_SEC) as i64).to_ne_bytes());
+        b[8..].copy_from_slice(&(((ns % NSEC_PER_SEC) / 1000) as i64).to_ne_bytes());
+        copy_to_user(tv, &b)?;
+    }
+    if tz != 0 {
+        copy_to_user(tz, &[0u8; 8])?;
+    }
+    Ok(0)
+}
+
+/// `time(tloc)`: seconds since the epoch, also stored at `tloc`.
+#[inline(never)]
+pub fn sys_time(tloc: u64) -> KResult<i64> {
+    let secs = (ktime_get_real_ns() / NSEC_PER_SEC) as i64;
+    if tloc != 0 {
+        copy_to_user(tloc, &secs.to_ne_bytes())?;
+    }
+    Ok(secs)
+}
+
+/// `hrtimer_nanosleep()`: sleep `ns` (rounded up to ticks); EINTR when a
+/// signal wakes the task, with the time left written to `rem` unless it
+/// is 0.
+fn hrtimer_nanosleep(ns: u64, rem: u64) -> KResult<i64> {
+    let curr = current();
+    let mut left = nsecs_to_jiffies_ceil(ns);
+    while left > 0 {
+        left = schedule_timeout_interruptible(left);
+        if signal_pending(&curr) {
+            if rem != 0 {
+                put_timespec(rem, Timespec::from_ns(jiffies_to_nsecs(left)))?;
+            }
+            return Err(Errno::EINTR);
+        }
+    }
     Ok(0)
 }
 
@@ -162,19 +267,34 @@ pub fn sys_nanosleep(req: u64, rem: u64) -> KResult<i64> {
     if !ts.valid() {
         return Err(Errno::EINVAL);
     }
-    let ns = (ts.tv_sec as u64)
-        .saturating_mul(NSEC_PER_SEC)
-        .saturating_add(ts.tv_nsec as u64);
-    let mut left = ns.div_ceil(NSEC_PER_JIFFY);
-    let curr = current();
-    while left > 0 {
-        left = schedule_timeout_interruptible(left);
-        if signal_pending(&curr) {
-            if rem != 0 {
-                put_timespec(rem, Timespec::from_ns(left * NSEC_PER_JIFFY))?;
-            }
-            return Err(Errno::EINTR);
-        }
+    hrtimer_nanosleep(ts.to_ns(), rem)
+}
+
+/// `clock_nanosleep(which, flags, req, rem)`: a relative sleep, or with
+/// TIMER_ABSTIME one until the clock reads `req`. EINVAL for unknown
+/// clocks, EOPNOTSUPP for the clocks Linux has no sleep for (the raw and
+/// coarse ones, the thread CPU clock) and for the process CPU clock,
+/// whose sleeps (Linux's `posix_cpu_nsleep`) tinymm does not have.
+#[inline(never)]
+pub fn sys_clock_nanosleep(which: i32, flags: i32, req: u64, rem: u64) -> KResult<i64> {
+    let now = match which {
+        CLOCK_REALTIME | CLOCK_TAI => ktime_get_real_ns(),
+        CLOCK_MONOTONIC | CLOCK_BOOTTIME => ktime_get_ns(),
+        CLOCK_MONOTONIC_RAW
+        | CLOCK_REALTIME_COARSE
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_PROCESS_CPUTIME_ID
+        | CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
+        _ => return Err(Errno::EINVAL),
+    };
+    let ts = get_timespec(req)?;
+    if !ts.valid() {
+        return Err(Errno::EINVAL);
     }
-    Ok(0)
+    if flags & TIMER_ABSTIME != 0 {
+        // An absolute sleep reports no time left.
+        hrtimer_nanosleep(ts.to_ns().saturating_sub(now), 0)
+    } else {
+        hrtimer_nanosleep(ts.to_ns(), rem)
+    }
 }

@@ -48,6 +48,7 @@ pub enum Errno {
     ERESTARTNOHAND = 514,
     #[allow(non_camel_case_types)]
     ERESTART_RESTARTBLOCK = 516,
+    ETIMEDOUT = 110,
 }
 
 impl Errno {
@@ -100,6 +101,7 @@ impl Errno {
             | Errno::ERESTARTNOINTR
             | Errno::ERESTARTNOHAND
             | Errno::ERESTART_RESTARTBLOCK => "Interrupted system call",
+            Errno::ETIMEDOUT => "Operation timed out",
         }
     }
 }

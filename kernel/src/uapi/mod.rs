@@ -3,7 +3,9 @@
 
 pub mod errno;
 pub mod fcntl;
+pub mod futex;
 pub mod mman;
+pub mod resource;
 pub mod signal;
 pub mod time;
 pub mod unistd_64;

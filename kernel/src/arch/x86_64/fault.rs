@@ -107,6 +107,7 @@ pub fn do_user_addr_fault(regs: &mut PtRegs, error_code: u64, address: u64) {
         return;
     }
     let fault = handle_mm_fault(&mm, &vma, address, flags);
+    crate::task::sys::mm_account_fault(fault);
     if fault.contains(VmFaultReason::VM_FAULT_OOM) {
         pagefault_out_of_memory(regs, error_code, address);
     } else if fault.intersects(VmFaultReason::VM_FAULT_SIGBUS | VmFaultReason::VM_FAULT_SIGSEGV) {

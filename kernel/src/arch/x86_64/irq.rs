@@ -94,10 +94,11 @@ fn ack_8259a(irq: u64) {
     outb(PIC_MASTER_CMD, PIC_EOI);
 }
 
-/// `timer_interrupt()`: the PIT tick.
+/// `timer_interrupt()`: the PIT tick; `user_tick` when it interrupted
+/// user mode (for the task's user/system time).
 #[inline(never)]
-fn timer_interrupt() {
-    crate::task::time::tick_handle_periodic();
+fn timer_interrupt(user_tick: bool) {
+    crate::task::time::tick_handle_periodic(user_tick);
     // Not a sibling call, so this frame stays in gdb backtraces.
     core::hint::black_box(());
 }
@@ -111,7 +112,7 @@ pub extern "C" fn common_interrupt(regs: &mut PtRegs, vector: u64) {
     match irq {
         0 => {
             ack_8259a(0);
-            timer_interrupt();
+            timer_interrupt(user_mode(regs));
         }
         7 | 15 if !irq_in_service(irq) => {
             // Spurious: no EOI for the PIC that raised it; the master

@@ -13,6 +13,7 @@
 //!
 //! Exit protocol with the host program `tinymm` (boot/): see reboot.rs.
 
+pub mod archrandom;
 pub mod cpu;
 pub mod desc;
 pub mod early_printk;
