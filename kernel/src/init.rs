@@ -135,5 +135,8 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
 
 /// `kernel_init()`: pid 1, the console.
 fn kernel_init(_: usize) -> i32 {
+    // The console's session and process group, as an init's setsid()
+    // makes them: the programs it starts are in session 1.
+    crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
     crate::console::console_loop()
 }

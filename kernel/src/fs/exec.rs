@@ -368,6 +368,8 @@ fn begin_new_exec(bprm: &mut LinuxBinprm) -> KResult<()> {
         }
         // flush_thread(): no TLS, the initial FPU state.
         me.thread.flush_current();
+        me.forknoexec
+            .store(false, core::sync::atomic::Ordering::Relaxed);
         me.set_task_comm(kbasename(&bprm.filename).as_bytes());
     }
     Ok(())

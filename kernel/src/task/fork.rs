@@ -314,6 +314,7 @@ pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
     })?;
     task.blocked
         .store(me.blocked.load(Ordering::SeqCst), Ordering::SeqCst);
+    task.forknoexec.store(true, Ordering::Relaxed);
     if flags & (CLONE_VM | CLONE_VFORK) != CLONE_VM {
         // A thread starts without the alternate stack (`sas_ss_reset`).
         *task.sas.lock_irqsave() = *me.sas.lock_irqsave();

@@ -264,6 +264,8 @@ pub struct TaskStruct {
     /// CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID / set_tid_address.
     pub set_child_tid: AtomicU64,
     pub clear_child_tid: AtomicU64,
+    /// `PF_FORKNOEXEC`: forked and has not exec'd since (setpgid).
+    pub forknoexec: AtomicBool,
     /// A vfork parent waits on this.
     pub vfork_done: SpinLock<Option<Arc<VforkDone>>>,
     /// `robust_list` head and length (stored; no robust futex walk).
@@ -385,6 +387,7 @@ impl TaskStruct {
             exit_signal: 17,
             set_child_tid: AtomicU64::new(0),
             clear_child_tid: AtomicU64::new(0),
+            forknoexec: AtomicBool::new(false),
             vfork_done: SpinLock::new(None),
             robust_list: SpinLock::new((0, 0)),
             on_rq: AtomicBool::new(false),

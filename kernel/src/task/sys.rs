@@ -141,9 +141,9 @@ pub fn sys_setpgid(pid: Pid, pgid: Pid) -> KResult<i64> {
         if p.signal.session.load(Relaxed) != my_session {
             return Err(Errno::EPERM);
         }
-        // Every child here was made by exec (there is no fork yet), so
-        // Linux's PF_FORKNOEXEC test always fails.
-        return Err(Errno::EACCES);
+        if !p.forknoexec.load(Relaxed) {
+            return Err(Errno::EACCES);
+        }
     } else if p.pid != me.pid {
         return Err(Errno::ESRCH);
     }

@@ -94,6 +94,9 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_GETTID => i64::from(super::current().pid),
         __NR_SET_TID_ADDRESS => sys_set_tid_address(a0),
         __NR_SET_ROBUST_LIST => ret(sys_set_robust_list(a0, a1)),
+        // Restartable sequences are not offered (CONFIG_RSEQ=n): libcs
+        // then mark them unregistered, as linux-abi.md §2 recommends.
+        __NR_RSEQ => Errno::ENOSYS.as_ret(),
         __NR_ARCH_PRCTL => ret(do_arch_prctl_64(&super::current().thread, a0 as i32, a1)),
         __NR_KILL => ret(sys_kill(a0 as i32, a1 as i32)),
         __NR_TKILL => ret(sys_tkill(a0 as i32, a1 as i32)),

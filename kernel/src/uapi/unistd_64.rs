@@ -87,6 +87,7 @@ pub const __NR_TGKILL: usize = 234;
 pub const __NR_WAITID: usize = 247;
 pub const __NR_SET_ROBUST_LIST: usize = 273;
 pub const __NR_GET_ROBUST_LIST: usize = 274;
+pub const __NR_RSEQ: usize = 334;
 pub const __NR_CLONE3: usize = 435;
 pub const __NR_PRLIMIT64: usize = 302;
 pub const __NR_GETRANDOM: usize = 318;
