@@ -96,3 +96,32 @@ pub const FAULT_EXCEPTIONS: [(&str, i32, Option<&str>); 8] = [
     ("ac", 7, Some("trap alignment check")),
     ("step", 5, None),
 ];
+
+/// The output lines between `=== name` and the next `===` line,
+/// without the echoed commands.
+pub fn section<'a>(out: &'a [&'a str], name: &str) -> Vec<&'a str> {
+    let start = out
+        .iter()
+        .position(|l| *l == format!("=== {name}"))
+        .unwrap_or_else(|| panic!("no section {name}"));
+    out[start + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with("===") && !l.starts_with("# echo ==="))
+        .filter(|l| !l.starts_with("# "))
+        .copied()
+        .collect()
+}
+
+/// `key value` lines of a section (/proc/meminfo, memory.stat) as numbers.
+pub fn section_numbers(out: &[&str], name: &str) -> std::collections::BTreeMap<String, u64> {
+    section(out, name)
+        .iter()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((
+                w.next()?.trim_end_matches(':').to_string(),
+                w.next()?.parse().ok()?,
+            ))
+        })
+        .collect()
+}

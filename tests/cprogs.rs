@@ -15,12 +15,16 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cbuild::LIBCS;
-use common::{boot_with, lines};
+use common::{boot_with, lines, section_numbers};
 
 const HOST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The checks `proc forkbomb` adds (only tinymm runs them: see proc.c).
-const FORKBOMB_CHECKS: [&str; 3] = [
+const FORKBOMB_CHECKS: [&str; 7] = [
+    "clone3_into_cgroup_child_there: ok",
+    "clone3_into_non_cgroup_ebadf: ok",
+    "clone3_into_bad_fd_ebadf: ok",
+    "clone3_cgroup_empty_after_exit: ok",
     "fork_loop_ends_eagain_or_enomem: ok",
     "fork_loop_children_reaped: ok",
     "fork_after_fork_loop: ok",
@@ -415,4 +419,66 @@ fn thread_on_tinymm() {
 
 fn misc_on_tinymm() {
     same_on_tinymm("misc");
+}
+
+/// Nothing is lost: after a warm-up round (the kernel heap keeps what it
+/// grew to, as Linux's slab caches do), a second round of fork loops,
+/// threads, signals and execs leaves free memory, the page-cache and
+/// anonymous counters and the root memory cgroup's statistics exactly
+/// where they were.
+#[test]
+fn nothing_is_lost_after_processes_threads_and_signals() {
+    cbuild::build();
+    let mut adds = Vec::new();
+    for (name, libc) in [("proc", "glibc"), ("thread", "musl"), ("signal", "glibc")] {
+        adds.push(format!(
+            "{}:/bin/{name}-{libc}",
+            cbuild::path(libc, name).display()
+        ));
+    }
+    let (script, nonelf) = cbuild::proc_files("glibc", true);
+    adds.push(format!("{}:/data/proc-glibc.sh", script.display()));
+    adds.push(format!("{}:/data/nonelf-glibc", nonelf.display()));
+    let round = "/bin/proc-glibc /data/proc-glibc.sh /data/nonelf-glibc forkbomb\n\
+                 echo \"=== proc $?\"\n/bin/thread-musl\necho \"=== thread $?\"\n\
+                 /bin/signal-glibc\necho \"=== signal $?\"\n";
+    let snapshot = |tag: &str| {
+        format!(
+            "echo 3 > /proc/sys/vm/drop_caches\necho === {tag}\ncat /proc/meminfo\n\
+             echo === stat.{tag}\ncat /sys/fs/cgroup/memory.stat\necho === .\n"
+        )
+    };
+    let script = format!("{round}{}{round}{}", snapshot("before"), snapshot("after"));
+    let mut extra = Vec::new();
+    for add in &adds {
+        extra.push("--add");
+        extra.push(add.as_str());
+    }
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0, "script failed");
+    let out = lines(&out);
+    for p in ["proc", "thread", "signal"] {
+        let done = out.iter().filter(|l| **l == format!("=== {p} 0")).count();
+        assert_eq!(done, 2, "{p} passed in both rounds");
+    }
+    let (before, after) = (
+        section_numbers(&out, "before"),
+        section_numbers(&out, "after"),
+    );
+    for k in ["MemFree", "Cached", "AnonPages", "Mapped", "PageTables"] {
+        assert_eq!(after[k], before[k], "/proc/meminfo {k}");
+    }
+    let (sb, sa) = (
+        section_numbers(&out, "stat.before"),
+        section_numbers(&out, "stat.after"),
+    );
+    for k in [
+        "anon",
+        "file",
+        "file_mapped",
+        "inactive_anon",
+        "active_anon",
+    ] {
+        assert_eq!(sa[k], sb[k], "root memory.stat {k}");
+    }
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{boot_with, lines};
+use common::{boot_with, lines, section, section_numbers};
 
 fn tmp(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
@@ -52,21 +52,6 @@ fn add(files: &[(PathBuf, &str)]) -> Vec<String> {
     files
         .iter()
         .flat_map(|(host, guest)| ["--add".to_string(), format!("{}:{guest}", host.display())])
-        .collect()
-}
-
-/// The output lines between `=== name` and the next `===` line,
-/// without the echoed commands.
-fn section<'a>(out: &'a [&'a str], name: &str) -> Vec<&'a str> {
-    let start = out
-        .iter()
-        .position(|l| *l == format!("=== {name}"))
-        .unwrap_or_else(|| panic!("no section {name}"));
-    out[start + 1..]
-        .iter()
-        .take_while(|l| !l.starts_with("===") && !l.starts_with("# echo ==="))
-        .filter(|l| !l.starts_with("# "))
-        .copied()
         .collect()
 }
 
@@ -522,18 +507,7 @@ fn mutated_elf_files_fail_or_run_and_nothing_is_lost() {
             "status {s}: {by_status:?}"
         );
     }
-    let num = |sec: &str| -> BTreeMap<String, u64> {
-        section(&out, sec)
-            .iter()
-            .filter_map(|l| {
-                let mut w = l.split_whitespace();
-                Some((
-                    w.next()?.trim_end_matches(':').to_string(),
-                    w.next()?.parse().ok()?,
-                ))
-            })
-            .collect()
-    };
+    let num = |sec: &str| section_numbers(&out, sec);
     let (before, after) = (num("before"), num("after"));
     assert_eq!(
         after["MemFree"], before["MemFree"],

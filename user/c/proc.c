@@ -14,10 +14,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -387,6 +389,59 @@ static void check_clone3(void)
 	       "clone3_short_struct_einval_or_enosys", "r %ld errno %d", r, err);
 }
 
+struct clone_args_v2 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+		stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+static long clone3_into(int cgroup_fd)
+{
+	struct clone_args_v2 args;
+	memset(&args, 0, sizeof args);
+	args.flags = CLONE_INTO_CGROUP;
+	args.exit_signal = SIGCHLD;
+	args.cgroup = (uint64_t)cgroup_fd;
+	return syscall(SYS_clone3, &args, sizeof args);
+}
+
+/* clone3 with CLONE_INTO_CGROUP (cgroup_util.c's clone_into_cgroup):
+ * the child starts in the cgroup the descriptor names; a descriptor that
+ * is no cgroup directory is EBADF; the cgroup empties when the child
+ * exits. Only on tinymm (`forkbomb`): the host's cgroup tree is not
+ * ours to change. */
+static void check_clone3_into_cgroup(void)
+{
+	const char *dir = "/sys/fs/cgroup/proc-clone3";
+	if (mkdir(dir, 0755) != 0) {
+		checkf(0, "clone3_into_cgroup_child_there", "mkdir: errno %d", errno);
+		return;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long r = clone3_into(fd);
+	if (r == 0) {
+		char buf[256], want[32];
+		int procs = open("/sys/fs/cgroup/proc-clone3/cgroup.procs", O_RDONLY);
+		ssize_t n = procs < 0 ? -1 : read(procs, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = 0;
+		snprintf(want, sizeof want, "%d\n", (int)getpid());
+		_exit(strcmp(buf, want) == 0 ? 0 : 1);
+	}
+	int st = r > 0 ? wait_status((pid_t)r, 0) : -1;
+	checkf(r > 0 && st == 0, "clone3_into_cgroup_child_there", "r %ld status %#x", r, st);
+	int null = open("/dev/null", O_RDONLY);
+	r = clone3_into(null);
+	checkf(r == -1 && errno == EBADF, "clone3_into_non_cgroup_ebadf", "r %ld errno %d", r, errno);
+	r = clone3_into(999);
+	checkf(r == -1 && errno == EBADF, "clone3_into_bad_fd_ebadf", "r %ld errno %d", r, errno);
+	close(null);
+	close(fd);
+	check(rmdir(dir) == 0, "clone3_cgroup_empty_after_exit");
+}
+
 /* Forks until fork fails: it must fail with EAGAIN or ENOMEM, and after
  * the children die a fork works again. Only on tinymm (`forkbomb`):
  * RLIMIT_NPROC does not bind root on the host, where this would take the
@@ -500,7 +555,9 @@ int main(int argc, char **argv)
 	check_cloexec();
 	check_vfork();
 	check_clone3();
-	if (argc == 4)
+	if (argc == 4) {
+		check_clone3_into_cgroup();
 		check_fork_loop();
+	}
 	return checks_end();
 }

@@ -122,6 +122,9 @@ impl Inode for CgroupDir {
     fn file_type(&self) -> FileType {
         FileType::Dir
     }
+    fn cgroup(&self) -> Option<Arc<Cgroup>> {
+        Some(self.cgrp.clone())
+    }
     fn ino(&self) -> u64 {
         self.cgrp.ino()
     }

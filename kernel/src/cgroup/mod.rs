@@ -537,7 +537,7 @@ pub fn kstrtoint(buf: &[u8]) -> KResult<i32> {
 
 /// `cgroup_migrate_vet_dst()`: the v2 "no internal processes" rule: a
 /// non-root cgroup with controllers in `subtree_control` takes no tasks.
-fn cgroup_migrate_vet_dst(dst: &Cgroup) -> KResult<()> {
+pub fn cgroup_migrate_vet_dst(dst: &Cgroup) -> KResult<()> {
     if !dst.is_root() && dst.subtree_control() != 0 {
         return Err(Errno::EBUSY);
     }

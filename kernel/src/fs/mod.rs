@@ -80,6 +80,10 @@ pub trait Inode: Send + Sync {
     fn mapping(&self) -> Option<&Arc<AddressSpace>> {
         None
     }
+    /// The cgroup a cgroup2 directory stands for (`cgroup_get_from_file`).
+    fn cgroup(&self) -> Option<Arc<crate::cgroup::Cgroup>> {
+        None
+    }
 }
 
 /// `struct file_operations` of one open file.

@@ -50,7 +50,7 @@ pub const CLONE_NEWPID: u64 = 0x2000_0000;
 pub const CLONE_NEWNET: u64 = 0x4000_0000;
 pub const CLONE_IO: u64 = 0x8000_0000;
 
-/// Flags tinymm implements; namespaces and pidfds are refused.
+/// Flags tinymm implements besides clone3's own.
 const CLONE_SUPPORTED: u64 = CSIGNAL
     | CLONE_VM
     | CLONE_FS
@@ -96,6 +96,10 @@ pub struct KernelCloneArgs {
     pub parent_tid: u64,
     pub child_tid: u64,
     pub tls: u64,
+    /// clone3's `set_tid[0]`.
+    pub set_tid: Option<Pid>,
+    /// CLONE_INTO_CGROUP's target.
+    pub cgroup: Option<Arc<Cgroup>>,
 }
 
 /// What the new task starts with besides its kernel stack.
@@ -111,6 +115,7 @@ struct NewTask {
     thread: ThreadStruct,
     start: ThreadStart,
     cgroup: Arc<Cgroup>,
+    set_tid: Option<Pid>,
 }
 
 /// `copy_process()`: a new task with its own kernel stack, in the pid
@@ -125,7 +130,7 @@ fn copy_process(n: NewTask) -> KResult<Arc<TaskStruct>> {
     let sp = copy_thread(stack.top(), n.start);
     let task = {
         let mut tasks = TASKS.lock_irqsave();
-        let pid = alloc_pid(&tasks).ok_or(Errno::EAGAIN)?;
+        let pid = alloc_pid(&tasks, n.set_tid)?;
         // copy_signal(): limits, umask, process group, session, ...
         let parent_task = if n.parent == 0 {
             Some(super::idle_task())
@@ -175,6 +180,7 @@ pub fn kernel_thread(name: &str, f: fn(usize) -> i32, arg: usize) -> KResult<Pid
         thread: ThreadStruct::new(),
         start: ThreadStart::Kernel { f, arg },
         cgroup: cgrp_dfl_root().clone(),
+        set_tid: None,
     })?;
     wake_up_new_task(&task);
     Ok(task.pid)
@@ -211,6 +217,7 @@ pub fn create_user_task(
             sp: user_sp,
         },
         cgroup,
+        set_tid: None,
     })?;
     wake_up_new_task(&task);
     Ok(task.pid)
@@ -243,7 +250,23 @@ fn dup_mmap(oldmm: &MmStruct) -> KResult<MmStruct> {
 #[inline(never)]
 pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
     let flags = args.flags;
-    if flags & !CLONE_SUPPORTED != 0 {
+    // Namespaces and pidfds do not exist here: a valid request for them
+    // is not done (ENOSYS), anything else is malformed.
+    const NOT_DONE: u64 = CLONE_PIDFD
+        | CLONE_NEWNS
+        | CLONE_NEWCGROUP
+        | CLONE_NEWUTS
+        | CLONE_NEWIPC
+        | CLONE_NEWUSER
+        | CLONE_NEWPID
+        | CLONE_NEWNET;
+    if flags & NOT_DONE != 0 {
+        return Err(Errno::ENOSYS);
+    }
+    if flags & !(CLONE_SUPPORTED | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_CLEAR_SIGHAND != 0 && flags & CLONE_SIGHAND != 0 {
         return Err(Errno::EINVAL);
     }
     // copy_process()'s consistency rules.
@@ -276,7 +299,11 @@ pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
     let sighand = if flags & CLONE_SIGHAND != 0 {
         sighand
     } else {
-        Arc::new(sighand.copy())
+        let copy = sighand.copy();
+        if flags & CLONE_CLEAR_SIGHAND != 0 {
+            copy.flush_signal_handlers();
+        }
+        Arc::new(copy)
     };
     let thread_group = flags & CLONE_THREAD != 0;
     let (parent, exit_signal) = if thread_group {
@@ -310,7 +337,11 @@ pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
         signal: thread_group.then(|| me.signal.clone()),
         thread: me.thread.clone_current(tls),
         start: ThreadStart::Fork(child_regs),
-        cgroup: me.cgroups.lock_irqsave().clone(),
+        cgroup: args
+            .cgroup
+            .clone()
+            .unwrap_or_else(|| me.cgroups.lock_irqsave().clone()),
+        set_tid: args.set_tid,
     })?;
     task.blocked
         .store(me.blocked.load(Ordering::SeqCst), Ordering::SeqCst);
@@ -376,6 +407,8 @@ pub fn sys_clone(regs: &PtRegs) -> KResult<i64> {
             parent_tid: regs.dx,
             child_tid: regs.r10,
             tls: regs.r8,
+            set_tid: None,
+            cgroup: None,
         },
         regs,
     )
@@ -391,6 +424,8 @@ pub fn sys_fork(regs: &PtRegs) -> KResult<i64> {
             parent_tid: 0,
             child_tid: 0,
             tls: 0,
+            set_tid: None,
+            cgroup: None,
         },
         regs,
     )
@@ -406,23 +441,24 @@ pub fn sys_vfork(regs: &PtRegs) -> KResult<i64> {
             parent_tid: 0,
             child_tid: 0,
             tls: 0,
+            set_tid: None,
+            cgroup: None,
         },
         regs,
     )
 }
 
-/// `CLONE_ARGS_SIZE_VER0`.
+/// `CLONE_ARGS_SIZE_VER0` and `VER2` (with `cgroup`).
 const CLONE_ARGS_SIZE_VER0: u64 = 64;
+const CLONE_ARGS_SIZE_VER2: u64 = 88;
 /// `CLONE_INTO_CGROUP` (clone3 only).
 const CLONE_INTO_CGROUP: u64 = 1 << 33;
 /// `CLONE_CLEAR_SIGHAND` (clone3 only).
 const CLONE_CLEAR_SIGHAND: u64 = 1 << 32;
 
 /// `clone3(uargs, size)`: `struct clone_args` (`copy_clone_args_from_user`
-/// and `clone3_args_valid`). Set tid arrays and CLONE_INTO_CGROUP are
-/// not implemented: ENOSYS for those, so callers fall back to clone or
-/// fork as they do on kernels without them — never EINVAL for a valid
-/// request (linux-abi.md §3.1).
+/// and `clone3_args_valid`), with `set_tid` (one pid namespace level),
+/// CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP.
 #[inline(never)]
 pub fn sys_clone3(uargs: u64, size: u64, regs: &PtRegs) -> KResult<i64> {
     if size < CLONE_ARGS_SIZE_VER0 {
@@ -443,17 +479,41 @@ pub fn sys_clone3(uargs: u64, size: u64, regs: &PtRegs) -> KResult<i64> {
         }
     }
     let w = |i: usize| u64::from_ne_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    let (flags, _pidfd, child_tid, parent_tid, exit_signal) = (w(0), w(1), w(2), w(3), w(4));
-    let (stack, stack_size, tls, set_tid_size) = (w(5), w(6), w(7), w(9));
+    let (flags, child_tid, parent_tid, exit_signal) = (w(0), w(2), w(3), w(4));
+    let (stack, stack_size, tls, set_tid, set_tid_size) = (w(5), w(6), w(7), w(8), w(9));
+    let cgroup_fd = if size >= CLONE_ARGS_SIZE_VER2 {
+        w(10)
+    } else {
+        0
+    };
+    // clone3_args_valid().
     if flags & CSIGNAL != 0 || exit_signal > super::signal::_NSIG as u64 {
         return Err(Errno::EINVAL);
     }
     if (stack == 0) != (stack_size == 0) {
         return Err(Errno::EINVAL);
     }
-    if set_tid_size != 0 || flags & (CLONE_INTO_CGROUP | CLONE_CLEAR_SIGHAND) != 0 {
-        return Err(Errno::ENOSYS);
+    if set_tid_size > 1 || (set_tid == 0 && set_tid_size != 0) {
+        // One pid namespace level.
+        return Err(Errno::EINVAL);
     }
+    if flags & CLONE_INTO_CGROUP != 0
+        && (size < CLONE_ARGS_SIZE_VER2 || cgroup_fd > i32::MAX as u64)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let set_tid = if set_tid_size == 1 {
+        let mut t = [0u8; 4];
+        copy_from_user(&mut t, set_tid)?;
+        Some(Pid::from_ne_bytes(t))
+    } else {
+        None
+    };
+    let cgroup = if flags & CLONE_INTO_CGROUP != 0 {
+        Some(cgroup_css_set_fork(cgroup_fd as i32, flags)?)
+    } else {
+        None
+    };
     kernel_clone(
         &KernelCloneArgs {
             flags,
@@ -463,9 +523,28 @@ pub fn sys_clone3(uargs: u64, size: u64, regs: &PtRegs) -> KResult<i64> {
             parent_tid,
             child_tid,
             tls,
+            set_tid,
+            cgroup,
         },
         regs,
     )
+}
+
+/// `cgroup_css_set_fork()` for CLONE_INTO_CGROUP: `fd` must be an open
+/// cgroup2 directory (EBADF otherwise) of a live cgroup (ENODEV) that
+/// may take processes (EBUSY under the no-internal-processes rule); a
+/// thread cannot leave its process's cgroup (EINVAL).
+fn cgroup_css_set_fork(fd: i32, flags: u64) -> KResult<Arc<Cgroup>> {
+    if flags & CLONE_THREAD != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = crate::task::current_files().get(fd)?;
+    let cgrp = file.inode.cgroup().ok_or(Errno::EBADF)?;
+    if cgrp.is_dying() {
+        return Err(Errno::ENODEV);
+    }
+    crate::cgroup::cgroup_migrate_vet_dst(&cgrp)?;
+    Ok(cgrp)
 }
 
 /// `schedule_tail()`'s user part: CLONE_CHILD_SETTID is written by the

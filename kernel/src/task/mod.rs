@@ -440,18 +440,32 @@ pub fn for_each_process(mut f: impl FnMut(&Arc<TaskStruct>)) {
     tasks.iter().for_each(&mut f);
 }
 
-/// `alloc_pid()`: the next free pid after the last one handed out,
+/// `alloc_pid()`: `set_tid` if given and free, else the next free pid
+/// after the last one handed out,
 /// wrapping at `PID_MAX` to 2 (1 stays init's), as Linux's `pid_max`.
-fn alloc_pid(tasks: &BTreeMap<Pid, Arc<TaskStruct>>) -> Option<Pid> {
+fn alloc_pid(
+    tasks: &BTreeMap<Pid, Arc<TaskStruct>>,
+    set_tid: Option<Pid>,
+) -> crate::uapi::errno::KResult<Pid> {
+    if let Some(pid) = set_tid {
+        // clone3's set_tid: that pid or nothing.
+        if !(1..PID_MAX).contains(&pid) {
+            return Err(crate::uapi::errno::Errno::EINVAL);
+        }
+        if tasks.contains_key(&pid) {
+            return Err(crate::uapi::errno::Errno::EEXIST);
+        }
+        return Ok(pid);
+    }
     let mut pid = LAST_PID.load(Ordering::SeqCst);
     for _ in 0..PID_MAX {
         pid = if pid + 1 >= PID_MAX { 2 } else { pid + 1 };
         if !tasks.contains_key(&pid) {
             LAST_PID.store(pid, Ordering::SeqCst);
-            return Some(pid);
+            return Ok(pid);
         }
     }
-    None
+    Err(crate::uapi::errno::Errno::EAGAIN)
 }
 
 /// The running task's descriptor table.

@@ -1206,7 +1206,7 @@ impl Display for Limit {
 }
 
 fn nosys() -> i32 {
-    for nr in [435, 334, 400, 435, 334, 400, 1000, 1000] {
+    for nr in [154, 334, 400, 154, 334, 400, 1000, 1000] {
         outln!("nosys: {nr} {}", raw(nr, [0; 6]));
     }
     0
