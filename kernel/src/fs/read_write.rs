@@ -68,7 +68,9 @@ fn import_iovec(uvec: u64, vlen: u64) -> KResult<vec::Vec<(u64, u64)>> {
     let mut raw = vec![0u8; vlen as usize * 16];
     copy_from_user(&mut raw, uvec)?;
     let iov: vec::Vec<(u64, u64)> = raw
-        .chunks_exact(16)
+        .as_chunks::<16>()
+        .0
+        .iter()
         .map(|c| {
             let w = |i: usize| u64::from_ne_bytes(c[i..i + 8].try_into().expect("8 bytes"));
             (w(0), w(8))
