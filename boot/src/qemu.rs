@@ -221,6 +221,34 @@ pub fn run_captured(
     })
 }
 
+/// Runs `command` (another kernel's QEMU: `tinymm bench` boots Linux)
+/// with no console input, capturing its console like [`run_captured`];
+/// `status` is QEMU's exit code, or None when killed at the timeout.
+pub fn capture_command(
+    mut command: Command,
+    timeout: Duration,
+) -> Result<(Vec<(Duration, String)>, Duration, Option<i32>), String> {
+    command.stdin(Stdio::null()).stdout(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
+    let started = Instant::now();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (ready, _) = mpsc::channel::<()>();
+    let output = thread::spawn(move || capture_lines(stdout, started, ready));
+    let waited = wait_timeout(&mut child, Some(timeout));
+    if !matches!(waited, Ok(Some(_))) {
+        terminate(&mut child);
+    }
+    let wall = started.elapsed();
+    let lines = output.join().unwrap_or_default();
+    match waited {
+        Ok(Some(status)) => Ok((lines, wall, Some(status.code().unwrap_or(-1)))),
+        Ok(None) => Ok((lines, wall, None)),
+        Err(e) => Err(format!("waiting for QEMU: {e}")),
+    }
+}
+
 /// Reads console lines, stamping each with the time since `started`;
 /// signals `ready` at the console-ready line.
 fn capture_lines(from: impl Read, started: Instant, ready: Sender<()>) -> Vec<(Duration, String)> {
@@ -338,7 +366,7 @@ impl QemuCommand {
     }
 }
 
-fn find_in_path(program: &str) -> Option<PathBuf> {
+pub fn find_in_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
