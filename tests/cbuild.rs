@@ -94,7 +94,6 @@ fn jobs() -> Vec<Job> {
         jobs.push(("musl-gcc", STATIC, name, "musl"));
     }
     jobs.push(("gcc", STATIC_PIE, "pie", "glibc"));
-    jobs.extend(bench_jobs());
     jobs
 }
 
@@ -133,7 +132,8 @@ fn build_all() -> Result<(), String> {
             write_proc_files(libc)?;
         }
         Ok(())
-    })
+    })?;
+    build_bench()
 }
 
 /// Builds [`BENCH_PROGRAMS`] if missing or stale (for `tinymm bench`).

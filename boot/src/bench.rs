@@ -253,7 +253,8 @@ fn forkexec_files() -> Vec<GuestFile> {
         .map(|(name, path)| GuestFile {
             path: path.into(),
             mode: 0o755,
-            source: Source::Program(crate::cbuild::path("glibc", name)),
+            // Built without debug info: packed as they are.
+            source: Source::Host(crate::cbuild::path("glibc", name)),
         })
         .collect()
 }
@@ -1155,7 +1156,11 @@ fn measure_linux(logs: &Path, options: &BenchOptions) -> Result<Measured, String
     let boot = |icount: bool, tag: &str| -> Result<Run, String> {
         eprintln!("bench: {name} ({machine}), {tag}");
         let command = crate::linux::qemu_command(&linux, &initrd, icount, &args)?;
-        let (lines, wall, status) = crate::qemu::capture_command(command, timeout)?;
+        let crate::qemu::CapturedCommand {
+            lines,
+            wall,
+            status,
+        } = crate::qemu::capture_command(command, timeout)?;
         let log = logs.join(format!("forkexec-linux-{tag}.log").replace(' ', "_"));
         let text: String = lines
             .iter()
@@ -1450,16 +1455,19 @@ tinymm: exit status 0";
         b.guest_ns[1] += 1_000_000;
         b.vmstat_after.insert("pgscan_direct".into(), 120_032);
         b.memstat_after.insert("pgscan".into(), 110_032);
-        let report = determinism(Kind::FileRead, &[
-            Run {
-                wall: Duration::from_secs(1),
-                figures: a.clone(),
-            },
-            Run {
-                wall: Duration::from_secs(2),
-                figures: b,
-            },
-        ]);
+        let report = determinism(
+            Kind::FileRead,
+            &[
+                Run {
+                    wall: Duration::from_secs(1),
+                    figures: a.clone(),
+                },
+                Run {
+                    wall: Duration::from_secs(2),
+                    figures: b,
+                },
+            ],
+        );
         assert_eq!(
             report,
             "DIFFER: guest time 4500000000..4501000000 ns (spread 1000000 ns, 0.022%); counters that differ: pgscan_direct, memory.stat pgscan"
@@ -1472,5 +1480,105 @@ tinymm: exit status 0";
             figures,
         });
         assert!(determinism(Kind::FileRead, &runs).starts_with("identical in 2 runs"));
+    }
+
+    /// A Linux run's console: the kernel's lines around the program's.
+    const LINUX_RUN: &str = "\
+bench: begin
+forkexec: 200 iterations
+forkexec: 152779897 ns
+forkexec: tsc 152779818
+bench: end
+forkexec: exit status 0
+[    1.752720] reboot: Power down";
+
+    #[test]
+    fn parses_fork_exec_runs() {
+        let f = parse_linux_run(&console(LINUX_RUN), Some(0)).unwrap();
+        assert_eq!((f.iterations, f.tsc), (200, 152_779_818));
+        assert_eq!(f.guest_ns, [152_779_897]);
+        assert_eq!(guest_time(Kind::ForkExec, &f), 152_779_818);
+        assert_eq!(guest_time(Kind::AnonFault, &f), 152_779_897);
+        // Lines 0 and 4, 100 ms apart.
+        assert_eq!(f.measured, Duration::from_millis(400));
+        assert_eq!(
+            parse_linux_run(&console(LINUX_RUN), None),
+            Err("timed out".into())
+        );
+        let failed = LINUX_RUN.replace("exit status 0", "exit status 1");
+        assert_eq!(
+            parse_linux_run(&console(&failed), Some(0)),
+            Err("forkexec exited 1, QEMU 0".into())
+        );
+        let short = LINUX_RUN.replace("200 iterations", "20 iterations");
+        assert!(parse_linux_run(&console(&short), Some(0)).is_err());
+        assert!(parse_linux_run(&console("Kernel panic - not syncing"), Some(0)).is_err());
+        // tinymm's run: the shell's lines and the counters around it.
+        let tinymm = "pgfault 10\n# forkexec 200 /bin/true\nbench: begin\nforkexec: 200 iterations\n\
+                      forkexec: 156000000 ns\nforkexec: tsc 156256257\nbench: end\n# cat /proc/vmstat\npgfault 11879";
+        let f = parse_run(&console(tinymm)).unwrap();
+        assert_eq!((f.iterations, f.tsc), (200, 156_256_257));
+        assert_eq!(f.vmstat_delta("pgfault"), Some(11869));
+    }
+
+    #[test]
+    fn fork_exec_table_and_ratio() {
+        let linux_figures = parse_linux_run(&console(LINUX_RUN), Some(0)).unwrap();
+        // Half Linux's instructions, in a quarter of its wall time.
+        let tinymm_figures = Figures {
+            tsc: linux_figures.tsc / 2,
+            measured: linux_figures.measured / 4,
+            ..linux_figures.clone()
+        };
+        let native = |figures: &Figures| {
+            Some(Run {
+                wall: Duration::from_secs(5),
+                figures: figures.clone(),
+            })
+        };
+        let mut tinymm = measured(
+            FORKEXEC_TINYMM,
+            Kind::ForkExec,
+            Cgroup::Root,
+            vec![tinymm_figures.clone()],
+        );
+        tinymm.native = native(&tinymm_figures);
+        let mut linux = measured(
+            FORKEXEC_LINUX,
+            Kind::ForkExec,
+            Cgroup::Root,
+            vec![linux_figures.clone()],
+        );
+        linux.kernel = Kernel::Linux;
+        linux.native = native(&linux_figures);
+        let table = format_table(&[tinymm.clone(), linux], &Ok(Vec::new()), None);
+        let lines: Vec<&str> = table.lines().collect();
+        // 200 iterations in 76389909 guest ns, and in 0.1 wall s.
+        assert!(lines[1].contains("76389909 ns"), "{table}");
+        assert!(lines[1].contains("2618.1 forks/s"), "{table}");
+        assert!(lines[1].contains("2000.0 forks/s"), "{table}");
+        assert!(lines[3].contains("1309.1 forks/s"), "{table}");
+        assert!(
+            table.contains("tinymm 381950, Linux 763899; rate tinymm / Linux 2.00x (target 2x)"),
+            "{table}"
+        );
+        assert!(
+            table.contains("tinymm 2000.0/s, Linux 500.0/s; tinymm / Linux 4.00x"),
+            "{table}"
+        );
+        assert!(table.contains(
+            "x200, Linux: 200 iterations, tsc 152779818 (guest ns), CLOCK_MONOTONIC 152779897 ns\n"
+        ));
+        let missing = format_table(&[tinymm], &Ok(Vec::new()), Some("Linux: no network"));
+        assert!(
+            missing
+                .lines()
+                .any(|l| l.starts_with("fork+exec+wait x200, Linux") && l.contains("n/a")),
+            "{missing}"
+        );
+        assert!(
+            missing.contains("fork+exec+wait, tinymm / Linux: n/a (Linux: no network)"),
+            "{missing}"
+        );
     }
 }

@@ -101,7 +101,10 @@ pub fn fetch(dir: &Path) -> Result<Linux, String> {
         )?;
         let kernel = kernel_dependency(&depends)
             .ok_or_else(|| format!("apt-cache depends {META}: no linux-image dependency"))?;
-        eprintln!("bench: downloading {META} and {kernel} into {}", debs.display());
+        eprintln!(
+            "bench: downloading {META} and {kernel} into {}",
+            debs.display()
+        );
         run(
             Command::new("apt-get")
                 .args(["download", META, kernel])
@@ -172,7 +175,12 @@ pub fn qemu_command(
     command.args(["-serial", "stdio", "-display", "none", "-monitor", "none"]);
     command.args(["-no-reboot", "-nic", "none"]);
     if icount {
-        command.args(["-accel", "tcg,thread=single", "-icount", "shift=0,sleep=off"]);
+        command.args([
+            "-accel",
+            "tcg,thread=single",
+            "-icount",
+            "shift=0,sleep=off",
+        ]);
     } else {
         command.args(["-accel", "tcg"]);
     }
@@ -195,7 +203,10 @@ mod tests {
             kernel_deb("linux-image-6.1.0-57-cloud-amd64_6.1.192-3_amd64.deb"),
             Some(("6.1.0-57-cloud-amd64".into(), "6.1.192-3".into()))
         );
-        assert_eq!(kernel_deb("linux-image-cloud-amd64_6.1.192-3_amd64.deb"), None);
+        assert_eq!(
+            kernel_deb("linux-image-cloud-amd64_6.1.192-3_amd64.deb"),
+            None
+        );
         assert_eq!(kernel_deb("linux-image-6.1.0-57-cloud-amd64.deb"), None);
         assert_eq!(kernel_deb("partial"), None);
     }

@@ -221,13 +221,18 @@ pub fn run_captured(
     })
 }
 
+/// A run of [`capture_command`].
+pub struct CapturedCommand {
+    /// As [`Captured::lines`].
+    pub lines: Vec<(Duration, String)>,
+    pub wall: Duration,
+    /// QEMU's exit code; None when it was killed at the timeout.
+    pub status: Option<i32>,
+}
+
 /// Runs `command` (another kernel's QEMU: `tinymm bench` boots Linux)
-/// with no console input, capturing its console like [`run_captured`];
-/// `status` is QEMU's exit code, or None when killed at the timeout.
-pub fn capture_command(
-    mut command: Command,
-    timeout: Duration,
-) -> Result<(Vec<(Duration, String)>, Duration, Option<i32>), String> {
+/// with no console input, capturing its console like [`run_captured`].
+pub fn capture_command(mut command: Command, timeout: Duration) -> Result<CapturedCommand, String> {
     command.stdin(Stdio::null()).stdout(Stdio::piped());
     let mut child = command
         .spawn()
@@ -242,11 +247,16 @@ pub fn capture_command(
     }
     let wall = started.elapsed();
     let lines = output.join().unwrap_or_default();
-    match waited {
-        Ok(Some(status)) => Ok((lines, wall, Some(status.code().unwrap_or(-1)))),
-        Ok(None) => Ok((lines, wall, None)),
-        Err(e) => Err(format!("waiting for QEMU: {e}")),
-    }
+    let status = match waited {
+        Ok(Some(status)) => Some(status.code().unwrap_or(-1)),
+        Ok(None) => None,
+        Err(e) => return Err(format!("waiting for QEMU: {e}")),
+    };
+    Ok(CapturedCommand {
+        lines,
+        wall,
+        status,
+    })
 }
 
 /// Reads console lines, stamping each with the time since `started`;
