@@ -4,6 +4,10 @@
 //! dynamically) into `target/cprogs/<libc>/<name>`. A program is rebuilt
 //! only when its source, the shared header or its command line changed
 //! (a stamp beside the binary holds their hash).
+//!
+//! The host program includes this file too (`boot/src/main.rs`): `tinymm
+//! bench` builds the fork+exec benchmark's programs ([`BENCH_PROGRAMS`],
+//! glibc only) with [`build_bench`].
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,6 +15,9 @@ use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
 pub const PROGRAMS: [&str; 5] = ["hello", "proc", "signal", "thread", "misc"];
+/// The fork+exec benchmark's programs, built with glibc only: the
+/// benchmark and the `true` it execs.
+pub const BENCH_PROGRAMS: [&str; 2] = ["forkexec", "true"];
 /// The C libraries, as directory names under `target/cprogs/`.
 pub const LIBCS: [&str; 2] = ["glibc", "musl"];
 
@@ -22,11 +29,15 @@ fn source_dir() -> PathBuf {
 }
 
 fn out_dir() -> PathBuf {
-    // CARGO_TARGET_TMPDIR is `<target dir>/tmp`.
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("target dir")
-        .join("cprogs")
+    match option_env!("CARGO_TARGET_TMPDIR") {
+        // A test: CARGO_TARGET_TMPDIR is `<target dir>/tmp`.
+        Some(tmp) => Path::new(tmp).parent().expect("target dir").join("cprogs"),
+        // The host program, `<target dir>/<profile>/tinymm`.
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.join("cprogs")))
+            .unwrap_or_else(|| PathBuf::from("target/cprogs")),
+    }
 }
 
 /// Where `name` built against `libc` lives (after [`build`]).
@@ -67,12 +78,14 @@ fn write_proc_files(libc: &str) -> Result<(), String> {
 }
 
 /// One compiler run: (compiler, flags, source name, libc directory).
-fn jobs() -> Vec<(
+type Job = (
     &'static str,
     &'static [&'static str],
     &'static str,
     &'static str,
-)> {
+);
+
+fn jobs() -> Vec<Job> {
     const STATIC: &[&str] = &["-static", "-O1", "-Wall", "-Wextra", "-pthread"];
     const STATIC_PIE: &[&str] = &["-static-pie", "-O1", "-Wall", "-Wextra", "-pthread"];
     let mut jobs = Vec::new();
@@ -82,6 +95,14 @@ fn jobs() -> Vec<(
     }
     jobs.push(("gcc", STATIC_PIE, "pie", "glibc"));
     jobs
+}
+
+fn bench_jobs() -> Vec<Job> {
+    const STATIC: &[&str] = &["-static", "-O2", "-Wall", "-Wextra"];
+    BENCH_PROGRAMS
+        .iter()
+        .map(|&name| ("gcc", STATIC, name, "glibc"))
+        .collect()
 }
 
 /// FNV-1a 64 over `parts`, each followed by a separator.
@@ -106,13 +127,30 @@ pub fn build() {
 }
 
 fn build_all() -> Result<(), String> {
+    compile(&jobs(), || {
+        for libc in LIBCS {
+            write_proc_files(libc)?;
+        }
+        Ok(())
+    })?;
+    build_bench()
+}
+
+/// Builds [`BENCH_PROGRAMS`] if missing or stale (for `tinymm bench`).
+pub fn build_bench() -> Result<(), String> {
+    compile(&bench_jobs(), || Ok(()))
+}
+
+/// Runs the compilers of the stale `jobs` in parallel; `meanwhile` runs
+/// once they all started.
+fn compile(jobs: &[Job], meanwhile: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     let src = source_dir();
     let header = std::fs::read(src.join(HEADER)).map_err(|e| format!("{HEADER}: {e}"))?;
     for libc in LIBCS {
         std::fs::create_dir_all(out_dir().join(libc)).map_err(|e| e.to_string())?;
     }
     let mut running: Vec<(Child, PathBuf, PathBuf, String)> = Vec::new();
-    for (cc, flags, name, libc) in jobs() {
+    for &(cc, flags, name, libc) in jobs {
         let source = src.join(format!("{name}.c"));
         let code = std::fs::read(&source).map_err(|e| format!("{}: {e}", source.display()))?;
         let out = path(libc, name);
@@ -140,9 +178,7 @@ fn build_all() -> Result<(), String> {
             })?;
         running.push((child, tmp, out, hash));
     }
-    for libc in LIBCS {
-        write_proc_files(libc)?;
-    }
+    meanwhile()?;
     let mut errors = Vec::new();
     for (child, tmp, out, hash) in running {
         let result = child.wait_with_output().map_err(|e| e.to_string())?;

@@ -248,6 +248,47 @@ fn programs_are_static() {
     );
 }
 
+/// The fork+exec benchmark (`tinymm bench`) on the host: its result
+/// lines between its markers, and usage errors.
+#[test]
+fn forkexec_on_the_host() {
+    cbuild::build();
+    let scratch = Scratch::new("forkexec");
+    let truth = cbuild::path("glibc", "true");
+    let args = [Path::new("3"), &truth];
+    let run = run_host(&cbuild::path("glibc", "forkexec"), &args, &scratch.0);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", run.stdout);
+    assert_eq!(
+        (lines[0], lines[1], lines[4]),
+        ("bench: begin", "forkexec: 3 iterations", "bench: end")
+    );
+    let number = |line: &str, prefix: &str, suffix: &str| -> u64 {
+        let n = line
+            .strip_prefix(prefix)
+            .and_then(|l| l.strip_suffix(suffix));
+        n.and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"))
+    };
+    assert!(number(lines[2], "forkexec: ", " ns") > 0);
+    assert!(number(lines[3], "forkexec: tsc ", "") > 0);
+    let failing = [Path::new("1"), Path::new("/nonexistent")];
+    let run = run_host(&cbuild::path("glibc", "forkexec"), &failing, &scratch.0);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout
+            .contains("forkexec: execve /nonexistent: No such file or directory\nforkexec: child status 0x7f00\n"),
+        "{}",
+        run.stdout
+    );
+    let run = run_host(&cbuild::path("glibc", "forkexec"), &[], &scratch.0);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (Some(2), "usage: forkexec N PROGRAM\n")
+    );
+}
+
 /// One program run inside a tinymm boot.
 struct GuestRun {
     name: &'static str,

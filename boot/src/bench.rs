@@ -42,6 +42,17 @@
 //!   way, so the difference is what reclaiming costs: scanning,
 //!   isolating, unmapping from the cache, uncharging, freeing, and the
 //!   charge's slow path that triggers it.
+//!
+//! The fork+exec+wait benchmark (`user/c/forkexec.c`, built with glibc
+//! by `tests/cbuild.rs`) forks, execs a static glibc `true` and waits for
+//! it [`FORKEXEC_ITERATIONS`] times, on tinymm (from the shell, in the
+//! root cgroup) and on Linux 6.1 (Debian's cloud kernel, `linux.rs`: the
+//! program is its init) under the same QEMU. Its guest time is the rdtsc
+//! delta, which under `-icount shift=0` counts instructions exactly (both
+//! kernels' CLOCK_MONOTONIC are printed too; tinymm's has 1 ms
+//! resolution); its wall time is host time between the program's own
+//! `bench: begin` and `bench: end` lines. The figure the issue asks for
+//! is the ratio of the two kernels' rates (target: tinymm ≥ 2× Linux).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -63,6 +74,11 @@ const MEMCG: &str = "/sys/fs/cgroup/bench";
 /// The file the read benchmarks read.
 const BIG: &str = "/data/big";
 const BIG_SIZE: u64 = 256 << 20;
+/// fork+exec+wait iterations per run (each kernel's run takes well under
+/// a minute of wall time on TCG).
+pub const FORKEXEC_ITERATIONS: u32 = 200;
+/// The program the benchmark execs, in both kernels' initramfs.
+const TRUE: &str = "/bin/true";
 
 /// How `tinymm bench` runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +87,9 @@ pub struct BenchOptions {
     pub runs: u32,
     /// Per QEMU run.
     pub timeout: Duration,
+    /// Only the benchmarks whose name contains this (and the charge-path
+    /// count if "charge paths" does).
+    pub only: Option<String>,
 }
 
 impl Default for BenchOptions {
@@ -78,6 +97,7 @@ impl Default for BenchOptions {
         Self {
             runs: 2,
             timeout: Duration::from_secs(600),
+            only: None,
         }
     }
 }
@@ -88,6 +108,16 @@ enum Kind {
     AnonFault,
     /// `fileread --time` runs: MB/s, and the reclaim counters.
     FileRead,
+    /// `forkexec N /bin/true`: iterations per second.
+    ForkExec,
+}
+
+/// Which kernel a benchmark ran on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kernel {
+    Tinymm,
+    /// The reference kernel (`linux.rs`).
+    Linux,
 }
 
 /// Where a benchmark's workload runs.
@@ -153,6 +183,12 @@ fn benchmarks() -> Vec<Benchmark> {
             mode: 0o644,
             source: Source::Generated(BIG_SIZE),
         }],
+        ..base.clone()
+    };
+    // The programs are built by `forkexec_files`, before the first boot.
+    let forkexec_machine = RunOptions {
+        mem: "1G".into(),
+        files: forkexec_files(),
         ..base
     };
     let anon = "anon 256M --time\n";
@@ -193,7 +229,34 @@ fn benchmarks() -> Vec<Benchmark> {
             options: file_machine,
             script: scenario(Cgroup::Memcg, &read_twice),
         },
+        // The program prints its own markers; the counters around it.
+        Benchmark {
+            name: FORKEXEC_TINYMM,
+            machine: "BIOS, 1 GiB",
+            kind: Kind::ForkExec,
+            cgroup: Cgroup::Root,
+            options: forkexec_machine,
+            script: format!(
+                "cat /proc/vmstat\nforkexec {FORKEXEC_ITERATIONS} {TRUE}\ncat /proc/vmstat\n"
+            ),
+        },
     ]
+}
+
+const FORKEXEC_TINYMM: &str = "fork+exec+wait x200, tinymm";
+const FORKEXEC_LINUX: &str = "fork+exec+wait x200, Linux";
+
+/// `/bin/forkexec` and `/bin/true` (static glibc, `user/c/`).
+fn forkexec_files() -> Vec<GuestFile> {
+    [("forkexec", "/bin/forkexec"), ("true", TRUE)]
+        .into_iter()
+        .map(|(name, path)| GuestFile {
+            path: path.into(),
+            mode: 0o755,
+            // Built without debug info: packed as they are.
+            source: Source::Host(crate::cbuild::path("glibc", name)),
+        })
+        .collect()
 }
 
 /// What one run measured, parsed from its console.
@@ -207,6 +270,10 @@ pub struct Figures {
     pub bytes: u64,
     /// `fileread: sum X`, in order.
     pub sums: Vec<u64>,
+    /// `forkexec: N iterations`, summed.
+    pub iterations: u64,
+    /// `forkexec: tsc D`, summed: instructions under -icount shift=0.
+    pub tsc: u64,
     /// Host time between the arrival of the begin and end markers.
     pub measured: Duration,
     /// `/proc/vmstat` before the begin marker and after the end marker.
@@ -285,6 +352,8 @@ pub fn parse_run(lines: &[(Duration, String)]) -> Result<Figures, String> {
             ["touched", p, "pages"] => figures.pages += number(p, line)?,
             ["read", b, "bytes"] => figures.bytes += number(b, line)?,
             ["sum", x] => figures.sums.push(number(x, line)?),
+            [n, "iterations"] => figures.iterations += number(n, line)?,
+            ["tsc", d] => figures.tsc += number(d, line)?,
             _ => {}
         }
     }
@@ -331,6 +400,7 @@ pub struct Measured {
     pub machine: String,
     kind: Kind,
     cgroup: Cgroup,
+    pub kernel: Kernel,
     pub runs: Vec<Run>,
     /// One more run without -icount, as Linux's reference figures were
     /// taken: its wall clock is the comparable one.
@@ -346,6 +416,16 @@ fn throughput(kind: Kind, figures: &Figures, seconds: f64) -> String {
     match kind {
         Kind::AnonFault => format!("{:.0} pages/s", figures.pages as f64 / seconds),
         Kind::FileRead => format!("{:.1} MB/s", figures.bytes as f64 / 1e6 / seconds),
+        Kind::ForkExec => format!("{:.1} forks/s", figures.iterations as f64 / seconds),
+    }
+}
+
+/// A run's guest time in ns: the clock lines' sum, or for fork+exec the
+/// exact rdtsc count.
+fn guest_time(kind: Kind, figures: &Figures) -> u64 {
+    match kind {
+        Kind::ForkExec => figures.tsc,
+        _ => figures.guest_total_ns(),
     }
 }
 
@@ -563,8 +643,13 @@ fn charge_lines(charge: &Result<Vec<ChargeCounts>, String>) -> Vec<String> {
 }
 
 /// The table `tinymm bench` prints; `charge` is the charge-path count's
-/// result (per run).
-pub fn format_table(measured: &[Measured], charge: &Result<Vec<ChargeCounts>, String>) -> String {
+/// result (per run), `linux_missing` why Linux's fork+exec runs are
+/// missing, if they are.
+pub fn format_table(
+    measured: &[Measured],
+    charge: &Result<Vec<ChargeCounts>, String>,
+    linux_missing: Option<&str>,
+) -> String {
     let mut out = String::new();
     let header = [
         "benchmark",
@@ -580,14 +665,14 @@ pub fn format_table(measured: &[Measured], charge: &Result<Vec<ChargeCounts>, St
     for m in measured {
         for (i, run) in m.runs.iter().enumerate() {
             let f = &run.figures;
-            let guest_s = f.guest_total_ns() as f64 / 1e9;
+            let guest_s = guest_time(m.kind, f) as f64 / 1e9;
             rows.push([
                 m.name.clone(),
                 m.machine.clone(),
                 (i + 1).to_string(),
                 format!("{:.2} s", secs(run.wall)),
                 format!("{:.2} s", secs(f.measured)),
-                format!("{} ns", f.guest_total_ns()),
+                format!("{} ns", guest_time(m.kind, f)),
                 throughput(m.kind, f, guest_s),
                 throughput(m.kind, f, secs(f.measured)),
             ]);
@@ -605,6 +690,9 @@ pub fn format_table(measured: &[Measured], charge: &Result<Vec<ChargeCounts>, St
                 throughput(m.kind, f, secs(f.measured)),
             ]);
         }
+    }
+    if linux_missing.is_some() {
+        rows.push([FORKEXEC_LINUX, "-", "n/a", "-", "-", "-", "-", "-"].map(String::from));
     }
     let widths: Vec<usize> = (0..8)
         .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
@@ -625,6 +713,26 @@ pub fn format_table(measured: &[Measured], charge: &Result<Vec<ChargeCounts>, St
     for m in measured {
         let Some(run) = m.runs.first() else { continue };
         let f = &run.figures;
+        if m.kind == Kind::ForkExec {
+            let mut line = format!(
+                "  {}: {} iterations, tsc {} (guest ns), CLOCK_MONOTONIC {} ns",
+                m.name,
+                f.iterations,
+                f.tsc,
+                f.guest_total_ns()
+            );
+            if m.kernel == Kernel::Tinymm {
+                let delta = |key| f.vmstat_delta(key).map_or("?".into(), |d| d.to_string());
+                let _ = write!(
+                    line,
+                    " (1 ms resolution); pgfault +{}, pgmajfault +{}",
+                    delta("pgfault"),
+                    delta("pgmajfault")
+                );
+            }
+            let _ = writeln!(out, "{line}");
+            continue;
+        }
         let passes: Vec<String> = f.guest_ns.iter().map(u64::to_string).collect();
         let delta = |key| f.vmstat_delta(key).map_or("?".into(), |d| d.to_string());
         let allocstall: u64 = ["dma", "dma32", "normal", "movable"]
@@ -666,13 +774,16 @@ pub fn format_table(measured: &[Measured], charge: &Result<Vec<ChargeCounts>, St
     for line in reclaim_cost(measured) {
         let _ = writeln!(out, "  {line}");
     }
+    for line in forkexec_ratio(measured, linux_missing) {
+        let _ = writeln!(out, "  {line}");
+    }
 
     let _ = writeln!(
         out,
         "\ndeterminism (guest figures, /proc/vmstat and memory.stat across runs):"
     );
     for m in measured {
-        let _ = writeln!(out, "  {}: {}", m.name, determinism(&m.runs));
+        let _ = writeln!(out, "  {}: {}", m.name, determinism(m.kind, &m.runs));
     }
     out
 }
@@ -747,9 +858,50 @@ fn reclaim_cost(measured: &[Measured]) -> Vec<String> {
     lines
 }
 
+/// tinymm's fork+exec+wait rate over Linux's: in guest time (instructions
+/// per iteration, from the first runs) and in wall time (the runs
+/// without -icount).
+fn forkexec_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<String> {
+    let by = |kernel: Kernel| {
+        measured
+            .iter()
+            .find(|m| m.kind == Kind::ForkExec && m.kernel == kernel)
+    };
+    let (Some(tinymm), Some(linux)) = (by(Kernel::Tinymm), by(Kernel::Linux)) else {
+        return vec![format!(
+            "fork+exec+wait, tinymm / Linux: n/a ({})",
+            linux_missing.unwrap_or("a run is missing")
+        )];
+    };
+    let per_iteration = |m: &Measured| {
+        let f = &m.runs.first()?.figures;
+        (f.iterations > 0).then(|| f.tsc as f64 / f.iterations as f64)
+    };
+    let wall_rate = |m: &Measured| {
+        let f = &m.native.as_ref()?.figures;
+        let s = secs(f.measured);
+        (s > 0.0).then(|| f.iterations as f64 / s)
+    };
+    let mut lines = Vec::new();
+    match (per_iteration(tinymm), per_iteration(linux)) {
+        (Some(t), Some(l)) => lines.push(format!(
+            "fork+exec+wait per iteration (guest ns = instructions): tinymm {t:.0}, Linux {l:.0}; rate tinymm / Linux {:.2}x (target 2x)",
+            l / t
+        )),
+        _ => lines.push("fork+exec+wait per iteration: n/a (no iterations)".into()),
+    }
+    if let (Some(t), Some(l)) = (wall_rate(tinymm), wall_rate(linux)) {
+        lines.push(format!(
+            "fork+exec+wait rate without -icount (wall): tinymm {t:.1}/s, Linux {l:.1}/s; tinymm / Linux {:.2}x",
+            t / l
+        ));
+    }
+    lines
+}
+
 /// Whether every run's guest figures equal the first's, and if not, how
 /// far the guest times spread.
-fn determinism(runs: &[Run]) -> String {
+fn determinism(kind: Kind, runs: &[Run]) -> String {
     let Some(first) = runs.first() else {
         return "no runs".into();
     };
@@ -761,10 +913,10 @@ fn determinism(runs: &[Run]) -> String {
         return format!(
             "identical in {} runs (guest time {} ns)",
             runs.len(),
-            first.figures.guest_total_ns()
+            guest_time(kind, &first.figures)
         );
     }
-    let times: Vec<u64> = runs.iter().map(|r| r.figures.guest_total_ns()).collect();
+    let times: Vec<u64> = runs.iter().map(|r| guest_time(kind, &r.figures)).collect();
     let (min, max) = (times.iter().min().unwrap(), times.iter().max().unwrap());
     let mut changed: Vec<String> = Vec::new();
     for run in &runs[1..] {
@@ -797,8 +949,6 @@ fn determinism(runs: &[Run]) -> String {
     )
 }
 
-/// Runs every benchmark `options.runs` times, prints the table, and
-/// returns the exit status (0, or 1 if a run failed).
 /// One QEMU run of `b` with `run_options`; its console is kept as
 /// `<logs>/<name>-<tag>.log`. Errors are reported here.
 fn run_one(
@@ -852,21 +1002,48 @@ fn run_one(
         );
         return Err(());
     }
+    if b.kind == Kind::ForkExec && figures.iterations != u64::from(FORKEXEC_ITERATIONS) {
+        eprintln!(
+            "bench: {}: {} iterations, not {FORKEXEC_ITERATIONS} (console: {})",
+            b.name,
+            figures.iterations,
+            log.display()
+        );
+        return Err(());
+    }
     Ok(Run {
         wall: captured.wall,
         figures,
     })
 }
 
+/// Runs every benchmark (or those `options.only` selects) `options.runs`
+/// times, prints the table, and returns the exit status (0, or 1 if a
+/// tinymm run failed; Linux failing to download or boot is reported in
+/// the table).
 pub fn bench(options: &BenchOptions) -> u8 {
     let logs = PathBuf::from(crate::KERNEL_ELF)
         .parent()
         .map(|dir| dir.join("bench"))
         .unwrap_or_else(|| PathBuf::from("bench"));
     let _ = fs::create_dir_all(&logs);
-    let expected_sum = crate::initramfs::checksum(BIG, BIG_SIZE).ok();
+    let selected = |name: &str| options.only.as_ref().is_none_or(|only| name.contains(only));
+    let chosen: Vec<Benchmark> = benchmarks()
+        .into_iter()
+        .filter(|b| selected(b.name))
+        .collect();
+    let expected_sum = chosen
+        .iter()
+        .any(|b| b.kind == Kind::FileRead)
+        .then(|| crate::initramfs::checksum(BIG, BIG_SIZE).ok())
+        .flatten();
+    let forkexec = chosen.iter().any(|b| b.kind == Kind::ForkExec);
+    if forkexec && let Err(e) = crate::cbuild::build_bench() {
+        eprintln!("bench: building the fork+exec programs: {e}");
+        return 1;
+    }
     let mut measured = Vec::new();
-    for b in benchmarks() {
+    for b in chosen {
         let mut runs = Vec::new();
         for i in 1..=options.runs {
             eprintln!(
@@ -906,13 +1083,29 @@ pub fn bench(options: &BenchOptions) -> u8 {
             machine: b.machine.into(),
             kind: b.kind,
             cgroup: b.cgroup,
+            kernel: Kernel::Tinymm,
             runs,
             native: Some(native),
         });
     }
+    let mut linux_missing = None;
+    if forkexec {
+        match measure_linux(&logs, options) {
+            Ok(m) => measured.push(m),
+            Err(e) => {
+                eprintln!("bench: Linux: {e}");
+                linux_missing = Some(format!("Linux: {e}"));
+            }
+        }
+    }
     // The charge paths: a failure here (no gdb, say) leaves "n/a".
     let mut charge = Ok(Vec::new());
-    for i in 1..=options.runs {
+    let charge_runs = if selected("charge paths") {
+        options.runs
+    } else {
+        0
+    };
+    for i in 1..=charge_runs {
         eprintln!(
             "bench: charge paths (gdb single-steps mem_cgroup_charge), run {i}/{}",
             options.runs
@@ -935,10 +1128,88 @@ pub fn bench(options: &BenchOptions) -> u8 {
          (and one run each without -icount, for the wall clock)\n\
          guest time: 1 ns = 1 instruction (CLOCK_MONOTONIC from jiffies, 1 ms resolution); \
          wall: host seconds, QEMU start to exit (total) and the workload alone (measured)\n\
-         workloads run in the memcg {MEMCG} (memory.max as named) or, as a baseline, in the root cgroup\n"
+         workloads run in the memcg {MEMCG} (memory.max as named) or, as a baseline, in the root cgroup; \
+         fork+exec+wait: guest time is the rdtsc delta (= instructions), Linux boots with -kernel/-initrd\n"
     );
-    print!("{}", format_table(&measured, &charge));
+    print!(
+        "{}",
+        format_table(&measured, &charge, linux_missing.as_deref())
+    );
     0
+}
+
+/// The Linux fork+exec runs: `options.runs` under -icount and one
+/// without, each a boot of the reference kernel (at most 3 minutes).
+fn measure_linux(logs: &Path, options: &BenchOptions) -> Result<Measured, String> {
+    let dir = crate::linux::default_dir();
+    let linux = crate::linux::fetch(&dir)?;
+    let initrd = dir.join("initramfs.cpio");
+    crate::linux::write_initramfs(
+        &initrd,
+        &crate::cbuild::path("glibc", "forkexec"),
+        &crate::cbuild::path("glibc", "true"),
+    )?;
+    let timeout = options.timeout.min(Duration::from_secs(180));
+    let args = format!("{FORKEXEC_ITERATIONS} {TRUE}");
+    let machine = "-kernel, 1 GiB";
+    let name = format!("{FORKEXEC_LINUX} {} ({})", linux.release, linux.version);
+    let boot = |icount: bool, tag: &str| -> Result<Run, String> {
+        eprintln!("bench: {name} ({machine}), {tag}");
+        let command = crate::linux::qemu_command(&linux, &initrd, icount, &args)?;
+        let crate::qemu::CapturedCommand {
+            lines,
+            wall,
+            status,
+        } = crate::qemu::capture_command(command, timeout)?;
+        let log = logs.join(format!("forkexec-linux-{tag}.log").replace(' ', "_"));
+        let text: String = lines
+            .iter()
+            .map(|(at, line)| format!("[{:9.3}] {line}\n", secs(*at)))
+            .collect();
+        let _ = fs::write(&log, text);
+        let figures = parse_linux_run(&lines, status)
+            .map_err(|e| format!("{e} (console: {})", log.display()))?;
+        Ok(Run { wall, figures })
+    };
+    let mut runs = Vec::new();
+    for i in 1..=options.runs {
+        runs.push(boot(true, &format!("run {i}"))?);
+    }
+    let native = boot(false, "without -icount")?;
+    Ok(Measured {
+        name,
+        machine: machine.into(),
+        kind: Kind::ForkExec,
+        cgroup: Cgroup::Root,
+        kernel: Kernel::Linux,
+        runs,
+        native: Some(native),
+    })
+}
+
+/// A Linux run's figures: QEMU must have exited 0 (the power-off), after
+/// the program's `forkexec: exit status 0` and its results.
+fn parse_linux_run(lines: &[(Duration, String)], status: Option<i32>) -> Result<Figures, String> {
+    let Some(status) = status else {
+        return Err("timed out".into());
+    };
+    let ended = lines
+        .iter()
+        .rev()
+        .find_map(|(_, line)| line.strip_prefix("forkexec: exit status "));
+    match (status, ended) {
+        (0, Some("0")) => {}
+        (_, Some(code)) => return Err(format!("forkexec exited {code}, QEMU {status}")),
+        (_, None) => return Err(format!("QEMU exited {status} before forkexec ended")),
+    }
+    let figures = parse_run(lines)?;
+    if figures.iterations != u64::from(FORKEXEC_ITERATIONS) || figures.tsc == 0 {
+        return Err(format!(
+            "{} iterations, tsc {}: not the program's results",
+            figures.iterations, figures.tsc
+        ));
+    }
+    Ok(figures)
 }
 
 #[cfg(test)]
@@ -1071,6 +1342,7 @@ tinymm: exit status 0";
             machine: "m".into(),
             kind,
             cgroup,
+            kernel: Kernel::Tinymm,
             runs: runs
                 .into_iter()
                 .map(|figures| Run {
@@ -1119,6 +1391,7 @@ tinymm: exit status 0";
                 measured("file no limit", Kind::FileRead, Cgroup::Memcg, vec![cold]),
             ],
             &Ok(vec![charge.clone(), charge.clone()]),
+            None,
         );
         let lines: Vec<&str> = table.lines().collect();
         assert!(lines[0].starts_with("benchmark"), "{table}");
@@ -1167,7 +1440,7 @@ tinymm: exit status 0";
             lines[4].contains("medians per run DIFFER: fast 300/301, slow 583/583, root 234/234"),
             "{lines:?}"
         );
-        let failed = format_table(&[], &Err("gdb: not found".into()));
+        let failed = format_table(&[], &Err("gdb: not found".into()), None);
         assert!(
             failed.contains("charge paths: n/a (gdb: not found)"),
             "{failed}"
@@ -1182,16 +1455,19 @@ tinymm: exit status 0";
         b.guest_ns[1] += 1_000_000;
         b.vmstat_after.insert("pgscan_direct".into(), 120_032);
         b.memstat_after.insert("pgscan".into(), 110_032);
-        let report = determinism(&[
-            Run {
-                wall: Duration::from_secs(1),
-                figures: a.clone(),
-            },
-            Run {
-                wall: Duration::from_secs(2),
-                figures: b,
-            },
-        ]);
+        let report = determinism(
+            Kind::FileRead,
+            &[
+                Run {
+                    wall: Duration::from_secs(1),
+                    figures: a.clone(),
+                },
+                Run {
+                    wall: Duration::from_secs(2),
+                    figures: b,
+                },
+            ],
+        );
         assert_eq!(
             report,
             "DIFFER: guest time 4500000000..4501000000 ns (spread 1000000 ns, 0.022%); counters that differ: pgscan_direct, memory.stat pgscan"
@@ -1203,6 +1479,106 @@ tinymm: exit status 0";
             wall: Duration::ZERO,
             figures,
         });
-        assert!(determinism(&runs).starts_with("identical in 2 runs"));
+        assert!(determinism(Kind::FileRead, &runs).starts_with("identical in 2 runs"));
+    }
+
+    /// A Linux run's console: the kernel's lines around the program's.
+    const LINUX_RUN: &str = "\
+bench: begin
+forkexec: 200 iterations
+forkexec: 152779897 ns
+forkexec: tsc 152779818
+bench: end
+forkexec: exit status 0
+[    1.752720] reboot: Power down";
+
+    #[test]
+    fn parses_fork_exec_runs() {
+        let f = parse_linux_run(&console(LINUX_RUN), Some(0)).unwrap();
+        assert_eq!((f.iterations, f.tsc), (200, 152_779_818));
+        assert_eq!(f.guest_ns, [152_779_897]);
+        assert_eq!(guest_time(Kind::ForkExec, &f), 152_779_818);
+        assert_eq!(guest_time(Kind::AnonFault, &f), 152_779_897);
+        // Lines 0 and 4, 100 ms apart.
+        assert_eq!(f.measured, Duration::from_millis(400));
+        assert_eq!(
+            parse_linux_run(&console(LINUX_RUN), None),
+            Err("timed out".into())
+        );
+        let failed = LINUX_RUN.replace("exit status 0", "exit status 1");
+        assert_eq!(
+            parse_linux_run(&console(&failed), Some(0)),
+            Err("forkexec exited 1, QEMU 0".into())
+        );
+        let short = LINUX_RUN.replace("200 iterations", "20 iterations");
+        assert!(parse_linux_run(&console(&short), Some(0)).is_err());
+        assert!(parse_linux_run(&console("Kernel panic - not syncing"), Some(0)).is_err());
+        // tinymm's run: the shell's lines and the counters around it.
+        let tinymm = "pgfault 10\n# forkexec 200 /bin/true\nbench: begin\nforkexec: 200 iterations\n\
+                      forkexec: 156000000 ns\nforkexec: tsc 156256257\nbench: end\n# cat /proc/vmstat\npgfault 11879";
+        let f = parse_run(&console(tinymm)).unwrap();
+        assert_eq!((f.iterations, f.tsc), (200, 156_256_257));
+        assert_eq!(f.vmstat_delta("pgfault"), Some(11869));
+    }
+
+    #[test]
+    fn fork_exec_table_and_ratio() {
+        let linux_figures = parse_linux_run(&console(LINUX_RUN), Some(0)).unwrap();
+        // Half Linux's instructions, in a quarter of its wall time.
+        let tinymm_figures = Figures {
+            tsc: linux_figures.tsc / 2,
+            measured: linux_figures.measured / 4,
+            ..linux_figures.clone()
+        };
+        let native = |figures: &Figures| {
+            Some(Run {
+                wall: Duration::from_secs(5),
+                figures: figures.clone(),
+            })
+        };
+        let mut tinymm = measured(
+            FORKEXEC_TINYMM,
+            Kind::ForkExec,
+            Cgroup::Root,
+            vec![tinymm_figures.clone()],
+        );
+        tinymm.native = native(&tinymm_figures);
+        let mut linux = measured(
+            FORKEXEC_LINUX,
+            Kind::ForkExec,
+            Cgroup::Root,
+            vec![linux_figures.clone()],
+        );
+        linux.kernel = Kernel::Linux;
+        linux.native = native(&linux_figures);
+        let table = format_table(&[tinymm.clone(), linux], &Ok(Vec::new()), None);
+        let lines: Vec<&str> = table.lines().collect();
+        // 200 iterations in 76389909 guest ns, and in 0.1 wall s.
+        assert!(lines[1].contains("76389909 ns"), "{table}");
+        assert!(lines[1].contains("2618.1 forks/s"), "{table}");
+        assert!(lines[1].contains("2000.0 forks/s"), "{table}");
+        assert!(lines[3].contains("1309.1 forks/s"), "{table}");
+        assert!(
+            table.contains("tinymm 381950, Linux 763899; rate tinymm / Linux 2.00x (target 2x)"),
+            "{table}"
+        );
+        assert!(
+            table.contains("tinymm 2000.0/s, Linux 500.0/s; tinymm / Linux 4.00x"),
+            "{table}"
+        );
+        assert!(table.contains(
+            "x200, Linux: 200 iterations, tsc 152779818 (guest ns), CLOCK_MONOTONIC 152779897 ns\n"
+        ));
+        let missing = format_table(&[tinymm], &Ok(Vec::new()), Some("Linux: no network"));
+        assert!(
+            missing
+                .lines()
+                .any(|l| l.starts_with("fork+exec+wait x200, Linux") && l.contains("n/a")),
+            "{missing}"
+        );
+        assert!(
+            missing.contains("fork+exec+wait, tinymm / Linux: n/a (Linux: no network)"),
+            "{missing}"
+        );
     }
 }

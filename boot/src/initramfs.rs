@@ -26,6 +26,7 @@ pub const DIRS: [&str; 7] = [
 
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
+const S_IFCHR: u32 = 0o020000;
 /// newc sizes are 8 hex digits.
 pub const MAX_FILE_SIZE: u64 = u32::MAX as u64;
 
@@ -163,6 +164,17 @@ impl<W: Write> CpioWriter<W> {
     }
 
     fn header(&mut self, name: &str, mode: u32, nlink: u32, size: u64) -> io::Result<()> {
+        self.header_rdev(name, mode, nlink, size, (0, 0))
+    }
+
+    fn header_rdev(
+        &mut self,
+        name: &str,
+        mode: u32,
+        nlink: u32,
+        size: u64,
+        (rmajor, rminor): (u32, u32),
+    ) -> io::Result<()> {
         let size = u32::try_from(size).map_err(|_| {
             io::Error::other(format!(
                 "{name}: {size} bytes is too large for cpio newc (max {MAX_FILE_SIZE})"
@@ -174,8 +186,8 @@ impl<W: Write> CpioWriter<W> {
         // ino mode uid gid nlink mtime filesize devmajor devminor
         // rdevmajor rdevminor namesize check
         let header = format!(
-            "070701{ino:08x}{mode:08x}{:08x}{:08x}{nlink:08x}{:08x}{size:08x}{:08x}{:08x}{:08x}{:08x}{namesize:08x}{:08x}",
-            0, 0, 0, 0, 0, 0, 0, 0
+            "070701{ino:08x}{mode:08x}{:08x}{:08x}{nlink:08x}{:08x}{size:08x}{:08x}{:08x}{rmajor:08x}{rminor:08x}{namesize:08x}{:08x}",
+            0, 0, 0, 0, 0, 0
         );
         debug_assert_eq!(header.len(), 110);
         self.put(header.as_bytes())?;
@@ -198,6 +210,13 @@ impl<W: Write> CpioWriter<W> {
     /// A directory; `path` is absolute.
     pub fn dir(&mut self, path: &str, perm: u32) -> io::Result<()> {
         self.header(archive_name(path), S_IFDIR | perm, 2, 0)
+    }
+
+    /// A character device node (gen_init_cpio's `nod PATH MODE 0 0 c
+    /// MAJOR MINOR`), e.g. `/dev/console` (5, 1) for an initramfs whose
+    /// kernel does not mount devtmpfs before starting init.
+    pub fn char_dev(&mut self, path: &str, perm: u32, major: u32, minor: u32) -> io::Result<()> {
+        self.header_rdev(archive_name(path), S_IFCHR | perm, 1, 0, (major, minor))
     }
 
     /// A regular file of exactly `size` bytes read from `data`.
@@ -300,6 +319,7 @@ mod tests {
         ino: u32,
         mode: u32,
         nlink: u32,
+        rdev: (u32, u32),
         data: Vec<u8>,
     }
 
@@ -342,6 +362,7 @@ mod tests {
                 ino: field(header, 0),
                 mode: field(header, 1),
                 nlink: field(header, 4),
+                rdev: (field(header, 9), field(header, 10)),
                 data,
             });
         }
@@ -480,5 +501,18 @@ mod tests {
         let err = write_archive(&out, &[missing]).unwrap_err();
         assert!(err.contains("/nonexistent/tinymm"), "{err}");
         let _ = std::fs::remove_file(&out);
+    }
+
+    #[test]
+    fn device_nodes() {
+        let mut cpio = CpioWriter::new(Vec::new());
+        cpio.dir("/dev", 0o755).unwrap();
+        cpio.char_dev("/dev/console", 0o600, 5, 1).unwrap();
+        let entries = parse(&cpio.finish().unwrap());
+        assert_eq!(entries[1].name, "dev/console");
+        assert_eq!(entries[1].mode, 0o020600);
+        assert_eq!((entries[1].nlink, entries[1].rdev), (1, (5, 1)));
+        assert!(entries[1].data.is_empty());
+        assert_eq!(entries[0].rdev, (0, 0));
     }
 }

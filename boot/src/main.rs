@@ -9,7 +9,7 @@
 //! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
 //! tinymm elf
 //! tinymm checksum GUEST_PATH:SIZE
-//! tinymm bench [--runs N] [--timeout SECS]
+//! tinymm bench [--runs N] [--timeout SECS] [--only NAME]
 //! ```
 //!
 //! Exit status of `run`: the guest's status N (`tinymm: exit status N`,
@@ -19,8 +19,14 @@
 mod bench;
 mod image;
 mod initramfs;
+mod linux;
 mod options;
 mod qemu;
+
+/// The C programs' builder, shared with the tests (which use all of it).
+#[path = "../../tests/cbuild.rs"]
+#[allow(dead_code)]
+mod cbuild;
 
 use std::process::ExitCode;
 
@@ -57,7 +63,7 @@ usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icou
        tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
        tinymm elf
        tinymm checksum GUEST_PATH:SIZE
-       tinymm bench [--runs N] [--timeout SECS]
+       tinymm bench [--runs N] [--timeout SECS] [--only NAME]
 
 run   boot the kernel in QEMU; exit with the guest's status (125: kernel
       failure, 124: timeout, 126: QEMU failed)
@@ -69,7 +75,10 @@ elf   print the path of the kernel ELF
 checksum  print the wrapping u64 byte sum of a `--gen GUEST_PATH:SIZE`
       file (what `fileread` prints as `fileread: sum X`)
 bench run the benchmarks under -icount N times each (default 2, at least
-      2) and print wall and guest time (per QEMU run timeout: 600 s)
+      2) and print wall and guest time (per QEMU run timeout: 600 s);
+      --only runs those whose name contains NAME (`fork+exec`, `anon`,
+      `charge paths`, ...); fork+exec also boots Linux 6.1 (downloaded
+      with apt-get into target/linux/)
 ";
 
 fn main() -> ExitCode {

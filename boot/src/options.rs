@@ -149,7 +149,7 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
     Ok((run, gdb))
 }
 
-/// `bench [--runs N] [--timeout SECS]`.
+/// `bench [--runs N] [--timeout SECS] [--only NAME]`.
 fn parse_bench(args: &[String]) -> Result<BenchOptions, String> {
     let mut bench = BenchOptions::default();
     let mut args = args.iter();
@@ -159,12 +159,14 @@ fn parse_bench(args: &[String]) -> Result<BenchOptions, String> {
             None => (arg.as_str(), None),
         };
         let text = match name {
-            "--runs" | "--timeout" => inline
+            "--runs" | "--timeout" | "--only" => inline
                 .or_else(|| args.next().cloned())
                 .ok_or_else(|| format!("{name} needs a value"))?,
             other => return Err(format!("unknown bench option `{other}`")),
         };
-        if name == "--runs" {
+        if name == "--only" {
+            bench.only = Some(text);
+        } else if name == "--runs" {
             bench.runs = text
                 .parse()
                 .ok()
@@ -387,6 +389,14 @@ mod tests {
             Ok(Command::Bench(BenchOptions {
                 runs: 3,
                 timeout: Duration::from_secs(60),
+                only: None,
+            }))
+        );
+        assert_eq!(
+            parse(&["bench", "--only", "fork+exec"]),
+            Ok(Command::Bench(BenchOptions {
+                only: Some("fork+exec".into()),
+                ..BenchOptions::default()
             }))
         );
         assert!(parse(&["bench", "--runs", "1"]).is_err());

@@ -221,6 +221,44 @@ pub fn run_captured(
     })
 }
 
+/// A run of [`capture_command`].
+pub struct CapturedCommand {
+    /// As [`Captured::lines`].
+    pub lines: Vec<(Duration, String)>,
+    pub wall: Duration,
+    /// QEMU's exit code; None when it was killed at the timeout.
+    pub status: Option<i32>,
+}
+
+/// Runs `command` (another kernel's QEMU: `tinymm bench` boots Linux)
+/// with no console input, capturing its console like [`run_captured`].
+pub fn capture_command(mut command: Command, timeout: Duration) -> Result<CapturedCommand, String> {
+    command.stdin(Stdio::null()).stdout(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
+    let started = Instant::now();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (ready, _) = mpsc::channel::<()>();
+    let output = thread::spawn(move || capture_lines(stdout, started, ready));
+    let waited = wait_timeout(&mut child, Some(timeout));
+    if !matches!(waited, Ok(Some(_))) {
+        terminate(&mut child);
+    }
+    let wall = started.elapsed();
+    let lines = output.join().unwrap_or_default();
+    let status = match waited {
+        Ok(Some(status)) => Some(status.code().unwrap_or(-1)),
+        Ok(None) => None,
+        Err(e) => return Err(format!("waiting for QEMU: {e}")),
+    };
+    Ok(CapturedCommand {
+        lines,
+        wall,
+        status,
+    })
+}
+
 /// Reads console lines, stamping each with the time since `started`;
 /// signals `ready` at the console-ready line.
 fn capture_lines(from: impl Read, started: Instant, ready: Sender<()>) -> Vec<(Duration, String)> {
@@ -338,7 +376,7 @@ impl QemuCommand {
     }
 }
 
-fn find_in_path(program: &str) -> Option<PathBuf> {
+pub fn find_in_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
