@@ -13,8 +13,8 @@ use core::sync::atomic::Ordering;
 
 use super::sched::schedule;
 use super::signal::{
-    __wake_up_parent, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD,
-    SIGKILL, do_notify_parent, send_signal_locked, signal_pending, thread_group,
+    __wake_up_parent, CLD_CONTINUED, CLD_STOPPED, SIGCHLD, SIGKILL, cld_code, do_notify_parent,
+    send_signal_locked, signal_pending, thread_group,
 };
 use super::{
     Pid, TaskState, TaskStruct, current, find_task_by_vpid, for_each_process, release_task,
@@ -238,13 +238,7 @@ fn wait_consider_task(
             return None;
         }
         let status = t.wait_status();
-        let (si_code, si_status) = if status & 0x7f == 0 {
-            (CLD_EXITED, (status >> 8) & 0xff)
-        } else if status & 0x80 != 0 {
-            (CLD_DUMPED, status & 0x7f)
-        } else {
-            (CLD_KILLED, status & 0x7f)
-        };
+        let (si_code, si_status) = cld_code(status);
         if !nowait {
             super::sys::account_reaped_child(parent, t);
             release_task(t);

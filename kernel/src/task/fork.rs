@@ -414,11 +414,11 @@ pub fn sys_clone(regs: &PtRegs) -> KResult<i64> {
     )
 }
 
-/// `fork()`.
-pub fn sys_fork(regs: &PtRegs) -> KResult<i64> {
+/// fork and vfork: `flags` and SIGCHLD, nothing else.
+fn clone_with_flags(flags: u64, regs: &PtRegs) -> KResult<i64> {
     kernel_clone(
         &KernelCloneArgs {
-            flags: 0,
+            flags,
             exit_signal: SIGCHLD,
             stack: 0,
             parent_tid: 0,
@@ -431,21 +431,14 @@ pub fn sys_fork(regs: &PtRegs) -> KResult<i64> {
     )
 }
 
+/// `fork()`.
+pub fn sys_fork(regs: &PtRegs) -> KResult<i64> {
+    clone_with_flags(0, regs)
+}
+
 /// `vfork()`.
 pub fn sys_vfork(regs: &PtRegs) -> KResult<i64> {
-    kernel_clone(
-        &KernelCloneArgs {
-            flags: CLONE_VFORK | CLONE_VM,
-            exit_signal: SIGCHLD,
-            stack: 0,
-            parent_tid: 0,
-            child_tid: 0,
-            tls: 0,
-            set_tid: None,
-            cgroup: None,
-        },
-        regs,
-    )
+    clone_with_flags(CLONE_VFORK | CLONE_VM, regs)
 }
 
 /// `CLONE_ARGS_SIZE_VER0` and `VER2` (with `cgroup`).

@@ -484,6 +484,18 @@ pub fn __wake_up_parent(parent_tgid: Pid) {
     }
 }
 
+/// A dead child's wait status as SIGCHLD/waitid report it: (CLD_EXITED,
+/// exit code), (CLD_KILLED, signal) or (CLD_DUMPED, signal).
+pub fn cld_code(status: i32) -> (i32, i32) {
+    if status & 0x7f == 0 {
+        (CLD_EXITED, (status >> 8) & 0xff)
+    } else if status & 0x80 != 0 {
+        (CLD_DUMPED, status & 0x7f)
+    } else {
+        (CLD_KILLED, status & 0x7f)
+    }
+}
+
 /// `do_notify_parent()`: tell the parent that `tsk` (a process leader)
 /// died, with `exit_signal` and CLD_* siginfo. Returns true when the
 /// parent does not want the zombie (SIGCHLD ignored or SA_NOCLDWAIT), so
@@ -498,14 +510,7 @@ pub fn do_notify_parent(tsk: &TaskStruct, sig: i32) -> bool {
         __wake_up_parent(parent.tgid);
         return false;
     }
-    let code = tsk.wait_status();
-    let (si_code, status) = if code & 0x7f == 0 {
-        (CLD_EXITED, (code >> 8) & 0xff)
-    } else if code & 0x80 != 0 {
-        (CLD_DUMPED, code & 0x7f)
-    } else {
-        (CLD_KILLED, code & 0x7f)
-    };
+    let (si_code, status) = cld_code(tsk.wait_status());
     // The dead process's CPU time in clock ticks (the leader's; the
     // other threads' time is not summed into the process).
     let clock_t = |t: &core::sync::atomic::AtomicU64| {
