@@ -224,6 +224,51 @@ static ssize_t interrupted_read(int flags, long ms, int *err, char *byte)
 	return n;
 }
 
+static long elapsed_ms(const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* nanosleep against signals: a handler ends it with EINTR and the time
+ * left; a stop and continue (no handler runs) do not end it early. */
+static void check_nanosleep_signals(void)
+{
+	handle(SIGALRM, nothing, 0);
+	got_count = 0;
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0) {
+		sleep_ms(50);
+		kill(parent, SIGALRM);
+		_exit(0);
+	}
+	struct timespec req = { 2, 0 }, rem = { 0, 0 };
+	errno = 0;
+	int r = nanosleep(&req, &rem);
+	int err = errno;
+	child_status(pid);
+	set_default(SIGALRM);
+	checkf(r == -1 && err == EINTR && got_count == 1 && rem.tv_sec >= 1 && rem.tv_sec <= 2,
+	       "nanosleep_eintr_reports_time_left", "r %d errno %d rem %ld", r, err,
+	       (long)rem.tv_sec);
+
+	pid = fork();
+	if (pid == 0) {
+		struct timespec t0, d = { 0, 400000000L };
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int r = nanosleep(&d, NULL);
+		_exit(r == 0 && elapsed_ms(&t0) >= 400 ? 0 : 1);
+	}
+	sleep_ms(100);
+	kill(pid, SIGSTOP);
+	sleep_ms(50);
+	kill(pid, SIGCONT);
+	int st = child_status(pid);
+	checkf(st == 0, "nanosleep_survives_stop_and_continue", "status %#x", st);
+}
+
 static void check_restart(void)
 {
 	int err;
@@ -689,6 +734,7 @@ int main(void)
 	check_siginfo();
 	check_nesting();
 	check_restart();
+	check_nanosleep_signals();
 	check_masks();
 	check_altstack();
 	check_sse();

@@ -264,6 +264,8 @@ pub struct TaskStruct {
     /// CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID / set_tid_address.
     pub set_child_tid: AtomicU64,
     pub clear_child_tid: AtomicU64,
+    /// `restart_block` of an interrupted nanosleep: (expiry tick, `rem`).
+    pub restart_block: SpinLock<Option<(u64, u64)>>,
     /// `PF_FORKNOEXEC`: forked and has not exec'd since (setpgid).
     pub forknoexec: AtomicBool,
     /// A vfork parent waits on this.
@@ -387,6 +389,7 @@ impl TaskStruct {
             exit_signal: 17,
             set_child_tid: AtomicU64::new(0),
             clear_child_tid: AtomicU64::new(0),
+            restart_block: SpinLock::new(None),
             forknoexec: AtomicBool::new(false),
             vfork_done: SpinLock::new(None),
             robust_list: SpinLock::new((0, 0)),

@@ -19,7 +19,7 @@ use super::signal::{
 use super::sys::*;
 use super::time::{
     sys_clock_getres, sys_clock_gettime, sys_clock_nanosleep, sys_gettimeofday, sys_nanosleep,
-    sys_time,
+    sys_restart_syscall, sys_time,
 };
 use crate::arch::x86_64::process_64::do_arch_prctl_64;
 use crate::arch::x86_64::ptrace::PtRegs;
@@ -107,6 +107,7 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_RT_SIGSUSPEND => ret(sys_rt_sigsuspend(a0, a1)),
         __NR_RT_SIGTIMEDWAIT => ret(sys_rt_sigtimedwait(a0, a1, a2, a3)),
         __NR_PAUSE => ret(sys_pause()),
+        __NR_RESTART_SYSCALL => ret(sys_restart_syscall()),
         __NR_RT_SIGRETURN => sys_rt_sigreturn(regs),
         __NR_SIGALTSTACK => ret(sys_sigaltstack(a0, a1, regs.sp)),
         __NR_NANOSLEEP => ret(sys_nanosleep(a0, a1)),

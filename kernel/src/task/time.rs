@@ -241,22 +241,50 @@ pub fn sys_time(tloc: u64) -> KResult<i64> {
     Ok(secs)
 }
 
-/// `hrtimer_nanosleep()`: sleep `ns` (rounded up to ticks); EINTR when a
-/// signal wakes the task, with the time left written to `rem` unless it
-/// is 0.
-fn hrtimer_nanosleep(ns: u64, rem: u64) -> KResult<i64> {
+/// `hrtimer_nanosleep()`: sleep `ns` (whole ticks, rounded up). A
+/// signal ends it with the time left in `rem` and
+/// ERESTART_RESTARTBLOCK: EINTR if a handler runs, else the sleep goes
+/// on through `restart_syscall` (a stop and continue do not cut it short).
+/// An absolute sleep (`rem` 0, `abs`) restarts as it was called
+/// (ERESTARTNOHAND).
+#[inline(never)]
+fn hrtimer_nanosleep(ns: u64, rem: u64, abs: bool) -> KResult<i64> {
+    do_nanosleep(jiffies() + nsecs_to_jiffies_ceil(ns), rem, abs)
+}
+
+/// `do_nanosleep()`: sleep until tick `expires`.
+fn do_nanosleep(expires: u64, rem: u64, abs: bool) -> KResult<i64> {
     let curr = current();
-    let mut left = nsecs_to_jiffies_ceil(ns);
-    while left > 0 {
-        left = schedule_timeout_interruptible(left);
-        if signal_pending(&curr) {
+    loop {
+        let now = jiffies();
+        if now >= expires {
+            return Ok(0);
+        }
+        schedule_timeout_interruptible(expires - now);
+        if jiffies() < expires && signal_pending(&curr) {
+            if abs {
+                return Err(Errno::ERESTARTNOHAND);
+            }
             if rem != 0 {
+                let left = expires.saturating_sub(jiffies());
                 put_timespec(rem, Timespec::from_ns(jiffies_to_nsecs(left)))?;
             }
-            return Err(Errno::EINTR);
+            *curr.restart_block.lock_irqsave() = Some((expires, rem));
+            return Err(Errno::ERESTART_RESTARTBLOCK);
         }
     }
-    Ok(0)
+}
+
+/// `restart_syscall()`: go on with the sleep a signal without a handler
+/// interrupted (`hrtimer_nanosleep_restart`); EINTR when there is none
+/// (`do_no_restart_syscall`).
+#[inline(never)]
+pub fn sys_restart_syscall() -> KResult<i64> {
+    let block = current().restart_block.lock_irqsave().take();
+    match block {
+        Some((expires, rem)) => do_nanosleep(expires, rem, false),
+        None => Err(Errno::EINTR),
+    }
 }
 
 /// `nanosleep(req, rem)`: sleeps at least `req` (rounded up to ticks);
@@ -267,7 +295,7 @@ pub fn sys_nanosleep(req: u64, rem: u64) -> KResult<i64> {
     if !ts.valid() {
         return Err(Errno::EINVAL);
     }
-    hrtimer_nanosleep(ts.to_ns(), rem)
+    hrtimer_nanosleep(ts.to_ns(), rem, false)
 }
 
 /// `clock_nanosleep(which, flags, req, rem)`: a relative sleep, or with
@@ -293,8 +321,8 @@ pub fn sys_clock_nanosleep(which: i32, flags: i32, req: u64, rem: u64) -> KResul
     }
     if flags & TIMER_ABSTIME != 0 {
         // An absolute sleep reports no time left.
-        hrtimer_nanosleep(ts.to_ns().saturating_sub(now), 0)
+        hrtimer_nanosleep(ts.to_ns().saturating_sub(now), 0, true)
     } else {
-        hrtimer_nanosleep(ts.to_ns(), rem)
+        hrtimer_nanosleep(ts.to_ns(), rem, false)
     }
 }
