@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
@@ -367,6 +368,26 @@ struct clone_args_v0 {
 
 /* clone3 is either ENOSYS for every call or real; a valid fork-like
  * struct never gets EINVAL. */
+/* wait4's rusage is the reaped child's: its page faults and peak RSS. */
+static void check_wait4_rusage(void)
+{
+	pid_t pid = fork_or_die();
+	if (pid == 0) {
+		enum { PAGES = 256 };
+		volatile char *p = malloc(PAGES * 4096);
+		for (int i = 0; p && i < PAGES; i++)
+			p[i * 4096] = 1;
+		_exit(0);
+	}
+	struct rusage ru;
+	memset(&ru, 0, sizeof ru);
+	int st = -1;
+	pid_t r = wait4(pid, &st, 0, &ru);
+	checkf(r == pid && st == 0 && ru.ru_minflt >= 256 && ru.ru_maxrss >= 1024,
+	       "wait4_rusage_is_the_childs", "minflt %ld maxrss %ld", ru.ru_minflt,
+	       ru.ru_maxrss);
+}
+
 static void check_clone3(void)
 {
 	struct clone_args_v0 args;
@@ -554,6 +575,7 @@ int main(int argc, char **argv)
 	check_exec(argv[1], argv[2]);
 	check_cloexec();
 	check_vfork();
+	check_wait4_rusage();
 	check_clone3();
 	if (argc == 4) {
 		check_clone3_into_cgroup();

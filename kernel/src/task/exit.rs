@@ -209,6 +209,8 @@ pub struct WaitResult {
     /// For waitid: CLD_* and the status or signal.
     pub si_code: i32,
     pub si_status: i32,
+    /// The child's `struct rusage` (with its reaped children's).
+    pub rusage: [u8; 144],
 }
 
 /// `eligible_child()`: the selector, and __WCLONE/__WALL against the
@@ -232,6 +234,7 @@ fn wait_consider_task(
     options: i32,
 ) -> Option<WaitResult> {
     let nowait = options & WNOWAIT != 0;
+    let rusage = super::sys::getrusage(t, crate::uapi::resource::RUSAGE_BOTH).to_bytes();
     if t.state() == TaskState::Zombie && options & WEXITED != 0 {
         // delay_group_leader(): a leader with live threads is not done.
         if t.signal.live.load(Ordering::SeqCst) > 0 {
@@ -248,6 +251,7 @@ fn wait_consider_task(
             status,
             si_code,
             si_status,
+            rusage,
         });
     }
     if matches!(t.state(), TaskState::Zombie | TaskState::Dead) {
@@ -265,6 +269,7 @@ fn wait_consider_task(
                 status: (sig << 8) | 0x7f,
                 si_code: CLD_STOPPED,
                 si_status: sig,
+                rusage,
             });
         }
     }
@@ -280,6 +285,7 @@ fn wait_consider_task(
                 status: 0xffff,
                 si_code: CLD_CONTINUED,
                 si_status: super::signal::SIGCONT,
+                rusage,
             });
         }
     }
@@ -332,9 +338,9 @@ fn do_wait(who: WaitWho, options: i32) -> KResult<Option<WaitResult>> {
 }
 
 /// `kernel_wait4()`: wait for a child (`pid` > 0: that one; -1: any) and
-/// return (pid, wait status); (0, 0) with WNOHANG when nothing changed.
+/// report it; None with WNOHANG when nothing changed.
 #[inline(never)]
-pub fn kernel_wait4(pid: Pid, options: i32) -> KResult<(Pid, i32)> {
+fn kernel_wait4_result(pid: Pid, options: i32) -> KResult<Option<WaitResult>> {
     let valid = WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE;
     if options & !valid != 0 {
         return Err(Errno::EINVAL);
@@ -342,28 +348,31 @@ pub fn kernel_wait4(pid: Pid, options: i32) -> KResult<(Pid, i32)> {
     let who = match pid {
         -1 => WaitWho::Any,
         p if p > 0 => WaitWho::Pid(p),
-        // Process groups do not exist yet.
+        // Waiting by process group is not done.
         _ => return Err(Errno::ECHILD),
     };
-    match do_wait(who, options | WEXITED)? {
-        Some(r) => Ok((r.pid, r.status)),
-        None => Ok((0, 0)),
-    }
+    do_wait(who, options | WEXITED)
 }
 
-/// `wait4(pid, wstatus, options, rusage)`. Resource usage is not kept:
-/// a non-NULL `rusage` is refused with EINVAL rather than filled with
-/// made-up numbers.
+/// `kernel_wait4()` for the kernel's own callers: (pid, wait status),
+/// (0, 0) with WNOHANG when nothing changed.
+pub fn kernel_wait4(pid: Pid, options: i32) -> KResult<(Pid, i32)> {
+    Ok(kernel_wait4_result(pid, options)?.map_or((0, 0), |r| (r.pid, r.status)))
+}
+
+/// `wait4(pid, wstatus, options, rusage)`.
 #[inline(never)]
 pub fn sys_wait4(pid: Pid, wstatus: u64, options: i32, rusage: u64) -> KResult<i64> {
+    let Some(r) = kernel_wait4_result(pid, options)? else {
+        return Ok(0);
+    };
+    if wstatus != 0 {
+        copy_to_user(wstatus, &r.status.to_ne_bytes())?;
+    }
     if rusage != 0 {
-        return Err(Errno::EINVAL);
+        copy_to_user(rusage, &r.rusage)?;
     }
-    let (child, status) = kernel_wait4(pid, options)?;
-    if child != 0 && wstatus != 0 {
-        copy_to_user(wstatus, &status.to_ne_bytes())?;
-    }
-    Ok(i64::from(child))
+    Ok(i64::from(r.pid))
 }
 
 /// `waitid(idtype, id, infop, options, rusage)`.
@@ -372,9 +381,6 @@ pub fn sys_waitid(idtype: i32, id: Pid, infop: u64, options: i32, rusage: u64) -
     let valid =
         WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE;
     if options & !valid != 0 || options & (WEXITED | WSTOPPED | WCONTINUED) == 0 {
-        return Err(Errno::EINVAL);
-    }
-    if rusage != 0 {
         return Err(Errno::EINVAL);
     }
     let who = match idtype {
@@ -394,6 +400,9 @@ pub fn sys_waitid(idtype: i32, id: Pid, infop: u64, options: i32, rusage: u64) -
             b[24..28].copy_from_slice(&r.si_status.to_ne_bytes());
         }
         copy_to_user(infop, &b)?;
+    }
+    if rusage != 0 {
+        copy_to_user(rusage, &found.map_or([0; 144], |r| r.rusage))?;
     }
     Ok(0)
 }
