@@ -4,8 +4,9 @@
 //! task, Linux's pid hash; [`find_task_by_vpid`]) from `copy_process`
 //! until `release_task`. The boot context becomes the idle task (pid 0,
 //! on the boot stack); the first task the kernel starts is pid 1.
-//! Threads are not modelled: every task is its own thread group
-//! (`tgid == pid`).
+//! A task is a thread: the threads of a process share its `tgid` (the
+//! leader's pid), its `signal_struct` and, with the clone flags that say
+//! so, its mm, descriptor table and signal actions.
 //!
 //! Files: sched.rs (kernel/sched/core.c), fork.rs (kernel/fork.c),
 //! exit.rs (kernel/exit.c), signal.rs (kernel/signal.c), sys.rs

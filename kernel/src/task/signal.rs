@@ -423,9 +423,6 @@ fn force_sig_info(info: KernelSiginfo) {
         return;
     }
     t.pending.add(info);
-    if sig != SIGKILL {
-        t.signal.shared_pending.flush_mask(0);
-    }
 }
 
 /// `force_sig_fault()`: a fault signal with `si_code` and `si_addr`.
