@@ -113,11 +113,12 @@ fn main(args: Args) -> i32 {
             unsafe { asm!("int3", options(nomem, nostack)) };
         }
         b"sse" => {
-            // SAFETY: clears MXCSR's divide-by-zero mask (bit 9) and
+            // Clears MXCSR's divide-by-zero mask (bit 9) and
             // divides 1.0 by 0.0 with `divss`: #XM (SIGFPE, FPE_FLTDIV).
             // xmm0, xmm1 and MXCSR are saved on the stack and restored in
             // case no exception comes (this target's Rust code uses no
             // SSE registers, so none are declared as operands).
+            // SAFETY: sound for the reasons just given.
             unsafe {
                 asm!(
                     "sub rsp, 48",
@@ -141,11 +142,12 @@ fn main(args: Args) -> i32 {
             }
         }
         b"x87" => {
-            // SAFETY: clears the x87 control word's divide-by-zero mask
+            // Clears the x87 control word's divide-by-zero mask
             // (bit 2), divides 1.0 by a 0.0 in memory and waits: #MF
             // (SIGFPE, FPE_FLTDIV). Without the exception, the flags are
             // cleared, the control word restored and the x87 stack
             // popped, leaving it empty as Rust expects.
+            // SAFETY: sound for the reasons just given.
             unsafe {
                 asm!(
                     "sub rsp, 16",

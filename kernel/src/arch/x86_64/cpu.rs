@@ -51,11 +51,12 @@ pub fn cpu_init() {
     unsafe {
         Efer::update(|f| *f |= EferFlags::NO_EXECUTE_ENABLE | EferFlags::SYSTEM_CALL_EXTENSIONS)
     };
-    // SAFETY: WP makes ring 0 honour read-only mappings; the kernel never
+    // WP makes ring 0 honour read-only mappings; the kernel never
     // writes through read-only mappings on purpose. MP with EM and TS
     // clear runs FPU/SSE instructions natively; NE reports x87 errors as
     // #MF (not IRQ 13); AM lets EFLAGS.AC alignment-check ring 3 (#AC),
     // ring 0 is never checked. traps.rs handles #MF, #AC and #NM.
+    // SAFETY: sound for the reasons just given.
     unsafe {
         Cr0::update(|f| {
             *f |= Cr0Flags::WRITE_PROTECT
@@ -65,11 +66,12 @@ pub fn cpu_init() {
             *f -= Cr0Flags::EMULATE_COPROCESSOR | Cr0Flags::TASK_SWITCHED;
         })
     };
-    // SAFETY: the kernel's own mappings are supervisor-only, so SMEP/SMAP
+    // The kernel's own mappings are supervisor-only, so SMEP/SMAP
     // only stop ring-0 access to user pages, which uaccess.rs brackets with
     // stac/clac and every entry stub starts with clac (or FMASK clears AC).
     // OSFXSR enables SSE instructions and FXSAVE's SSE state; OSXMMEXCPT
     // makes an unmasked SSE exception #XM (traps.rs) instead of #UD.
+    // SAFETY: sound for the reasons just given.
     unsafe {
         Cr4::update(|f| {
             *f |= Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION

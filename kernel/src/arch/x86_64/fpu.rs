@@ -73,10 +73,11 @@ impl FxregsState {
     /// Callers check `mxcsr_valid` for images that came from user space.
     pub fn restore(&self) {
         debug_assert!(self.mxcsr_valid());
-        // SAFETY: a 512-byte, 16-byte-aligned image whose MXCSR has only
+        // A 512-byte, 16-byte-aligned image whose MXCSR has only
         // implemented bits (checked by every path that takes user data),
         // so fxrstor64 cannot fault; it only changes x87/SSE registers,
         // which the soft-float kernel does not use.
+        // SAFETY: sound for the reasons just given.
         unsafe { asm!("fxrstor64 [{}]", in(reg) self.0.as_ptr(), options(nostack, readonly)) };
     }
 }

@@ -35,13 +35,14 @@ unsafe fn set_stub<F>(entry: &mut Entry<F>, asm: unsafe extern "C" fn()) -> &mut
 
 fn build_idt() -> InterruptDescriptorTable {
     let mut idt = InterruptDescriptorTable::new();
-    // SAFETY: each `asm_exc_*` stub of entry_64.rs is written for the
+    // Each `asm_exc_*` stub of entry_64.rs is written for the
     // vector it is set on: IDTENTRY's `has_error_code` is 1 exactly for
     // #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC and #SX. Each IST index
     // names a slot that desc.rs fills with its own stack, used by no other
     // vector. Slot `i` of `irq_entries_start` pushes its vector and joins
     // asm_common_interrupt, which expects no error code (external
     // interrupts push none).
+    // SAFETY: sound for the reasons just given.
     unsafe {
         set_stub(&mut idt.divide_error, asm_exc_divide_error);
         set_stub(&mut idt.breakpoint, asm_exc_int3).set_privilege_level(PrivilegeLevel::Ring3);
