@@ -306,13 +306,13 @@ fn prepare_signal(sig: i32, p: &Arc<TaskStruct>) -> bool {
         // The process is dying: only SIGKILL still matters.
         return sig == SIGKILL;
     }
-    let threads = thread_group(p.tgid);
     if sigmask(sig) & SIG_KERNEL_STOP_MASK != 0 {
         signal.shared_pending.flush_mask(sigmask(SIGCONT));
-        for t in &threads {
+        for t in &thread_group(p.tgid) {
             t.pending.flush_mask(sigmask(SIGCONT));
         }
     } else if sig == SIGCONT {
+        let threads = thread_group(p.tgid);
         signal.shared_pending.flush_mask(SIG_KERNEL_STOP_MASK);
         for t in &threads {
             t.pending.flush_mask(SIG_KERNEL_STOP_MASK);
