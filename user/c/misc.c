@@ -173,7 +173,8 @@ static void check_sessions(void)
 	if (pid == 0) {
 		int bad = 0;
 		pid_t me = getpid();
-		if (getpgrp() != getpgid(0) || getsid(0) <= 0)
+		/* 0 when the session leader is outside our pid namespace. */
+		if (getpgrp() != getpgid(0) || getsid(0) < 0)
 			bad |= 1;
 		if (setpgid(0, 0) != 0 || getpgrp() != me)
 			bad |= 2;
