@@ -19,6 +19,7 @@ use super::{
     cgroup_events_show, cgroup_kill_write, cgroup_mkdir, cgroup_procs_show, cgroup_procs_write,
     cgroup_rmdir, cgroup_subtree_control_show, cgroup_subtree_control_write,
 };
+use crate::fs::file::File;
 use crate::fs::{DirFile, FileOps, FileType, Inode, get_next_ino};
 use crate::mm::page::PAGE_SIZE;
 use crate::sync::SpinLock;
@@ -272,13 +273,13 @@ fn cgroup_kill_task(task: &Arc<crate::task::TaskStruct>) {
 
 /// `cgroup_file_write()`: hand the write to the file's handler.
 #[inline(never)]
-fn cgroup_file_write(of: &KernfsOpenFile, pos: u64, buf: &[u8]) -> KResult<usize> {
+fn cgroup_file_write(of: &KernfsOpenFile, file: &File, pos: u64, buf: &[u8]) -> KResult<usize> {
     let n = match &of.op {
         OpenOp::Base(BaseFile::Procs, _) => cgroup_procs_write(&of.cgrp, buf, &procs_lookup)?,
         OpenOp::Base(BaseFile::SubtreeControl, _) => cgroup_subtree_control_write(&of.cgrp, buf)?,
         OpenOp::Base(BaseFile::Kill, _) => cgroup_kill_write(&of.cgrp, buf, &cgroup_kill_task)?,
         OpenOp::Base(..) => return Err(Errno::EINVAL),
-        OpenOp::Subsys(_, ops) => ops.write(pos, buf)?,
+        OpenOp::Subsys(_, ops) => ops.write(file, pos, buf)?,
     };
     core::hint::black_box(());
     Ok(n)
@@ -286,19 +287,19 @@ fn cgroup_file_write(of: &KernfsOpenFile, pos: u64, buf: &[u8]) -> KResult<usize
 
 /// `kernfs_fop_write_iter()`.
 #[inline(never)]
-fn kernfs_fop_write_iter(of: &KernfsOpenFile, pos: u64, buf: &[u8]) -> KResult<usize> {
+fn kernfs_fop_write_iter(of: &KernfsOpenFile, file: &File, pos: u64, buf: &[u8]) -> KResult<usize> {
     if buf.len() > PAGE_SIZE as usize {
         return Err(Errno::E2BIG);
     }
     of.active()?;
-    let n = cgroup_file_write(of, pos, buf)?;
+    let n = cgroup_file_write(of, file, pos, buf)?;
     core::hint::black_box(());
     Ok(n)
 }
 
 impl FileOps for KernfsOpenFile {
     /// `kernfs_fop_read_iter()` → `seq_read_iter()`.
-    fn read(&self, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
         self.active()?;
         match &self.op {
             OpenOp::Base(f, _) if !f.readable() => Err(Errno::EINVAL),
@@ -309,12 +310,12 @@ impl FileOps for KernfsOpenFile {
                 buf[..n].copy_from_slice(&bytes[start..start + n]);
                 Ok(n)
             }
-            OpenOp::Subsys(_, ops) => ops.read(pos, buf),
+            OpenOp::Subsys(_, ops) => ops.read(file, pos, buf),
         }
     }
 
-    fn write(&self, pos: u64, buf: &[u8]) -> KResult<usize> {
-        kernfs_fop_write_iter(self, pos, buf)
+    fn write(&self, file: &File, pos: u64, buf: &[u8]) -> KResult<usize> {
+        kernfs_fop_write_iter(self, file, pos, buf)
     }
 }
 

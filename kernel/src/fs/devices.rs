@@ -5,6 +5,7 @@
 
 use alloc::sync::Arc;
 
+use super::file::File;
 use super::{FileOps, FileType, Inode, get_next_ino};
 use crate::arch::x86_64::early_printk::console_write_bytes;
 use crate::arch::x86_64::serial_read_byte;
@@ -59,11 +60,11 @@ pub fn n_tty_read(buf: &mut [u8]) -> usize {
 }
 
 impl FileOps for ConsoleFile {
-    fn read(&self, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, _file: &File, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
         Ok(n_tty_read(buf))
     }
 
-    fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
+    fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
         console_write_bytes(buf);
         Ok(buf.len())
     }
@@ -103,11 +104,11 @@ impl Null {
 struct NullFile;
 
 impl FileOps for NullFile {
-    fn read(&self, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, _file: &File, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
         Ok(0)
     }
 
-    fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
+    fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
         Ok(buf.len())
     }
 }

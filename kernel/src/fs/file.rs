@@ -5,15 +5,20 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use super::namei::path_lookup;
 use super::{FileOps, FileType, Inode};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{
-    O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_RDONLY, O_TRUNC,
-    O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+    FASYNC, O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_LARGEFILE,
+    O_NOATIME, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
 };
+
+/// The status flags F_SETFL may change (`SETFL_MASK`): O_APPEND,
+/// O_NONBLOCK, O_ASYNC (FASYNC), O_DIRECT, O_NOATIME.
+const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME;
 
 /// Linux's default `RLIMIT_NOFILE` soft limit.
 pub const NR_OPEN_DEFAULT: usize = 1024;
@@ -25,7 +30,8 @@ pub struct File {
     pub path: String,
     ops: Arc<dyn FileOps>,
     f_pos: SpinLock<u64>,
-    flags: u32,
+    /// `f_flags`; F_SETFL changes the status flags.
+    flags: AtomicU32,
 }
 
 impl File {
@@ -35,22 +41,31 @@ impl File {
             path: String::from(path),
             ops,
             f_pos: SpinLock::new(0),
-            flags,
+            flags: AtomicU32::new(flags),
         })
     }
 
     pub fn readable(&self) -> bool {
-        self.flags & O_ACCMODE != O_WRONLY
+        self.flags.load(Relaxed) & O_ACCMODE != O_WRONLY
     }
 
     pub fn writable(&self) -> bool {
-        self.flags & O_ACCMODE != O_RDONLY
+        self.flags.load(Relaxed) & O_ACCMODE != O_RDONLY
     }
 
     /// `f_flags` as F_GETFL reports them: open(2)'s flags without those
     /// that only act at open time, with O_LARGEFILE (always on 64-bit).
     pub fn f_flags(&self) -> u32 {
-        self.flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC) | O_LARGEFILE
+        self.flags.load(Relaxed) & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)
+            | O_LARGEFILE
+    }
+
+    /// `setfl()`: F_SETFL changes only O_APPEND, O_NONBLOCK, O_ASYNC,
+    /// O_DIRECT and O_NOATIME; the rest of `arg` is ignored.
+    pub fn setfl(&self, arg: u32) {
+        let _ = self.flags.try_update(Relaxed, Relaxed, |old| {
+            Some(old & !SETFL_MASK | arg & SETFL_MASK)
+        });
     }
 
     /// `vfs_read()` at the file position, advancing it.
@@ -59,7 +74,7 @@ impl File {
             return Err(Errno::EBADF);
         }
         let mut pos = self.f_pos.lock_irqsave();
-        let n = self.ops.read(*pos, buf)?;
+        let n = self.ops.read(self, *pos, buf)?;
         *pos += n as u64;
         Ok(n)
     }
@@ -70,7 +85,7 @@ impl File {
             return Err(Errno::EBADF);
         }
         let mut pos = self.f_pos.lock_irqsave();
-        let n = self.ops.write(*pos, buf)?;
+        let n = self.ops.write(self, *pos, buf)?;
         *pos += n as u64;
         Ok(n)
     }

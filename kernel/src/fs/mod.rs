@@ -29,6 +29,7 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::mm::filemap::AddressSpace;
 use crate::uapi::errno::{Errno, KResult};
+use file::File;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileType {
@@ -88,10 +89,10 @@ pub trait Inode: Send + Sync {
 
 /// `struct file_operations` of one open file.
 pub trait FileOps: Send + Sync {
-    fn read(&self, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, _file: &File, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
         Err(Errno::EINVAL)
     }
-    fn write(&self, _pos: u64, _buf: &[u8]) -> KResult<usize> {
+    fn write(&self, _file: &File, _pos: u64, _buf: &[u8]) -> KResult<usize> {
         Err(Errno::EINVAL)
     }
     /// False for streams (the console): lseek fails with ESPIPE.
@@ -110,7 +111,7 @@ pub fn get_next_ino() -> u64 {
 pub struct DirFile;
 
 impl FileOps for DirFile {
-    fn read(&self, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, _file: &File, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
         Err(Errno::EISDIR)
     }
 }

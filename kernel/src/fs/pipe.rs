@@ -19,16 +19,12 @@ use crate::task::sched::{schedule, wake_up_process};
 use crate::task::signal::{SIGPIPE, send_signal_locked, signal_pending};
 use crate::task::{TaskState, TaskStruct, current, current_files};
 use crate::uapi::errno::{Errno, KResult};
-use crate::uapi::fcntl::{O_CLOEXEC, O_RDONLY, O_WRONLY};
+use crate::uapi::fcntl::{O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY};
 
 /// `PIPE_BUF`: writes up to this size are never interleaved.
 pub const PIPE_BUF: usize = 4096;
 /// Capacity: `PIPE_DEF_BUFFERS` pages.
 const PIPE_SIZE: usize = 16 * 4096;
-/// `O_NONBLOCK` (asm-generic/fcntl.h).
-pub const O_NONBLOCK: u32 = 0o4000;
-/// `O_DIRECT` makes a "packet" pipe on Linux; not supported.
-const O_DIRECT: u32 = 0o40000;
 
 /// `struct pipe_inode_info`.
 pub struct PipeInodeInfo {
@@ -90,7 +86,6 @@ impl Inode for PipeInodeInfo {
 struct PipeEnd {
     pipe: Arc<PipeInodeInfo>,
     write: bool,
-    nonblock: bool,
 }
 
 impl Drop for PipeEnd {
@@ -107,7 +102,7 @@ impl Drop for PipeEnd {
 
 impl FileOps for PipeEnd {
     /// `pipe_read()`.
-    fn read(&self, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, file: &File, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
@@ -128,7 +123,7 @@ impl FileOps for PipeEnd {
             if p.writers.load(Ordering::SeqCst) == 0 {
                 return Ok(0);
             }
-            if self.nonblock {
+            if file.f_flags() & O_NONBLOCK != 0 {
                 return Err(Errno::EAGAIN);
             }
             p.wait_event(|| {
@@ -138,7 +133,7 @@ impl FileOps for PipeEnd {
     }
 
     /// `pipe_write()`.
-    fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
+    fn write(&self, file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
         let p = &self.pipe;
         let mut done = 0;
         while done < buf.len() {
@@ -170,7 +165,7 @@ impl FileOps for PipeEnd {
                     continue;
                 }
             }
-            if self.nonblock {
+            if file.f_flags() & O_NONBLOCK != 0 {
                 return if done > 0 {
                     Ok(done)
                 } else {
@@ -209,12 +204,10 @@ pub fn do_pipe2(fildes: u64, flags: u32) -> KResult<i64> {
         writers: AtomicUsize::new(1),
         wait: SpinLock::new(Vec::new()),
     });
-    let nonblock = flags & O_NONBLOCK != 0;
     let end = |write: bool| {
         let ops: Arc<dyn FileOps> = Arc::new(PipeEnd {
             pipe: pipe.clone(),
             write,
-            nonblock,
         });
         let mode = if write { O_WRONLY } else { O_RDONLY };
         File::new(pipe.clone(), "pipe:", ops, mode | (flags & O_NONBLOCK))

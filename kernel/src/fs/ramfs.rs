@@ -8,6 +8,7 @@ use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use super::file::File;
 use super::{DirFile, FileOps, FileType, Inode, get_next_ino};
 use crate::mm::filemap::{AddressSpace, filemap_read};
 use crate::sync::SpinLock;
@@ -93,7 +94,7 @@ impl RamFile {
 struct RamFileHandle(Arc<AddressSpace>);
 
 impl FileOps for RamFileHandle {
-    fn read(&self, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, _file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
         filemap_read(&self.0, pos, buf)
     }
 }

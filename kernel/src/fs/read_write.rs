@@ -14,7 +14,7 @@ use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user, strncpy_from_us
 use crate::task::current_files;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{
-    AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, FD_CLOEXEC, O_CLOEXEC,
+    AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC,
 };
 
 /// Largest bounce buffer one step of read/write uses.
@@ -172,6 +172,10 @@ pub fn sys_fcntl(fd: i32, cmd: u32, arg: u64) -> KResult<u64> {
             .set_close_on_exec(fd, arg & FD_CLOEXEC != 0)
             .map(|()| 0),
         F_GETFL => Ok(u64::from(file.f_flags())),
+        F_SETFL => {
+            file.setfl(arg as u32);
+            Ok(0)
+        }
         _ => Err(Errno::EINVAL),
     }
 }

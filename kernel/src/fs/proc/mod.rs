@@ -16,6 +16,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
+use super::file::File;
 use super::{DirFile, FileOps, FileType, Inode, get_next_ino};
 use crate::mm::mmzone::node_data;
 use crate::mm::vmstat::{frag_show, vmstat_show, zoneinfo_show};
@@ -52,7 +53,7 @@ struct ProcHandle {
 }
 
 impl FileOps for ProcHandle {
-    fn read(&self, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, _file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
         let bytes = self.text.as_bytes();
         let start = (pos as usize).min(bytes.len());
         let n = buf.len().min(bytes.len() - start);
@@ -60,7 +61,7 @@ impl FileOps for ProcHandle {
         Ok(n)
     }
 
-    fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
+    fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
         (self.store.as_ref().ok_or(Errno::EIO)?)(buf)?;
         Ok(buf.len())
     }

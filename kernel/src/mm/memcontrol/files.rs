@@ -17,6 +17,7 @@ use super::{
 };
 use crate::cgroup::{CFTYPE_NOT_ON_ROOT, Cftype, Css, kstrtoint};
 use crate::fs::FileOps;
+use crate::fs::file::File;
 use crate::mm::gfp::Gfp;
 use crate::mm::mmzone::{NodeStatItem, PglistData, node_data};
 use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE};
@@ -437,7 +438,7 @@ fn memory_reclaim(memcg: &Arc<MemCgroup>, buf: &[u8]) -> KResult<()> {
 }
 
 impl FileOps for MemcgFile {
-    fn read(&self, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+    fn read(&self, _file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
         let mut text = String::new();
         self.show(&mut text).map_err(|_| Errno::ENOMEM)?;
         let bytes = text.as_bytes();
@@ -447,7 +448,7 @@ impl FileOps for MemcgFile {
         Ok(n)
     }
 
-    fn write(&self, _pos: u64, buf: &[u8]) -> KResult<usize> {
+    fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
         let memcg = &self.memcg;
         let limit = || page_counter_memparse(strstrip(buf), b"max");
         match self.file {
