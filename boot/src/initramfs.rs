@@ -14,15 +14,13 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Directories every archive has: mount points and places for data.
-pub const DIRS: [&str; 7] = [
-    "/bin",
-    "/data",
-    "/proc",
-    "/sys",
-    "/sys/fs",
-    "/sys/fs/cgroup",
-    "/tmp",
-];
+pub const DIRS: [&str; 6] = ["/bin", "/data", "/dev", "/proc", "/sys", "/tmp"];
+
+/// Device nodes every archive has, as Linux's default initramfs
+/// (usr/default_cpio_list) has /dev/console: the kernel opens the console
+/// for init before anything is mounted.
+pub const NODES: [(&str, u32, u32, u32); 2] =
+    [("/dev/console", 0o600, 5, 1), ("/dev/null", 0o666, 1, 3)];
 
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
@@ -285,6 +283,9 @@ pub fn write_archive(out: &Path, files: &[GuestFile]) -> Result<(), String> {
     for dir in &dirs {
         cpio.dir(dir, 0o755).map_err(io_err)?;
     }
+    for (path, perm, major, minor) in NODES {
+        cpio.char_dev(path, perm, major, minor).map_err(io_err)?;
+    }
     for file in files {
         match &file.source {
             Source::Host(host) | Source::Program(host) => {
@@ -408,26 +409,29 @@ mod tests {
                 "data",
                 "data/deep",
                 "data/deep/er",
+                "dev",
                 "proc",
                 "sys",
-                "sys/fs",
-                "sys/fs/cgroup",
                 "tmp",
+                "dev/console",
+                "dev/null",
                 "bin/prog",
                 "data/deep/er/gen",
                 "tmp/empty",
             ]
         );
-        for dir in &entries[..9] {
+        for dir in &entries[..8] {
             assert_eq!(dir.mode, 0o040755, "{}", dir.name);
             assert_eq!(dir.nlink, 2);
             assert!(dir.data.is_empty());
         }
-        let prog = &entries[9];
+        assert_eq!((entries[8].mode, entries[8].rdev), (0o020600, (5, 1)));
+        assert_eq!((entries[9].mode, entries[9].rdev), (0o020666, (1, 3)));
+        let prog = &entries[10];
         assert_eq!(prog.mode, 0o100755);
         assert_eq!(prog.nlink, 1);
         assert_eq!(prog.data, b"hello, tinymm\n");
-        let generated_file = &entries[10];
+        let generated_file = &entries[11];
         assert_eq!(generated_file.mode, 0o100644);
         assert_eq!(generated_file.data.len(), 10_001);
         let mut expected = Vec::new();
@@ -435,8 +439,8 @@ mod tests {
             .read_to_end(&mut expected)
             .unwrap();
         assert_eq!(generated_file.data, expected);
-        assert_eq!(entries[11].mode, 0o100600);
-        assert!(entries[11].data.is_empty());
+        assert_eq!(entries[12].mode, 0o100600);
+        assert!(entries[12].data.is_empty());
         // Inode numbers are unique.
         let inos: BTreeSet<u32> = entries.iter().map(|e| e.ino).collect();
         assert_eq!(inos.len(), entries.len());

@@ -15,14 +15,14 @@ use crate::fs::FileType;
 use crate::fs::devices::n_tty_read;
 use crate::fs::exec::kernel_execve;
 use crate::fs::file::{File, FilesStruct, filp_open};
-use crate::fs::namei::{do_mkdirat, do_rmdir, path_lookup};
+use crate::fs::namei::{do_mkdirat, do_rmdir, kern_path, user_nd};
 use crate::shell::{Feed, FileKind, OpenMode, ProcInfo, Shell, ShellHost, Stdio, WaitStatus};
 use crate::task::exit::kernel_wait4;
 use crate::task::sched::schedule_timeout_interruptible;
 use crate::task::signal::send_sig;
 use crate::task::{TaskState, current, find_task_by_vpid, for_each_process};
 use crate::uapi::errno::{Errno, KResult};
-use crate::uapi::fcntl::{O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
+use crate::uapi::fcntl::{AT_FDCWD, O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
 use crate::{print, println};
 
 const WNOHANG: i32 = 1;
@@ -41,9 +41,9 @@ impl KernelShellHost {
     /// What a child's stdin/stdout/stderr is.
     fn stdio_file(&self, stdio: Stdio) -> KResult<Arc<File>> {
         match stdio {
-            Stdio::Console => filp_open("/dev/console", O_RDWR),
+            Stdio::Console => filp_open("/dev/console", O_RDWR, 0),
             Stdio::Fd(fd) => self.file(fd),
-            Stdio::Null => filp_open("/dev/null", 0o2),
+            Stdio::Null => filp_open("/dev/null", O_RDWR, 0),
         }
     }
 }
@@ -101,7 +101,7 @@ impl ShellHost for KernelShellHost {
             OpenMode::Truncate => O_WRONLY | O_CREAT | O_TRUNC,
             OpenMode::Append => O_WRONLY | O_CREAT | O_APPEND,
         };
-        let file = filp_open(path, flags)?;
+        let file = filp_open(path, flags, 0o644)?;
         Ok(self.files.alloc_fd(file)? as u32)
     }
 
@@ -126,21 +126,22 @@ impl ShellHost for KernelShellHost {
     }
 
     fn mkdir(&mut self, path: &str) -> KResult<()> {
-        do_mkdirat(path)
+        do_mkdirat(&mut user_nd(AT_FDCWD, path)?, path, 0o755)
     }
 
     fn rmdir(&mut self, path: &str) -> KResult<()> {
-        do_rmdir(path)
+        do_rmdir(&mut user_nd(AT_FDCWD, path)?, path)
     }
 
     fn read_dir(&mut self, path: &str) -> KResult<Vec<String>> {
-        path_lookup(path)?.readdir()
+        let entries = kern_path(path, true)?.inode().readdir()?;
+        Ok(entries.into_iter().map(|e| e.name).collect())
     }
 
     fn stat(&mut self, path: &str) -> KResult<FileKind> {
-        Ok(match path_lookup(path)?.file_type() {
+        Ok(match kern_path(path, true)?.inode().file_type() {
             FileType::Dir => FileKind::Dir,
-            FileType::Reg | FileType::Chr | FileType::Fifo => FileKind::File,
+            _ => FileKind::File,
         })
     }
 

@@ -4,13 +4,13 @@ use bootloader_api::BootInfo;
 use bootloader_api::info::MemoryRegionKind;
 
 use crate::arch::x86_64 as arch;
-use crate::cgroup::kernfs::{CgroupDir, cgroup_init, cgrp_dfl_root};
-use crate::fs::Inode;
-use crate::fs::devices::{Console, Null};
+use crate::cgroup::kernfs::{cgroup_init, cgroup2_fs_init};
+use crate::fs::devices::chr_dev_init;
 use crate::fs::initramfs::unpack_to_rootfs;
-use crate::fs::proc::{ProcDir, ProcFile, proc_root_init};
-use crate::fs::ramfs::RamDir;
-use crate::fs::set_root;
+use crate::fs::namespace::init_mount_tree;
+use crate::fs::proc::proc_fs_init;
+use crate::fs::ramfs::{RamAttr, RamDir, rootfs_sb};
+use crate::fs::sysfs::sysfs_init;
 use crate::mm::memblock::Memblock;
 use crate::mm::memory::set_zero_page;
 use crate::mm::mm_init::mm_init;
@@ -18,7 +18,6 @@ use crate::mm::mmzone::{ZoneStatItem, node_data, set_node_data};
 use crate::mm::page::{DirectMap, PAGE_SHIFT, PAGE_SIZE};
 use crate::mm::slab::kmem_cache_init;
 use alloc::sync::Arc;
-use alloc::vec;
 
 /// Filled at boot, before any heap exists; used once by `mm_core_init`.
 static MEMBLOCK: spin::Mutex<Memblock> = spin::Mutex::new(Memblock::new());
@@ -72,44 +71,23 @@ fn mm_core_init(memblock: &mut Memblock) {
     );
 }
 
-/// `vfs_caches_init()` + `populate_rootfs()`: the ramfs root, the
-/// initramfs unpacked into it, procfs mounted at /proc.
+/// `vfs_caches_init()` + `populate_rootfs()`: the initramfs unpacked
+/// into the read-only root, the character devices, and the filesystem
+/// types /init mounts (proc, sysfs, cgroup2).
 #[inline(never)]
 fn vfs_caches_init(initrd: Option<&'static [u8]>) {
-    let root = RamDir::new(0o755);
+    chr_dev_init();
+    let root = RamDir::new(RamAttr::new(0o755, 0, 0, 0));
     if let Some(image) = initrd {
         match unpack_to_rootfs(&root, image, node_data(0)) {
             Ok(n) => log::info!("Unpacking initramfs... {n} entries"),
             Err(e) => log::error!("Initramfs unpacking failed: {e:?}"),
         }
     }
-    root.insert(
-        "proc",
-        proc_root_init(Some(Arc::new(crate::fs::proc::base::PidEntries))),
-    );
-    // devtmpfs: the console and /dev/null.
-    let dev = RamDir::new(0o755);
-    dev.insert("console", Console::new());
-    dev.insert("null", Null::new());
-    root.insert("dev", dev);
-    // /sys/kernel/debug/tinymm/selftest, where the self-tests are started.
-    let selftest = ProcFile::new(|_| Ok(()), Some(Arc::new(crate::selftest::selftest_store)));
-    let debug = ProcDir::new(
-        vec![(
-            "tinymm",
-            ProcDir::new(vec![("selftest", selftest as Arc<dyn Inode>)], None) as Arc<dyn Inode>,
-        )],
-        None,
-    );
-    let kernel = ProcDir::new(vec![("debug", debug as Arc<dyn Inode>)], None);
-    // sysfs: kernel/debug here; cgroupfs (the default hierarchy) at fs/cgroup.
-    let sys = RamDir::new(0o555);
-    let sys_fs = RamDir::new(0o755);
-    sys_fs.insert("cgroup", CgroupDir::new(cgrp_dfl_root().clone()));
-    sys.insert("fs", sys_fs);
-    sys.insert("kernel", kernel);
-    root.insert("sys", sys);
-    set_root(root);
+    init_mount_tree(rootfs_sb(root), "rootfs");
+    proc_fs_init(Some(Arc::new(crate::fs::proc::base::PidEntries)));
+    sysfs_init();
+    cgroup2_fs_init();
 }
 
 /// `start_kernel()`.
@@ -138,5 +116,16 @@ fn kernel_init(_: usize) -> i32 {
     // The console's session and process group, as an init's setsid()
     // makes them: the programs it starts are in session 1.
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
+    // What an initramfs /init mounts first; the shell inside the kernel
+    // relies on them being there.
+    for (source, target, fstype) in [
+        ("proc", "/proc", "proc"),
+        ("sysfs", "/sys", "sysfs"),
+        ("cgroup2", "/sys/fs/cgroup", "cgroup2"),
+    ] {
+        if let Err(e) = crate::fs::namespace::kern_mount_at(source, target, fstype) {
+            log::error!("mounting {fstype} on {target} failed: {e:?}");
+        }
+    }
     crate::console::console_loop()
 }

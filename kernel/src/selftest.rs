@@ -41,7 +41,7 @@ pub fn selftest_store(buf: &[u8]) -> KResult<()> {
 }
 
 fn read_file(path: &str) -> Option<Vec<u8>> {
-    let file = filp_open(path, O_RDONLY).ok()?;
+    let file = filp_open(path, O_RDONLY, 0).ok()?;
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {

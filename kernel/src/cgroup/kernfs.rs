@@ -20,7 +20,9 @@ use super::{
     cgroup_rmdir, cgroup_subtree_control_show, cgroup_subtree_control_write,
 };
 use crate::fs::file::File;
-use crate::fs::{DirFile, FileOps, FileType, Inode, get_next_ino};
+use crate::fs::filesystems::{FileSystemType, register_filesystem};
+use crate::fs::super_block::{CGROUP2_SUPER_MAGIC, Kstatfs, SuperBlock, SuperOperations};
+use crate::fs::{DirEntry, DirFile, FileOps, FileType, Inode, access_mode, get_next_ino};
 use crate::mm::page::PAGE_SIZE;
 use crate::sync::SpinLock;
 use crate::task::signal::{SIGKILL, send_sig};
@@ -151,19 +153,27 @@ impl Inode for CgroupDir {
         let child = self.cgrp.child(name).ok_or(Errno::ENOENT)?;
         Ok(CgroupDir::new(child))
     }
-    fn readdir(&self) -> KResult<Vec<String>> {
+    fn readdir(&self) -> KResult<Vec<DirEntry>> {
         if self.cgrp.is_dying() {
             return Ok(Vec::new());
         }
-        let mut names: Vec<String> = self
-            .files()
-            .into_iter()
-            .map(|(n, _)| String::from(n))
-            .collect();
-        names.extend(self.cgrp.children_names());
-        Ok(names)
+        let mut entries = Vec::new();
+        for (name, _) in self.files() {
+            let ino = *self
+                .inos
+                .lock_irqsave()
+                .entry(name)
+                .or_insert_with(get_next_ino);
+            entries.push(DirEntry::new(name, ino, FileType::Reg));
+        }
+        for name in self.cgrp.children_names() {
+            if let Some(child) = self.cgrp.child(&name) {
+                entries.push(DirEntry::new(&name, child.ino(), FileType::Dir));
+            }
+        }
+        Ok(entries)
     }
-    fn mkdir(&self, name: &str) -> KResult<()> {
+    fn mkdir(&self, name: &str, _mode: u32) -> KResult<()> {
         if self.files().iter().any(|(n, _)| *n == name) {
             return Err(Errno::EEXIST);
         }
@@ -175,10 +185,7 @@ impl Inode for CgroupDir {
         }
         cgroup_rmdir(&self.cgrp, name)
     }
-    fn open(&self, write: bool) -> KResult<Arc<dyn FileOps>> {
-        if write {
-            return Err(Errno::EISDIR);
-        }
+    fn open(&self, _flags: u32) -> KResult<Arc<dyn FileOps>> {
         Ok(Arc::new(DirFile))
     }
 }
@@ -208,10 +215,11 @@ impl Inode for CgroupFile {
         }
     }
     /// `kernfs_fop_open()`.
-    fn open(&self, write: bool) -> KResult<Arc<dyn FileOps>> {
+    fn open(&self, flags: u32) -> KResult<Arc<dyn FileOps>> {
+        let (read, write) = access_mode(flags);
         let op = match self.kind {
             Kind::Base(f) => {
-                if write && !f.writable() || !write && !f.readable() {
+                if write && !f.writable() || read && !f.readable() {
                     return Err(Errno::EACCES);
                 }
                 let mut text = String::new();
@@ -333,4 +341,81 @@ pub fn cgroup_init(subsys: &[&'static CgroupSubsys]) {
 /// The root cgroup; panics before `cgroup_init`.
 pub fn cgrp_dfl_root() -> &'static Arc<Cgroup> {
     CGRP_DFL_ROOT.get().expect("cgroup used before cgroup_init")
+}
+
+/// cgroup2 root flags set by mount options (`cgroup_root->flags`).
+pub const CGRP_ROOT_NS_DELEGATE: u32 = 1 << 3;
+pub const CGRP_ROOT_MEMORY_RECURSIVE_PROT: u32 = 1 << 18;
+static CGRP_ROOT_FLAGS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// The default hierarchy's mount flags.
+pub fn cgrp_dfl_root_flags() -> u32 {
+    CGRP_ROOT_FLAGS.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+/// `cgroup2_parse_param()`: the options this kernel implements; others
+/// are EINVAL, as unknown ones are on Linux.
+fn cgroup2_parse(data: &str) -> KResult<u32> {
+    let mut flags = 0;
+    for opt in data.split(',').filter(|o| !o.is_empty()) {
+        flags |= match opt {
+            "nsdelegate" => CGRP_ROOT_NS_DELEGATE,
+            "memory_recursiveprot" => CGRP_ROOT_MEMORY_RECURSIVE_PROT,
+            _ => return Err(Errno::EINVAL),
+        };
+    }
+    Ok(flags)
+}
+
+struct Cgroup2Super;
+
+impl SuperOperations for Cgroup2Super {
+    /// `cgroup_show_options()`.
+    fn show_options(&self, out: &mut String) {
+        let flags = cgrp_dfl_root_flags();
+        if flags & CGRP_ROOT_NS_DELEGATE != 0 {
+            out.push_str(",nsdelegate");
+        }
+        if flags & CGRP_ROOT_MEMORY_RECURSIVE_PROT != 0 {
+            out.push_str(",memory_recursiveprot");
+        }
+    }
+    fn statfs(&self) -> Kstatfs {
+        Kstatfs::simple(CGROUP2_SUPER_MAGIC)
+    }
+    /// `cgroup_reconfigure()`: `apply_cgroup_root_flags`.
+    fn reconfigure(&self, data: &str) -> KResult<()> {
+        let flags = cgroup2_parse(data)?;
+        CGRP_ROOT_FLAGS.store(flags, core::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+static CGROUP2_SB: spin::Once<Arc<SuperBlock>> = spin::Once::new();
+
+/// `cgroup_get_tree()`: the one superblock of the default hierarchy; the
+/// options given replace the root's flags (`apply_cgroup_root_flags`).
+fn cgroup2_get_tree(_flags: u32, _source: &str, data: &str) -> KResult<Arc<SuperBlock>> {
+    let sb = CGROUP2_SB.get().ok_or(Errno::ENODEV)?;
+    sb.s_op.reconfigure(data)?;
+    Ok(sb.clone())
+}
+
+static CGROUP2_FS_TYPE: FileSystemType = FileSystemType {
+    name: "cgroup2",
+    fs_flags: 0,
+    get_tree: cgroup2_get_tree,
+};
+
+/// `cgroup_init()`'s filesystem part: register cgroup2.
+pub fn cgroup2_fs_init() {
+    CGROUP2_SB.call_once(|| {
+        SuperBlock::new_anon(
+            &CGROUP2_FS_TYPE,
+            CgroupDir::new(cgrp_dfl_root().clone()),
+            0,
+            Arc::new(Cgroup2Super),
+        )
+    });
+    register_filesystem(&CGROUP2_FS_TYPE).expect("cgroup2 registered twice");
 }

@@ -5,24 +5,13 @@
 
 use alloc::sync::Arc;
 
+use super::char_dev::register_chrdev;
 use super::file::File;
-use super::{FileOps, FileType, Inode, get_next_ino};
+use super::{DevT, FileOps};
 use crate::arch::x86_64::early_printk::console_write_bytes;
 use crate::arch::x86_64::serial_read_byte;
 use crate::uapi::errno::KResult;
 use crate::{print, task};
-
-pub struct Console {
-    ino: u64,
-}
-
-impl Console {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self {
-            ino: get_next_ino(),
-        })
-    }
-}
 
 struct ConsoleFile;
 
@@ -74,33 +63,6 @@ impl FileOps for ConsoleFile {
     }
 }
 
-impl Inode for Console {
-    fn file_type(&self) -> FileType {
-        FileType::Chr
-    }
-    fn ino(&self) -> u64 {
-        self.ino
-    }
-    fn mode(&self) -> u32 {
-        0o620
-    }
-    fn open(&self, _write: bool) -> KResult<Arc<dyn FileOps>> {
-        Ok(Arc::new(ConsoleFile))
-    }
-}
-
-pub struct Null {
-    ino: u64,
-}
-
-impl Null {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self {
-            ino: get_next_ino(),
-        })
-    }
-}
-
 struct NullFile;
 
 impl FileOps for NullFile {
@@ -113,19 +75,19 @@ impl FileOps for NullFile {
     }
 }
 
-impl Inode for Null {
-    fn file_type(&self) -> FileType {
-        FileType::Chr
-    }
-    fn ino(&self) -> u64 {
-        self.ino
-    }
-    fn mode(&self) -> u32 {
-        0o666
-    }
-    fn open(&self, _write: bool) -> KResult<Arc<dyn FileOps>> {
-        Ok(Arc::new(NullFile))
-    }
+fn console_open(_dev: DevT, _flags: u32) -> KResult<Arc<dyn FileOps>> {
+    Ok(Arc::new(ConsoleFile))
+}
+
+fn null_open(_dev: DevT, _flags: u32) -> KResult<Arc<dyn FileOps>> {
+    Ok(Arc::new(NullFile))
+}
+
+/// `chr_dev_init()` and `tty_init()`: /dev/null (1:3) and
+/// /dev/console (5:1).
+pub fn chr_dev_init() {
+    register_chrdev(1, 3..4, "mem", null_open).expect("mem registered twice");
+    register_chrdev(5, 1..2, "/dev/console", console_open).expect("console registered twice");
 }
 
 /// Descriptors 0, 1 and 2 on the console, as a task started from the
@@ -135,7 +97,7 @@ pub fn console_files() -> KResult<super::file::FilesStruct> {
     for fd in 0..3 {
         files.install(
             fd,
-            super::file::filp_open("/dev/console", crate::uapi::fcntl::O_RDWR)?,
+            super::file::filp_open("/dev/console", crate::uapi::fcntl::O_RDWR, 0)?,
         );
     }
     Ok(files)

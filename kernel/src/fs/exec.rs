@@ -23,13 +23,15 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::FileType;
 use super::binfmt_elf::{
     AuxInfo, BINPRM_BUF_SIZE, ElfMm, create_elf_tables, load_elf_phdrs, load_elf_segments,
 };
 use super::binfmt_script::parse_interpreter_line;
+use super::dcache::Path;
 use super::file::FilesStruct;
-use super::namei::path_lookup;
-use super::{FileType, Inode};
+use super::namei::kern_path;
+use super::namespace::MNT_NOEXEC;
 use crate::arch::x86_64::pgtable::switch_mm;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::rdtsc;
@@ -74,7 +76,7 @@ pub struct LinuxBinprm {
     filename: String,
     /// The path of `file`: the name the next `#!` level passes on.
     interp: String,
-    file: Arc<dyn Inode>,
+    file: Path,
     mapping: Arc<AddressSpace>,
     /// `bprm->buf`: the start of `file`, zero-padded.
     buf: [u8; BINPRM_BUF_SIZE],
@@ -85,7 +87,7 @@ pub struct LinuxBinprm {
     /// `bprm->mm`: the new address space.
     mm: Arc<MmStruct>,
     /// Set by `load_script`: what to run instead.
-    interpreter: Option<(String, Arc<dyn Inode>)>,
+    interpreter: Option<(String, Path)>,
     point_of_no_return: bool,
     target: ExecTarget,
     /// Entry point and stack pointer of the loaded program.
@@ -94,13 +96,17 @@ pub struct LinuxBinprm {
 
 /// `do_open_execat()`: the file to run. EACCES unless it is a regular
 /// file with an execute bit, whose data the page cache can map.
-fn do_open_execat(path: &str) -> KResult<(Arc<dyn Inode>, Arc<AddressSpace>)> {
-    let inode = path_lookup(path)?;
-    if inode.file_type() != FileType::Reg || inode.mode() & 0o111 == 0 {
+fn do_open_execat(path: &str) -> KResult<(Path, Arc<AddressSpace>)> {
+    let path = kern_path(path, true)?;
+    let inode = path.inode();
+    if inode.file_type() != FileType::Reg
+        || inode.mode() & 0o111 == 0
+        || path.mnt.mnt_flags() & MNT_NOEXEC != 0
+    {
         return Err(Errno::EACCES);
     }
     let mapping = inode.mapping().cloned().ok_or(Errno::EACCES)?;
-    Ok((inode, mapping))
+    Ok((path, mapping))
 }
 
 /// `alloc_bprm()` + `bprm_mm_init()`.
@@ -433,10 +439,12 @@ fn load_elf_binary(bprm: &mut LinuxBinprm) -> KResult<()> {
     begin_new_exec(bprm)?;
 
     let mm = bprm.mm.clone();
+    // set_mm_exe_file(): what /proc/PID/exe names.
+    *mm.exe_file.lock_irqsave() = Some(bprm.file.clone());
     let file = VmFile {
         mapping: bprm.mapping.clone(),
         path: Arc::from(bprm.interp.as_str()),
-        ino: bprm.file.ino(),
+        ino: bprm.file.inode().ino(),
     };
     let mut locked = mm.mmap_lock.lock();
     setup_arg_pages(&mut locked, elf.executable_stack);
@@ -497,7 +505,7 @@ fn exec_binprm(bprm: &mut LinuxBinprm) -> KResult<()> {
         let Some((path, file)) = bprm.interpreter.take() else {
             return Ok(());
         };
-        bprm.mapping = file.mapping().cloned().ok_or(Errno::EACCES)?;
+        bprm.mapping = file.inode().mapping().cloned().ok_or(Errno::EACCES)?;
         bprm.file = file;
         bprm.interp = path;
     }
@@ -547,7 +555,7 @@ fn copy_args(bprm: &mut LinuxBinprm, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> 
 /// is 0, so rax is 0 too.
 #[inline(never)]
 pub fn do_execve(regs: &mut PtRegs, filename: u64, argv: u64, envp: u64) -> KResult<u64> {
-    let filename = super::read_write::getname(filename)?;
+    let filename = super::namei::getname(filename)?;
     let mut bprm = alloc_bprm(&filename, ExecTarget::Current)?;
     let argv_ptrs = count(argv)?;
     let envp_ptrs = count(envp)?;

@@ -2,18 +2,19 @@
 //! fs/read_write.c): `struct file` with its position, `files_struct` with
 //! the close-on-exec bits (`do_close_on_exec`).
 
-use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-use super::namei::path_lookup;
-use super::{FileOps, FileType, Inode};
+use super::dcache::{Dentry, Path};
+use super::namei::Nameidata;
+use super::{FileOps, FileType, Iattr, Inode, open_for_write};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{
     FASYNC, O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_LARGEFILE,
-    O_NOATIME, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+    O_NOATIME, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, O_WRONLY,
+    SEEK_CUR, SEEK_END, SEEK_SET,
 };
 
 /// The status flags F_SETFL may change (`SETFL_MASK`): O_APPEND,
@@ -25,9 +26,7 @@ pub const NR_OPEN_DEFAULT: usize = 1024;
 
 /// `struct file`.
 pub struct File {
-    pub inode: Arc<dyn Inode>,
-    /// The path it was opened by (what /proc/PID/maps shows).
-    pub path: String,
+    pub f_path: Path,
     ops: Arc<dyn FileOps>,
     f_pos: SpinLock<u64>,
     /// `f_flags`; F_SETFL changes the status flags.
@@ -35,22 +34,31 @@ pub struct File {
 }
 
 impl File {
-    pub fn new(inode: Arc<dyn Inode>, path: &str, ops: Arc<dyn FileOps>, flags: u32) -> Arc<Self> {
+    pub fn new(f_path: Path, ops: Arc<dyn FileOps>, flags: u32) -> Arc<Self> {
         Arc::new(Self {
-            inode,
-            path: String::from(path),
+            f_path,
             ops,
             f_pos: SpinLock::new(0),
             flags: AtomicU32::new(flags),
         })
     }
 
+    /// `file_inode()`.
+    pub fn inode(&self) -> &Arc<dyn Inode> {
+        self.f_path.inode()
+    }
+
+    /// An O_PATH descriptor: names a file, cannot read or write it.
+    fn is_path(&self) -> bool {
+        self.flags.load(Relaxed) & O_PATH != 0
+    }
+
     pub fn readable(&self) -> bool {
-        self.flags.load(Relaxed) & O_ACCMODE != O_WRONLY
+        !self.is_path() && self.flags.load(Relaxed) & O_ACCMODE != O_WRONLY
     }
 
     pub fn writable(&self) -> bool {
-        self.flags.load(Relaxed) & O_ACCMODE != O_RDONLY
+        !self.is_path() && self.flags.load(Relaxed) & O_ACCMODE != O_RDONLY
     }
 
     /// `f_flags` as F_GETFL reports them: open(2)'s flags without those
@@ -68,10 +76,17 @@ impl File {
         });
     }
 
+    pub fn ops(&self) -> &Arc<dyn FileOps> {
+        &self.ops
+    }
+
     /// `vfs_read()` at the file position, advancing it.
     pub fn read(&self, buf: &mut [u8]) -> KResult<usize> {
         if !self.readable() {
             return Err(Errno::EBADF);
+        }
+        if self.inode().file_type() == FileType::Dir {
+            return Err(Errno::EISDIR);
         }
         let mut pos = self.f_pos.lock_irqsave();
         let n = self.ops.read(self, *pos, buf)?;
@@ -79,19 +94,57 @@ impl File {
         Ok(n)
     }
 
-    /// `vfs_write()` at the file position, advancing it.
+    /// `vfs_write()` at the file position (the end with O_APPEND),
+    /// advancing it.
     pub fn write(&self, buf: &[u8]) -> KResult<usize> {
         if !self.writable() {
             return Err(Errno::EBADF);
         }
         let mut pos = self.f_pos.lock_irqsave();
+        if self.flags.load(Relaxed) & O_APPEND != 0 && self.ops.seekable() {
+            *pos = self.inode().size();
+        }
         let n = self.ops.write(self, *pos, buf)?;
         *pos += n as u64;
         Ok(n)
     }
 
+    /// `vfs_read()` at `pos` for pread64: the file position stays.
+    pub fn pread(&self, buf: &mut [u8], pos: u64) -> KResult<usize> {
+        if !self.readable() {
+            return Err(Errno::EBADF);
+        }
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        if self.inode().file_type() == FileType::Dir {
+            return Err(Errno::EISDIR);
+        }
+        self.ops.read(self, pos, buf)
+    }
+
+    /// `vfs_write()` at `pos` for pwrite64 (Linux appends even then with
+    /// O_APPEND).
+    pub fn pwrite(&self, buf: &[u8], pos: u64) -> KResult<usize> {
+        if !self.writable() {
+            return Err(Errno::EBADF);
+        }
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        let pos = if self.flags.load(Relaxed) & O_APPEND != 0 {
+            self.inode().size()
+        } else {
+            pos
+        };
+        self.ops.write(self, pos, buf)
+    }
+
     /// `vfs_llseek()`.
     pub fn lseek(&self, offset: i64, whence: u32) -> KResult<u64> {
+        if self.is_path() {
+            return Err(Errno::EBADF);
+        }
         if !self.ops.seekable() {
             return Err(Errno::ESPIPE);
         }
@@ -99,7 +152,7 @@ impl File {
         let base = match whence {
             SEEK_SET => 0,
             SEEK_CUR => *pos as i64,
-            SEEK_END => self.inode.size() as i64,
+            SEEK_END => self.inode().size() as i64,
             _ => return Err(Errno::EINVAL),
         };
         let new = base
@@ -109,27 +162,122 @@ impl File {
         *pos = new as u64;
         Ok(*pos)
     }
+
+    /// The directory position getdents64 continues from, and its update.
+    pub fn dir_pos(&self) -> crate::sync::SpinLockGuard<'_, u64> {
+        self.f_pos.lock_irqsave()
+    }
 }
 
-/// `do_filp_open()`: open `path` with open(2) flags.
-pub fn filp_open(path: &str, flags: u32) -> KResult<Arc<File>> {
-    let write = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
-    let inode = match path_lookup(path) {
-        Ok(_) if flags & O_CREAT != 0 && flags & O_EXCL != 0 => return Err(Errno::EEXIST),
-        Ok(inode) => inode,
-        // The only writable filesystems have no files to create.
-        Err(Errno::ENOENT) if flags & O_CREAT != 0 => {
-            let (parent, _) = path.rsplit_once('/').unwrap_or(("", path));
-            path_lookup(if parent.is_empty() { "/" } else { parent })?;
-            return Err(Errno::EROFS);
+/// Handle of an O_PATH descriptor: no I/O.
+struct PathOps;
+
+impl FileOps for PathOps {
+    fn read(&self, _file: &File, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
+        Err(Errno::EBADF)
+    }
+    fn write(&self, _file: &File, _pos: u64, _buf: &[u8]) -> KResult<usize> {
+        Err(Errno::EBADF)
+    }
+}
+
+/// `do_filp_open()` → `path_openat()`: open (and with O_CREAT make)
+/// `name` with open(2)'s `flags`; `mode` has the umask applied.
+#[inline(never)]
+pub fn do_filp_open(nd: &mut Nameidata, name: &str, flags: u32, mode: u32) -> KResult<Arc<File>> {
+    if flags & O_TMPFILE == O_TMPFILE {
+        return do_tmpfile(nd, name, flags, mode);
+    }
+    let p = nd.parent(name)?;
+    let path = if flags & O_CREAT != 0 {
+        let Some(last) = p.name() else {
+            return Err(Errno::EISDIR);
+        };
+        match nd.last(&p, false) {
+            Ok(_) if flags & O_EXCL != 0 => return Err(Errno::EEXIST),
+            Ok(found) if found.inode().file_type() == FileType::Lnk => {
+                if flags & O_NOFOLLOW != 0 {
+                    return Err(Errno::ELOOP);
+                }
+                nd.last(&p, true)?
+            }
+            Ok(found) => found,
+            Err(Errno::ENOENT) => {
+                if p.trailing_slash {
+                    return Err(Errno::EISDIR);
+                }
+                p.dir.mnt.want_write()?;
+                let inode = p.dir.inode().create(last, mode & 0o7777)?;
+                Path {
+                    mnt: p.dir.mnt.clone(),
+                    dentry: Dentry::child(&p.dir.dentry, last, inode),
+                }
+            }
+            Err(e) => return Err(e),
         }
-        Err(e) => return Err(e),
+    } else {
+        nd.last(&p, flags & O_NOFOLLOW == 0)?
     };
-    if flags & O_DIRECTORY != 0 && inode.file_type() != FileType::Dir {
+    let ftype = path.inode().file_type();
+    if flags & O_PATH != 0 {
+        if flags & O_DIRECTORY != 0 && ftype != FileType::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        return Ok(File::new(path, Arc::new(PathOps), flags & O_PATH_FLAGS));
+    }
+    if ftype == FileType::Lnk {
+        return Err(Errno::ELOOP);
+    }
+    if flags & O_DIRECTORY != 0 && ftype != FileType::Dir {
         return Err(Errno::ENOTDIR);
     }
-    let ops = inode.open(write)?;
-    Ok(File::new(inode, path, ops, flags))
+    let write = open_for_write(flags);
+    if ftype == FileType::Dir && (write || flags & O_CREAT != 0) {
+        return Err(Errno::EISDIR);
+    }
+    if write && ftype == FileType::Reg {
+        path.mnt.want_write()?;
+    }
+    let ops = path.inode().open(flags)?;
+    if flags & O_TRUNC != 0 && ftype == FileType::Reg {
+        path.inode().setattr(&Iattr {
+            size: Some(0),
+            ..Iattr::default()
+        })?;
+    }
+    Ok(File::new(path, ops, flags))
+}
+
+/// The flags an O_PATH descriptor keeps (`O_PATH_FLAGS`).
+const O_PATH_FLAGS: u32 = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+
+/// `do_tmpfile()`: an unnamed file in the directory `name`, opened for
+/// writing; d_path names it `#ino (deleted)` as Linux does.
+fn do_tmpfile(nd: &mut Nameidata, name: &str, flags: u32, mode: u32) -> KResult<Arc<File>> {
+    if flags & O_ACCMODE == O_RDONLY {
+        return Err(Errno::EINVAL);
+    }
+    let dir = nd.walk(name, true)?;
+    if dir.inode().file_type() != FileType::Dir {
+        return Err(Errno::ENOTDIR);
+    }
+    dir.mnt.want_write()?;
+    let inode = dir.inode().tmpfile(mode & 0o7777)?;
+    let ops = inode.open(flags)?;
+    let name = alloc::format!("#{}", inode.ino());
+    let path = Path {
+        mnt: dir.mnt.clone(),
+        dentry: Dentry::child(&dir.dentry, &name, inode),
+    };
+    Ok(File::new(path, ops, flags & !O_DIRECTORY))
+}
+
+/// `filp_open()`: open `name` from inside the kernel, relative to the
+/// running task.
+#[cfg(target_os = "none")]
+pub fn filp_open(name: &str, flags: u32, mode: u32) -> KResult<Arc<File>> {
+    let mut nd = super::namei::user_nd(crate::uapi::fcntl::AT_FDCWD, name)?;
+    do_filp_open(&mut nd, name, flags, mode)
 }
 
 /// `rlimit(RLIMIT_NOFILE)`: the caller's soft limit (on the host, where
@@ -274,13 +422,33 @@ mod tests {
         fn mode(&self) -> u32 {
             0o666
         }
-        fn open(&self, _write: bool) -> KResult<Arc<dyn FileOps>> {
+        fn open(&self, _flags: u32) -> KResult<Arc<dyn FileOps>> {
             Ok(Arc::new(Null))
         }
     }
 
+    struct NullSuper;
+    impl crate::fs::super_block::SuperOperations for NullSuper {
+        fn statfs(&self) -> crate::fs::super_block::Kstatfs {
+            crate::fs::super_block::Kstatfs::simple(0)
+        }
+    }
+    static NULL_FS: crate::fs::filesystems::FileSystemType =
+        crate::fs::filesystems::FileSystemType {
+            name: "null",
+            fs_flags: 0,
+            get_tree: |_, _, _| Err(Errno::ENODEV),
+        };
+
     fn file() -> Arc<File> {
-        File::new(Arc::new(Null), "/dev/null", Arc::new(Null), 0)
+        let sb = crate::fs::super_block::SuperBlock::new_anon(
+            &NULL_FS,
+            Arc::new(Null),
+            0,
+            Arc::new(NullSuper),
+        );
+        let mnt = crate::fs::namespace::VfsMount::kern_mount(sb);
+        File::new(mnt.root_path(), Arc::new(Null), 0)
     }
 
     #[test]

@@ -1,26 +1,28 @@
 //! Unpacking the initramfs (init/initramfs.c): a cpio "newc" archive, the
 //! format Linux uses, handed over by the bootloader as the ramdisk.
-//! Directories and regular files become the ramfs root; file data stay in
+//! Directories, regular files, symbolic links and device nodes become the
+//! ramfs root; file data stay in
 //! the image and are read through the page cache.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::str;
 
-use super::Inode;
-use super::ramfs::{RamDir, RamFile};
+use super::ramfs::{RamAttr, RamDir, RamFile, RamSpecial, RamSymlink};
+use super::{DevT, FileType, Inode};
 use crate::mm::filemap::AddressSpace;
 use crate::mm::mmzone::PglistData;
 
-const S_IFMT: u32 = 0o170000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFREG: u32 = 0o100000;
-
-/// One archive member: its path (no leading `/` or `./`), mode and data.
+/// One archive member: its path (no leading `/` or `./`), mode, owner,
+/// modification time, device number and data (a link's target).
 #[derive(Debug, PartialEq, Eq)]
 pub struct CpioEntry<'a> {
     pub name: &'a str,
     pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mtime: u32,
+    pub rdev: DevT,
     pub data: &'a [u8],
 }
 
@@ -55,6 +57,8 @@ pub fn parse_newc(image: &[u8]) -> impl Iterator<Item = Result<CpioEntry<'_>, Cp
             let field =
                 |i: usize| hex8(&hdr[6 + 8 * i..14 + 8 * i]).ok_or(CpioError::BadHeader(off));
             let (mode, filesize, namesize) = (field(1)?, field(6)? as usize, field(11)? as usize);
+            let (uid, gid, mtime) = (field(2)?, field(3)?, field(5)?);
+            let rdev = DevT::new(field(9)?, field(10)?);
             let name_start = off + 110;
             let name = image
                 .get(name_start..name_start + namesize.saturating_sub(1))
@@ -66,7 +70,15 @@ pub fn parse_newc(image: &[u8]) -> impl Iterator<Item = Result<CpioEntry<'_>, Cp
                 .ok_or(CpioError::Truncated(off))?;
             off = align4(data_start + filesize);
             let name = name.trim_start_matches("./").trim_start_matches('/');
-            Ok(CpioEntry { name, mode, data })
+            Ok(CpioEntry {
+                name,
+                mode,
+                uid,
+                gid,
+                mtime,
+                rdev,
+                data,
+            })
         })();
         match r {
             Ok(e) if e.name == "TRAILER!!!" => None,
@@ -79,9 +91,11 @@ pub fn parse_newc(image: &[u8]) -> impl Iterator<Item = Result<CpioEntry<'_>, Cp
     })
 }
 
-/// `unpack_to_rootfs()`: build the tree under `root`. Entries of other
-/// types (symlinks, devices) and entries whose parent directory is not in
-/// the archive are skipped with a warning.
+/// `unpack_to_rootfs()`: build the tree under `root`: directories,
+/// regular files, symbolic links and device nodes. Entries whose parent
+/// directory is not in the archive, and hard links (which newc marks by
+/// a repeated inode number; the image builder makes none), are skipped
+/// with a warning.
 pub fn unpack_to_rootfs(
     root: &Arc<RamDir>,
     image: &'static [u8],
@@ -101,14 +115,24 @@ pub fn unpack_to_rootfs(
             log::warn!("initramfs: {}: parent directory missing", entry.name);
             continue;
         };
-        let inode: Arc<dyn Inode> = match entry.mode & S_IFMT {
-            S_IFDIR => {
-                let dir = RamDir::new(entry.mode & 0o7777);
+        let attr = RamAttr::new(entry.mode, entry.uid, entry.gid, i64::from(entry.mtime));
+        let ftype = FileType::from_mode(entry.mode);
+        let inode: Arc<dyn Inode> = match ftype {
+            Some(FileType::Dir) => {
+                let dir = RamDir::new(attr);
                 dirs.insert(entry.name, dir.clone());
                 dir
             }
-            S_IFREG => RamFile::new(entry.mode & 0o7777, AddressSpace::new(node, entry.data)),
-            _ => {
+            Some(FileType::Reg) => RamFile::new(attr, AddressSpace::new(node, entry.data)),
+            Some(FileType::Lnk) => match core::str::from_utf8(entry.data) {
+                Ok(target) if !target.is_empty() => RamSymlink::new(attr, target),
+                _ => {
+                    log::warn!("initramfs: {}: bad link target", entry.name);
+                    continue;
+                }
+            },
+            Some(t) => RamSpecial::new(attr, t, entry.rdev),
+            None => {
                 log::warn!(
                     "initramfs: {}: unsupported file type {:o}",
                     entry.name,
@@ -126,7 +150,10 @@ pub fn unpack_to_rootfs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::FileType;
+    use crate::fs::dcache::{Dentry, Path};
+    use crate::fs::namespace::VfsMount;
+    use crate::fs::ramfs::rootfs_sb;
+    use crate::fs::{FileType, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG};
     use crate::mm::testing::node;
     use alloc::string::String;
     use alloc::vec::Vec;
@@ -177,27 +204,52 @@ mod tests {
             ("./data", S_IFDIR | 0o755, b""),
             ("data/f", S_IFREG | 0o644, b"hello"),
             ("orphan/x", S_IFREG | 0o644, b"x"),
-            ("dev-node", 0o020644, b""),
+            ("dev-node", S_IFCHR | 0o644, b""),
+            ("bin/sh", S_IFLNK | 0o777, b"anon"),
+            ("bad-link", S_IFLNK | 0o777, b""),
         ]);
         let image: &'static [u8] = image.leak();
         let names: Vec<&str> = parse_newc(image).map(|e| e.unwrap().name).collect();
         assert_eq!(
             names,
-            ["bin", "bin/anon", "data", "data/f", "orphan/x", "dev-node"]
+            [
+                "bin", "bin/anon", "data", "data/f", "orphan/x", "dev-node", "bin/sh", "bad-link"
+            ]
         );
         let (pgdat, _) = node(&[(0x1000, 8 << 20)], &[]);
         let pgdat: &'static PglistData = Box::leak(Box::new(pgdat));
-        let root = RamDir::new(0o755);
-        assert_eq!(unpack_to_rootfs(&root, image, pgdat), Ok(4));
-        assert_eq!(root.readdir().unwrap(), ["bin", "data"].map(String::from));
+        let root = RamDir::new(RamAttr::new(0o755, 0, 0, 0));
+        assert_eq!(unpack_to_rootfs(&root, image, pgdat), Ok(6));
+        let names: Vec<String> = root
+            .readdir()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, ["bin", "data", "dev-node"].map(String::from));
+        let node = root.lookup("dev-node").unwrap();
+        assert_eq!(
+            (node.file_type(), node.getattr().mode),
+            (FileType::Chr, S_IFCHR | 0o644)
+        );
+        let sh = root.lookup("bin").unwrap().lookup("sh").unwrap();
+        assert_eq!(
+            (sh.file_type(), sh.readlink()),
+            (FileType::Lnk, Ok(String::from("anon")))
+        );
         let f = root.lookup("data").unwrap().lookup("f").unwrap();
         assert_eq!(
             (f.file_type(), f.size(), f.mode()),
             (FileType::Reg, 5, 0o644)
         );
         let mut buf = [0u8; 8];
-        let ops = f.open(false).unwrap();
-        let file = crate::fs::file::File::new(f.clone(), "/data/f", ops.clone(), 0);
+        let ops = f.open(0).unwrap();
+        let mnt = VfsMount::kern_mount(rootfs_sb(root.clone()));
+        let path = Path {
+            dentry: Dentry::root(f.clone()),
+            mnt,
+        };
+        let file = crate::fs::file::File::new(path, ops.clone(), 0);
         assert_eq!(ops.read(&file, 1, &mut buf), Ok(4));
         assert_eq!(&buf[..4], b"ello");
     }

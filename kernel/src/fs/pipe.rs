@@ -11,7 +11,11 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+use super::dcache::{Dentry, Path};
 use super::file::File;
+use super::filesystems::FileSystemType;
+use super::namespace::VfsMount;
+use super::super_block::{Kstatfs, PIPEFS_MAGIC, SuperBlock, SuperOperations};
 use super::{FileOps, FileType, Inode, get_next_ino};
 use crate::arch::x86_64::uaccess::copy_to_user;
 use crate::sync::SpinLock;
@@ -76,7 +80,7 @@ impl Inode for PipeInodeInfo {
     fn size(&self) -> u64 {
         0
     }
-    fn open(&self, _write: bool) -> KResult<Arc<dyn FileOps>> {
+    fn open(&self, _flags: u32) -> KResult<Arc<dyn FileOps>> {
         // Pipes are made by pipe(2) only; there are no named FIFOs.
         Err(Errno::ENXIO)
     }
@@ -187,6 +191,54 @@ impl FileOps for PipeEnd {
     }
 }
 
+struct PipefsSuper;
+
+impl SuperOperations for PipefsSuper {
+    fn statfs(&self) -> Kstatfs {
+        Kstatfs::simple(PIPEFS_MAGIC)
+    }
+}
+
+static PIPEFS_FS_TYPE: FileSystemType = FileSystemType {
+    name: "pipefs",
+    fs_flags: 0,
+    get_tree: |_, _, _| Err(Errno::ENODEV),
+};
+
+/// `pipe_mnt`: pipefs's internal mount (`kern_mount(&pipe_fs_type)`).
+fn pipe_mnt() -> Arc<VfsMount> {
+    static PIPE_MNT: spin::Once<Arc<VfsMount>> = spin::Once::new();
+    PIPE_MNT
+        .call_once(|| {
+            let root: Arc<dyn Inode> = Arc::new(PipefsRoot(get_next_ino()));
+            VfsMount::kern_mount(SuperBlock::new_anon(
+                &PIPEFS_FS_TYPE,
+                root,
+                0,
+                Arc::new(PipefsSuper),
+            ))
+        })
+        .clone()
+}
+
+/// pipefs's root, which no name reaches.
+struct PipefsRoot(u64);
+
+impl Inode for PipefsRoot {
+    fn file_type(&self) -> FileType {
+        FileType::Dir
+    }
+    fn ino(&self) -> u64 {
+        self.0
+    }
+    fn mode(&self) -> u32 {
+        0o600
+    }
+    fn open(&self, _flags: u32) -> KResult<Arc<dyn FileOps>> {
+        Err(Errno::ENXIO)
+    }
+}
+
 /// `do_pipe2()`: make a pipe and put its ends at the two lowest free
 /// descriptors, written to `fildes` as two ints.
 #[inline(never)]
@@ -204,13 +256,23 @@ pub fn do_pipe2(fildes: u64, flags: u32) -> KResult<i64> {
         writers: AtomicUsize::new(1),
         wait: SpinLock::new(Vec::new()),
     });
+    // Both ends name the inode in pipefs as `pipe:[ino]`.
+    let mnt = pipe_mnt();
+    let path = Path {
+        dentry: Dentry::child(
+            &mnt.mnt_root,
+            &alloc::format!("pipe:[{}]", pipe.ino),
+            pipe.clone(),
+        ),
+        mnt,
+    };
     let end = |write: bool| {
         let ops: Arc<dyn FileOps> = Arc::new(PipeEnd {
             pipe: pipe.clone(),
             write,
         });
         let mode = if write { O_WRONLY } else { O_RDONLY };
-        File::new(pipe.clone(), "pipe:", ops, mode | (flags & O_NONBLOCK))
+        File::new(path.clone(), ops, mode | (flags & O_NONBLOCK))
     };
     let files = current_files();
     let cloexec = flags & O_CLOEXEC != 0;

@@ -1,20 +1,17 @@
-//! read, write, lseek, open, close, fcntl, fstat, mkdir, rmdir on the
-//! running task (fs/read_write.c, fs/open.c, fs/fcntl.c, fs/stat.c,
-//! fs/namei.c syscalls).
+//! read, write, pread64, pwrite64, readv, writev, sendfile, lseek, dup,
+//! close and fcntl on the running task (fs/read_write.c, fs/fcntl.c,
+//! fs/file.c syscalls).
 //! Data cross between user and kernel through bounce buffers with
 //! `copy_to_user` / `copy_from_user`, so bad pointers give EFAULT.
 
-use alloc::string::String;
 use alloc::vec;
 
-use super::file::{File, filp_open, nofile_limit};
-use super::namei::{PATH_MAX, do_mkdirat, do_rmdir};
-use super::stat::vfs_getattr;
-use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user, strncpy_from_user};
+use super::file::nofile_limit;
+use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user};
 use crate::task::current_files;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{
-    AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC,
+    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC,
 };
 
 /// Largest bounce buffer one step of read/write uses.
@@ -117,37 +114,6 @@ pub fn ksys_lseek(fd: i32, offset: i64, whence: u32) -> KResult<u64> {
     current_files().get(fd)?.lseek(offset, whence)
 }
 
-/// `getname()`: a path from user space.
-pub(crate) fn getname(user: u64) -> KResult<String> {
-    let mut buf = vec![0u8; PATH_MAX];
-    let n = strncpy_from_user(&mut buf, user)?;
-    if n == 0 {
-        return Err(Errno::ENOENT);
-    }
-    String::from_utf8(buf[..n].to_vec()).map_err(|_| Errno::ENOENT)
-}
-
-/// A path relative to `dfd` made absolute: only AT_FDCWD (the root, as
-/// every task's cwd is `/`) or a directory descriptor.
-fn at_path(dfd: i32, path: String) -> KResult<String> {
-    if path.starts_with('/') || dfd == AT_FDCWD {
-        return Ok(path);
-    }
-    let dir = current_files().get(dfd)?;
-    if dir.inode.file_type() != super::FileType::Dir {
-        return Err(Errno::ENOTDIR);
-    }
-    Ok(alloc::format!("{}/{}", dir.path, path))
-}
-
-/// `do_sys_open()` for open and openat.
-#[inline(never)]
-pub fn do_sys_openat(dfd: i32, filename: u64, flags: u32) -> KResult<u64> {
-    let path = at_path(dfd, getname(filename)?)?;
-    let file = filp_open(&path, flags)?;
-    Ok(current_files().alloc_fd_from(file, 0, flags & O_CLOEXEC != 0)? as u64)
-}
-
 /// `SYSCALL_DEFINE3(fcntl)`: descriptor duplication and the
 /// close-on-exec flag, and F_GETFL; other commands are EINVAL.
 #[inline(never)]
@@ -220,17 +186,75 @@ pub fn sys_close(fd: i32) -> KResult<u64> {
     current_files().close(fd).map(|()| 0)
 }
 
-/// `SYSCALL_DEFINE2(fstat)`.
-pub fn sys_fstat(fd: i32, statbuf: u64) -> KResult<u64> {
-    let file: alloc::sync::Arc<File> = current_files().get(fd)?;
-    copy_to_user(statbuf, &vfs_getattr(file.inode.as_ref()).as_bytes())?;
-    Ok(0)
+/// `ksys_pread64()`: at `pos`, the file position unchanged.
+#[inline(never)]
+pub fn ksys_pread64(fd: i32, buf: u64, count: u64, pos: i64) -> KResult<u64> {
+    let file = current_files().get(fd)?;
+    let pos = u64::try_from(pos).map_err(|_| Errno::EINVAL)?;
+    let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
+    let n = file.pread(&mut kbuf, pos)?;
+    copy_to_user(buf, &kbuf[..n])?;
+    Ok(n as u64)
 }
 
-pub fn sys_mkdir(pathname: u64) -> KResult<u64> {
-    do_mkdirat(&getname(pathname)?).map(|()| 0)
+/// `ksys_pwrite64()`.
+#[inline(never)]
+pub fn ksys_pwrite64(fd: i32, buf: u64, count: u64, pos: i64) -> KResult<u64> {
+    let file = current_files().get(fd)?;
+    let pos = u64::try_from(pos).map_err(|_| Errno::EINVAL)?;
+    let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
+    copy_from_user(&mut kbuf, buf)?;
+    Ok(file.pwrite(&kbuf, pos)? as u64)
 }
 
-pub fn sys_rmdir(pathname: u64) -> KResult<u64> {
-    do_rmdir(&getname(pathname)?).map(|()| 0)
+/// `do_sendfile()`: copy from `in_fd` (at `*offset` when given, which is
+/// then advanced, else at its file position) to `out_fd`; a short step
+/// ends the call.
+#[inline(never)]
+pub fn sys_sendfile64(out_fd: i32, in_fd: i32, offset: u64, count: u64) -> KResult<u64> {
+    let files = current_files();
+    let (input, output) = (files.get(in_fd)?, files.get(out_fd)?);
+    if !input.readable() || !output.writable() {
+        return Err(Errno::EBADF);
+    }
+    let mut pos = if offset != 0 {
+        let mut raw = [0u8; 8];
+        copy_from_user(&mut raw, offset)?;
+        Some(u64::try_from(i64::from_ne_bytes(raw)).map_err(|_| Errno::EINVAL)?)
+    } else {
+        None
+    };
+    let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
+    let mut done = 0u64;
+    while done < count {
+        let want = ((count - done) as usize).min(BOUNCE);
+        let r = match pos {
+            Some(p) => input.pread(&mut kbuf[..want], p),
+            None => input.read(&mut kbuf[..want]),
+        };
+        let n = match r {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if n == 0 {
+            break;
+        }
+        let w = match output.write(&kbuf[..n]) {
+            Ok(w) => w,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += w as u64;
+        if let Some(p) = pos.as_mut() {
+            *p += w as u64;
+        }
+        if w < n || n < want {
+            break;
+        }
+    }
+    if let Some(p) = pos {
+        copy_to_user(offset, &p.to_ne_bytes())?;
+    }
+    Ok(done)
 }

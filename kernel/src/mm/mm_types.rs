@@ -47,6 +47,8 @@ pub struct MmStruct {
     hiwater_rss: AtomicU64,
     /// `locked_vm`: pages in VM_LOCKED mappings (VmLck).
     pub locked_vm: AtomicU64,
+    /// `exe_file`: the program exec loaded (/proc/PID/exe).
+    pub exe_file: crate::sync::SpinLock<Option<crate::fs::dcache::Path>>,
 }
 
 impl MmStruct {
@@ -61,6 +63,7 @@ impl MmStruct {
             rss_stat: Default::default(),
             hiwater_rss: AtomicU64::new(0),
             locked_vm: AtomicU64::new(0),
+            exe_file: crate::sync::SpinLock::new(None),
         })
     }
 

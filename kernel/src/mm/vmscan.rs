@@ -591,8 +591,9 @@ fn shrink_node_memcgs(pgdat: &PglistData, sc: &mut ScanControl) {
         id if partial => walk.iter().position(|m| m.id() == id).map_or(0, |i| i + 1),
         _ => 0,
     };
+    let recursive_prot = memory_recursiveprot();
     for memcg in &walk[start..] {
-        mem_cgroup_calculate_protection(&target.memory, &memcg.memory, false);
+        mem_cgroup_calculate_protection(&target.memory, &memcg.memory, recursive_prot);
         // Nothing to reclaim (and an empty memcg is not "below low").
         if !memcg.is_root() && page_counter_read(&memcg.memory) == 0 {
             continue;
@@ -719,6 +720,17 @@ pub fn try_to_free_mem_cgroup_pages(
     let ret = do_try_to_free_pages(pgdat, &mut sc);
     core::hint::black_box(());
     ret
+}
+
+/// The cgroup2 `memory_recursiveprot` mount option (`cgrp_dfl_root.flags`).
+fn memory_recursiveprot() -> bool {
+    #[cfg(target_os = "none")]
+    {
+        use crate::cgroup::kernfs::{CGRP_ROOT_MEMORY_RECURSIVE_PROT, cgrp_dfl_root_flags};
+        cgrp_dfl_root_flags() & CGRP_ROOT_MEMORY_RECURSIVE_PROT != 0
+    }
+    #[cfg(not(target_os = "none"))]
+    false
 }
 
 #[cfg(test)]

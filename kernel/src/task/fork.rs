@@ -18,6 +18,7 @@ use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user};
 use crate::cgroup::kernfs::cgrp_dfl_root;
 use crate::cgroup::{Cgroup, cgroup_can_fork, cgroup_post_fork};
 use crate::fs::file::FilesStruct;
+use crate::fs::fs_struct::{FsStruct, init_fs};
 use crate::mm::memory::copy_page_range;
 use crate::mm::mm_types::MmStruct;
 use crate::mm::mmap::VmFlags;
@@ -110,6 +111,7 @@ struct NewTask {
     exit_signal: i32,
     mm: Option<Arc<MmStruct>>,
     files: Arc<FilesStruct>,
+    fs: Arc<FsStruct>,
     sighand: Arc<SighandStruct>,
     signal: Option<Arc<SignalStruct>>,
     thread: ThreadStruct,
@@ -150,6 +152,7 @@ fn copy_process(n: NewTask) -> KResult<Arc<TaskStruct>> {
         });
         task.thread_sp.store(sp, Ordering::SeqCst);
         *task.files.lock_irqsave() = n.files;
+        *task.fs.lock_irqsave() = n.fs;
         *task.sighand.lock_irqsave() = n.sighand;
         tasks.insert(pid, task.clone());
         NR_THREADS.fetch_add(1, Ordering::SeqCst);
@@ -175,6 +178,7 @@ pub fn kernel_thread(name: &str, f: fn(usize) -> i32, arg: usize) -> KResult<Pid
         exit_signal: SIGCHLD,
         mm: None,
         files: Arc::default(),
+        fs: init_fs(),
         sighand: Arc::new(SighandStruct::new()),
         signal: None,
         thread: ThreadStruct::new(),
@@ -209,6 +213,7 @@ pub fn create_user_task(
         exit_signal: SIGCHLD,
         mm: Some(mm),
         files: Arc::new(files),
+        fs: find_task_by_vpid(parent).map_or_else(init_fs, |p| p.fs.lock_irqsave().copy()),
         sighand: Arc::new(SighandStruct::new()),
         signal: None,
         thread: ThreadStruct::new(),
@@ -237,6 +242,7 @@ fn dup_mmap(oldmm: &MmStruct) -> KResult<MmStruct> {
         new.start_brk = old.start_brk;
         new.brk = old.brk;
         new.start_stack = old.start_stack;
+        *mm.exe_file.lock_irqsave() = oldmm.exe_file.lock_irqsave().clone();
         for vma in old.vmas.iter() {
             copy_page_range(&mm, oldmm, vma)?;
         }
@@ -295,6 +301,9 @@ pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
     } else {
         Arc::new(files.dup_fd())
     };
+    // copy_fs()
+    let fs = me.fs.lock_irqsave().clone();
+    let fs = if flags & CLONE_FS != 0 { fs } else { fs.copy() };
     let sighand = me.sighand.lock_irqsave().clone();
     let sighand = if flags & CLONE_SIGHAND != 0 {
         sighand
@@ -333,6 +342,7 @@ pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
         exit_signal,
         mm: Some(mm),
         files,
+        fs,
         sighand,
         signal: thread_group.then(|| me.signal.clone()),
         thread: me.thread.clone_current(tls),
@@ -532,7 +542,7 @@ fn cgroup_css_set_fork(fd: i32, flags: u64) -> KResult<Arc<Cgroup>> {
         return Err(Errno::EINVAL);
     }
     let file = crate::task::current_files().get(fd)?;
-    let cgrp = file.inode.cgroup().ok_or(Errno::EBADF)?;
+    let cgrp = file.inode().cgroup().ok_or(Errno::EBADF)?;
     if cgrp.is_dying() {
         return Err(Errno::ENODEV);
     }

@@ -290,6 +290,8 @@ pub struct TaskStruct {
     pub mm: SpinLock<Option<Arc<MmStruct>>>,
     /// Open files (`files_struct`); emptied at exit (`exit_files`).
     pub files: SpinLock<Arc<FilesStruct>>,
+    /// Root and working directory (`fs_struct`).
+    pub fs: SpinLock<Arc<crate::fs::fs_struct::FsStruct>>,
     /// The task's cgroup (Linux: its `css_set`); set at fork, changed by
     /// `cgroup_attach_task`.
     pub cgroups: SpinLock<Arc<Cgroup>>,
@@ -402,6 +404,7 @@ impl TaskStruct {
             notify_resume: AtomicBool::new(false),
             mm: SpinLock::new(mm),
             files: SpinLock::new(Arc::default()),
+            fs: SpinLock::new(crate::fs::fs_struct::init_fs()),
             cgroups: SpinLock::new(cgroup),
             utime: AtomicU64::new(0),
             stime: AtomicU64::new(0),
@@ -470,6 +473,11 @@ fn alloc_pid(
         }
     }
     Err(crate::uapi::errno::Errno::EAGAIN)
+}
+
+/// The running task's root and working directory.
+pub fn current_fs() -> Arc<crate::fs::fs_struct::FsStruct> {
+    current().fs.lock_irqsave().clone()
 }
 
 /// The running task's descriptor table.

@@ -24,19 +24,32 @@ use super::time::{
 use crate::arch::x86_64::process_64::do_arch_prctl_64;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::signal::sys_rt_sigreturn;
+use crate::fs::dcache::sys_getcwd;
 use crate::fs::exec::do_execve;
+use crate::fs::namei::{
+    sys_linkat, sys_mkdirat, sys_mknodat, sys_renameat2, sys_rmdir, sys_symlinkat, sys_unlinkat,
+};
+use crate::fs::namespace::{sys_mount, sys_umount};
+use crate::fs::open::{
+    do_sys_openat, sys_chdir, sys_chroot, sys_creat, sys_faccessat2, sys_fchdir, sys_fchmod,
+    sys_fchmodat, sys_fchown, sys_fchownat, sys_ftruncate, sys_truncate, sys_utimensat,
+};
 use crate::fs::pipe::do_pipe2;
 use crate::fs::read_write::{
-    do_readv_writev, do_sys_openat, ksys_dup3, ksys_lseek, ksys_read, ksys_write, sys_close,
-    sys_dup, sys_dup2, sys_fcntl, sys_fstat, sys_mkdir, sys_rmdir,
+    do_readv_writev, ksys_dup3, ksys_lseek, ksys_pread64, ksys_pwrite64, ksys_read, ksys_write,
+    sys_close, sys_dup, sys_dup2, sys_fcntl, sys_sendfile64,
 };
+use crate::fs::readdir::sys_getdents64;
+use crate::fs::stat::{sys_fstat, sys_lstat, sys_newfstatat, sys_readlinkat, sys_stat, sys_statx};
+use crate::fs::statfs::{sys_fstatfs, sys_statfs};
+use crate::fs::sync::{do_fsync, sys_sync, sys_syncfs};
 use crate::mm::madvise::sys_madvise;
 use crate::mm::mlock::{sys_mlock, sys_munlock};
 use crate::mm::mmap::sys::{ksys_mmap_pgoff, sys_brk, sys_munmap};
 use crate::mm::mprotect::sys_mprotect;
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
-use crate::uapi::fcntl::AT_FDCWD;
+use crate::uapi::fcntl::{AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use crate::uapi::unistd_64::*;
 
 /// A result as the value in rax.
@@ -161,14 +174,73 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_PIPE2 => ret(do_pipe2(a0, a1 as u32)),
         __NR_READV => ret(do_readv_writev(a0 as i32, a1, a2, false)),
         __NR_WRITEV => ret(do_readv_writev(a0 as i32, a1, a2, true)),
-        __NR_OPEN => ret(do_sys_openat(AT_FDCWD, a0, a1 as u32)),
-        __NR_OPENAT => ret(do_sys_openat(a0 as i32, a1, a2 as u32)),
+        __NR_OPEN => ret(do_sys_openat(AT_FDCWD, a0, a1 as u32, a2 as u32)),
+        __NR_OPENAT => ret(do_sys_openat(a0 as i32, a1, a2 as u32, a3 as u32)),
+        __NR_CREAT => ret(sys_creat(a0, a1 as u32)),
         __NR_CLOSE => ret(sys_close(a0 as i32)),
         __NR_FCNTL => ret(sys_fcntl(a0 as i32, a1 as u32, a2)),
         __NR_LSEEK => ret(ksys_lseek(a0 as i32, a1 as i64, a2 as u32)),
+        __NR_PREAD64 => ret(ksys_pread64(a0 as i32, a1, a2, a3 as i64)),
+        __NR_PWRITE64 => ret(ksys_pwrite64(a0 as i32, a1, a2, a3 as i64)),
+        __NR_SENDFILE => ret(sys_sendfile64(a0 as i32, a1 as i32, a2, a3)),
+        __NR_STAT => ret(sys_stat(a0, a1)),
+        __NR_LSTAT => ret(sys_lstat(a0, a1)),
         __NR_FSTAT => ret(sys_fstat(a0 as i32, a1)),
-        __NR_MKDIR => ret(sys_mkdir(a0)),
+        __NR_NEWFSTATAT => ret(sys_newfstatat(a0 as i32, a1, a2, a3 as u32)),
+        __NR_STATX => ret(sys_statx(a0 as i32, a1, a2 as u32, a3 as u32, regs.r8)),
+        __NR_READLINK => ret(sys_readlinkat(AT_FDCWD, a0, a1, a2 as i32)),
+        __NR_READLINKAT => ret(sys_readlinkat(a0 as i32, a1, a2, a3 as i32)),
+        __NR_GETDENTS64 => ret(sys_getdents64(a0 as i32, a1, a2 as u32)),
+        __NR_GETCWD => ret(sys_getcwd(a0, a1)),
+        __NR_CHDIR => ret(sys_chdir(a0)),
+        __NR_FCHDIR => ret(sys_fchdir(a0 as i32)),
+        __NR_CHROOT => ret(sys_chroot(a0)),
+        __NR_ACCESS => ret(sys_faccessat2(AT_FDCWD, a0, a1 as u32, 0)),
+        __NR_FACCESSAT => ret(sys_faccessat2(a0 as i32, a1, a2 as u32, 0)),
+        __NR_FACCESSAT2 => ret(sys_faccessat2(a0 as i32, a1, a2 as u32, a3 as u32)),
+        __NR_MKDIR => ret(sys_mkdirat(AT_FDCWD, a0, a1 as u32)),
+        __NR_MKDIRAT => ret(sys_mkdirat(a0 as i32, a1, a2 as u32)),
         __NR_RMDIR => ret(sys_rmdir(a0)),
+        __NR_UNLINK => ret(sys_unlinkat(AT_FDCWD, a0, 0)),
+        __NR_UNLINKAT => ret(sys_unlinkat(a0 as i32, a1, a2 as u32)),
+        __NR_SYMLINK => ret(sys_symlinkat(a0, AT_FDCWD, a1)),
+        __NR_SYMLINKAT => ret(sys_symlinkat(a0, a1 as i32, a2)),
+        __NR_LINK => ret(sys_linkat(AT_FDCWD, a0, AT_FDCWD, a1, 0)),
+        __NR_LINKAT => ret(sys_linkat(a0 as i32, a1, a2 as i32, a3, regs.r8 as u32)),
+        __NR_RENAME => ret(sys_renameat2(AT_FDCWD, a0, AT_FDCWD, a1, 0)),
+        __NR_RENAMEAT => ret(sys_renameat2(a0 as i32, a1, a2 as i32, a3, 0)),
+        __NR_RENAMEAT2 => ret(sys_renameat2(a0 as i32, a1, a2 as i32, a3, regs.r8 as u32)),
+        __NR_MKNOD => ret(sys_mknodat(AT_FDCWD, a0, a1 as u32, a2)),
+        __NR_MKNODAT => ret(sys_mknodat(a0 as i32, a1, a2 as u32, a3)),
+        __NR_TRUNCATE => ret(sys_truncate(a0, a1 as i64)),
+        __NR_FTRUNCATE => ret(sys_ftruncate(a0 as i32, a1 as i64)),
+        __NR_UTIMENSAT => ret(sys_utimensat(a0 as i32, a1, a2, a3 as u32)),
+        __NR_CHMOD => ret(sys_fchmodat(AT_FDCWD, a0, a1 as u32)),
+        __NR_FCHMOD => ret(sys_fchmod(a0 as i32, a1 as u32)),
+        __NR_FCHMODAT => ret(sys_fchmodat(a0 as i32, a1, a2 as u32)),
+        __NR_CHOWN => ret(sys_fchownat(AT_FDCWD, a0, a1 as u32, a2 as u32, 0)),
+        __NR_LCHOWN => ret(sys_fchownat(
+            AT_FDCWD,
+            a0,
+            a1 as u32,
+            a2 as u32,
+            AT_SYMLINK_NOFOLLOW,
+        )),
+        __NR_FCHOWN => ret(sys_fchown(a0 as i32, a1 as u32, a2 as u32)),
+        __NR_FCHOWNAT => ret(sys_fchownat(
+            a0 as i32,
+            a1,
+            a2 as u32,
+            a3 as u32,
+            regs.r8 as u32,
+        )),
+        __NR_STATFS => ret(sys_statfs(a0, a1)),
+        __NR_FSTATFS => ret(sys_fstatfs(a0 as i32, a1)),
+        __NR_SYNC => sys_sync(),
+        __NR_SYNCFS => ret(sys_syncfs(a0 as i32)),
+        __NR_FSYNC | __NR_FDATASYNC => ret(do_fsync(a0 as i32)),
+        __NR_MOUNT => ret(sys_mount(a0, a1, a2, a3, regs.r8)),
+        __NR_UMOUNT2 => ret(sys_umount(a0, a1 as u32)),
 
         // --- memory (mm/) ---
         __NR_MMAP => ret(ksys_mmap_pgoff(

@@ -26,6 +26,15 @@ pub const O_TMPFILE: u32 = 0o20200000;
 
 /// The `dirfd` of the *at() calls meaning the current directory.
 pub const AT_FDCWD: i32 = -100;
+/// The *at() calls' flags.
+pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+pub const AT_REMOVEDIR: u32 = 0x200;
+/// faccessat2: check with the effective ids (the same bit as AT_REMOVEDIR).
+pub const AT_EACCESS: u32 = 0x200;
+pub const AT_SYMLINK_FOLLOW: u32 = 0x400;
+pub const AT_NO_AUTOMOUNT: u32 = 0x800;
+pub const AT_EMPTY_PATH: u32 = 0x1000;
+pub const AT_STATX_SYNC_TYPE: u32 = 0x6000;
 
 pub const SEEK_SET: u32 = 0;
 pub const SEEK_CUR: u32 = 1;

@@ -7,11 +7,13 @@ use alloc::vec::Vec;
 
 use super::array::proc_pid_status;
 use super::task_mmu::show_map;
-use super::{ProcDir, ProcDynamic, ProcFile};
+use super::{ProcDir, ProcDynamic, ProcFile, ProcSymlink};
 use crate::cgroup::kstrtoint;
-use crate::fs::Inode;
+use crate::fs::dcache::{Path, d_path};
+use crate::fs::namespace::{mountinfo_show, mounts_show};
+use crate::fs::{DirEntry, FileType, Inode};
 use crate::mm::oom_kill::{OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN};
-use crate::task::{Pid, current, find_task_by_vpid, for_each_process};
+use crate::task::{Pid, current, current_fs, find_task_by_vpid, for_each_process};
 use crate::uapi::errno::{Errno, KResult};
 use core::fmt::Write;
 use core::sync::atomic::Ordering::Relaxed;
@@ -32,12 +34,62 @@ fn proc_pid_dir(pid: Pid) -> Arc<dyn Inode> {
     );
     ProcDir::new(
         alloc::vec![
+            (
+                "cwd",
+                ProcSymlink::new(move || task_fs_link(pid, |fs| fs.pwd()))
+            ),
+            (
+                "exe",
+                ProcSymlink::new(move || proc_exe_link(pid)) as Arc<dyn Inode>
+            ),
             ("maps", file(show_map)),
+            (
+                "mountinfo",
+                file(|pid, m| with_root(pid, m, mountinfo_show))
+            ),
+            ("mounts", file(|pid, m| with_root(pid, m, mounts_show))),
             ("oom_score_adj", oom_score_adj),
+            (
+                "root",
+                ProcSymlink::new(move || task_fs_link(pid, |fs| fs.root()))
+            ),
             ("status", file(proc_pid_status)),
         ],
         None,
     )
+}
+
+/// `mounts_open_common()`: the mounts as the task sees them from its
+/// root (nothing once it is gone).
+fn with_root(
+    pid: Pid,
+    m: &mut String,
+    show: fn(&Path, &mut String) -> core::fmt::Result,
+) -> core::fmt::Result {
+    match find_task_by_vpid(pid) {
+        Some(t) => {
+            let root = t.fs.lock_irqsave().root();
+            show(&root, m)
+        }
+        None => Ok(()),
+    }
+}
+
+/// `proc_cwd_link()` / `proc_root_link()`: the task's directory named
+/// from the reader's root.
+fn task_fs_link(pid: Pid, which: fn(&crate::fs::fs_struct::FsStruct) -> Path) -> KResult<String> {
+    let task = find_task_by_vpid(pid).ok_or(Errno::ENOENT)?;
+    let path = which(&task.fs.lock_irqsave());
+    Ok(d_path(&path, &current_fs().root()))
+}
+
+/// `proc_exe_link()`: the program the task's mm runs; ENOENT for
+/// kernel threads.
+fn proc_exe_link(pid: Pid) -> KResult<String> {
+    let task = find_task_by_vpid(pid).ok_or(Errno::ENOENT)?;
+    let mm = task.mm.lock_irqsave().clone().ok_or(Errno::ENOENT)?;
+    let exe = mm.exe_file.lock_irqsave().clone().ok_or(Errno::ENOENT)?;
+    Ok(d_path(&exe, &current_fs().root()))
 }
 
 /// `oom_score_adj_read()`.
@@ -65,22 +117,22 @@ fn oom_score_adj_write(pid: Pid, buf: &[u8]) -> KResult<()> {
 
 impl ProcDynamic for PidEntries {
     fn lookup(&self, name: &str) -> Option<Arc<dyn Inode>> {
-        let pid = if name == "self" {
-            current().pid
-        } else {
-            name.parse().ok()?
-        };
+        if name == "self" {
+            // `proc_self_get_link()`: the caller's thread group.
+            return Some(ProcSymlink::new(|| Ok(current().tgid.to_string())));
+        }
+        let pid: Pid = name.parse().ok()?;
         find_task_by_vpid(pid).filter(|t| t.pid == pid && pid > 0)?;
         Some(proc_pid_dir(pid))
     }
 
-    fn names(&self) -> Vec<String> {
-        let mut names = alloc::vec![String::from("self")];
+    fn entries(&self) -> Vec<DirEntry> {
+        let mut entries = alloc::vec![DirEntry::new("self", 0, FileType::Lnk)];
         for_each_process(|t| {
             if t.pid > 0 {
-                names.push(t.pid.to_string());
+                entries.push(DirEntry::new(&t.pid.to_string(), 0, FileType::Dir));
             }
         });
-        names
+        entries
     }
 }

@@ -17,7 +17,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::file::File;
-use super::{DirFile, FileOps, FileType, Inode, get_next_ino};
+use super::filesystems::{FileSystemType, register_filesystem};
+use super::super_block::{Kstatfs, PROC_SUPER_MAGIC, SuperBlock, SuperOperations};
+use super::{DirEntry, DirFile, FileOps, FileType, Inode, access_mode, get_next_ino};
 use crate::mm::mmzone::node_data;
 use crate::mm::vmstat::{frag_show, vmstat_show, zoneinfo_show};
 use crate::uapi::errno::{Errno, KResult};
@@ -77,8 +79,8 @@ impl Inode for ProcFile {
     fn mode(&self) -> u32 {
         if self.store.is_some() { 0o644 } else { 0o444 }
     }
-    fn open(&self, write: bool) -> KResult<Arc<dyn FileOps>> {
-        if write && self.store.is_none() {
+    fn open(&self, flags: u32) -> KResult<Arc<dyn FileOps>> {
+        if access_mode(flags).1 && self.store.is_none() {
             return Err(Errno::EACCES);
         }
         let mut text = String::new();
@@ -90,10 +92,44 @@ impl Inode for ProcFile {
     }
 }
 
+/// A symbolic link whose target is computed when it is read
+/// (`/proc/self`, `/proc/mounts`, `/proc/PID/exe`).
+pub struct ProcSymlink {
+    ino: u64,
+    target: Arc<dyn Fn() -> KResult<String> + Send + Sync>,
+}
+
+impl ProcSymlink {
+    pub fn new(target: impl Fn() -> KResult<String> + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new(Self {
+            ino: get_next_ino(),
+            target: Arc::new(target),
+        })
+    }
+}
+
+impl Inode for ProcSymlink {
+    fn file_type(&self) -> FileType {
+        FileType::Lnk
+    }
+    fn ino(&self) -> u64 {
+        self.ino
+    }
+    fn mode(&self) -> u32 {
+        0o777
+    }
+    fn readlink(&self) -> KResult<String> {
+        (self.target)()
+    }
+    fn open(&self, _flags: u32) -> KResult<Arc<dyn FileOps>> {
+        Err(Errno::ELOOP)
+    }
+}
+
 /// Entries a directory computes on lookup (the `/proc/PID` directories).
 pub trait ProcDynamic: Send + Sync {
     fn lookup(&self, name: &str) -> Option<Arc<dyn Inode>>;
-    fn names(&self) -> Vec<String>;
+    fn entries(&self) -> Vec<DirEntry>;
 }
 
 /// A directory of fixed entries, plus computed ones.
@@ -135,28 +171,23 @@ impl Inode for ProcDir {
             .and_then(|d| d.lookup(name))
             .ok_or(Errno::ENOENT)
     }
-    fn readdir(&self) -> KResult<Vec<String>> {
-        let mut names: Vec<String> = self.entries.iter().map(|(n, _)| String::from(*n)).collect();
+    fn readdir(&self) -> KResult<Vec<DirEntry>> {
+        let mut entries: Vec<DirEntry> = self
+            .entries
+            .iter()
+            .map(|(n, i)| DirEntry::new(n, i.ino(), i.file_type()))
+            .collect();
         if let Some(d) = &self.dynamic {
-            names.extend(d.names());
+            entries.extend(d.entries());
         }
-        Ok(names)
+        Ok(entries)
     }
-    fn mkdir(&self, _name: &str) -> KResult<()> {
-        Err(Errno::EACCES)
-    }
-    fn rmdir(&self, _name: &str) -> KResult<()> {
-        Err(Errno::EACCES)
-    }
-    fn open(&self, write: bool) -> KResult<Arc<dyn FileOps>> {
-        if write {
-            return Err(Errno::EISDIR);
-        }
+    fn open(&self, _flags: u32) -> KResult<Arc<dyn FileOps>> {
         Ok(Arc::new(DirFile))
     }
 }
 
-/// `proc_root_init()`: the root of procfs; `pids` supplies `/proc/PID`.
+/// The root of procfs; `pids` supplies `/proc/PID`.
 pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
     let file =
         |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::new(show, None) };
@@ -164,8 +195,16 @@ pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
         alloc::vec![
             ("buddyinfo", file(|m| frag_show(node_data(0), m))),
             (
+                "filesystems",
+                file(crate::fs::filesystems::filesystems_proc_show)
+            ),
+            (
                 "meminfo",
                 file(|m| meminfo::meminfo_proc_show(node_data(0), m))
+            ),
+            (
+                "mounts",
+                ProcSymlink::new(|| Ok(String::from("self/mounts"))) as Arc<dyn Inode>
             ),
             ("sys", sysctl::proc_sys_init()),
             ("vmstat", file(|m| vmstat_show(node_data(0), m))),
@@ -173,4 +212,37 @@ pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
         ],
         pids,
     )
+}
+
+struct ProcSuper;
+
+impl SuperOperations for ProcSuper {
+    fn statfs(&self) -> Kstatfs {
+        Kstatfs::simple(PROC_SUPER_MAGIC)
+    }
+}
+
+static PROC_SB: spin::Once<Arc<SuperBlock>> = spin::Once::new();
+
+/// `proc_get_tree()`: one superblock per pid namespace (there is one);
+/// hidepid=, gid= and subset= are not implemented (EINVAL).
+fn proc_get_tree(_flags: u32, _source: &str, data: &str) -> KResult<Arc<SuperBlock>> {
+    if !data.is_empty() {
+        return Err(Errno::EINVAL);
+    }
+    PROC_SB.get().cloned().ok_or(Errno::ENODEV)
+}
+
+static PROC_FS_TYPE: FileSystemType = FileSystemType {
+    name: "proc",
+    fs_flags: 0,
+    get_tree: proc_get_tree,
+};
+
+/// `proc_root_init()` + `register_filesystem(&proc_fs_type)`.
+pub fn proc_fs_init(pids: Option<Arc<dyn ProcDynamic>>) {
+    PROC_SB.call_once(|| {
+        SuperBlock::new_anon(&PROC_FS_TYPE, proc_root_init(pids), 0, Arc::new(ProcSuper))
+    });
+    register_filesystem(&PROC_FS_TYPE).expect("proc registered twice");
 }

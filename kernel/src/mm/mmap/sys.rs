@@ -88,8 +88,8 @@ pub fn ksys_mmap_pgoff(
         None
     } else {
         let file = current_files().get(fd)?;
-        let mapping = file.inode.mapping().cloned().ok_or(Errno::ENODEV)?;
-        if file.inode.file_type() != FileType::Reg {
+        let mapping = file.inode().mapping().cloned().ok_or(Errno::ENODEV)?;
+        if file.inode().file_type() != FileType::Reg {
             return Err(Errno::ENODEV);
         }
         if !file.readable() {
@@ -105,8 +105,10 @@ pub fn ksys_mmap_pgoff(
         }
         Some(VmFile {
             mapping,
-            path: Arc::from(file.path.as_str()),
-            ino: file.inode.ino(),
+            path: Arc::from(
+                crate::fs::dcache::d_path(&file.f_path, &crate::task::current_fs().root()).as_str(),
+            ),
+            ino: file.inode().ino(),
         })
     };
     if flags & MAP_LOCKED != 0 {

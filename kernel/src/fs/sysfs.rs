@@ -1,0 +1,84 @@
+//! sysfs (fs/sysfs/): the directories userland looks in. /sys/fs/cgroup
+//! is where cgroup2 is mounted; /sys/kernel/debug/tinymm holds the
+//! kernel self-tests (debugfs's place on Linux).
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+
+use super::Inode;
+use super::filesystems::{FileSystemType, register_filesystem};
+use super::proc::{ProcDir, ProcFile};
+use super::super_block::{Kstatfs, SYSFS_MAGIC, SuperBlock, SuperOperations};
+use crate::uapi::errno::{Errno, KResult};
+
+struct SysfsSuper;
+
+impl SuperOperations for SysfsSuper {
+    fn statfs(&self) -> Kstatfs {
+        Kstatfs::simple(SYSFS_MAGIC)
+    }
+}
+
+static SYSFS_SB: spin::Once<Arc<SuperBlock>> = spin::Once::new();
+
+/// `sysfs_get_tree()`: the one superblock; sysfs takes no options.
+fn sysfs_get_tree(_flags: u32, _source: &str, data: &str) -> KResult<Arc<SuperBlock>> {
+    if !data.is_empty() {
+        return Err(Errno::EINVAL);
+    }
+    SYSFS_SB.get().cloned().ok_or(Errno::ENODEV)
+}
+
+static SYSFS_FS_TYPE: FileSystemType = FileSystemType {
+    name: "sysfs",
+    fs_flags: 0,
+    get_tree: sysfs_get_tree,
+};
+
+/// `sysfs_init()`: the tree and the filesystem type.
+pub fn sysfs_init() {
+    let dir = |entries: vec::Vec<(&'static str, Arc<dyn Inode>)>| -> Arc<dyn Inode> {
+        ProcDir::new(entries, None)
+    };
+    let selftest = ProcFile::new(|_| Ok(()), Some(Arc::new(crate::selftest::selftest_store)));
+    // One CPU: "0" in cpu/online, possible and present (drivers/base/cpu.c).
+    let cpu_list = || -> Arc<dyn Inode> {
+        ProcFile::new(
+            |m: &mut String| {
+                m.push_str("0\n");
+                Ok(())
+            },
+            None,
+        )
+    };
+    let root = dir(vec![
+        (
+            "devices",
+            dir(vec![(
+                "system",
+                dir(vec![(
+                    "cpu",
+                    dir(vec![
+                        ("online", cpu_list()),
+                        ("possible", cpu_list()),
+                        ("present", cpu_list()),
+                    ]),
+                )]),
+            )]),
+        ),
+        ("fs", dir(vec![("cgroup", dir(vec![]))])),
+        (
+            "kernel",
+            dir(vec![(
+                "debug",
+                dir(vec![(
+                    "tinymm",
+                    dir(vec![("selftest", selftest as Arc<dyn Inode>)]),
+                )]),
+            )]),
+        ),
+    ]);
+    SYSFS_SB.call_once(|| SuperBlock::new_anon(&SYSFS_FS_TYPE, root, 0, Arc::new(SysfsSuper)));
+    register_filesystem(&SYSFS_FS_TYPE).expect("sysfs registered twice");
+}
