@@ -91,6 +91,7 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
     let dev = RamDir::new(0o755);
     dev.insert("console", Console::new());
     dev.insert("null", Null::new());
+    dev.insert("kmsg", crate::printk::devkmsg::Kmsg::new());
     root.insert("dev", dev);
     // /sys/kernel/debug/tinymm/selftest, where the self-tests are started.
     let selftest = ProcFile::new(|_| Ok(()), Some(Arc::new(crate::selftest::selftest_store)));
@@ -115,6 +116,7 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
 /// `start_kernel()`.
 #[inline(never)]
 pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
+    crate::printk::printk::printk_set_logger();
     arch::init();
     log::info!("tinymm version {}", env!("CARGO_PKG_VERSION"));
     let mut memblock = MEMBLOCK.lock();

@@ -59,7 +59,7 @@ impl File {
             return Err(Errno::EBADF);
         }
         let mut pos = self.f_pos.lock_irqsave();
-        let n = self.ops.read(*pos, buf)?;
+        let n = self.ops.read_flags(*pos, buf, self.flags)?;
         *pos += n as u64;
         Ok(n)
     }
@@ -77,6 +77,9 @@ impl File {
 
     /// `vfs_llseek()`.
     pub fn lseek(&self, offset: i64, whence: u32) -> KResult<u64> {
+        if let Some(r) = self.ops.llseek(offset, whence) {
+            return r;
+        }
         if !self.ops.seekable() {
             return Err(Errno::ESPIPE);
         }

@@ -94,9 +94,19 @@ pub trait FileOps: Send + Sync {
     fn write(&self, _pos: u64, _buf: &[u8]) -> KResult<usize> {
         Err(Errno::EINVAL)
     }
+    /// `read` with the open file's flags, for files whose reads depend on
+    /// O_NONBLOCK (/dev/kmsg); the default ignores them.
+    fn read_flags(&self, pos: u64, buf: &mut [u8], _f_flags: u32) -> KResult<usize> {
+        self.read(pos, buf)
+    }
     /// False for streams (the console): lseek fails with ESPIPE.
     fn seekable(&self) -> bool {
         true
+    }
+    /// `file_operations->llseek` of files that seek in their own way
+    /// (/dev/kmsg); `None` leaves it to `vfs_llseek`'s arithmetic.
+    fn llseek(&self, _offset: i64, _whence: u32) -> Option<KResult<u64>> {
+        None
     }
 }
 
