@@ -107,12 +107,13 @@ struct DevkmsgUser {
 }
 
 impl Drop for DevkmsgUser {
-    /// `devkmsg_release()` → `ratelimit_state_exit()`.
+    /// `devkmsg_release()`: what the rate limit dropped, told once
+    /// (printk.c's messages carry its `pr_fmt`, "printk: ").
     fn drop(&mut self) {
         let missed = self.rs.get_mut().missed;
         if missed > 0 {
             log::warn!(
-                "{}: {missed} output lines suppressed due to ratelimiting",
+                "printk: {}: {missed} output lines suppressed due to ratelimiting",
                 crate::task::current().comm()
             );
         }
