@@ -206,6 +206,26 @@ fn misc_on_linux() {
     }
 }
 
+/// `kmsg` reads the host's kernel log, which needs CAP_SYSLOG (a
+/// container may lack it), and moves its one syslog(2) reader position, so
+/// its host runs take turns.
+fn kmsg_host_lines(libc: &str) -> Option<Vec<String>> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    if std::fs::File::open("/dev/kmsg").is_err() {
+        println!("the host's kernel log is not readable here: kmsg not run on Linux");
+        return None;
+    }
+    Some(host_lines("kmsg", libc))
+}
+
+#[test]
+fn kmsg_on_linux() {
+    for libc in LIBCS {
+        kmsg_host_lines(libc);
+    }
+}
+
 #[test]
 fn pie_on_linux() {
     host_lines("pie", "glibc");
@@ -460,6 +480,26 @@ fn thread_on_tinymm() {
 
 fn misc_on_tinymm() {
     same_on_tinymm("misc");
+}
+
+/// syslog(2) and /dev/kmsg on tinymm: the host's lines where the host
+/// lets `kmsg` run, else every check passing.
+#[test]
+fn kmsg_on_tinymm() {
+    let programs: Vec<(&'static str, &str)> = LIBCS.iter().map(|&libc| ("kmsg", libc)).collect();
+    let guest = run_on_tinymm(&programs);
+    for ((_, libc), (printed, status)) in programs.iter().zip(guest) {
+        match kmsg_host_lines(libc) {
+            Some(expected) => assert_eq!(printed, expected, "kmsg ({libc}) on tinymm vs Linux"),
+            None => {
+                let failed: Vec<&String> =
+                    printed.iter().filter(|l| l.contains(": FAIL")).collect();
+                assert!(failed.is_empty(), "kmsg ({libc}): {failed:?}");
+                assert!(printed.len() > 40, "kmsg ({libc}): {printed:?}");
+            }
+        }
+        assert_eq!(status, 0, "kmsg ({libc}) exit status on tinymm");
+    }
 }
 
 /// Nothing is lost: after a warm-up round (the kernel heap keeps what it

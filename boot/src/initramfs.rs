@@ -19,8 +19,11 @@ pub const DIRS: [&str; 6] = ["/bin", "/data", "/dev", "/proc", "/sys", "/tmp"];
 /// Device nodes every archive has, as Linux's default initramfs
 /// (usr/default_cpio_list) has /dev/console: the kernel opens the console
 /// for init before anything is mounted.
-pub const NODES: [(&str, u32, u32, u32); 2] =
-    [("/dev/console", 0o600, 5, 1), ("/dev/null", 0o666, 1, 3)];
+pub const NODES: [(&str, u32, u32, u32); 3] = [
+    ("/dev/console", 0o600, 5, 1),
+    ("/dev/kmsg", 0o644, 1, 11),
+    ("/dev/null", 0o666, 1, 3),
+];
 
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
@@ -414,6 +417,7 @@ mod tests {
                 "sys",
                 "tmp",
                 "dev/console",
+                "dev/kmsg",
                 "dev/null",
                 "bin/prog",
                 "data/deep/er/gen",
@@ -426,12 +430,13 @@ mod tests {
             assert!(dir.data.is_empty());
         }
         assert_eq!((entries[8].mode, entries[8].rdev), (0o020600, (5, 1)));
-        assert_eq!((entries[9].mode, entries[9].rdev), (0o020666, (1, 3)));
-        let prog = &entries[10];
+        assert_eq!((entries[9].mode, entries[9].rdev), (0o020644, (1, 11)));
+        assert_eq!((entries[10].mode, entries[10].rdev), (0o020666, (1, 3)));
+        let prog = &entries[11];
         assert_eq!(prog.mode, 0o100755);
         assert_eq!(prog.nlink, 1);
         assert_eq!(prog.data, b"hello, tinymm\n");
-        let generated_file = &entries[11];
+        let generated_file = &entries[12];
         assert_eq!(generated_file.mode, 0o100644);
         assert_eq!(generated_file.data.len(), 10_001);
         let mut expected = Vec::new();
@@ -439,8 +444,8 @@ mod tests {
             .read_to_end(&mut expected)
             .unwrap();
         assert_eq!(generated_file.data, expected);
-        assert_eq!(entries[12].mode, 0o100600);
-        assert!(entries[12].data.is_empty());
+        assert_eq!(entries[13].mode, 0o100600);
+        assert!(entries[13].data.is_empty());
         // Inode numbers are unique.
         let inos: BTreeSet<u32> = entries.iter().map(|e| e.ino).collect();
         assert_eq!(inos.len(), entries.len());

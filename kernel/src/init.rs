@@ -93,6 +93,7 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
 /// `start_kernel()`.
 #[inline(never)]
 pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
+    crate::printk::printk::printk_set_logger();
     arch::init();
     log::info!("tinymm version {}", env!("CARGO_PKG_VERSION"));
     let mut memblock = MEMBLOCK.lock();

@@ -83,10 +83,12 @@ fn null_open(_dev: DevT, _flags: u32) -> KResult<Arc<dyn FileOps>> {
     Ok(Arc::new(NullFile))
 }
 
-/// `chr_dev_init()` and `tty_init()`: /dev/null (1:3) and
-/// /dev/console (5:1).
+/// `chr_dev_init()` and `tty_init()`: /dev/null (1:3), /dev/kmsg (1:11)
+/// and /dev/console (5:1).
 pub fn chr_dev_init() {
     register_chrdev(1, 3..4, "mem", null_open).expect("mem registered twice");
+    register_chrdev(1, 11..12, "mem", crate::printk::devkmsg::devkmsg_open)
+        .expect("kmsg registered twice");
     register_chrdev(5, 1..2, "/dev/console", console_open).expect("console registered twice");
 }
 

@@ -145,6 +145,9 @@ impl File {
         if self.is_path() {
             return Err(Errno::EBADF);
         }
+        if let Some(r) = self.ops.llseek(offset, whence) {
+            return r;
+        }
         if !self.ops.seekable() {
             return Err(Errno::ESPIPE);
         }

@@ -370,6 +370,11 @@ pub trait FileOps: Send + Sync {
     fn fsync(&self, _file: &File) -> KResult<()> {
         Err(Errno::EINVAL)
     }
+    /// `file_operations->llseek` of files that seek in their own way
+    /// (/dev/kmsg); `None` leaves it to `vfs_llseek`'s arithmetic.
+    fn llseek(&self, _offset: i64, _whence: u32) -> Option<KResult<u64>> {
+        None
+    }
 }
 
 /// `get_next_ino()`.

@@ -193,7 +193,7 @@ mod kernel {
             curr.comm(),
             curr.signal.oom_score_adj.load(Relaxed)
         );
-        log::warn!(
+        log::info!(
             "memory: usage {}kB, limit {}kB, failcnt {}",
             page_counter_read(&memcg.memory) * K,
             mem_cgroup_get_max(memcg) * K,
@@ -241,7 +241,7 @@ mod kernel {
             return;
         }
         dump_header(memcg);
-        log::error!(
+        log::info!(
             "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,\
              oom_memcg={},task_memcg={},task={},pid={},uid=0",
             memcg_path(memcg, &victim),
@@ -254,7 +254,7 @@ mod kernel {
         __oom_kill_process(&victim, message);
         if let Some(group) = oom_group {
             memcg_memory_event(&group, MemcgMemoryEvent::OomGroupKill);
-            log::error!(
+            log::info!(
                 "Tasks in {} are going to be killed due to memory.oom.group set",
                 memcg_path(&group, &victim)
             );
@@ -274,7 +274,7 @@ mod kernel {
         match select_bad_process(memcg, totalpages) {
             Chosen::None => {
                 dump_header(memcg);
-                log::error!("Out of memory and no killable processes...");
+                log::warn!("Out of memory and no killable processes...");
                 false
             }
             Chosen::Abort => {

@@ -164,6 +164,9 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_SCHED_GETSCHEDULER => ret(sys_sched_getscheduler(a0 as i32)),
         __NR_SCHED_GETPARAM => ret(sys_sched_getparam(a0 as i32, a1)),
 
+        // --- the kernel log (printk/) ---
+        __NR_SYSLOG => ret(crate::printk::printk::sys_syslog(a0 as i32, a1, a2 as i32)),
+
         // --- files (fs/) ---
         __NR_READ => ret(ksys_read(a0 as i32, a1, a2)),
         __NR_WRITE => ret(ksys_write(a0 as i32, a1, a2)),

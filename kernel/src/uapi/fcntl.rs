@@ -39,6 +39,7 @@ pub const AT_STATX_SYNC_TYPE: u32 = 0x6000;
 pub const SEEK_SET: u32 = 0;
 pub const SEEK_CUR: u32 = 1;
 pub const SEEK_END: u32 = 2;
+pub const SEEK_DATA: u32 = 3;
 
 /// fcntl(2) commands and the descriptor flag.
 pub const F_DUPFD: u32 = 0;

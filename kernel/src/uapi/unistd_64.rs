@@ -79,6 +79,7 @@ pub const __NR_GETRUSAGE: usize = 98;
 pub const __NR_SYSINFO: usize = 99;
 pub const __NR_TIMES: usize = 100;
 pub const __NR_GETUID: usize = 102;
+pub const __NR_SYSLOG: usize = 103;
 pub const __NR_GETGID: usize = 104;
 pub const __NR_SETUID: usize = 105;
 pub const __NR_SETGID: usize = 106;

@@ -1,7 +1,8 @@
 //! Serial console on COM1; mirrors arch/x86/kernel/early_printk.c (the
-//! `earlyprintk=serial` console) plus printk's front end: `print!`,
-//! `println!` and a `log` logger that prints plain lines like printk,
-//! prefixing only warnings and errors.
+//! `earlyprintk=serial` console), and `print!`/`println!` for what goes to
+//! the console without entering the kernel log (the shell's prompt, the
+//! exit-status line). Kernel messages go through printk (`printk/`),
+//! which prints them here.
 //!
 //! Output converts `\n` to `\r\n`. Input is polled: there are no serial
 //! interrupts yet.
@@ -33,9 +34,9 @@ const fn com1() -> Uart16550<PioBackend> {
 
 static COM1: Mutex<Uart16550<PioBackend>> = Mutex::new(com1());
 
-/// Programs COM1 (115200 8N1, FIFO on, no interrupts) and installs the
-/// logger. Output written before this still reaches QEMU's serial model,
-/// which ignores line settings.
+/// Programs COM1 (115200 8N1, FIFO on, no interrupts) and logs that the
+/// console is there. Output written before this still reaches QEMU's
+/// serial model, which ignores line settings.
 pub fn setup_early_printk() {
     let config = Config {
         baud_rate: BaudRate::Baud115200,
@@ -49,11 +50,7 @@ pub fn setup_early_printk() {
             let _ = uart.test_loopback();
         }
     }
-    // Fails only if a logger is already set, i.e. on a second call.
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Info);
-    }
-    _print(format_args!("{CONSOLE_READY}\n"));
+    log::info!("{CONSOLE_READY}");
 }
 
 /// Printed once the console can receive; see the module comment.
@@ -165,30 +162,4 @@ macro_rules! println {
     ($($arg:tt)*) => {
         $crate::arch::x86_64::early_printk::_print(format_args!("{}\n", format_args!($($arg)*)))
     };
-}
-
-/// printk-style `log` backend: info and below print the bare message.
-struct Printk;
-
-static LOGGER: Printk = Printk;
-
-impl log::Log for Printk {
-    fn enabled(&self, metadata: &log::Metadata) -> bool {
-        metadata.level() <= log::max_level()
-    }
-
-    fn log(&self, record: &log::Record) {
-        if !self.enabled(record.metadata()) {
-            return;
-        }
-        match record.level() {
-            log::Level::Error => _print(format_args!("ERROR: {}\n", record.args())),
-            log::Level::Warn => _print(format_args!("WARNING: {}\n", record.args())),
-            _ => _print(format_args!("{}\n", record.args())),
-        }
-    }
-
-    fn flush(&self) {
-        flush();
-    }
 }

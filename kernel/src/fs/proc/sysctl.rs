@@ -1,9 +1,11 @@
 //! `/proc/sys` (fs/proc/proc_sysctl.c, kernel/sysctl.c): the vm knobs
-//! tinymm has, with `proc_dointvec_minmax` parsing.
+//! tinymm has, with `proc_dointvec_minmax` parsing, and kernel/printk
+//! (kernel/printk/sysctl.c), with `proc_dointvec`'s.
 
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt::Write;
+use core::sync::atomic::AtomicI32;
 use core::sync::atomic::Ordering::Relaxed;
 
 use super::{ProcDir, ProcFile};
@@ -23,6 +25,57 @@ pub fn proc_dointvec_minmax(buf: &[u8], min: i64, max: i64) -> KResult<i64> {
         return Err(Errno::EINVAL);
     }
     Ok(v)
+}
+
+/// `proc_get_long()`: an optionally negative integer in C's notation
+/// (`0x` hex, leading-0 octal, decimal) ending at whitespace or the end.
+fn proc_get_long(s: &[u8]) -> KResult<(i64, usize)> {
+    let (neg, digits) = match s.strip_prefix(b"-") {
+        Some(rest) if !rest.is_empty() => (true, rest),
+        _ => (false, s),
+    };
+    let end = digits
+        .iter()
+        .position(|b| b" \t\n".contains(b))
+        .unwrap_or(digits.len());
+    let word = core::str::from_utf8(&digits[..end]).map_err(|_| Errno::EINVAL)?;
+    if !word.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(Errno::EINVAL);
+    }
+    let v = if let Some(hex) = word.strip_prefix("0x").or(word.strip_prefix("0X")) {
+        u64::from_str_radix(hex, 16)
+    } else if word.len() > 1 && word.starts_with('0') {
+        u64::from_str_radix(&word[1..], 8)
+    } else {
+        word.parse()
+    }
+    .map_err(|_| Errno::EINVAL)?;
+    let v = i64::try_from(v).map_err(|_| Errno::EINVAL)?;
+    Ok((if neg { -v } else { v }, s.len() - digits.len() + end))
+}
+
+/// `proc_dointvec()` on a write: whitespace-separated integers into
+/// `vals` in order, each stored as it is read (an error after the first
+/// leaves those before it set, as in Linux); EINVAL for no value, a value
+/// that is not an integer or does not fit an int. What follows the last
+/// slot is ignored.
+pub fn proc_dointvec(buf: &[u8], vals: &[AtomicI32]) -> KResult<()> {
+    let mut p = buf;
+    let mut first = true;
+    for val in vals {
+        p = p.trim_ascii_start();
+        if p.is_empty() {
+            break;
+        }
+        let (v, used) = proc_get_long(p)?;
+        val.store(i32::try_from(v).map_err(|_| Errno::EINVAL)?, Relaxed);
+        p = &p[used..];
+        first = false;
+    }
+    if first {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
 }
 
 /// `drop_caches_sysctl_handler()`: 1 drops the page cache, 2 would drop
@@ -74,7 +127,22 @@ pub fn proc_sys_init() -> Arc<dyn Inode> {
         ],
         None,
     );
-    ProcDir::new(alloc::vec![("vm", vm as Arc<dyn Inode>)], None)
+    let kernel = ProcDir::new(
+        alloc::vec![(
+            "printk",
+            ProcFile::new(
+                crate::printk::printk::printk_sysctl_show,
+                Some(Arc::new(|buf: &[u8]| {
+                    proc_dointvec(buf, &crate::printk::printk::CONSOLE_PRINTK.0)
+                }))
+            ) as Arc<dyn Inode>
+        )],
+        None,
+    );
+    ProcDir::new(
+        alloc::vec![("kernel", kernel as Arc<dyn Inode>), ("vm", vm)],
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -90,5 +158,40 @@ mod tests {
         assert_eq!(proc_dointvec_minmax(b"5", 1, 4), Err(Errno::EINVAL));
         assert_eq!(proc_dointvec_minmax(b"1x", 1, 4), Err(Errno::EINVAL));
         assert_eq!(proc_dointvec_minmax(b"", 1, 4), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn dointvec_vector_parses_like_linux() {
+        let v = [
+            AtomicI32::new(7),
+            AtomicI32::new(4),
+            AtomicI32::new(1),
+            AtomicI32::new(7),
+        ];
+        let get = |v: &[AtomicI32; 4]| v.each_ref().map(|a| a.load(Relaxed));
+        assert_eq!(proc_dointvec(b"8\n", &v), Ok(()));
+        assert_eq!(get(&v), [8, 4, 1, 7]);
+        assert_eq!(proc_dointvec(b" 3\t5  2 6 99\n", &v), Ok(()));
+        assert_eq!(get(&v), [3, 5, 2, 6]);
+        assert_eq!(proc_dointvec(b"-1 0x10 010", &v), Ok(()));
+        assert_eq!(get(&v), [-1, 16, 8, 6]);
+        // An error after the first value keeps what was stored before it.
+        assert_eq!(proc_dointvec(b"4 x", &v), Err(Errno::EINVAL));
+        assert_eq!(get(&v), [4, 16, 8, 6]);
+        for bad in [
+            &b""[..],
+            b"  \n",
+            b"x",
+            b"+1",
+            b"1x",
+            b"-",
+            b"2147483648",
+            b"1,2",
+        ] {
+            assert_eq!(proc_dointvec(bad, &v), Err(Errno::EINVAL), "{bad:?}");
+        }
+        assert_eq!(get(&v), [4, 16, 8, 6]);
+        assert_eq!(proc_dointvec(b"-2147483648", &v), Ok(()));
+        assert_eq!(get(&v)[0], i32::MIN);
     }
 }
