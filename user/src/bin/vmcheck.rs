@@ -808,11 +808,20 @@ fn file_checks(c: &mut Checks, path: &CStr) {
         raw(__NR_MKDIR, [c"/proc".as_ptr() as usize, 0o755, 0, 0, 0, 0]),
         Errno::EEXIST,
     );
+    // On a writable mount (tinymm's root is read-only, and EROFS comes
+    // before the lookup there, as on Linux).
     c.errno(
         "rmdir_missing",
         raw(
             __NR_RMDIR,
-            [c"/nonexistent-vmcheck".as_ptr() as usize, 0, 0, 0, 0, 0],
+            [
+                c"/sys/fs/cgroup/nonexistent-vmcheck".as_ptr() as usize,
+                0,
+                0,
+                0,
+                0,
+                0,
+            ],
         ),
         Errno::ENOENT,
     );
