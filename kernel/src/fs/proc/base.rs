@@ -21,6 +21,13 @@ use core::sync::atomic::Ordering::Relaxed;
 /// The `/proc` entries for tasks.
 pub struct PidEntries;
 
+/// Inode numbers of /proc/self and /proc/PID, above those `get_next_ino`
+/// hands out (Linux: `PROC_DYNAMIC_FIRST` and friends).
+const PROC_SELF_INO: u64 = 0xffff_fffc;
+fn proc_pid_ino(pid: Pid) -> u64 {
+    (1 << 32) | u64::from(pid as u32)
+}
+
 /// `proc_pid_lookup()`: the directory of one task. Its files look the
 /// task up again when opened, so they report on the task as it is then
 /// (and fail with ESRCH-like emptiness once it is gone).
@@ -32,7 +39,8 @@ fn proc_pid_dir(pid: Pid) -> Arc<dyn Inode> {
         move |m| oom_score_adj_show(pid, m),
         Some(Arc::new(move |buf: &[u8]| oom_score_adj_write(pid, buf))),
     );
-    ProcDir::new(
+    ProcDir::with_ino(
+        proc_pid_ino(pid),
         alloc::vec![
             (
                 "cwd",
@@ -119,7 +127,9 @@ impl ProcDynamic for PidEntries {
     fn lookup(&self, name: &str) -> Option<Arc<dyn Inode>> {
         if name == "self" {
             // `proc_self_get_link()`: the caller's thread group.
-            return Some(ProcSymlink::new(|| Ok(current().tgid.to_string())));
+            return Some(ProcSymlink::with_ino(PROC_SELF_INO, || {
+                Ok(current().tgid.to_string())
+            }));
         }
         let pid: Pid = name.parse().ok()?;
         find_task_by_vpid(pid).filter(|t| t.pid == pid && pid > 0)?;
@@ -127,10 +137,15 @@ impl ProcDynamic for PidEntries {
     }
 
     fn entries(&self) -> Vec<DirEntry> {
-        let mut entries = alloc::vec![DirEntry::new("self", 0, FileType::Lnk)];
+        // glibc's readdir skips entries whose d_ino is 0.
+        let mut entries = alloc::vec![DirEntry::new("self", PROC_SELF_INO, FileType::Lnk)];
         for_each_process(|t| {
             if t.pid > 0 {
-                entries.push(DirEntry::new(&t.pid.to_string(), 0, FileType::Dir));
+                entries.push(DirEntry::new(
+                    &t.pid.to_string(),
+                    proc_pid_ino(t.pid),
+                    FileType::Dir,
+                ));
             }
         });
         entries

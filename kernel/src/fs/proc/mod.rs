@@ -101,8 +101,15 @@ pub struct ProcSymlink {
 
 impl ProcSymlink {
     pub fn new(target: impl Fn() -> KResult<String> + Send + Sync + 'static) -> Arc<Self> {
+        Self::with_ino(get_next_ino(), target)
+    }
+
+    pub fn with_ino(
+        ino: u64,
+        target: impl Fn() -> KResult<String> + Send + Sync + 'static,
+    ) -> Arc<Self> {
         Arc::new(Self {
-            ino: get_next_ino(),
+            ino,
             target: Arc::new(target),
         })
     }
@@ -146,6 +153,20 @@ impl ProcDir {
     ) -> Arc<Self> {
         Arc::new(Self {
             ino: get_next_ino(),
+            entries,
+            dynamic,
+        })
+    }
+
+    /// A directory with a given inode number (`/proc/PID`, whose number
+    /// readdir reports before any lookup made the directory).
+    pub fn with_ino(
+        ino: u64,
+        entries: Vec<(&'static str, Arc<dyn Inode>)>,
+        dynamic: Option<Arc<dyn ProcDynamic>>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            ino,
             entries,
             dynamic,
         })
