@@ -15,7 +15,7 @@ use super::dcache::{Dentry, Path};
 use super::file::File;
 use super::filesystems::FileSystemType;
 use super::namespace::VfsMount;
-use super::super_block::{Kstatfs, PIPEFS_MAGIC, SuperBlock, SuperOperations};
+use super::super_block::{PIPEFS_MAGIC, SimpleSuper, SuperBlock};
 use super::{FileOps, FileType, Inode, get_next_ino};
 use crate::arch::x86_64::uaccess::copy_to_user;
 use crate::sync::SpinLock;
@@ -191,14 +191,6 @@ impl FileOps for PipeEnd {
     }
 }
 
-struct PipefsSuper;
-
-impl SuperOperations for PipefsSuper {
-    fn statfs(&self) -> Kstatfs {
-        Kstatfs::simple(PIPEFS_MAGIC)
-    }
-}
-
 static PIPEFS_FS_TYPE: FileSystemType = FileSystemType {
     name: "pipefs",
     fs_flags: 0,
@@ -215,7 +207,7 @@ fn pipe_mnt() -> Arc<VfsMount> {
                 &PIPEFS_FS_TYPE,
                 root,
                 0,
-                Arc::new(PipefsSuper),
+                Arc::new(SimpleSuper(PIPEFS_MAGIC)),
             ))
         })
         .clone()

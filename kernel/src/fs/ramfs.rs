@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use super::char_dev::init_special_open;
 use super::file::File;
 use super::filesystems::FileSystemType;
-use super::super_block::{Kstatfs, RAMFS_MAGIC, SB_RDONLY, SuperBlock, SuperOperations};
+use super::super_block::{RAMFS_MAGIC, SB_RDONLY, SimpleSuper, SuperBlock};
 use super::{DevT, DirEntry, DirFile, FileOps, FileType, Inode, Kstat, Timespec64, get_next_ino};
 use crate::mm::filemap::{AddressSpace, filemap_read};
 use crate::sync::SpinLock;
@@ -254,14 +254,6 @@ impl Inode for RamSpecial {
     }
 }
 
-struct RootfsSuper;
-
-impl SuperOperations for RootfsSuper {
-    fn statfs(&self) -> Kstatfs {
-        Kstatfs::simple(RAMFS_MAGIC)
-    }
-}
-
 /// `rootfs_fs_type`: not mountable again (it is not registered).
 static ROOTFS_FS_TYPE: FileSystemType = FileSystemType {
     name: "rootfs",
@@ -271,5 +263,10 @@ static ROOTFS_FS_TYPE: FileSystemType = FileSystemType {
 
 /// `init_rootfs()`: the read-only superblock of the unpacked initramfs.
 pub fn rootfs_sb(root: Arc<RamDir>) -> Arc<SuperBlock> {
-    SuperBlock::new_anon(&ROOTFS_FS_TYPE, root, SB_RDONLY, Arc::new(RootfsSuper))
+    SuperBlock::new_anon(
+        &ROOTFS_FS_TYPE,
+        root,
+        SB_RDONLY,
+        Arc::new(SimpleSuper(RAMFS_MAGIC)),
+    )
 }

@@ -101,6 +101,25 @@ pub trait SuperOperations: Send + Sync {
     }
 }
 
+/// The operations of a filesystem with nothing to count or configure
+/// (`simple_statfs` with its magic number).
+pub struct SimpleSuper(pub u64);
+
+impl SuperOperations for SimpleSuper {
+    fn statfs(&self) -> Kstatfs {
+        Kstatfs::simple(self.0)
+    }
+}
+
+/// `get_tree_single()` for a filesystem that takes no options: the one
+/// superblock made at boot (ENODEV before it exists).
+pub fn get_tree_single(sb: &spin::Once<Arc<SuperBlock>>, data: &str) -> KResult<Arc<SuperBlock>> {
+    if !data.is_empty() {
+        return Err(Errno::EINVAL);
+    }
+    sb.get().cloned().ok_or(Errno::ENODEV)
+}
+
 /// `struct super_block`.
 pub struct SuperBlock {
     pub s_dev: DevT,

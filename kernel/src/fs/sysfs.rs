@@ -9,25 +9,14 @@ use alloc::vec;
 use super::Inode;
 use super::filesystems::{FileSystemType, register_filesystem};
 use super::proc::{ProcDir, ProcFile};
-use super::super_block::{Kstatfs, SYSFS_MAGIC, SuperBlock, SuperOperations};
-use crate::uapi::errno::{Errno, KResult};
-
-struct SysfsSuper;
-
-impl SuperOperations for SysfsSuper {
-    fn statfs(&self) -> Kstatfs {
-        Kstatfs::simple(SYSFS_MAGIC)
-    }
-}
+use super::super_block::{SYSFS_MAGIC, SimpleSuper, SuperBlock, get_tree_single};
+use crate::uapi::errno::KResult;
 
 static SYSFS_SB: spin::Once<Arc<SuperBlock>> = spin::Once::new();
 
 /// `sysfs_get_tree()`: the one superblock; sysfs takes no options.
 fn sysfs_get_tree(_flags: u32, _source: &str, data: &str) -> KResult<Arc<SuperBlock>> {
-    if !data.is_empty() {
-        return Err(Errno::EINVAL);
-    }
-    SYSFS_SB.get().cloned().ok_or(Errno::ENODEV)
+    get_tree_single(&SYSFS_SB, data)
 }
 
 static SYSFS_FS_TYPE: FileSystemType = FileSystemType {
@@ -79,6 +68,8 @@ pub fn sysfs_init() {
             )]),
         ),
     ]);
-    SYSFS_SB.call_once(|| SuperBlock::new_anon(&SYSFS_FS_TYPE, root, 0, Arc::new(SysfsSuper)));
+    SYSFS_SB.call_once(|| {
+        SuperBlock::new_anon(&SYSFS_FS_TYPE, root, 0, Arc::new(SimpleSuper(SYSFS_MAGIC)))
+    });
     register_filesystem(&SYSFS_FS_TYPE).expect("sysfs registered twice");
 }

@@ -18,7 +18,7 @@ use core::fmt;
 
 use super::file::File;
 use super::filesystems::{FileSystemType, register_filesystem};
-use super::super_block::{Kstatfs, PROC_SUPER_MAGIC, SuperBlock, SuperOperations};
+use super::super_block::{PROC_SUPER_MAGIC, SimpleSuper, SuperBlock, get_tree_single};
 use super::{DirEntry, DirFile, FileOps, FileType, Inode, access_mode, get_next_ino};
 use crate::mm::mmzone::node_data;
 use crate::mm::vmstat::{frag_show, vmstat_show, zoneinfo_show};
@@ -235,23 +235,12 @@ pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
     )
 }
 
-struct ProcSuper;
-
-impl SuperOperations for ProcSuper {
-    fn statfs(&self) -> Kstatfs {
-        Kstatfs::simple(PROC_SUPER_MAGIC)
-    }
-}
-
 static PROC_SB: spin::Once<Arc<SuperBlock>> = spin::Once::new();
 
 /// `proc_get_tree()`: one superblock per pid namespace (there is one);
 /// hidepid=, gid= and subset= are not implemented (EINVAL).
 fn proc_get_tree(_flags: u32, _source: &str, data: &str) -> KResult<Arc<SuperBlock>> {
-    if !data.is_empty() {
-        return Err(Errno::EINVAL);
-    }
-    PROC_SB.get().cloned().ok_or(Errno::ENODEV)
+    get_tree_single(&PROC_SB, data)
 }
 
 static PROC_FS_TYPE: FileSystemType = FileSystemType {
@@ -263,7 +252,12 @@ static PROC_FS_TYPE: FileSystemType = FileSystemType {
 /// `proc_root_init()` + `register_filesystem(&proc_fs_type)`.
 pub fn proc_fs_init(pids: Option<Arc<dyn ProcDynamic>>) {
     PROC_SB.call_once(|| {
-        SuperBlock::new_anon(&PROC_FS_TYPE, proc_root_init(pids), 0, Arc::new(ProcSuper))
+        SuperBlock::new_anon(
+            &PROC_FS_TYPE,
+            proc_root_init(pids),
+            0,
+            Arc::new(SimpleSuper(PROC_SUPER_MAGIC)),
+        )
     });
     register_filesystem(&PROC_FS_TYPE).expect("proc registered twice");
 }
