@@ -27,6 +27,7 @@ pub mod signal;
 pub mod sys;
 pub mod syscall;
 pub mod time;
+pub mod wait;
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
