@@ -5,8 +5,9 @@ use bootloader_api::info::MemoryRegionKind;
 
 use crate::arch::x86_64 as arch;
 use crate::cgroup::kernfs::{CgroupDir, cgroup_init, cgrp_dfl_root};
+use crate::drivers::tty::tty_io::{TtyDevice, TtyInode, tty_init};
 use crate::fs::Inode;
-use crate::fs::devices::{Console, Null};
+use crate::fs::devices::{MemDevice, MemInode};
 use crate::fs::initramfs::unpack_to_rootfs;
 use crate::fs::proc::{ProcDir, ProcFile, proc_root_init};
 use crate::fs::ramfs::RamDir;
@@ -87,10 +88,20 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
         "proc",
         proc_root_init(Some(Arc::new(crate::fs::proc::base::PidEntries))),
     );
-    // devtmpfs: the console and /dev/null.
+    // devtmpfs: the ttys and the memory devices.
     let dev = RamDir::new(0o755);
-    dev.insert("console", Console::new());
-    dev.insert("null", Null::new());
+    dev.insert("console", TtyInode::new(TtyDevice::Console));
+    dev.insert("tty", TtyInode::new(TtyDevice::CurrentTty));
+    dev.insert("ttyS0", TtyInode::new(TtyDevice::Serial));
+    for (name, d) in [
+        ("null", MemDevice::Null),
+        ("zero", MemDevice::Zero),
+        ("full", MemDevice::Full),
+        ("random", MemDevice::Random),
+        ("urandom", MemDevice::Urandom),
+    ] {
+        dev.insert(name, MemInode::new(d));
+    }
     root.insert("dev", dev);
     // /sys/kernel/debug/tinymm/selftest, where the self-tests are started.
     let selftest = ProcFile::new(|_| Ok(()), Some(Arc::new(crate::selftest::selftest_store)));
@@ -129,6 +140,7 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     crate::task::sched_init();
     crate::task::fork::set_max_threads(crate::mm::mmzone::node_data(0).totalram_pages());
     arch::time_init();
+    tty_init();
     crate::task::fork::kernel_thread("init", kernel_init, 0).expect("cannot start init");
     crate::task::sched::cpu_startup_entry()
 }

@@ -1,119 +1,56 @@
-//! Character devices under /dev: the console (drivers/tty, n_tty.c in
-//! spirit) that file descriptors 0, 1 and 2 refer to — writes go to the
-//! serial port, reads return a line typed there — and /dev/null
-//! (drivers/char/mem.c).
+//! The memory character devices of drivers/char/mem.c — `/dev/null`
+//! (1:3), `/dev/zero` (1:5), `/dev/full` (1:7) — and drivers/char/random.c's
+//! `/dev/random` (1:8) and `/dev/urandom` (1:9), which read the CRNG and
+//! mix what is written into it. The ttys are drivers/tty's.
 
 use alloc::sync::Arc;
 
 use super::file::File;
 use super::{FileOps, FileType, Inode, get_next_ino};
-use crate::arch::x86_64::early_printk::console_write_bytes;
-use crate::arch::x86_64::serial_read_byte;
-use crate::uapi::errno::KResult;
-use crate::{print, task};
+use crate::drivers::tty::tty_io::makedev;
+use crate::uapi::errno::{Errno, KResult};
 
-pub struct Console {
-    ino: u64,
+/// `MEM_MAJOR`.
+const MEM_MAJOR: u32 = 1;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum MemDevice {
+    Null,
+    Zero,
+    Full,
+    Random,
+    Urandom,
 }
 
-impl Console {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self {
-            ino: get_next_ino(),
-        })
-    }
-}
-
-struct ConsoleFile;
-
-/// `n_tty_read()` in canonical mode: block until a line is typed (or
-/// `buf` is full), echoing it and applying backspace, as a terminal does.
-/// Other tasks run while no input is there.
-pub fn n_tty_read(buf: &mut [u8]) -> usize {
-    let mut n = 0;
-    while n < buf.len() {
-        let Some(c) = serial_read_byte() else {
-            task::sched::schedule();
-            continue;
-        };
-        match c {
-            b'\r' | b'\n' => {
-                print!("\n");
-                buf[n] = b'\n';
-                return n + 1;
-            }
-            0x08 | 0x7f => {
-                if n > 0 {
-                    n -= 1;
-                    print!("\x08 \x08");
-                }
-            }
-            c if c.is_ascii_graphic() || c == b' ' || c == b'\t' => {
-                print!("{}", char::from(c));
-                buf[n] = c;
-                n += 1;
-            }
-            _ => {}
+impl MemDevice {
+    /// The minor number in `devlist[]`.
+    fn minor(self) -> u32 {
+        match self {
+            MemDevice::Null => 3,
+            MemDevice::Zero => 5,
+            MemDevice::Full => 7,
+            MemDevice::Random => 8,
+            MemDevice::Urandom => 9,
         }
     }
-    n
 }
 
-impl FileOps for ConsoleFile {
-    fn read(&self, _file: &File, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
-        Ok(n_tty_read(buf))
-    }
-
-    fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
-        console_write_bytes(buf);
-        Ok(buf.len())
-    }
-
-    fn seekable(&self) -> bool {
-        false
-    }
-}
-
-impl Inode for Console {
-    fn file_type(&self) -> FileType {
-        FileType::Chr
-    }
-    fn ino(&self) -> u64 {
-        self.ino
-    }
-    fn mode(&self) -> u32 {
-        0o620
-    }
-    fn open(&self, _write: bool) -> KResult<Arc<dyn FileOps>> {
-        Ok(Arc::new(ConsoleFile))
-    }
-}
-
-pub struct Null {
+/// A device node of major 1.
+pub struct MemInode {
     ino: u64,
+    dev: MemDevice,
 }
 
-impl Null {
-    pub fn new() -> Arc<Self> {
+impl MemInode {
+    pub fn new(dev: MemDevice) -> Arc<Self> {
         Arc::new(Self {
             ino: get_next_ino(),
+            dev,
         })
     }
 }
 
-struct NullFile;
-
-impl FileOps for NullFile {
-    fn read(&self, _file: &File, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
-        Ok(0)
-    }
-
-    fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
-        Ok(buf.len())
-    }
-}
-
-impl Inode for Null {
+impl Inode for MemInode {
     fn file_type(&self) -> FileType {
         FileType::Chr
     }
@@ -123,8 +60,42 @@ impl Inode for Null {
     fn mode(&self) -> u32 {
         0o666
     }
+    fn rdev(&self) -> u32 {
+        makedev(MEM_MAJOR, self.dev.minor())
+    }
     fn open(&self, _write: bool) -> KResult<Arc<dyn FileOps>> {
-        Ok(Arc::new(NullFile))
+        Ok(Arc::new(MemFile(self.dev)))
+    }
+}
+
+struct MemFile(MemDevice);
+
+impl FileOps for MemFile {
+    /// `read_null`, `read_iter_zero`, `urandom_read_iter`.
+    fn read(&self, _file: &File, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
+        match self.0 {
+            MemDevice::Null => Ok(0),
+            MemDevice::Zero | MemDevice::Full => {
+                buf.fill(0);
+                Ok(buf.len())
+            }
+            MemDevice::Random | MemDevice::Urandom => {
+                crate::task::sys::get_random_bytes(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    /// `write_null`, `write_full` (ENOSPC), `random_write_iter`.
+    fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
+        match self.0 {
+            MemDevice::Null | MemDevice::Zero => Ok(buf.len()),
+            MemDevice::Full => Err(Errno::ENOSPC),
+            MemDevice::Random | MemDevice::Urandom => {
+                crate::task::sys::add_device_randomness(buf);
+                Ok(buf.len())
+            }
+        }
     }
 }
 

@@ -90,6 +90,21 @@ impl File {
         Ok(n)
     }
 
+    /// `vfs_ioctl()`: the file's own ioctls.
+    pub fn ioctl(&self, cmd: u32, arg: u64) -> KResult<u64> {
+        self.ops.ioctl(self, cmd, arg)
+    }
+
+    /// `vfs_poll()`.
+    pub fn poll(&self, pt: &mut super::select::PollTable) -> u32 {
+        self.ops.poll(self, pt)
+    }
+
+    /// `f_pos`.
+    pub fn pos(&self) -> u64 {
+        *self.f_pos.lock_irqsave()
+    }
+
     /// `vfs_llseek()`.
     pub fn lseek(&self, offset: i64, whence: u32) -> KResult<u64> {
         if !self.ops.seekable() {
@@ -129,7 +144,9 @@ pub fn filp_open(path: &str, flags: u32) -> KResult<Arc<File>> {
         return Err(Errno::ENOTDIR);
     }
     let ops = inode.open(write)?;
-    Ok(File::new(inode, path, ops, flags))
+    let file = File::new(inode, path, ops, flags);
+    file.ops.open(&file)?;
+    Ok(file)
 }
 
 /// `rlimit(RLIMIT_NOFILE)`: the caller's soft limit (on the host, where
@@ -158,6 +175,12 @@ pub struct FilesStruct {
 }
 
 impl FilesStruct {
+    /// `fdt->max_fds`: the size of the table, which grows in powers of
+    /// two from `BITS_PER_LONG` (select(2) looks no further).
+    pub fn max_fds(&self) -> usize {
+        self.fds.lock_irqsave().len().next_power_of_two().max(64)
+    }
+
     /// `dup_fd()`: fork's copy of the table; the open files are shared.
     pub fn dup_fd(&self) -> Self {
         Self {

@@ -13,6 +13,8 @@ pub mod devices;
 pub mod exec;
 pub mod file;
 pub mod initramfs;
+#[cfg(target_os = "none")]
+pub mod ioctl;
 pub mod namei;
 #[cfg(target_os = "none")]
 pub mod pipe;
@@ -20,6 +22,7 @@ pub mod proc;
 pub mod ramfs;
 #[cfg(target_os = "none")]
 pub mod read_write;
+pub mod select;
 pub mod stat;
 
 use alloc::string::String;
@@ -85,6 +88,10 @@ pub trait Inode: Send + Sync {
     fn cgroup(&self) -> Option<Arc<crate::cgroup::Cgroup>> {
         None
     }
+    /// `i_rdev` of a device node, encoded as `st_rdev` (`new_encode_dev`).
+    fn rdev(&self) -> u32 {
+        0
+    }
 }
 
 /// `struct file_operations` of one open file.
@@ -98,6 +105,21 @@ pub trait FileOps: Send + Sync {
     /// False for streams (the console): lseek fails with ESPIPE.
     fn seekable(&self) -> bool {
         true
+    }
+    /// `file_operations->open`, given the new file (its flags): what a
+    /// device does at open beyond making the handle.
+    fn open(&self, _file: &File) -> KResult<()> {
+        Ok(())
+    }
+    /// `unlocked_ioctl`: commands `do_vfs_ioctl` leaves to the file.
+    fn ioctl(&self, _file: &File, _cmd: u32, _arg: u64) -> KResult<u64> {
+        Err(Errno::ENOTTY)
+    }
+    /// `file_operations->poll`: the ready events, after `poll_wait` on
+    /// every queue whose wake-up may change them. Files that never block
+    /// are always ready (`DEFAULT_POLLMASK`).
+    fn poll(&self, _file: &File, _pt: &mut select::PollTable) -> u32 {
+        select::DEFAULT_POLLMASK
     }
 }
 

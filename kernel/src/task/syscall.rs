@@ -25,11 +25,13 @@ use crate::arch::x86_64::process_64::do_arch_prctl_64;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::signal::sys_rt_sigreturn;
 use crate::fs::exec::do_execve;
+use crate::fs::ioctl::sys_ioctl;
 use crate::fs::pipe::do_pipe2;
 use crate::fs::read_write::{
     do_readv_writev, do_sys_openat, ksys_dup3, ksys_lseek, ksys_read, ksys_write, sys_close,
     sys_dup, sys_dup2, sys_fcntl, sys_fstat, sys_mkdir, sys_rmdir,
 };
+use crate::fs::select::{sys_poll, sys_ppoll, sys_pselect6, sys_select};
 use crate::mm::madvise::sys_madvise;
 use crate::mm::mlock::{sys_mlock, sys_munlock};
 use crate::mm::mmap::sys::{ksys_mmap_pgoff, sys_brk, sys_munmap};
@@ -169,6 +171,11 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_FSTAT => ret(sys_fstat(a0 as i32, a1)),
         __NR_MKDIR => ret(sys_mkdir(a0)),
         __NR_RMDIR => ret(sys_rmdir(a0)),
+        __NR_IOCTL => ret(sys_ioctl(a0 as i32, a1 as u32, a2)),
+        __NR_POLL => ret(sys_poll(a0, a1 as u32, a2 as i32)),
+        __NR_PPOLL => ret(sys_ppoll(a0, a1 as u32, a2, a3, regs.r8)),
+        __NR_SELECT => ret(sys_select(a0 as i32, a1, a2, a3, regs.r8)),
+        __NR_PSELECT6 => ret(sys_pselect6(a0 as i32, a1, a2, a3, regs.r8, regs.r9)),
 
         // --- memory (mm/) ---
         __NR_MMAP => ret(ksys_mmap_pgoff(

@@ -4,3 +4,11 @@
 //! kernel only.
 
 pub mod n_tty;
+#[cfg(target_os = "none")]
+pub mod serial;
+#[cfg(target_os = "none")]
+pub mod tty_io;
+#[cfg(target_os = "none")]
+pub mod tty_ioctl;
+#[cfg(target_os = "none")]
+pub mod tty_jobctrl;

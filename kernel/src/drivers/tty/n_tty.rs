@@ -292,15 +292,26 @@ impl NTty {
     /// `receive_room()`: free space; in canonical mode with no complete
     /// line, one byte is always let in so that erase keeps working.
     pub fn receive_room(&self) -> usize {
-        let used = if self.termios.i(PARMRK) {
-            self.read_cnt() * 3
+        usize::try_from(self.room())
+            .unwrap_or(0)
+            .max(usize::from(self.overflow()))
+    }
+
+    /// Free bytes less one (each byte may take three with PARMRK); below
+    /// zero when an overflowing line filled the ring.
+    fn room(&self) -> isize {
+        let free = (N_TTY_BUF_SIZE - self.read_cnt()) as isize;
+        if self.termios.i(PARMRK) {
+            (free + 2) / 3 - 1
         } else {
-            self.read_cnt()
-        };
-        match (N_TTY_BUF_SIZE - 1).checked_sub(used) {
-            Some(left) if left > 0 => left,
-            _ => usize::from(self.icanon && self.canon_head == self.read_tail),
+            free - 1
         }
+    }
+
+    /// A canonical line without its end fills the ring: newer bytes
+    /// replace its last one, so that ERASE and the newline still work.
+    fn overflow(&self) -> bool {
+        self.icanon && self.canon_head == self.read_tail
     }
 
     /// `chars_in_buffer()`: what a reader could take now (complete lines
@@ -314,8 +325,10 @@ impl NTty {
     }
 
     /// Whether the driver should stop feeding (`n_tty_check_throttle`).
+    /// Not while an unfinished canonical line fills the ring: nobody could
+    /// read to unthrottle it, and its end must still get in.
     pub fn should_throttle(&self) -> bool {
-        self.receive_room() < TTY_THRESHOLD_THROTTLE
+        self.receive_room() < TTY_THRESHOLD_THROTTLE && !self.overflow()
     }
 
     /// Whether a throttled driver may feed again (`n_tty_check_unthrottle`).
@@ -835,8 +848,14 @@ impl NTty {
     pub fn n_tty_receive_buf(&mut self, cp: &[u8], ops: &mut dyn TtyOps) -> usize {
         let mut taken = 0;
         for &c in cp {
-            if self.receive_room() == 0 {
-                break;
+            let room = self.room();
+            if room <= 0 {
+                if !self.overflow() {
+                    break;
+                }
+                if room < 0 {
+                    self.read_head -= 1;
+                }
             }
             taken += 1;
             if self.raw() {

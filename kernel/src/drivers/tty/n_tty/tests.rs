@@ -249,10 +249,14 @@ fn full_buffer_refuses_bytes_but_canonical_erase_still_works() {
     let mut r = Recorder::default();
     let big = vec![b'x'; N_TTY_BUF_SIZE + 10];
     let taken = tty.n_tty_receive_buf(&big, &mut r);
-    // A line without its end may fill the ring; one byte keeps coming in.
-    assert!(taken >= N_TTY_BUF_SIZE - 1);
-    assert!(tty.should_throttle());
-    assert_eq!(tty.n_tty_receive_buf(b"\x7f", &mut r), 1);
+    // A line without its end takes every byte, the newest replacing the
+    // last one; the line end still gets in.
+    assert_eq!(taken, big.len());
+    assert!(!tty.should_throttle());
+    assert_eq!(tty.n_tty_receive_buf(b"\x7fz\n", &mut r), 3);
+    let line = read(&mut tty, 2 * N_TTY_BUF_SIZE);
+    assert_eq!(line.len(), N_TTY_BUF_SIZE);
+    assert_eq!(&line[N_TTY_BUF_SIZE - 3..], b"xz\n");
     let mut raw = Ktermios::tty_std_termios();
     raw.c_lflag &= !ICANON;
     let mut tty = NTty::new(raw);
