@@ -207,6 +207,13 @@ fn misc_on_linux() {
 }
 
 #[test]
+fn poll_on_linux() {
+    for libc in LIBCS {
+        host_lines("poll", libc);
+    }
+}
+
+#[test]
 fn pie_on_linux() {
     host_lines("pie", "glibc");
 }
@@ -460,6 +467,11 @@ fn thread_on_tinymm() {
 
 fn misc_on_tinymm() {
     same_on_tinymm("misc");
+}
+
+#[test]
+fn poll_on_tinymm() {
+    same_on_tinymm("poll");
 }
 
 /// Nothing is lost: after a warm-up round (the kernel heap keeps what it
