@@ -179,7 +179,9 @@ mod syscalls {
         let mut raw = vec![0u8; nfds * 8];
         copy_from_user(&mut raw, ufds)?;
         let mut fds: Vec<PollFd> = raw
-            .chunks_exact(8)
+            .as_chunks::<8>()
+            .0
+            .iter()
             .map(|c| PollFd {
                 fd: i32::from_ne_bytes([c[0], c[1], c[2], c[3]]),
                 events: u16::from_ne_bytes([c[4], c[5]]),
@@ -300,8 +302,8 @@ mod syscalls {
         if p != 0 {
             let mut b = vec![0u8; words * 8];
             copy_from_user(&mut b, p)?;
-            for (w, c) in v.iter_mut().zip(b.chunks_exact(8)) {
-                *w = u64::from_ne_bytes(c.try_into().expect("8 bytes"));
+            for (w, c) in v.iter_mut().zip(b.as_chunks::<8>().0) {
+                *w = u64::from_ne_bytes(*c);
             }
         }
         Ok(v)

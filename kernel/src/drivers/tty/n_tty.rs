@@ -520,7 +520,7 @@ impl NTty {
         enum Kill {
             Erase,
             Werase,
-            Kill,
+            Line,
         }
         let t = self.termios;
         if self.read_head == self.canon_head {
@@ -544,7 +544,7 @@ impl NTty {
                 }
                 return;
             }
-            Kill::Kill
+            Kill::Line
         };
         let mut seen_alnums = 0;
         while self.read_head != self.canon_head {

@@ -202,9 +202,9 @@ pub fn disassociate_ctty(on_exit: bool) {
 }
 
 /// `tiocsctty()`: make `tty` the controlling terminal of the caller, a
-/// session leader without one; stealing it from another session (`arg`
-/// 1) needs CAP_SYS_ADMIN, which root has (as it has the one to take a
-/// terminal opened write-only).
+/// session leader without one. Stealing it from another session (with
+/// `arg` 1) needs CAP_SYS_ADMIN, which root has, as it has the one to
+/// take a terminal opened write-only.
 fn tiocsctty(tty: &Arc<TtyStruct>, arg: u64) -> KResult<u64> {
     let me = current();
     let leader = me.signal.leader.load(Relaxed);
