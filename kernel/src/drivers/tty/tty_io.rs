@@ -21,6 +21,7 @@ use super::n_tty::{Ktermios, NTty, TtyOps};
 use super::serial::serial8250;
 use super::tty_jobctrl;
 use crate::arch::x86_64::irq::HZ;
+use crate::arch::x86_64::irqflags::{local_irq_restore, local_irq_save};
 use crate::fs::file::File;
 use crate::fs::select::PollTable;
 use crate::fs::{FileOps, FileType, Inode, get_next_ino};
@@ -135,8 +136,16 @@ impl TtyStruct {
     /// `flush_to_ldisc()` from the UART: as many received bytes as the
     /// line discipline has room for; when it is nearly full the receive
     /// interrupt goes off (`n_tty_check_throttle` → `tty_throttle_safe`).
+    /// Interrupts stay off throughout, so that a push from a task (after
+    /// an unthrottle) and one from the interrupt cannot reorder bytes.
     #[inline(never)]
     pub fn tty_flip_buffer_push(&self) {
+        let flags = local_irq_save();
+        self.flip_buffer_push_irqs_off();
+        local_irq_restore(flags);
+    }
+
+    fn flip_buffer_push_irqs_off(&self) {
         loop {
             let room = self.ldisc().receive_room().min(16);
             let mut buf = [0u8; 16];
