@@ -234,6 +234,13 @@ fn kmsg_on_linux() {
 }
 
 #[test]
+fn poll_on_linux() {
+    for libc in LIBCS {
+        host_lines("poll", libc);
+    }
+}
+
+#[test]
 fn pie_on_linux() {
     host_lines("pie", "glibc");
 }
@@ -512,6 +519,11 @@ fn kmsg_on_tinymm() {
         }
         assert_eq!(status, 0, "kmsg ({libc}) exit status on tinymm");
     }
+}
+
+#[test]
+fn poll_on_tinymm() {
+    same_on_tinymm("poll");
 }
 
 /// Nothing is lost: after a warm-up round (the kernel heap keeps what it

@@ -19,10 +19,16 @@ pub const DIRS: [&str; 6] = ["/bin", "/data", "/dev", "/proc", "/sys", "/tmp"];
 /// Device nodes every archive has, as Linux's default initramfs
 /// (usr/default_cpio_list) has /dev/console: the kernel opens the console
 /// for init before anything is mounted.
-pub const NODES: [(&str, u32, u32, u32); 3] = [
+pub const NODES: [(&str, u32, u32, u32); 9] = [
     ("/dev/console", 0o600, 5, 1),
+    ("/dev/full", 0o666, 1, 7),
     ("/dev/kmsg", 0o644, 1, 11),
     ("/dev/null", 0o666, 1, 3),
+    ("/dev/random", 0o666, 1, 8),
+    ("/dev/tty", 0o666, 5, 0),
+    ("/dev/ttyS0", 0o660, 4, 64),
+    ("/dev/urandom", 0o666, 1, 9),
+    ("/dev/zero", 0o666, 1, 5),
 ];
 
 const S_IFDIR: u32 = 0o040000;
@@ -417,8 +423,14 @@ mod tests {
                 "sys",
                 "tmp",
                 "dev/console",
+                "dev/full",
                 "dev/kmsg",
                 "dev/null",
+                "dev/random",
+                "dev/tty",
+                "dev/ttyS0",
+                "dev/urandom",
+                "dev/zero",
                 "bin/prog",
                 "data/deep/er/gen",
                 "tmp/empty",
@@ -430,13 +442,13 @@ mod tests {
             assert!(dir.data.is_empty());
         }
         assert_eq!((entries[8].mode, entries[8].rdev), (0o020600, (5, 1)));
-        assert_eq!((entries[9].mode, entries[9].rdev), (0o020644, (1, 11)));
-        assert_eq!((entries[10].mode, entries[10].rdev), (0o020666, (1, 3)));
-        let prog = &entries[11];
+        assert_eq!((entries[10].mode, entries[10].rdev), (0o020644, (1, 11)));
+        assert_eq!((entries[11].mode, entries[11].rdev), (0o020666, (1, 3)));
+        let prog = &entries[17];
         assert_eq!(prog.mode, 0o100755);
         assert_eq!(prog.nlink, 1);
         assert_eq!(prog.data, b"hello, tinymm\n");
-        let generated_file = &entries[12];
+        let generated_file = &entries[18];
         assert_eq!(generated_file.mode, 0o100644);
         assert_eq!(generated_file.data.len(), 10_001);
         let mut expected = Vec::new();
@@ -444,8 +456,8 @@ mod tests {
             .read_to_end(&mut expected)
             .unwrap();
         assert_eq!(generated_file.data, expected);
-        assert_eq!(entries[13].mode, 0o100600);
-        assert!(entries[13].data.is_empty());
+        assert_eq!(entries[19].mode, 0o100600);
+        assert!(entries[19].data.is_empty());
         // Inode numbers are unique.
         let inos: BTreeSet<u32> = entries.iter().map(|e| e.ino).collect();
         assert_eq!(inos.len(), entries.len());

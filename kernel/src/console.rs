@@ -11,8 +11,8 @@ use alloc::vec::Vec;
 use crate::arch::x86_64 as arch;
 use crate::arch::x86_64::early_printk::console_write_bytes;
 use crate::arch::x86_64::irq::HZ;
+use crate::drivers::tty::tty_io::{console_read, console_set_raw};
 use crate::fs::FileType;
-use crate::fs::devices::n_tty_read;
 use crate::fs::exec::kernel_execve;
 use crate::fs::file::{File, FilesStruct, filp_open};
 use crate::fs::namei::{do_mkdirat, do_rmdir, kern_path, user_nd};
@@ -179,15 +179,37 @@ impl ShellHost for KernelShellHost {
     }
 }
 
-/// The next line typed on the console, without its newline.
+/// `read_line()` of a line-editing shell: the console is in raw mode
+/// (`console_set_raw`), so bytes are echoed here as they are taken, DEL
+/// and backspace erase, and a line ends at a newline (ICRNL makes a
+/// typed return one). Other control bytes are dropped.
 fn read_line(line: &mut String) {
-    let mut buf = [0u8; 4096];
-    let n = n_tty_read(&mut buf);
-    line.clear();
-    line.push_str(&String::from_utf8_lossy(&buf[..n]));
-    if line.ends_with('\n') {
-        line.pop();
+    let mut bytes = Vec::new();
+    loop {
+        let mut c = [0u8; 1];
+        // pid 1 is never interrupted by a signal; the console exists.
+        if console_read(&mut c) != Ok(1) {
+            continue;
+        }
+        match c[0] {
+            b'\n' => {
+                print!("\n");
+                break;
+            }
+            0x08 | 0x7f => {
+                if bytes.pop().is_some() {
+                    print!("\x08 \x08");
+                }
+            }
+            c if c.is_ascii_graphic() || c == b' ' || c == b'\t' => {
+                print!("{}", char::from(c));
+                bytes.push(c);
+            }
+            _ => {}
+        }
     }
+    line.clear();
+    line.push_str(&String::from_utf8_lossy(&bytes));
 }
 
 /// pid 1's body: the shell on the console until `exit`.
@@ -197,6 +219,7 @@ pub fn console_loop() -> ! {
     };
     let mut shell = Shell::new(host, true);
     let mut line = String::new();
+    console_set_raw();
     loop {
         print!("{}", shell.prompt());
         read_line(&mut line);

@@ -5,6 +5,7 @@ use bootloader_api::info::MemoryRegionKind;
 
 use crate::arch::x86_64 as arch;
 use crate::cgroup::kernfs::{cgroup_init, cgroup2_fs_init};
+use crate::drivers::tty::tty_io::tty_init;
 use crate::fs::devices::chr_dev_init;
 use crate::fs::initramfs::unpack_to_rootfs;
 use crate::fs::namespace::init_mount_tree;
@@ -108,6 +109,7 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     crate::task::sched_init();
     crate::task::fork::set_max_threads(crate::mm::mmzone::node_data(0).totalram_pages());
     arch::time_init();
+    tty_init();
     crate::task::fork::kernel_thread("init", kernel_init, 0).expect("cannot start init");
     crate::task::sched::cpu_startup_entry()
 }

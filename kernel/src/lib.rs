@@ -12,6 +12,7 @@ pub mod arch;
 pub mod cgroup;
 #[cfg(target_os = "none")]
 pub mod console;
+pub mod drivers;
 pub mod fs;
 #[cfg(target_os = "none")]
 pub mod init;
@@ -31,5 +32,6 @@ pub mod task {
     pub mod futex;
     pub mod random;
     pub mod resource;
+    pub mod wait;
 }
 pub mod uapi;

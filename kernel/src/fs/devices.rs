@@ -1,95 +1,86 @@
-//! Character devices under /dev: the console (drivers/tty, n_tty.c in
-//! spirit) that file descriptors 0, 1 and 2 refer to — writes go to the
-//! serial port, reads return a line typed there — and /dev/null
-//! (drivers/char/mem.c).
+//! The memory character devices of drivers/char/mem.c — `/dev/null`
+//! (1:3), `/dev/zero` (1:5), `/dev/full` (1:7) — and drivers/char/random.c's
+//! `/dev/random` (1:8) and `/dev/urandom` (1:9), which read the CRNG and
+//! mix what is written into it, and printk's /dev/kmsg (1:11). The ttys
+//! are drivers/tty's.
 
 use alloc::sync::Arc;
 
 use super::char_dev::register_chrdev;
 use super::file::File;
 use super::{DevT, FileOps};
-use crate::arch::x86_64::early_printk::console_write_bytes;
-use crate::arch::x86_64::serial_read_byte;
-use crate::uapi::errno::KResult;
-use crate::{print, task};
+use crate::uapi::errno::{Errno, KResult};
 
-struct ConsoleFile;
+/// `MEM_MAJOR`.
+const MEM_MAJOR: u32 = 1;
 
-/// `n_tty_read()` in canonical mode: block until a line is typed (or
-/// `buf` is full), echoing it and applying backspace, as a terminal does.
-/// Other tasks run while no input is there.
-pub fn n_tty_read(buf: &mut [u8]) -> usize {
-    let mut n = 0;
-    while n < buf.len() {
-        let Some(c) = serial_read_byte() else {
-            task::sched::schedule();
-            continue;
-        };
-        match c {
-            b'\r' | b'\n' => {
-                print!("\n");
-                buf[n] = b'\n';
-                return n + 1;
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MemDevice {
+    Null,
+    Zero,
+    Full,
+    Random,
+    Urandom,
+}
+
+impl MemDevice {
+    /// The device of a minor number in `devlist[]`.
+    fn from_minor(minor: u32) -> Option<Self> {
+        Some(match minor {
+            3 => MemDevice::Null,
+            5 => MemDevice::Zero,
+            7 => MemDevice::Full,
+            8 => MemDevice::Random,
+            9 => MemDevice::Urandom,
+            _ => return None,
+        })
+    }
+}
+
+/// `memory_open()`: the device `devlist[]` has at the minor, ENXIO for
+/// the others (there is no /dev/mem or /dev/port).
+fn memory_open(dev: DevT, flags: u32) -> KResult<Arc<dyn FileOps>> {
+    if dev.minor == 11 {
+        return crate::printk::devkmsg::devkmsg_open(dev, flags);
+    }
+    let d = MemDevice::from_minor(dev.minor).ok_or(Errno::ENXIO)?;
+    Ok(Arc::new(MemFile(d)))
+}
+
+/// `chr_dev_init()`: major 1 for the memory devices and /dev/kmsg (1:11).
+pub fn chr_dev_init() {
+    register_chrdev(MEM_MAJOR, 0..256, "mem", memory_open).expect("mem registered twice");
+}
+
+struct MemFile(MemDevice);
+
+impl FileOps for MemFile {
+    /// `read_null`, `read_iter_zero`, `urandom_read_iter`.
+    fn read(&self, _file: &File, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
+        match self.0 {
+            MemDevice::Null => Ok(0),
+            MemDevice::Zero | MemDevice::Full => {
+                buf.fill(0);
+                Ok(buf.len())
             }
-            0x08 | 0x7f => {
-                if n > 0 {
-                    n -= 1;
-                    print!("\x08 \x08");
-                }
+            MemDevice::Random | MemDevice::Urandom => {
+                crate::task::sys::get_random_bytes(buf);
+                Ok(buf.len())
             }
-            c if c.is_ascii_graphic() || c == b' ' || c == b'\t' => {
-                print!("{}", char::from(c));
-                buf[n] = c;
-                n += 1;
-            }
-            _ => {}
         }
     }
-    n
-}
 
-impl FileOps for ConsoleFile {
-    fn read(&self, _file: &File, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
-        Ok(n_tty_read(buf))
-    }
-
+    /// `write_null`, `write_full` (ENOSPC), `random_write_iter`.
     fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
-        console_write_bytes(buf);
-        Ok(buf.len())
+        match self.0 {
+            MemDevice::Null | MemDevice::Zero => Ok(buf.len()),
+            MemDevice::Full => Err(Errno::ENOSPC),
+            MemDevice::Random | MemDevice::Urandom => {
+                crate::task::sys::add_device_randomness(buf);
+                Ok(buf.len())
+            }
+        }
     }
-
-    fn seekable(&self) -> bool {
-        false
-    }
-}
-
-struct NullFile;
-
-impl FileOps for NullFile {
-    fn read(&self, _file: &File, _pos: u64, _buf: &mut [u8]) -> KResult<usize> {
-        Ok(0)
-    }
-
-    fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
-        Ok(buf.len())
-    }
-}
-
-fn console_open(_dev: DevT, _flags: u32) -> KResult<Arc<dyn FileOps>> {
-    Ok(Arc::new(ConsoleFile))
-}
-
-fn null_open(_dev: DevT, _flags: u32) -> KResult<Arc<dyn FileOps>> {
-    Ok(Arc::new(NullFile))
-}
-
-/// `chr_dev_init()` and `tty_init()`: /dev/null (1:3), /dev/kmsg (1:11)
-/// and /dev/console (5:1).
-pub fn chr_dev_init() {
-    register_chrdev(1, 3..4, "mem", null_open).expect("mem registered twice");
-    register_chrdev(1, 11..12, "mem", crate::printk::devkmsg::devkmsg_open)
-        .expect("kmsg registered twice");
-    register_chrdev(5, 1..2, "/dev/console", console_open).expect("console registered twice");
 }
 
 /// Descriptors 0, 1 and 2 on the console, as a task started from the

@@ -140,6 +140,21 @@ impl File {
         self.ops.write(self, pos, buf)
     }
 
+    /// `vfs_ioctl()`: the file's own ioctls.
+    pub fn ioctl(&self, cmd: u32, arg: u64) -> KResult<u64> {
+        self.ops.ioctl(self, cmd, arg)
+    }
+
+    /// `vfs_poll()`.
+    pub fn poll(&self, pt: &mut super::select::PollTable) -> u32 {
+        self.ops.poll(self, pt)
+    }
+
+    /// `f_pos`.
+    pub fn pos(&self) -> u64 {
+        *self.f_pos.lock_irqsave()
+    }
+
     /// `vfs_llseek()`.
     pub fn lseek(&self, offset: i64, whence: u32) -> KResult<u64> {
         if self.is_path() {
@@ -248,7 +263,9 @@ pub fn do_filp_open(nd: &mut Nameidata, name: &str, flags: u32, mode: u32) -> KR
             ..Iattr::default()
         })?;
     }
-    Ok(File::new(path, ops, flags))
+    let file = File::new(path, ops, flags);
+    file.ops.open(&file)?;
+    Ok(file)
 }
 
 /// The flags an O_PATH descriptor keeps (`O_PATH_FLAGS`).
@@ -309,6 +326,12 @@ pub struct FilesStruct {
 }
 
 impl FilesStruct {
+    /// `fdt->max_fds`: the size of the table, which grows in powers of
+    /// two from `BITS_PER_LONG` (select(2) looks no further).
+    pub fn max_fds(&self) -> usize {
+        self.fds.lock_irqsave().len().next_power_of_two().max(64)
+    }
+
     /// `dup_fd()`: fork's copy of the table; the open files are shared.
     pub fn dup_fd(&self) -> Self {
         Self {

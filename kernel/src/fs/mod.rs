@@ -19,6 +19,8 @@ pub mod file;
 pub mod filesystems;
 pub mod fs_struct;
 pub mod initramfs;
+#[cfg(target_os = "none")]
+pub mod ioctl;
 pub mod namei;
 pub mod namespace;
 #[cfg(target_os = "none")]
@@ -31,6 +33,7 @@ pub mod ramfs;
 pub mod read_write;
 #[cfg(target_os = "none")]
 pub mod readdir;
+pub mod select;
 pub mod stat;
 #[cfg(target_os = "none")]
 pub mod statfs;
@@ -374,6 +377,21 @@ pub trait FileOps: Send + Sync {
     /// (/dev/kmsg); `None` leaves it to `vfs_llseek`'s arithmetic.
     fn llseek(&self, _offset: i64, _whence: u32) -> Option<KResult<u64>> {
         None
+    }
+    /// `file_operations->open`, given the new file (its flags): what a
+    /// device does at open beyond making the handle.
+    fn open(&self, _file: &File) -> KResult<()> {
+        Ok(())
+    }
+    /// `unlocked_ioctl`: commands `do_vfs_ioctl` leaves to the file.
+    fn ioctl(&self, _file: &File, _cmd: u32, _arg: u64) -> KResult<u64> {
+        Err(Errno::ENOTTY)
+    }
+    /// `file_operations->poll`: the ready events, after `poll_wait` on
+    /// every queue whose wake-up may change them. Files that never block
+    /// are always ready (`DEFAULT_POLLMASK`).
+    fn poll(&self, _file: &File, _pt: &mut select::PollTable) -> u32 {
+        select::DEFAULT_POLLMASK
     }
 }
 

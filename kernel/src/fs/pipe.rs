@@ -4,26 +4,30 @@
 //! `PIPE_BUF` bytes are atomic and block while there is no room; writing
 //! with no reader left raises SIGPIPE and fails with EPIPE. A signal ends
 //! a blocked read or write with ERESTARTSYS (EINTR, or a restart under
-//! SA_RESTART).
+//! SA_RESTART). Readers sleep on `rd_wait`, writers on `wr_wait`
+//! (`pipe_poll` reports both ends' readiness); FIONREAD counts the
+//! unread bytes.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::dcache::{Dentry, Path};
 use super::file::File;
 use super::filesystems::FileSystemType;
 use super::namespace::VfsMount;
+use super::select::PollTable;
 use super::super_block::{PIPEFS_MAGIC, SimpleSuper, SuperBlock};
 use super::{FileOps, FileType, Inode, get_next_ino};
 use crate::arch::x86_64::uaccess::copy_to_user;
+use crate::arch::x86_64::uaccess::copy_to_user as put_user;
 use crate::sync::SpinLock;
-use crate::task::sched::{schedule, wake_up_process};
-use crate::task::signal::{SIGPIPE, send_signal_locked, signal_pending};
-use crate::task::{TaskState, TaskStruct, current, current_files};
+use crate::task::signal::{SIGPIPE, send_signal_locked};
+use crate::task::wait::WaitQueueHead;
+use crate::task::{current, current_files};
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY};
+use crate::uapi::termbits::{FIONREAD, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 
 /// `PIPE_BUF`: writes up to this size are never interleaved.
 pub const PIPE_BUF: usize = 4096;
@@ -36,34 +40,16 @@ pub struct PipeInodeInfo {
     buf: SpinLock<VecDeque<u8>>,
     readers: AtomicUsize,
     writers: AtomicUsize,
-    /// Tasks sleeping on the pipe (`rd_wait` and `wr_wait` in one).
-    wait: SpinLock<Vec<Arc<TaskStruct>>>,
+    /// Readers waiting for data or EOF, writers waiting for room or for
+    /// the last reader to go.
+    rd_wait: Arc<WaitQueueHead>,
+    wr_wait: Arc<WaitQueueHead>,
 }
 
 impl PipeInodeInfo {
     fn wake_all(&self) {
-        let waiters = core::mem::take(&mut *self.wait.lock_irqsave());
-        for t in waiters {
-            wake_up_process(&t);
-        }
-    }
-
-    /// Sleep until `ready` holds; ERESTARTSYS on a signal.
-    fn wait_event(&self, ready: impl Fn() -> bool) -> KResult<()> {
-        let me = current();
-        loop {
-            me.set_state(TaskState::Interruptible);
-            self.wait.lock_irqsave().push(me.clone());
-            if ready() {
-                me.set_state(TaskState::Running);
-                return Ok(());
-            }
-            if signal_pending(&me) {
-                me.set_state(TaskState::Running);
-                return Err(Errno::ERESTARTSYS);
-            }
-            schedule();
-        }
+        self.rd_wait.wake_up();
+        self.wr_wait.wake_up();
     }
 }
 
@@ -130,7 +116,7 @@ impl FileOps for PipeEnd {
             if file.f_flags() & O_NONBLOCK != 0 {
                 return Err(Errno::EAGAIN);
             }
-            p.wait_event(|| {
+            p.rd_wait.wait_event_interruptible(|| {
                 !p.buf.lock_irqsave().is_empty() || p.writers.load(Ordering::SeqCst) == 0
             })?;
         }
@@ -176,7 +162,7 @@ impl FileOps for PipeEnd {
                     Err(Errno::EAGAIN)
                 };
             }
-            if let Err(e) = p.wait_event(|| {
+            if let Err(e) = p.wr_wait.wait_event_interruptible(|| {
                 PIPE_SIZE - p.buf.lock_irqsave().len() >= need
                     || p.readers.load(Ordering::SeqCst) == 0
             }) {
@@ -188,6 +174,47 @@ impl FileOps for PipeEnd {
 
     fn seekable(&self) -> bool {
         false
+    }
+
+    /// `pipe_ioctl()`: FIONREAD.
+    fn ioctl(&self, _file: &File, cmd: u32, arg: u64) -> KResult<u64> {
+        match cmd {
+            FIONREAD => {
+                let n = self.pipe.buf.lock_irqsave().len() as i32;
+                put_user(arg, &n.to_ne_bytes()).map(|()| 0)
+            }
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+
+    /// `pipe_poll()`: a read end is readable with data or without
+    /// writers (POLLHUP), a write end writable with `PIPE_BUF` of room,
+    /// POLLERR without readers.
+    fn poll(&self, _file: &File, pt: &mut PollTable) -> u32 {
+        let p = &self.pipe;
+        if self.write {
+            pt.poll_wait(&p.wr_wait);
+        } else {
+            pt.poll_wait(&p.rd_wait);
+        }
+        let len = p.buf.lock_irqsave().len();
+        let mut mask = 0;
+        if !self.write {
+            if len > 0 {
+                mask |= POLLIN | POLLRDNORM;
+            }
+            if p.writers.load(Ordering::SeqCst) == 0 {
+                mask |= POLLHUP;
+            }
+        } else {
+            if PIPE_SIZE - len >= PIPE_BUF {
+                mask |= POLLOUT | POLLWRNORM;
+            }
+            if p.readers.load(Ordering::SeqCst) == 0 {
+                mask |= POLLERR;
+            }
+        }
+        mask
     }
 }
 
@@ -246,7 +273,8 @@ pub fn do_pipe2(fildes: u64, flags: u32) -> KResult<i64> {
         buf: SpinLock::new(VecDeque::new()),
         readers: AtomicUsize::new(1),
         writers: AtomicUsize::new(1),
-        wait: SpinLock::new(Vec::new()),
+        rd_wait: Arc::default(),
+        wr_wait: Arc::default(),
     });
     // Both ends name the inode in pipefs as `pipe:[ino]`.
     let mnt = pipe_mnt();

@@ -147,6 +147,9 @@ pub fn do_exit(code: i32) -> ! {
     // exit_files(): drop our reference to the descriptor table.
     *tsk.files.lock_irqsave() = Default::default();
     crate::cgroup::cgroup_exit(&tsk);
+    if last {
+        crate::drivers::tty::tty_jobctrl::disassociate_ctty(true);
+    }
     let code = if tsk.signal.group_exit.load(Ordering::SeqCst) {
         tsk.signal.group_exit_code.load(Ordering::SeqCst)
     } else {

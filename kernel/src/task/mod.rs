@@ -27,6 +27,7 @@ pub mod signal;
 pub mod sys;
 pub mod syscall;
 pub mod time;
+pub mod wait;
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -184,6 +185,8 @@ pub struct SignalStruct {
     pub session: AtomicI32,
     /// `leader`: this process made its session with `setsid`.
     pub leader: AtomicBool,
+    /// `tty`: the controlling terminal.
+    pub tty: SpinLock<Option<Arc<crate::drivers::tty::tty_io::TtyStruct>>>,
     /// `cutime`, `cstime`: reaped children's CPU time, in ticks.
     pub cutime: AtomicU64,
     pub cstime: AtomicU64,
@@ -199,8 +202,9 @@ pub struct SignalStruct {
 
 impl SignalStruct {
     /// The process state a child inherits (`copy_signal`): oom_score_adj,
-    /// rlimits, umask, process group and session; its own counters start
-    /// at zero and it does not lead its parent's session.
+    /// rlimits, umask, process group, session and controlling terminal;
+    /// its own counters start at zero and it does not lead its parent's
+    /// session.
     pub fn copy_for_fork(&self) -> SignalStruct {
         let r = Ordering::Relaxed;
         SignalStruct {
@@ -209,6 +213,7 @@ impl SignalStruct {
             umask: AtomicU32::new(self.umask.load(r)),
             pgrp: AtomicI32::new(self.pgrp.load(r)),
             session: AtomicI32::new(self.session.load(r)),
+            tty: SpinLock::new(self.tty.lock_irqsave().clone()),
             ..SignalStruct::default()
         }
     }

@@ -170,6 +170,7 @@ pub fn sys_setsid() -> KResult<i64> {
     me.signal.leader.store(true, Relaxed);
     me.signal.session.store(sid, Relaxed);
     me.signal.pgrp.store(sid, Relaxed);
+    crate::drivers::tty::tty_jobctrl::proc_clear_tty(&me);
     Ok(i64::from(sid))
 }
 
@@ -543,6 +544,23 @@ pub fn get_random_bytes(buf: &mut [u8]) {
         None => crng.insert(Crng::new(arch_get_random_seed_longs(), now)),
     };
     crng.get_random_bytes(buf);
+}
+
+/// `write_pool_user()` for writes to /dev/random: the bytes, folded into
+/// four words, are mixed into a fresh seed from the CPU.
+pub fn add_device_randomness(buf: &[u8]) {
+    let mut seed = arch_get_random_seed_longs();
+    for (i, chunk) in buf.chunks(8).enumerate() {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        seed[i % 4] ^= u64::from_ne_bytes(w).rotate_left((i / 4) as u32 % 64);
+    }
+    let now = jiffies();
+    let mut crng = CRNG.lock_irqsave();
+    match crng.as_mut() {
+        Some(c) => c.reseed(seed, now),
+        None => *crng = Some(Crng::new(seed, now)),
+    }
 }
 
 /// `getrandom(buf, count, flags)`. The CRNG is ready from boot, so no

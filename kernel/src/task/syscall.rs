@@ -26,6 +26,7 @@ use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::signal::sys_rt_sigreturn;
 use crate::fs::dcache::sys_getcwd;
 use crate::fs::exec::do_execve;
+use crate::fs::ioctl::sys_ioctl;
 use crate::fs::namei::{
     sys_linkat, sys_mkdirat, sys_mknodat, sys_renameat2, sys_rmdir, sys_symlinkat, sys_unlinkat,
 };
@@ -40,6 +41,7 @@ use crate::fs::read_write::{
     sys_close, sys_dup, sys_dup2, sys_fcntl, sys_sendfile64,
 };
 use crate::fs::readdir::sys_getdents64;
+use crate::fs::select::{sys_poll, sys_ppoll, sys_pselect6, sys_select};
 use crate::fs::stat::{sys_fstat, sys_lstat, sys_newfstatat, sys_readlinkat, sys_stat, sys_statx};
 use crate::fs::statfs::{sys_fstatfs, sys_statfs};
 use crate::fs::sync::{do_fsync, sys_sync, sys_syncfs};
@@ -244,6 +246,11 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_FSYNC | __NR_FDATASYNC => ret(do_fsync(a0 as i32)),
         __NR_MOUNT => ret(sys_mount(a0, a1, a2, a3, regs.r8)),
         __NR_UMOUNT2 => ret(sys_umount(a0, a1 as u32)),
+        __NR_IOCTL => ret(sys_ioctl(a0 as i32, a1 as u32, a2)),
+        __NR_POLL => ret(sys_poll(a0, a1 as u32, a2 as i32)),
+        __NR_PPOLL => ret(sys_ppoll(a0, a1 as u32, a2, a3, regs.r8)),
+        __NR_SELECT => ret(sys_select(a0 as i32, a1, a2, a3, regs.r8)),
+        __NR_PSELECT6 => ret(sys_pselect6(a0 as i32, a1, a2, a3, regs.r8, regs.r9)),
 
         // --- memory (mm/) ---
         __NR_MMAP => ret(ksys_mmap_pgoff(

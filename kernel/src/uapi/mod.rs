@@ -7,5 +7,6 @@ pub mod futex;
 pub mod mman;
 pub mod resource;
 pub mod signal;
+pub mod termbits;
 pub mod time;
 pub mod unistd_64;

@@ -4,8 +4,9 @@
 //! exit-status line). Kernel messages go through printk (`printk/`),
 //! which prints them here.
 //!
-//! Output converts `\n` to `\r\n`. Input is polled: there are no serial
-//! interrupts yet.
+//! Output converts `\n` to `\r\n`. Input is polled until the tty layer
+//! takes the port over (drivers/tty/serial/serial8250.rs), which turns on
+//! the receive interrupt and reads through [`serial8250_rx_chars`].
 //!
 //! Programming the UART resets its receive FIFO, so bytes sent before that
 //! are lost (as on Linux). The first line printed afterwards is Linux's
@@ -108,25 +109,44 @@ pub fn flush() {
     });
 }
 
-/// One received byte, if any is waiting; never blocks.
-pub fn serial_read_byte() -> Option<u8> {
-    interrupts::without_interrupts(|| COM1.lock().try_receive_byte().ok())
+/// `serial8250_start_rx()` / `serial8250_stop_rx()`: the UART's
+/// received-data interrupt (IER.RDI, IRQ 4) on or off. Off is how the
+/// tty throttles input: bytes then wait in the UART's FIFO and, behind
+/// it, in QEMU.
+pub fn serial8250_rx_irq(on: bool) {
+    interrupts::without_interrupts(|| {
+        let mut uart = COM1.lock();
+        if on {
+            uart.enable_interrupts(uart_16550::spec::registers::IER::DATA_READY);
+        } else {
+            uart.disable_interrupts(uart_16550::spec::registers::IER::DATA_READY);
+        }
+    });
 }
 
-/// Waits for and returns the next received byte (polling). Once the
-/// scheduler runs, a task waiting here sleeps a tick between polls so
-/// other tasks (and the idle `hlt`) get the CPU.
-pub fn serial_getc() -> u8 {
-    loop {
-        if let Some(byte) = serial_read_byte() {
-            return byte;
+/// `serial8250_rx_chars()`: received bytes into `buf`, at most its
+/// length; the rest stay in the UART.
+pub fn serial8250_rx_chars(buf: &mut [u8]) -> usize {
+    interrupts::without_interrupts(|| {
+        let mut uart = COM1.lock();
+        let mut n = 0;
+        while n < buf.len() {
+            match uart.try_receive_byte() {
+                Ok(b) => {
+                    buf[n] = b;
+                    n += 1;
+                }
+                Err(_) => break,
+            }
         }
-        if crate::task::sched_running() && crate::task::current().pid != 0 {
-            crate::task::sched::schedule_timeout_interruptible(1);
-        } else {
-            hint::spin_loop();
-        }
-    }
+        n
+    })
+}
+
+/// Bytes to the UART as they are: the tty's output, which the line
+/// discipline has processed (OPOST) already.
+pub fn serial8250_write(bytes: &[u8]) {
+    interrupts::without_interrupts(|| COM1.lock().send_bytes_exact(bytes));
 }
 
 /// Raw bytes to the console (a user task's `write`), `\n` → `\r\n`.

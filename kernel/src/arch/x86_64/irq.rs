@@ -4,7 +4,8 @@
 //! (arch/x86/kernel/time.c) and `common_interrupt` (arch/x86/kernel/irq.c).
 //!
 //! The PICs are remapped to vectors 32..48 (`ISA_IRQ_VECTOR(0)` = 0x20, as
-//! Linux's `FIRST_EXTERNAL_VECTOR`); only IRQ 0 (the PIT) is unmasked. The
+//! Linux's `FIRST_EXTERNAL_VECTOR`); IRQ 0 (the PIT) is unmasked at boot,
+//! IRQ 4 (COM1, the tty's UART) once the tty layer starts. The
 //! PIT runs in mode 2 at `HZ` = 1000. With QEMU's `-icount` its ticks
 //! follow executed instructions, so scheduling is deterministic.
 
@@ -39,7 +40,7 @@ fn outb(port: u16, value: u8) {
 }
 
 fn inb(port: u16) -> u8 {
-    // SAFETY: reading the PIC's command port returns a status register.
+    // SAFETY: reading a PIC port returns a status or mask register.
     unsafe { Port::<u8>::new(port).read() }
 }
 
@@ -58,6 +59,17 @@ fn init_8259a() {
     outb(PIC_SLAVE_IMR, 0x01);
     outb(PIC_MASTER_IMR, !((1 << 0) | (1 << 2)));
     outb(PIC_SLAVE_IMR, 0xff);
+}
+
+/// COM1's interrupt line.
+pub const COM1_IRQ: u8 = 4;
+
+/// `enable_8259A_irq()`: unmask one master IRQ line.
+pub fn enable_8259a_irq(irq: u8) {
+    assert!(irq < 8, "only master PIC lines are used");
+    let flags = super::irqflags::local_irq_save();
+    outb(PIC_MASTER_IMR, inb(PIC_MASTER_IMR) & !(1 << irq));
+    super::irqflags::local_irq_restore(flags);
 }
 
 /// `pit_timer_init()`: channel 0, mode 2 (rate generator), LATCH counts.
@@ -113,6 +125,10 @@ pub extern "C" fn common_interrupt(regs: &mut PtRegs, vector: u64) {
         0 => {
             ack_8259a(0);
             timer_interrupt(user_mode(regs));
+        }
+        4 => {
+            ack_8259a(4);
+            crate::drivers::tty::serial::serial8250::serial8250_handle_irq();
         }
         7 | 15 if !irq_in_service(irq) => {
             // Spurious: no EOI for the PIC that raised it; the master

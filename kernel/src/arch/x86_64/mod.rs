@@ -38,7 +38,6 @@ pub mod traps;
 pub mod tsc;
 pub mod uaccess;
 
-pub use early_printk::{serial_getc, serial_read_byte};
 pub use irq::time_init;
 pub use page_64_types::{KERNEL_BASE, KERNEL_STACK_SIZE, PAGE_OFFSET, VMALLOC_START};
 pub use panic::panic;

@@ -1,0 +1,3 @@
+//! Device drivers; mirrors Linux's drivers/. Only the tty layer exists.
+
+pub mod tty;

@@ -1,0 +1,3 @@
+//! Serial drivers (drivers/tty/serial/): the 8250/16550 UART of COM1.
+
+pub mod serial8250;
