@@ -14,7 +14,7 @@ use super::{
 };
 use crate::arch::x86_64::process_64::{ThreadStart, ThreadStruct, copy_thread};
 use crate::arch::x86_64::ptrace::PtRegs;
-use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user};
+use crate::arch::x86_64::uaccess::{access_ok, copy_from_user, copy_to_user};
 use crate::cgroup::kernfs::cgrp_dfl_root;
 use crate::cgroup::{Cgroup, cgroup_can_fork, cgroup_post_fork};
 use crate::fs::file::FilesStruct;
@@ -483,7 +483,8 @@ pub fn sys_clone3(uargs: u64, size: u64, regs: &PtRegs) -> KResult<i64> {
     if flags & CSIGNAL != 0 || exit_signal > super::signal::_NSIG as u64 {
         return Err(Errno::EINVAL);
     }
-    if (stack == 0) != (stack_size == 0) {
+    // clone3_stack_valid(): both or neither, and a range user space owns.
+    if (stack == 0) != (stack_size == 0) || (stack != 0 && !access_ok(stack, stack_size as usize)) {
         return Err(Errno::EINVAL);
     }
     if set_tid_size > 1 || (set_tid == 0 && set_tid_size != 0) {
