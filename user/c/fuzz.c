@@ -97,6 +97,10 @@
 
 #define SEGMENT 1000
 #define HANG_SECS 1
+/* After this long without progress the child gets SIGALRM first, which
+ * it catches without SA_RESTART: a call waiting for nothing returns
+ * EINTR (trinity's alarm). */
+#define NUDGE_NS 50000000ULL
 #define PROGRESS_FD 1000
 #define LOG_FD 1001
 #define PAGE 4096ULL
@@ -296,7 +300,7 @@ static const struct spec specs[NR_MAX] = {
 	[106] = {"setgid", "u", 0},
 	[107] = {"geteuid", "", 0},
 	[108] = {"getegid", "", 0},
-	[109] = {"setpgid", "Pr", 0},
+	[109] = {"setpgid", "PP", 0},
 	[110] = {"getppid", "", 0},
 	[111] = {"getpgrp", "", 0},
 	[112] = {"setsid", "", 0},
@@ -1421,6 +1425,8 @@ struct record {
 	uint32_t idx;
 	uint16_t nr;
 	int16_t err; /* errno, 0 on success */
+	uint32_t kcycles; /* the call's TSC cycles / 1024 */
+	uint32_t pad;
 };
 
 static void put_hex(char **p, uint64_t v)
@@ -1524,10 +1530,18 @@ static void record_result(long nr, long r, const uint64_t *a)
 	}
 }
 
-static void send_record(uint32_t idx, long nr, long r)
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void send_record(uint32_t idx, long nr, long r, uint64_t cycles)
 {
 	struct record rec = {idx, (uint16_t)(in_table(nr) ? nr : 0xffff),
-			     (int16_t)(r < 0 && r > -4096 ? -r : 0)};
+			     (int16_t)(r < 0 && r > -4096 ? -r : 0),
+			     (uint32_t)(cycles >> 10 > 0xffffffff ? 0xffffffff : cycles >> 10), 0};
 	while (raw(1, PROGRESS_FD, &rec, sizeof rec) == -11 /* EAGAIN */)
 		raw(24, 0, 0, 0);
 }
@@ -1552,12 +1566,17 @@ static void child_setup(void)
 	parent_pid = getppid();
 	/* Its own session: signals to pid 0 or -self reach only it. */
 	setsid();
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (int s = 1; s < 32; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			sigaction(s, &dfl, NULL);
+	/* Asynchronous signals are caught (delivery and rt_sigreturn get
+	 * exercised, and a signal a call sends us rarely ends the child);
+	 * faults keep their default action. */
+	struct sigaction act;
+	memset(&act, 0, sizeof act);
+	for (int s = 1; s < 65; s++) {
+		if (s == SIGKILL || s == SIGSTOP)
+			continue;
+		act.sa_handler = synchronous(s) ? SIG_DFL : fuzz_handler;
+		sigaction(s, &act, NULL);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -1635,12 +1654,14 @@ static void run_child(uint64_t first, uint64_t end)
 		long r;
 		if (verbose)
 			log_call(idx, nr, a);
+		uint64_t t0 = rdtsc();
 		if (is_spawn)
 			r = spawn(nr, a[0], a[1], a[2], a[3], a[4]);
 		else
 			r = raw6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		uint64_t t1 = rdtsc();
 		record_result(nr, r, a);
-		send_record((uint32_t)idx, nr, r);
+		send_record((uint32_t)idx, nr, r, t1 - t0);
 	}
 	/* Reap what the calls forked. */
 	while (raw6(61, (uint64_t)-1, 0, 1 /* WNOHANG */ | 0x40000000 /* __WALL */, 0, 0, 0) > 0)
@@ -1658,7 +1679,9 @@ static uint64_t now_ns(void)
 }
 
 static uint64_t n_ok, n_err[4096], n_signal[65], n_hung, n_children;
-static uint64_t n_exit_other;
+static uint64_t n_exit_other, n_nudged;
+/* TSC cycles / 1024 spent in each syscall (and past the table). */
+static uint64_t kcycles[NR_MAX + 1];
 
 static void host_setup(void)
 {
@@ -1704,6 +1727,7 @@ static uint64_t drain(int fd, uint64_t next, uint64_t *last_progress)
 				n_err[rec[i].err]++;
 			else
 				n_ok++;
+			kcycles[rec[i].nr < NR_MAX ? rec[i].nr : NR_MAX] += rec[i].kcycles;
 			if (rec[i].nr < NR_MAX) {
 				if (rec[i].err == 38 /* ENOSYS */)
 					nosys[rec[i].nr]++;
@@ -1748,6 +1772,7 @@ static uint64_t run_segment(uint64_t next, uint64_t end)
 	close(PROGRESS_FD);
 	uint64_t last_progress = now_ns();
 	int killed = 0;
+	uint64_t nudged_at = 0;
 	for (;;) {
 		next = drain(p[0], next, &last_progress);
 		int st;
@@ -1778,14 +1803,23 @@ static uint64_t run_segment(uint64_t next, uint64_t end)
 		}
 		if (w > 0)
 			continue; /* a CLONE_PARENT child of the child */
-		if (!killed && now_ns() - last_progress > HANG_SECS * 1000000000ULL) {
+		uint64_t idle = now_ns() - last_progress;
+		if (!killed && idle > HANG_SECS * 1000000000ULL) {
 			kill(pid, SIGKILL);
 			killed = 1;
+		} else if (idle > NUDGE_NS && nudged_at != last_progress) {
+			kill(pid, SIGALRM);
+			nudged_at = last_progress;
+			n_nudged++;
 		}
 		struct timespec ms = {0, 1000000};
 		nanosleep(&ms, NULL);
 	}
 	close(p[0]);
+	/* What the calls forked and left stopped (kill(0, SIGSTOP)) is in
+	 * the child's process group, which nothing continues: the child led
+	 * its own session, so the group was orphaned from the start. */
+	kill(-pid, SIGKILL);
 	/* The call the child died or hung in is made: go on after it. */
 	return next < end ? next + 1 : end;
 }
@@ -1838,6 +1872,9 @@ int main(int argc, char **argv)
 			close(fd);
 		}
 	}
+	/* What the children fork and leave behind is ours to reap, not
+	 * init's (whose reaping the test cannot count on). */
+	raw(157, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0);
 	/* Signals a child's calls might send us by mistake do no harm. */
 	for (int s = 1; s < 32; s++)
 		if (s != SIGKILL && s != SIGSTOP && s != SIGCHLD && !synchronous(s))
@@ -1850,6 +1887,8 @@ int main(int argc, char **argv)
 		uint64_t seg_end = next + SEGMENT < end ? next + SEGMENT : end;
 		next = run_segment(next, seg_end);
 	}
+	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+		;
 	uint64_t n_errors = 0;
 	for (int e = 0; e < 4096; e++)
 		n_errors += n_err[e];
@@ -1868,8 +1907,22 @@ int main(int argc, char **argv)
 	for (int s = 1; s < 65; s++)
 		if (n_signal[s])
 			printf("killed by signal %d: %llu\n", s, (unsigned long long)n_signal[s]);
-	printf("hung %llu, exited early %llu\n", (unsigned long long)n_hung,
+	printf("nudged with SIGALRM %llu, hung %llu, exited early %llu\n",
+	       (unsigned long long)n_nudged, (unsigned long long)n_hung,
 	       (unsigned long long)n_exit_other);
+	/* The five syscalls that took the most time (where a run's time goes). */
+	for (int top = 0; top < 5; top++) {
+		int best = -1;
+		for (int nr = 0; nr <= NR_MAX; nr++)
+			if (kcycles[nr] && (best < 0 || kcycles[nr] > kcycles[best]))
+				best = nr;
+		if (best < 0)
+			break;
+		printf("slowest: %s %llu Mcycles\n",
+		       best < NR_MAX && specs[best].name ? specs[best].name : "(past the table)",
+		       (unsigned long long)(kcycles[best] >> 10));
+		kcycles[best] = 0;
+	}
 	printf("time %llu ms\n", (unsigned long long)((now_ns() - start) / 1000000));
 	printf("fuzz: done\n");
 	return 0;

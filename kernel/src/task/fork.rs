@@ -143,7 +143,7 @@ fn copy_process(n: NewTask) -> KResult<Arc<TaskStruct>> {
         signal.live.fetch_add(1, Ordering::SeqCst);
         let task = Arc::new(TaskStruct {
             tgid: n.tgid.unwrap_or(pid),
-            exit_signal: n.exit_signal,
+            exit_signal: AtomicI32::new(n.exit_signal),
             signal,
             thread: n.thread,
             ..TaskStruct::new(pid, n.parent, &n.name, Some(stack), n.mm, n.cgroup)
@@ -310,7 +310,7 @@ pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
         (me.ppid(), -1)
     } else if flags & CLONE_PARENT != 0 {
         let leader = find_task_by_vpid(me.tgid).ok_or(Errno::ESRCH)?;
-        (me.ppid(), leader.exit_signal)
+        (me.ppid(), leader.exit_signal())
     } else {
         (me.tgid, args.exit_signal)
     };
