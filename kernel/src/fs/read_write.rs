@@ -8,7 +8,10 @@ use alloc::vec;
 
 use super::file::nofile_limit;
 use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user};
-use crate::task::current_files;
+use crate::mm::mmap::TASK_SIZE;
+use crate::mm::page::PAGE_SIZE;
+use crate::task::signal::fatal_signal_pending;
+use crate::task::{current, current_files};
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{
     F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC,
@@ -17,10 +20,31 @@ use crate::uapi::fcntl::{
 /// Largest bounce buffer one step of read/write uses.
 const BOUNCE: usize = 64 << 10;
 
+/// `MAX_RW_COUNT`: one read or write moves at most this much.
+const MAX_RW_COUNT: u64 = i32::MAX as u64 & !(PAGE_SIZE - 1);
+
+/// `vfs_read`/`vfs_write`'s checks of the user buffer: EFAULT unless it
+/// lies in user space (`access_ok`), and the count capped at
+/// MAX_RW_COUNT (`rw_verify_area`).
+fn rw_user_range(buf: u64, count: u64) -> KResult<u64> {
+    let count = count.min(MAX_RW_COUNT);
+    if buf.checked_add(count).is_none_or(|end| end > TASK_SIZE) {
+        return Err(Errno::EFAULT);
+    }
+    Ok(count)
+}
+
+/// Whether a long transfer should stop: a fatal signal ends it with the
+/// progress so far (Linux's copy loops check `fatal_signal_pending`).
+fn killed() -> bool {
+    fatal_signal_pending(&current())
+}
+
 /// `ksys_read()`: up to `count` bytes; a short read ends the call.
 #[inline(never)]
 pub fn ksys_read(fd: i32, buf: u64, count: u64) -> KResult<u64> {
     let file = current_files().get(fd)?;
+    let count = rw_user_range(buf, count)?;
     let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
     let mut done = 0u64;
     while done < count {
@@ -28,7 +52,7 @@ pub fn ksys_read(fd: i32, buf: u64, count: u64) -> KResult<u64> {
         let n = file.read(&mut kbuf[..want])?;
         copy_to_user(buf + done, &kbuf[..n])?;
         done += n as u64;
-        if n < want {
+        if n < want || killed() {
             break;
         }
     }
@@ -39,6 +63,7 @@ pub fn ksys_read(fd: i32, buf: u64, count: u64) -> KResult<u64> {
 #[inline(never)]
 pub fn ksys_write(fd: i32, buf: u64, count: u64) -> KResult<u64> {
     let file = current_files().get(fd)?;
+    let count = rw_user_range(buf, count)?;
     let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
     let mut done = 0u64;
     while done < count {
@@ -46,7 +71,7 @@ pub fn ksys_write(fd: i32, buf: u64, count: u64) -> KResult<u64> {
         copy_from_user(&mut kbuf[..want], buf + done)?;
         let n = file.write(&kbuf[..want])?;
         done += n as u64;
-        if n < want {
+        if n < want || killed() {
             break;
         }
     }
@@ -191,6 +216,7 @@ pub fn sys_close(fd: i32) -> KResult<u64> {
 pub fn ksys_pread64(fd: i32, buf: u64, count: u64, pos: i64) -> KResult<u64> {
     let file = current_files().get(fd)?;
     let pos = u64::try_from(pos).map_err(|_| Errno::EINVAL)?;
+    let count = rw_user_range(buf, count)?;
     let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
     let n = file.pread(&mut kbuf, pos)?;
     copy_to_user(buf, &kbuf[..n])?;
@@ -202,6 +228,7 @@ pub fn ksys_pread64(fd: i32, buf: u64, count: u64, pos: i64) -> KResult<u64> {
 pub fn ksys_pwrite64(fd: i32, buf: u64, count: u64, pos: i64) -> KResult<u64> {
     let file = current_files().get(fd)?;
     let pos = u64::try_from(pos).map_err(|_| Errno::EINVAL)?;
+    let count = rw_user_range(buf, count)?;
     let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
     copy_from_user(&mut kbuf, buf)?;
     Ok(file.pwrite(&kbuf, pos)? as u64)

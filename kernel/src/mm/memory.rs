@@ -27,7 +27,7 @@ use super::rmap::{
 use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
 use super::vmstat::{VmEventItem, count_vm_events};
 use crate::arch::x86_64::pgtable::{
-    PteFlags, next_pte_table_addr, pte_get, ptep_get_and_clear, ptep_modify, set_pte_at,
+    Pgd, PteFlags, next_pte_table_addr, pte_get, ptep_get_and_clear, ptep_modify, set_pte_at,
 };
 use crate::uapi::errno::{Errno, KResult};
 
@@ -408,7 +408,7 @@ pub fn copy_page_range(dst: &MmStruct, src: &MmStruct, vma: &VmAreaStruct) -> KR
     let pgdat = node();
     let cow =
         !vma.vm_flags.contains(VmFlags::VM_SHARED) && vma.vm_flags.contains(VmFlags::VM_MAYWRITE);
-    let mut addr = vma.vm_start;
+    let mut addr = next_pte_table_addr(&src.pgd, vma.vm_start);
     while addr < vma.vm_end {
         if let Some((pfn, mut flags)) = pte_get(&src.pgd, addr) {
             if cow && flags.contains(PteFlags::_PAGE_RW) {
@@ -428,7 +428,7 @@ pub fn copy_page_range(dst: &MmStruct, src: &MmStruct, vma: &VmAreaStruct) -> KR
                 dst.add_mm_counter(counter, 1);
             }
         }
-        addr += PAGE_SIZE;
+        addr = pte_walk_next(&src.pgd, addr);
     }
     Ok(())
 }
@@ -445,11 +445,21 @@ pub fn unmap_vmas(mm: &MmStruct, start: u64, end: u64) {
         {
             put_mapped_page(mm, pgdat.pfn_to_page(pfn));
         }
-        addr += PAGE_SIZE;
-        if addr.is_multiple_of(1 << 21) {
-            // A new PTE table: skip what has none.
-            addr = next_pte_table_addr(&mm.pgd, addr);
-        }
+        addr = pte_walk_next(&mm.pgd, addr);
+    }
+}
+
+/// The next address a walk over a range's PTEs looks at after `addr`:
+/// the next page, or, where a PTE table ends, the first address with a
+/// table, past the upper-level entries that are empty (Linux's
+/// `p?d_none_or_clear_bad()` skips). A walk thus costs what is mapped,
+/// not the size of the range: a heap grown by 32 TiB holds a few pages.
+pub fn pte_walk_next(pgd: &Pgd, addr: u64) -> u64 {
+    let next = addr + PAGE_SIZE;
+    if next.is_multiple_of(1 << 21) {
+        next_pte_table_addr(pgd, next)
+    } else {
+        next
     }
 }
 
@@ -496,14 +506,14 @@ pub fn populate_vma_page_range(
 
 /// Clear the mlock state of the pages of a range that stops being locked.
 pub fn munlock_vma_pages_range(mm: &MmStruct, start: u64, end: u64) {
-    let mut addr = start;
+    let mut addr = next_pte_table_addr(&mm.pgd, start);
     while addr < end {
         if let Some((pfn, _)) = pte_get(&mm.pgd, addr)
             && pfn != zero_pfn()
         {
             munlock_folio(node().pfn_to_page(pfn));
         }
-        addr += PAGE_SIZE;
+        addr = pte_walk_next(&mm.pgd, addr);
     }
 }
 

@@ -2,10 +2,11 @@
 //! VMAs; present pages lose write access at once, and gain it lazily
 //! through write faults (`do_wp_page`).
 
+use super::memory::pte_walk_next;
 use super::mm_types::current_mm;
 use super::mmap::VmFlags;
 use super::page::{PAGE_SIZE, page_align};
-use crate::arch::x86_64::pgtable::{PteFlags, pte_get, ptep_modify};
+use crate::arch::x86_64::pgtable::{PteFlags, next_pte_table_addr, pte_get, ptep_modify};
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
@@ -59,7 +60,7 @@ pub fn sys_mprotect(start: u64, len: u64, prot: u32) -> KResult<u64> {
     }
     // change_pte_range(): apply write and exec removal to present pages.
     for vma in changed {
-        let mut addr = vma.vm_start;
+        let mut addr = next_pte_table_addr(&mm.pgd, vma.vm_start);
         while addr < vma.vm_end {
             if let Some((_, mut f)) = pte_get(&mm.pgd, addr) {
                 if !vma.vm_flags.contains(VmFlags::VM_WRITE) {
@@ -68,7 +69,7 @@ pub fn sys_mprotect(start: u64, len: u64, prot: u32) -> KResult<u64> {
                 f.set(PteFlags::_PAGE_NX, !vma.vm_flags.contains(VmFlags::VM_EXEC));
                 ptep_modify(&mm.pgd, addr, f);
             }
-            addr += PAGE_SIZE;
+            addr = pte_walk_next(&mm.pgd, addr);
         }
     }
     result

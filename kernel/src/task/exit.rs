@@ -71,17 +71,34 @@ fn exit_mm(tsk: &TaskStruct) {
     }
 }
 
-/// `find_new_reaper()`: a live thread of the same process, else init.
+/// `find_new_reaper()`: a live thread of the same process, else the
+/// nearest live ancestor that is a child subreaper
+/// (PR_SET_CHILD_SUBREAPER), else init.
 fn find_new_reaper(tsk: &TaskStruct) -> Pid {
-    let alive = thread_group(tsk.tgid)
-        .into_iter()
-        .any(|t| t.pid != tsk.pid && !matches!(t.state(), TaskState::Zombie | TaskState::Dead));
-    if alive { tsk.tgid } else { 1 }
+    let alive = |tgid: Pid, but: Pid| {
+        thread_group(tgid)
+            .into_iter()
+            .any(|t| t.pid != but && !matches!(t.state(), TaskState::Zombie | TaskState::Dead))
+    };
+    if alive(tsk.tgid, tsk.pid) {
+        return tsk.tgid;
+    }
+    let mut ancestor = tsk.ppid();
+    while ancestor > 1 {
+        let Some(p) = find_task_by_vpid(ancestor) else {
+            break;
+        };
+        if p.signal.is_child_subreaper.load(Ordering::Relaxed) && alive(p.tgid, 0) {
+            return p.tgid;
+        }
+        ancestor = p.ppid();
+    }
+    1
 }
 
 /// `forget_original_parent()`: when the last thread of a process goes,
-/// its children get init (pid 1) as their parent; init hears of those
-/// that are zombies already.
+/// its children get the new reaper (a subreaper or init) as their
+/// parent, which hears of those that are zombies already.
 fn forget_original_parent(tsk: &TaskStruct) {
     let reaper = find_new_reaper(tsk);
     if reaper == tsk.tgid {
@@ -91,6 +108,7 @@ fn forget_original_parent(tsk: &TaskStruct) {
     for_each_process(|child| {
         if child.ppid() == tsk.tgid && child.tgid != tsk.tgid {
             child.parent.store(reaper, Ordering::SeqCst);
+            child.reset_exit_signal();
             zombie |= child.state() == TaskState::Zombie;
         }
     });
@@ -128,7 +146,7 @@ fn notify_leader_dead(leader: &Arc<TaskStruct>) {
     if leader.state() != TaskState::Zombie {
         return;
     }
-    if leader.ppid() == 0 || do_notify_parent(leader, leader.exit_signal) {
+    if leader.ppid() == 0 || do_notify_parent(leader, leader.exit_signal()) {
         release_task(leader);
     }
 }
@@ -226,7 +244,7 @@ fn eligible_child(t: &TaskStruct, who: WaitWho, options: i32) -> bool {
         WaitWho::Any => true,
         WaitWho::Pid(p) => t.pid == p,
     };
-    by_pid && (options & __WALL != 0 || ((t.exit_signal != SIGCHLD) == (options & __WCLONE != 0)))
+    by_pid && (options & __WALL != 0 || ((t.exit_signal() != SIGCHLD) == (options & __WCLONE != 0)))
 }
 
 /// `wait_task_zombie` / `wait_task_stopped` / `wait_task_continued` for

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::arch::x86_64::process_64::{ThreadStart, ThreadStruct, copy_thread};
 use crate::arch::x86_64::ptrace::PtRegs;
-use crate::arch::x86_64::uaccess::{copy_from_user, copy_to_user};
+use crate::arch::x86_64::uaccess::{access_ok, copy_from_user, copy_to_user};
 use crate::cgroup::kernfs::cgrp_dfl_root;
 use crate::cgroup::{Cgroup, cgroup_can_fork, cgroup_post_fork};
 use crate::fs::file::FilesStruct;
@@ -145,7 +145,7 @@ fn copy_process(n: NewTask) -> KResult<Arc<TaskStruct>> {
         signal.live.fetch_add(1, Ordering::SeqCst);
         let task = Arc::new(TaskStruct {
             tgid: n.tgid.unwrap_or(pid),
-            exit_signal: n.exit_signal,
+            exit_signal: AtomicI32::new(n.exit_signal),
             signal,
             thread: n.thread,
             ..TaskStruct::new(pid, n.parent, &n.name, Some(stack), n.mm, n.cgroup)
@@ -319,7 +319,7 @@ pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
         (me.ppid(), -1)
     } else if flags & CLONE_PARENT != 0 {
         let leader = find_task_by_vpid(me.tgid).ok_or(Errno::ESRCH)?;
-        (me.ppid(), leader.exit_signal)
+        (me.ppid(), leader.exit_signal())
     } else {
         (me.tgid, args.exit_signal)
     };
@@ -493,7 +493,8 @@ pub fn sys_clone3(uargs: u64, size: u64, regs: &PtRegs) -> KResult<i64> {
     if flags & CSIGNAL != 0 || exit_signal > super::signal::_NSIG as u64 {
         return Err(Errno::EINVAL);
     }
-    if (stack == 0) != (stack_size == 0) {
+    // clone3_stack_valid(): both or neither, and a range user space owns.
+    if (stack == 0) != (stack_size == 0) || (stack != 0 && !access_ok(stack, stack_size as usize)) {
         return Err(Errno::EINVAL);
     }
     if set_tid_size > 1 || (set_tid == 0 && set_tid_size != 0) {

@@ -198,6 +198,9 @@ pub struct SignalStruct {
     /// reaped children's.
     pub maxrss: AtomicU64,
     pub cmaxrss: AtomicU64,
+    /// `is_child_subreaper` (PR_SET_CHILD_SUBREAPER): orphans below this
+    /// process are re-parented to it rather than to init. Not inherited.
+    pub is_child_subreaper: AtomicBool,
 }
 
 impl SignalStruct {
@@ -265,8 +268,8 @@ pub struct TaskStruct {
     /// CPU state beyond pt_regs (FPU, TLS bases).
     pub thread: ThreadStruct,
     /// Signal sent to the parent at exit: SIGCHLD for fork, -1 for a
-    /// thread (reaped at once).
-    pub exit_signal: i32,
+    /// thread (reaped at once); SIGCHLD again once re-parented.
+    exit_signal: AtomicI32,
     /// CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID / set_tid_address.
     pub set_child_tid: AtomicU64,
     pub clear_child_tid: AtomicU64,
@@ -331,6 +334,18 @@ impl TaskStruct {
     }
 
     /// Parent's pid (`task_ppid_nr`).
+    /// The signal the parent gets when this process ends.
+    pub fn exit_signal(&self) -> i32 {
+        self.exit_signal.load(Ordering::Relaxed)
+    }
+
+    /// `reparent_leader()`'s reset: a re-parented child tells its new
+    /// parent with SIGCHLD, whatever clone asked ("we don't want people
+    /// slaying init", nor a subreaper).
+    pub fn reset_exit_signal(&self) {
+        self.exit_signal.store(17, Ordering::Relaxed);
+    }
+
     pub fn ppid(&self) -> Pid {
         self.parent.load(Ordering::SeqCst)
     }
@@ -394,7 +409,7 @@ impl TaskStruct {
             sas: SpinLock::new((0, 0, 0)),
             sighand: SpinLock::new(Arc::new(SighandStruct::new())),
             thread: ThreadStruct::new(),
-            exit_signal: 17,
+            exit_signal: AtomicI32::new(17),
             set_child_tid: AtomicU64::new(0),
             clear_child_tid: AtomicU64::new(0),
             restart_block: SpinLock::new(None),

@@ -439,8 +439,9 @@ pub fn sys_sysinfo(info: u64) -> KResult<i64> {
 
 // --- prctl ---
 
-/// `prctl(option, arg2, ...)`: PR_SET_NAME and PR_GET_NAME; every other
-/// option is EINVAL, as Linux answers an option it does not know.
+/// `prctl(option, arg2, ...)`: PR_SET_NAME, PR_GET_NAME,
+/// PR_SET_CHILD_SUBREAPER and PR_GET_CHILD_SUBREAPER; every other option
+/// is EINVAL, as Linux answers an option it does not know.
 #[inline(never)]
 pub fn sys_prctl(option: i32, arg2: u64) -> KResult<i64> {
     let me = current();
@@ -458,6 +459,15 @@ pub fn sys_prctl(option: i32, arg2: u64) -> KResult<i64> {
         }
         PR_GET_NAME => {
             copy_to_user(arg2, &me.comm().bytes())?;
+            Ok(0)
+        }
+        PR_SET_CHILD_SUBREAPER => {
+            me.signal.is_child_subreaper.store(arg2 != 0, Relaxed);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let v = i32::from(me.signal.is_child_subreaper.load(Relaxed));
+            copy_to_user(arg2, &v.to_ne_bytes())?;
             Ok(0)
         }
         _ => Err(Errno::EINVAL),

@@ -62,17 +62,31 @@ fn ret<T: TryInto<i64>>(r: KResult<T>) -> i64 {
     }
 }
 
-/// Syscall numbers already reported as not implemented.
-static NI_REPORTED: SpinLock<alloc::collections::BTreeSet<u32>> =
-    SpinLock::new(alloc::collections::BTreeSet::new());
+/// The numbers of Linux's table already reported as not implemented, one
+/// bit each (a fixed size: numbers come from user space).
+static NI_REPORTED: SpinLock<[u64; SYSCALL_NAMES.len().div_ceil(64)]> =
+    SpinLock::new([0; SYSCALL_NAMES.len().div_ceil(64)]);
 
-/// `sys_ni_syscall()`: ENOSYS, and one log line per number naming the
-/// program, its pid, the number and Linux's name for it.
+/// `sys_ni_syscall()`: ENOSYS, and for a number of Linux's table one log
+/// line, the first time, naming the program, its pid, the number and
+/// Linux's name for it. Numbers past the table are ENOSYS silently, as
+/// on Linux (and there is no end of them to remember).
 #[inline(never)]
 fn sys_ni_syscall(nr: u32) -> i64 {
-    if NI_REPORTED.lock_irqsave().insert(nr) {
+    let nr = nr as usize;
+    if nr >= SYSCALL_NAMES.len() {
+        return Errno::ENOSYS.as_ret();
+    }
+    let first = {
+        let mut reported = NI_REPORTED.lock_irqsave();
+        let (word, bit) = (nr / 64, 1u64 << (nr % 64));
+        let first = reported[word] & bit == 0;
+        reported[word] |= bit;
+        first
+    };
+    if first {
         let curr = super::current();
-        match syscall_name(nr as usize) {
+        match syscall_name(nr) {
             Some(name) => log::info!(
                 "tinymm: {}[{}]: syscall {nr} ({name}) is not implemented",
                 curr.comm(),

@@ -30,6 +30,8 @@ pub const RUSAGE_THREAD: i32 = 1;
 /// `prctl` options (include/uapi/linux/prctl.h).
 pub const PR_SET_NAME: i32 = 15;
 pub const PR_GET_NAME: i32 = 16;
+pub const PR_SET_CHILD_SUBREAPER: i32 = 36;
+pub const PR_GET_CHILD_SUBREAPER: i32 = 37;
 
 /// `getrandom` flags (include/uapi/linux/random.h).
 pub const GRND_NONBLOCK: u32 = 0x0001;
