@@ -7,12 +7,19 @@
  *
  * usage: tmpfs DIR -- DIR must not exist; its parent must be on a tmpfs
  * (Linux: /dev/shm; tinymm: /tmp). The program makes it, works in it and
- * removes it. */
+ * removes it.
+ *
+ * Helpers for scenario scripts (tinymm's shell has no dd, rm or mount):
+ *   tmpfs fill FILE BYTES   writes BYTES (K/M suffix) in 64 KiB writes:
+ *                           "fill: wrote N" and, on an error, "fill: errno E"
+ *   tmpfs unlink FILE       "unlink: 0" or "unlink: errno E"
+ *   tmpfs mount DIR OPTS    mounts a tmpfs: "mount: 0" or "mount: errno E" */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -439,9 +446,53 @@ static void check_tmpfile_statfs_utimes(void)
 	unlink("named");
 }
 
+/* The helpers' commands; -1 if argv names none. */
+static int helper(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "fill")) {
+		char *end;
+		long long want = strtoll(argv[3], &end, 10);
+		want <<= *end == 'M' ? 20 : *end == 'K' ? 10 : 0;
+		static char buf[65536];
+		memset(buf, 'f', sizeof buf);
+		int fd = open(argv[2], O_CREAT | O_WRONLY | O_TRUNC, 0644);
+		long long done = 0;
+		int err = fd < 0 ? errno : 0;
+		while (!err && done < want) {
+			long long left = want - done;
+			size_t n = left < (long long)sizeof buf ? (size_t)left : sizeof buf;
+			ssize_t w = write(fd, buf, n);
+			if (w < 0)
+				err = errno;
+			else
+				done += w;
+		}
+		printf("fill: wrote %lld\n", done);
+		if (err)
+			printf("fill: errno %d\n", err);
+		if (fd >= 0)
+			close(fd);
+		return err ? 1 : 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "unlink")) {
+		int r = unlink(argv[2]);
+		printf(r ? "unlink: errno %d\n" : "unlink: 0\n", errno);
+		return r ? 1 : 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "mount")) {
+		int r = mount("tmpfs", argv[2], "tmpfs", 0, argv[3]);
+		printf(r ? "mount: errno %d\n" : "mount: 0\n", errno);
+		return r ? 1 : 0;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	checks_begin();
+	int h = helper(argc, argv);
+	if (h >= 0)
+		return h;
 	if (argc != 2) {
 		printf("usage: tmpfs DIR\n");
 		return 2;
