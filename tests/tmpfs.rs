@@ -2,7 +2,8 @@
 //! charged there as `shmem` and `file`, shows in /proc/meminfo's
 //! `Shmem:` and `Cached:`, survives drop_caches, and is all given back
 //! when it is removed; a `size=1m` mount ends a write with ENOSPC at
-//! exactly 1 MiB. The writer is `/bin/tmpfs fill` (user/c/tmpfs.c).
+//! exactly 1 MiB; devtmpfs shows the kernel's device nodes. The writer
+//! is `/bin/tmpfs fill` (user/c/tmpfs.c).
 
 mod cbuild;
 mod common;
@@ -44,6 +45,9 @@ fn shmem_is_charged_to_the_writer_and_nothing_is_lost() {
          mkdir /sys/fs/cgroup/w\n{warm}{}{}\
          mkdir /tmp/small\n/bin/tmpfs mount /tmp/small size=1m\n\
          echo === enospc\n/bin/tmpfs fill /tmp/small/f 2M\necho === .\n\
+         mkdir /tmp/dev\necho === devtmpfs\n/bin/tmpfs mount /tmp/dev '' devtmpfs\n\
+         ls /tmp/dev\n/bin/tmpfs stat /tmp/dev/console\n/bin/tmpfs stat /tmp/dev/null\n\
+         /bin/tmpfs stat /tmp/dev\necho === .\n\
          echo === mounts\ncat /proc/mounts\necho === .\nexit 0\n",
         round(1),
         round(2)
@@ -99,13 +103,28 @@ fn shmem_is_charged_to_the_writer_and_nothing_is_lost() {
         ["fill: wrote 1048576", "fill: errno 28"],
         "ENOSPC at size=1m"
     );
+    assert_eq!(
+        section(&out, "devtmpfs"),
+        [
+            "mount: 0",
+            "console",
+            "null",
+            "stat: mode 20600 rdev 5:1 nlink 1",
+            "stat: mode 20666 rdev 1:3 nlink 1",
+            "stat: mode 40755 rdev 0:0 nlink 2",
+        ]
+    );
     let mounts = section(&out, "mounts");
+    assert!(
+        mounts.contains(&"none /tmp/dev devtmpfs rw,relatime,mode=755 0 0"),
+        "{mounts:?}"
+    );
     assert!(
         mounts.contains(&"tmpfs /tmp tmpfs rw,relatime 0 0"),
         "{mounts:?}"
     );
     assert!(
-        mounts.contains(&"tmpfs /tmp/small tmpfs rw,relatime,size=1024k 0 0"),
+        mounts.contains(&"none /tmp/small tmpfs rw,relatime,size=1024k 0 0"),
         "{mounts:?}"
     );
 }

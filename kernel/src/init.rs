@@ -89,6 +89,7 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
     sysfs_init();
     cgroup2_fs_init();
     crate::mm::shmem::shmem_init();
+    crate::fs::devtmpfs::devtmpfs_init();
 }
 
 /// `start_kernel()`.

@@ -13,7 +13,9 @@
  *   tmpfs fill FILE BYTES   writes BYTES (K/M suffix) in 64 KiB writes:
  *                           "fill: wrote N" and, on an error, "fill: errno E"
  *   tmpfs unlink FILE       "unlink: 0" or "unlink: errno E"
- *   tmpfs mount DIR OPTS    mounts a tmpfs: "mount: 0" or "mount: errno E" */
+ *   tmpfs stat PATH         "stat: mode M rdev MAJ:MIN nlink N" (mode in octal)
+ *   tmpfs mount DIR OPTS [TYPE]  mounts a tmpfs (or TYPE):
+ *                           "mount: 0" or "mount: errno E" */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -479,8 +481,20 @@ static int helper(int argc, char **argv)
 		printf(r ? "unlink: errno %d\n" : "unlink: 0\n", errno);
 		return r ? 1 : 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "mount")) {
-		int r = mount("tmpfs", argv[2], "tmpfs", 0, argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "stat")) {
+		struct stat st;
+		int r = lstat(argv[2], &st);
+		if (r)
+			printf("stat: errno %d\n", errno);
+		else
+			printf("stat: mode %o rdev %u:%u nlink %lu\n", (unsigned)st.st_mode,
+			       major(st.st_rdev), minor(st.st_rdev),
+			       (unsigned long)st.st_nlink);
+		return r ? 1 : 0;
+	}
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "mount")) {
+		const char *type = argc == 5 ? argv[4] : "tmpfs";
+		int r = mount("none", argv[2], type, 0, argv[3]);
 		printf(r ? "mount: errno %d\n" : "mount: 0\n", errno);
 		return r ? 1 : 0;
 	}

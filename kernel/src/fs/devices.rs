@@ -88,6 +88,15 @@ fn null_open(_dev: DevT, _flags: u32) -> KResult<Arc<dyn FileOps>> {
 pub fn chr_dev_init() {
     register_chrdev(1, 3..4, "mem", null_open).expect("mem registered twice");
     register_chrdev(5, 1..2, "/dev/console", console_open).expect("console registered twice");
+    // The nodes devtmpfs shows, with Linux's names and modes.
+    for (name, mode, dev) in [
+        ("null", 0o666, DevT::new(1, 3)),
+        ("console", 0o600, DevT::new(5, 1)),
+    ] {
+        if let Err(e) = super::devtmpfs::devtmpfs_create_node(name, mode, dev) {
+            log::error!("devtmpfs: {name}: {e:?}");
+        }
+    }
 }
 
 /// Descriptors 0, 1 and 2 on the console, as a task started from the
