@@ -222,6 +222,11 @@ pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult
 /// (not mapped, no other reference); all pages are clean. Returns how
 /// many were dropped.
 pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
+    if mapping.shmem().is_some() {
+        // A tmpfs page is the only copy of its data (always dirty in
+        // Linux, so `mapping_evict_folio` keeps it).
+        return 0;
+    }
     let mut dropped = 0;
     let mut pages = mapping.i_pages.lock_irqsave();
     pages.retain(|_, &mut pfn| {

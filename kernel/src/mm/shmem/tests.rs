@@ -163,7 +163,7 @@ fn data_holes_truncation_and_accounting() {
     assert_eq!(read(&f, 1 << 20, 10), b"");
     assert_eq!(f.getattr().blocks, 16);
     // drop_caches leaves them alone.
-    assert_eq!(crate::mm::filemap::drop_pagecache(), 0);
+    assert_eq!(crate::mm::filemap::invalidate_mapping_pages(mapping(&f)), 0);
     assert_eq!(pgdat.page_state(NodeStatItem::NrShmem), 2);
     // Truncation frees what lies beyond and zeroes the partial page.
     assert_eq!(write(&f, 0, &[0xff; 4096]), Ok(4096));
