@@ -156,6 +156,16 @@ fn host_lines(name: &str, libc: &str) -> Vec<String> {
     let run = if name == "proc" {
         let (script, nonelf) = cbuild::proc_files(libc, false);
         run_host(&program, &[&script, &nonelf], &scratch.0)
+    } else if name == "tmpfs" {
+        // A directory it makes on the host's tmpfs.
+        let dir = PathBuf::from(format!(
+            "/dev/shm/tinymm-cprogs-{}-tmpfs-{libc}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let run = run_host(&program, &[&dir], &scratch.0);
+        let _ = std::fs::remove_dir_all(&dir);
+        run
     } else {
         run_host(&program, &[], &scratch.0)
     };
@@ -237,6 +247,13 @@ fn kmsg_on_linux() {
 fn poll_on_linux() {
     for libc in LIBCS {
         host_lines("poll", libc);
+    }
+}
+
+#[test]
+fn tmpfs_on_linux() {
+    for libc in LIBCS {
+        host_lines("tmpfs", libc);
     }
 }
 
@@ -350,6 +367,9 @@ fn run_on_tinymm(programs: &[(&'static str, &str)]) -> Vec<(Vec<String>, i32)> {
             adds.push(format!("{}:{gscript}", script.display()));
             adds.push(format!("{}:{gnonelf}", nonelf.display()));
             args = vec![gscript, gnonelf, "forkbomb".into()];
+        }
+        if name == "tmpfs" {
+            args = vec![format!("/tmp/tmpfs-{libc}")];
         }
         runs.push(GuestRun { name, guest, args });
     }
@@ -524,6 +544,11 @@ fn kmsg_on_tinymm() {
 #[test]
 fn poll_on_tinymm() {
     same_on_tinymm("poll");
+}
+
+#[test]
+fn tmpfs_on_tinymm() {
+    same_on_tinymm("tmpfs");
 }
 
 /// Nothing is lost: after a warm-up round (the kernel heap keeps what it

@@ -74,7 +74,7 @@ fn mm_core_init(memblock: &mut Memblock) {
 
 /// `vfs_caches_init()` + `populate_rootfs()`: the initramfs unpacked
 /// into the read-only root, the character devices, and the filesystem
-/// types /init mounts (proc, sysfs, cgroup2).
+/// types /init mounts (proc, sysfs, cgroup2, tmpfs).
 #[inline(never)]
 fn vfs_caches_init(initrd: Option<&'static [u8]>) {
     chr_dev_init();
@@ -89,6 +89,8 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>) {
     proc_fs_init(Some(Arc::new(crate::fs::proc::base::PidEntries)));
     sysfs_init();
     cgroup2_fs_init();
+    crate::mm::shmem::shmem_init();
+    crate::fs::devtmpfs::devtmpfs_init();
 }
 
 /// `start_kernel()`.
@@ -125,6 +127,7 @@ fn kernel_init(_: usize) -> i32 {
         ("proc", "/proc", "proc"),
         ("sysfs", "/sys", "sysfs"),
         ("cgroup2", "/sys/fs/cgroup", "cgroup2"),
+        ("tmpfs", "/tmp", "tmpfs"),
     ] {
         if let Err(e) = crate::fs::namespace::kern_mount_at(source, target, fstype) {
             log::error!("mounting {fstype} on {target} failed: {e:?}");

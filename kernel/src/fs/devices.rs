@@ -50,6 +50,24 @@ fn memory_open(dev: DevT, flags: u32) -> KResult<Arc<dyn FileOps>> {
 /// `chr_dev_init()`: major 1 for the memory devices and /dev/kmsg (1:11).
 pub fn chr_dev_init() {
     register_chrdev(MEM_MAJOR, 0..256, "mem", memory_open).expect("mem registered twice");
+    // The nodes devtmpfs shows, with Linux's names and modes (`devlist[]`).
+    for (name, mode, minor) in [
+        ("null", 0o666, 3),
+        ("zero", 0o666, 5),
+        ("full", 0o666, 7),
+        ("random", 0o666, 8),
+        ("urandom", 0o666, 9),
+        ("kmsg", 0o644, 11),
+    ] {
+        devtmpfs_node(name, mode, DevT::new(MEM_MAJOR, minor));
+    }
+}
+
+/// `device_create()`'s devtmpfs part; a failure is logged, as Linux's.
+pub fn devtmpfs_node(name: &str, mode: u32, dev: DevT) {
+    if let Err(e) = super::devtmpfs::devtmpfs_create_node(name, mode, dev) {
+        log::error!("devtmpfs: {name}: {e:?}");
+    }
 }
 
 struct MemFile(MemDevice);

@@ -14,6 +14,8 @@ pub mod dcache;
 #[cfg(target_os = "none")]
 pub mod devices;
 #[cfg(target_os = "none")]
+pub mod devtmpfs;
+#[cfg(target_os = "none")]
 pub mod exec;
 pub mod file;
 pub mod filesystems;

@@ -414,8 +414,10 @@ pub fn mounts_show(root: &Path, m: &mut String) -> core::fmt::Result {
         m.push(' ');
         m.push_str(mnt.mnt_sb.s_type.name);
         m.push_str(if mnt.is_readonly() { " ro" } else { " rw" });
-        mnt.mnt_sb.show_opts(m);
+        // `show_vfsmnt()`: the filesystem's own options come last.
+        mnt.mnt_sb.show_sb_opts(m);
         show_mnt_opts(m, &mnt);
+        mnt.mnt_sb.s_op.show_options(m);
         m.push_str(" 0 0\n");
     }
     Ok(())

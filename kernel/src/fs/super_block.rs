@@ -168,8 +168,8 @@ impl SuperBlock {
         Ok(())
     }
 
-    /// `show_sb_opts()` + `show_options`, after "ro" or "rw".
-    pub fn show_opts(&self, out: &mut String) {
+    /// `show_sb_opts()`: the superblock's flags after "ro" or "rw".
+    pub fn show_sb_opts(&self, out: &mut String) {
         for (bit, name) in [
             (SB_SYNCHRONOUS, ",sync"),
             (SB_DIRSYNC, ",dirsync"),
@@ -179,6 +179,11 @@ impl SuperBlock {
                 out.push_str(name);
             }
         }
+    }
+
+    /// `show_sb_opts()` + `show_options`, after "ro" or "rw".
+    pub fn show_opts(&self, out: &mut String) {
+        self.show_sb_opts(out);
         self.s_op.show_options(out);
     }
 }

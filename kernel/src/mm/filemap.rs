@@ -2,10 +2,12 @@
 //! indexes to frames holding the file's data, read in from its backing
 //! store on first use and kept until reclaim or `drop_caches` drops them.
 //!
-//! The only backing store is the initramfs image, a read-only "block
-//! device" in memory: reading from it plays the role of disk I/O, so
-//! cached pages are always clean. Left out: writeback, readahead windows,
-//! large folios, shadow entries.
+//! Two kinds of files have one: those of the initramfs image, a
+//! read-only "block device" in memory (reading from it plays the role of
+//! disk I/O, so their cached pages are always clean), and tmpfs files
+//! (mm/shmem.rs, Linux's `shmem_aops`), whose pages are the only copy of
+//! their data: swap-backed, on the anonymous LRU lists, never dropped.
+//! Left out: writeback, readahead windows, large folios, shadow entries.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -17,16 +19,24 @@ use super::memcontrol::{lruvec_stat_mod_folio, mem_cgroup_charge};
 use super::mmzone::{NodeStatItem, PglistData};
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
 use super::page_alloc::{__alloc_pages, __free_pages};
+use super::shmem::{Sgp, ShmemMapping, shmem_evict_mapping, shmem_file_read, shmem_get_folio};
 use super::swap::{folio_add_lru, folio_mark_accessed};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 
+/// Where a file's data come from (`a_ops`).
+pub enum Backing {
+    /// The file's bytes on its "device", the initramfs image.
+    Image(&'static [u8]),
+    /// tmpfs: the pages are the data (`shmem_aops`).
+    Shmem(ShmemMapping),
+}
+
 /// `struct address_space`.
 pub struct AddressSpace {
     /// `i_pages`: page index → pfn. The cache holds one reference on each.
-    i_pages: SpinLock<BTreeMap<u64, u64>>,
-    /// The file's bytes on its "device".
-    backing: &'static [u8],
+    pub(super) i_pages: SpinLock<BTreeMap<u64, u64>>,
+    pub(super) backing: Backing,
     node: &'static PglistData,
 }
 
@@ -38,16 +48,37 @@ impl AddressSpace {
     pub fn new(node: &'static PglistData, backing: &'static [u8]) -> Arc<Self> {
         let mapping = Arc::new(Self {
             i_pages: SpinLock::new(BTreeMap::new()),
-            backing,
+            backing: Backing::Image(backing),
             node,
         });
         MAPPINGS.lock_irqsave().push(mapping.clone());
         mapping
     }
 
+    /// A tmpfs file's mapping. It is not on the `drop_caches` list, and
+    /// its pages go when the last reference to it does.
+    pub fn new_shmem(node: &'static PglistData, shmem: ShmemMapping) -> Arc<Self> {
+        Arc::new(Self {
+            i_pages: SpinLock::new(BTreeMap::new()),
+            backing: Backing::Shmem(shmem),
+            node,
+        })
+    }
+
     /// `i_size_read()`.
     pub fn size(&self) -> u64 {
-        self.backing.len() as u64
+        match &self.backing {
+            Backing::Image(b) => b.len() as u64,
+            Backing::Shmem(s) => s.i_size.load(Relaxed),
+        }
+    }
+
+    /// The tmpfs side of a tmpfs file's mapping.
+    pub fn shmem(&self) -> Option<&ShmemMapping> {
+        match &self.backing {
+            Backing::Shmem(s) => Some(s),
+            Backing::Image(_) => None,
+        }
     }
 
     /// `mapping->nrpages`.
@@ -62,6 +93,16 @@ impl AddressSpace {
 
     pub fn node(&self) -> &'static PglistData {
         self.node
+    }
+}
+
+impl Drop for AddressSpace {
+    /// The last reference to a tmpfs file's mapping (its inode's, an open
+    /// file's, a mapping's) takes its pages (`shmem_evict_inode`).
+    fn drop(&mut self) {
+        if self.shmem().is_some() {
+            shmem_evict_mapping(self);
+        }
     }
 }
 
@@ -104,30 +145,36 @@ pub fn filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64
 
 /// `filemap_read_folio()`: fill the page from the backing store, zeroing
 /// what lies beyond the end of the file.
-fn filemap_read_folio(mapping: &AddressSpace, page: &Page, index: u64) {
+fn filemap_read_folio(mapping: &AddressSpace, backing: &[u8], page: &Page, index: u64) {
     let pfn = mapping.node.page_to_pfn(page);
-    let start = ((index << PAGE_SHIFT) as usize).min(mapping.backing.len());
-    let end = (start + PAGE_SIZE as usize).min(mapping.backing.len());
+    let start = ((index << PAGE_SHIFT) as usize).min(backing.len());
+    let end = (start + PAGE_SIZE as usize).min(backing.len());
     if end - start < PAGE_SIZE as usize {
         mapping.node.phys.clear_page(pfn);
     }
-    mapping
-        .node
-        .phys
-        .copy_to_page(pfn, 0, &mapping.backing[start..end]);
+    mapping.node.phys.copy_to_page(pfn, 0, &backing[start..end]);
 }
 
 /// The page at `index`, read in if it is not cached; with a reference.
-/// The bool is true when it had to be read (a major fault's I/O).
+/// The bool is true when it had to be read (a major fault's I/O). A
+/// tmpfs file's hole gets a new zeroed page (`shmem_get_folio` with
+/// SGP_CACHE), which is no I/O.
 #[inline(never)]
 pub fn __filemap_get_folio(mapping: &AddressSpace, index: u64) -> KResult<(&'static Page, bool)> {
+    let backing = match &mapping.backing {
+        Backing::Image(b) => *b,
+        Backing::Shmem(_) => {
+            let page = shmem_get_folio(mapping, index, Sgp::Cache)?.ok_or(Errno::EINVAL)?;
+            return Ok((page, false));
+        }
+    };
     loop {
         if let Some(page) = filemap_get_folio(mapping, index) {
             return Ok((page, false));
         }
         let page =
             __alloc_pages(mapping.node, Gfp::GFP_HIGHUSER_MOVABLE, 0).ok_or(Errno::ENOMEM)?;
-        filemap_read_folio(mapping, page, index);
+        filemap_read_folio(mapping, backing, page, index);
         match filemap_add_folio(mapping, page, index) {
             Ok(()) => {
                 // The allocation's reference now belongs to the cache.
@@ -147,6 +194,9 @@ pub fn __filemap_get_folio(mapping: &AddressSpace, index: u64) -> KResult<(&'sta
 /// cache; returns the number of bytes (0 at end of file).
 #[inline(never)]
 pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+    if mapping.shmem().is_some() {
+        return shmem_file_read(mapping, pos, buf);
+    }
     let size = mapping.size();
     let mut done = 0;
     while done < buf.len() && pos + (done as u64) < size {
@@ -172,6 +222,11 @@ pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult
 /// (not mapped, no other reference); all pages are clean. Returns how
 /// many were dropped.
 pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
+    if mapping.shmem().is_some() {
+        // A tmpfs page is the only copy of its data (always dirty in
+        // Linux, so `mapping_evict_folio` keeps it).
+        return 0;
+    }
     let mut dropped = 0;
     let mut pages = mapping.i_pages.lock_irqsave();
     pages.retain(|_, &mut pfn| {

@@ -181,6 +181,14 @@ pub fn filemap_fault(vmf: &VmFault) -> Result<(&'static Page, VmFaultReason), Vm
     if vmf.pgoff >= mapping.size().div_ceil(PAGE_SIZE) {
         return Err(VmFaultReason::VM_FAULT_SIGBUS);
     }
+    if mapping.shmem().is_some() {
+        // `shmem_fault()`: no I/O; a full tmpfs is SIGBUS, a full memcg OOM.
+        return match crate::mm::shmem::shmem_fault(mapping, vmf.pgoff) {
+            Ok(page) => Ok((page, VmFaultReason::empty())),
+            Err(crate::uapi::errno::Errno::ENOMEM) => Err(VmFaultReason::VM_FAULT_OOM),
+            Err(_) => Err(VmFaultReason::VM_FAULT_SIGBUS),
+        };
+    }
     if let Some(page) = filemap_get_folio(mapping, vmf.pgoff) {
         return Ok((page, VmFaultReason::empty()));
     }

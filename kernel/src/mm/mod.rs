@@ -25,6 +25,7 @@ pub mod page;
 pub mod page_alloc;
 pub mod page_counter;
 pub mod rmap;
+pub mod shmem;
 #[cfg(target_os = "none")]
 pub mod slab;
 pub mod swap;

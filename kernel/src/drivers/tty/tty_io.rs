@@ -276,6 +276,13 @@ pub fn tty_init() {
     register_chrdev(TTYAUX_MAJOR, 0..1, "/dev/tty", tty_open).expect("tty registered twice");
     register_chrdev(TTYAUX_MAJOR, 1..2, "/dev/console", tty_open)
         .expect("console registered twice");
+    for (name, mode, dev) in [
+        ("ttyS0", 0o660, DevT::new(TTY_MAJOR, 64)),
+        ("tty", 0o666, DevT::new(TTYAUX_MAJOR, 0)),
+        ("console", 0o600, DevT::new(TTYAUX_MAJOR, 1)),
+    ] {
+        crate::fs::devices::devtmpfs_node(name, mode, dev);
+    }
 }
 
 /// Which device node.

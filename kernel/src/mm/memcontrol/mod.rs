@@ -147,7 +147,7 @@ pub fn mem_cgroup_from_id(id: u64) -> Option<Arc<MemCgroup>> {
 }
 
 impl MemCgroup {
-    fn new(parent: Option<Arc<MemCgroup>>) -> Arc<Self> {
+    pub(crate) fn new(parent: Option<Arc<MemCgroup>>) -> Arc<Self> {
         let memcg = {
             let mut idr = MEM_CGROUP_IDR.lock_irqsave();
             let id = match idr.iter().skip(1).position(Option::is_none) {
