@@ -53,6 +53,8 @@ fn image_key(spec: &ImageSpec) -> Result<u64, String> {
         match &file.source {
             Source::Host(path) | Source::Program(path) => hash_file(path, &mut hasher)?,
             Source::Generated(size) => size.hash(&mut hasher),
+            Source::Text(bytes) => bytes.hash(&mut hasher),
+            Source::Symlink(target) => target.hash(&mut hasher),
         }
     }
     Ok(hasher.finish())

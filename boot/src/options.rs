@@ -17,6 +17,17 @@ pub enum Command {
     Bench(BenchOptions),
 }
 
+/// What pid 1 runs (`--init`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// No /init in the initramfs: the kernel falls back to its in-kernel
+    /// shell, which reads the script from the console.
+    Shell,
+    /// busybox with its applet links and an /init script (busybox.rs);
+    /// a `--script` becomes /scenario.
+    Busybox,
+}
+
 /// How to boot the guest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOptions {
@@ -34,6 +45,7 @@ pub struct RunOptions {
     pub smp: Option<u32>,
     /// Extra initramfs files (`--add`, `--gen`), besides the programs.
     pub files: Vec<GuestFile>,
+    pub init: Init,
 }
 
 impl Default for RunOptions {
@@ -48,6 +60,7 @@ impl Default for RunOptions {
             qemu_args: Vec::new(),
             smp: None,
             files: Vec::new(),
+            init: Init::Shell,
         }
     }
 }
@@ -139,6 +152,13 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
             }
             "--add" => run.files.push(parse_add(&value()?)?),
             "--gen" => run.files.push(parse_gen(&value()?)?),
+            "--init" => {
+                run.init = match value()?.as_str() {
+                    "busybox" => Init::Busybox,
+                    "shell" => Init::Shell,
+                    other => return Err(format!("--init: `{other}` is neither busybox nor shell")),
+                }
+            }
             "--batch" if gdb_allowed => gdb.batch = true,
             "-x" if gdb_allowed => gdb.command_files.push(PathBuf::from(value()?)),
             "--gdb-cmd" if gdb_allowed => gdb.commands.push(value()?),
@@ -283,6 +303,7 @@ mod tests {
         };
         assert_eq!(run, RunOptions::default());
         assert_eq!(run.mem, "128M");
+        assert_eq!(run.init, Init::Shell);
     }
 
     #[test]
@@ -302,6 +323,8 @@ mod tests {
             "--smp",
             "2",
             "--gdb",
+            "--init",
+            "busybox",
         ]);
         let expected = RunOptions {
             mem: "1G".into(),
@@ -313,6 +336,7 @@ mod tests {
             qemu_args: vec!["-d".into(), "int".into()],
             smp: Some(2),
             files: Vec::new(),
+            init: Init::Busybox,
         };
         assert_eq!(parsed, Ok(Command::Run(expected)));
     }
@@ -338,6 +362,8 @@ mod tests {
         assert!(parse(&["run", "--mem"]).is_err());
         assert!(parse(&["frobnicate"]).is_err());
         assert!(parse(&["elf", "x"]).is_err());
+        assert!(parse(&["run", "--init", "systemd"]).is_err());
+        assert!(parse(&["run", "--init"]).is_err());
     }
 
     #[test]

@@ -21,9 +21,10 @@ use std::sync::mpsc::{self, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::busybox;
 use crate::image::{ImageSpec, build_or_reuse};
 use crate::initramfs::{GuestFile, Source};
-use crate::options::{GdbOptions, RunOptions};
+use crate::options::{GdbOptions, Init, RunOptions};
 use crate::{KERNEL_BASE, KERNEL_ELF, USER_PROGRAMS};
 
 pub const EXIT_TIMEOUT: u8 = 124;
@@ -64,11 +65,13 @@ pub fn run(options: &RunOptions) -> u8 {
         );
     }
     // A terminal goes to QEMU as is (it switches it to raw mode); piped
-    // input is forwarded once the console is up, or it would be lost.
-    let input = match &options.script {
-        Some(path) => Input::Script(path),
-        None if interactive => Input::Inherit,
-        None => Input::Forward,
+    // input is forwarded once the console is up, or it would be lost. A
+    // busybox run has its script in the initramfs, and the console is
+    // its standard input as for a run without one.
+    let input = match (&options.script, options.init) {
+        (Some(path), Init::Shell) => Input::Script(path),
+        _ if io::stdin().is_terminal() => Input::Inherit,
+        _ => Input::Forward,
     };
     let result = match Guest::spawn(qemu.command, input) {
         Ok(guest) => guest.wait(timeout),
@@ -96,9 +99,9 @@ pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
     };
     qemu.gdb_stub(port);
     // gdb owns the terminal; the serial console reads the script or nothing.
-    let input = match &options.script {
-        Some(path) => Input::Script(path),
-        None => Input::Null,
+    let input = match (&options.script, options.init) {
+        (Some(path), Init::Shell) => Input::Script(path),
+        _ => Input::Null,
     };
     let guest = match Guest::spawn(qemu.command, input) {
         Ok(guest) => guest,
@@ -328,7 +331,7 @@ impl QemuCommand {
         let qemu = find_in_path("qemu-system-x86_64")
             .ok_or("cannot start qemu-system-x86_64: not found in PATH (make deps installs it)")?;
         let kernel = Path::new(KERNEL_ELF);
-        let files: Vec<GuestFile> = USER_PROGRAMS
+        let mut files: Vec<GuestFile> = USER_PROGRAMS
             .iter()
             .map(|(name, path)| GuestFile {
                 path: format!("/bin/{name}"),
@@ -337,6 +340,13 @@ impl QemuCommand {
             })
             .chain(options.files.iter().cloned())
             .collect();
+        if options.init == Init::Busybox {
+            let host = Path::new(busybox::HOST_BUSYBOX);
+            let applets = busybox::list_full(host)?;
+            let taken: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+            let userland = busybox::userland(host, &applets, options.script.as_deref(), &taken);
+            files.extend(userland);
+        }
         let image = build_or_reuse(&ImageSpec {
             kernel,
             uefi: options.uefi,
@@ -449,7 +459,10 @@ enum Input<'a> {
     Null,
     /// A file's bytes, sent once the console is up.
     Script(&'a Path),
-    /// Our (non-terminal) stdin, copied once the console is up.
+    /// Our (non-terminal) stdin, copied once the console is up, then
+    /// ^D: QEMU never tells the guest that its serial input ended, and a
+    /// terminal's end-of-file character at the start of a line is how a
+    /// tty reader (busybox `sh`) learns it.
     Forward,
 }
 
@@ -499,9 +512,7 @@ impl Guest {
                 // block; an error means QEMU is gone.
                 match &script {
                     Some(bytes) => pipe.write_all(bytes).ok()?,
-                    None => {
-                        io::copy(&mut io::stdin().lock(), &mut pipe).ok()?;
-                    }
+                    None => forward_stdin(&mut io::stdin().lock(), &mut pipe).ok()?,
                 }
                 pipe.flush().ok()?;
                 Some(pipe)
@@ -584,6 +595,32 @@ fn script_bytes(path: &Path) -> Result<Vec<u8>, String> {
     let mut bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     bytes.extend_from_slice(b"\nexit\n");
     Ok(bytes)
+}
+
+/// VEOF, the end-of-file character of a terminal (^D).
+const VEOF: u8 = 0x04;
+
+/// Copies `from` to the serial input `to` and ends it with ^D; a last line
+/// without a newline first gets a ^D of its own, which hands that line to
+/// the reader (a tty reports end of file only for ^D at a line's start).
+fn forward_stdin(from: &mut impl Read, to: &mut impl Write) -> io::Result<()> {
+    let mut buf = [0u8; 4096];
+    let mut last = b'\n';
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        to.write_all(&buf[..n])?;
+        to.flush()?;
+        last = buf[n - 1];
+    }
+    if last != b'\n' {
+        to.write_all(&[VEOF])?;
+    }
+    to.write_all(&[VEOF])
 }
 
 /// Copies QEMU's output to our stdout as it arrives, signals `ready` at the
@@ -699,6 +736,19 @@ mod tests {
         let bytes = script_bytes(&path).unwrap();
         fs::remove_file(&path).unwrap();
         assert_eq!(bytes, b"echo hi\nexit\n");
+    }
+
+    #[test]
+    fn piped_input_ends_with_eof() {
+        let mut out = Vec::new();
+        forward_stdin(&mut &b"echo hi\n"[..], &mut out).unwrap();
+        assert_eq!(out, b"echo hi\n\x04");
+        let mut out = Vec::new();
+        forward_stdin(&mut &b"echo hi"[..], &mut out).unwrap();
+        assert_eq!(out, b"echo hi\x04\x04");
+        let mut out = Vec::new();
+        forward_stdin(&mut &b""[..], &mut out).unwrap();
+        assert_eq!(out, b"\x04");
     }
 
     #[test]

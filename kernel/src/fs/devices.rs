@@ -17,7 +17,9 @@ struct ConsoleFile;
 
 /// `n_tty_read()` in canonical mode: block until a line is typed (or
 /// `buf` is full), echoing it and applying backspace, as a terminal does.
-/// Other tasks run while no input is there.
+/// ^D (VEOF) ends the read without being stored: at the start of a line
+/// the reader gets 0, end of file (the host program sends it when piped
+/// input ends). Other tasks run while no input is there.
 pub fn n_tty_read(buf: &mut [u8]) -> usize {
     let mut n = 0;
     while n < buf.len() {
@@ -31,6 +33,7 @@ pub fn n_tty_read(buf: &mut [u8]) -> usize {
                 buf[n] = b'\n';
                 return n + 1;
             }
+            0x04 => return n,
             0x08 | 0x7f => {
                 if n > 0 {
                     n -= 1;

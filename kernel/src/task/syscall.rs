@@ -163,6 +163,9 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_SCHED_SETAFFINITY => ret(sys_sched_setaffinity(a0 as i32, a1 as u32, a2)),
         __NR_SCHED_GETSCHEDULER => ret(sys_sched_getscheduler(a0 as i32)),
         __NR_SCHED_GETPARAM => ret(sys_sched_getparam(a0 as i32, a1)),
+        __NR_REBOOT => ret(super::reboot::sys_reboot(
+            a0 as u32, a1 as u32, a2 as u32, a3,
+        )),
 
         // --- files (fs/) ---
         __NR_READ => ret(ksys_read(a0 as i32, a1, a2)),

@@ -69,6 +69,7 @@ pub const __NR_FSYNC: usize = 74;
 pub const __NR_FDATASYNC: usize = 75;
 pub const __NR_MOUNT: usize = 165;
 pub const __NR_UMOUNT2: usize = 166;
+pub const __NR_REBOOT: usize = 169;
 pub const __NR_CREAT: usize = 85;
 pub const __NR_MKDIR: usize = 83;
 pub const __NR_RMDIR: usize = 84;
