@@ -600,9 +600,17 @@ fn script_bytes(path: &Path) -> Result<Vec<u8>, String> {
 /// VEOF, the end-of-file character of a terminal (^D).
 const VEOF: u8 = 0x04;
 
-/// Copies `from` to the serial input `to` and ends it with ^D; a last line
-/// without a newline first gets a ^D of its own, which hands that line to
-/// the reader (a tty reports end of file only for ^D at a line's start).
+/// How many end-of-file reads the end of piped input stands for. A tty
+/// reports end of file once per ^D, while after the end of a pipe every
+/// read would: busybox `sh` reads twice more after a last line without a
+/// newline (as it does on a Linux tty), and a program reading the console
+/// before it (`cat`) takes one.
+const EOF_READS: usize = 3;
+
+/// Copies `from` to the serial input `to` and ends it with [`EOF_READS`]
+/// ^D; a last line without a newline first gets a ^D of its own, which
+/// hands that line to the reader (a tty reports end of file only for ^D
+/// at a line's start).
 fn forward_stdin(from: &mut impl Read, to: &mut impl Write) -> io::Result<()> {
     let mut buf = [0u8; 4096];
     let mut last = b'\n';
@@ -620,7 +628,7 @@ fn forward_stdin(from: &mut impl Read, to: &mut impl Write) -> io::Result<()> {
     if last != b'\n' {
         to.write_all(&[VEOF])?;
     }
-    to.write_all(&[VEOF])
+    to.write_all(&[VEOF; EOF_READS])
 }
 
 /// Copies QEMU's output to our stdout as it arrives, signals `ready` at the
@@ -742,13 +750,13 @@ mod tests {
     fn piped_input_ends_with_eof() {
         let mut out = Vec::new();
         forward_stdin(&mut &b"echo hi\n"[..], &mut out).unwrap();
-        assert_eq!(out, b"echo hi\n\x04");
+        assert_eq!(out, b"echo hi\n\x04\x04\x04");
         let mut out = Vec::new();
         forward_stdin(&mut &b"echo hi"[..], &mut out).unwrap();
-        assert_eq!(out, b"echo hi\x04\x04");
+        assert_eq!(out, b"echo hi\x04\x04\x04\x04");
         let mut out = Vec::new();
         forward_stdin(&mut &b""[..], &mut out).unwrap();
-        assert_eq!(out, b"\x04");
+        assert_eq!(out, b"\x04\x04\x04");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use alloc::sync::Arc;
 use crate::arch::x86_64::process_64::KthreadReturn;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::fs::file::filp_open;
-use crate::uapi::errno::{Errno, KResult};
+use crate::uapi::errno::KResult;
 use crate::uapi::fcntl::O_RDWR;
 
 /// Filled at boot, before any heap exists; used once by `mm_core_init`.
@@ -136,6 +136,12 @@ fn console_on_rootfs() {
     }
 }
 
+/// `init_eaccess()`: whether `filename` exists and has an execute bit;
+/// Linux tries the initramfs's init only then.
+fn init_eaccess(filename: &str) -> bool {
+    crate::fs::namei::kern_path(filename, true).is_ok_and(|p| p.inode().mode() & 0o111 != 0)
+}
+
 /// `run_init_process()`: exec `filename` in pid 1; the registers to enter
 /// it with.
 fn run_init_process(filename: &str) -> KResult<PtRegs> {
@@ -152,10 +158,11 @@ fn kernel_init(_: usize) -> KthreadReturn {
     // makes them: the programs it starts are in session 1.
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
     console_on_rootfs();
-    match run_init_process(RDINIT) {
-        Ok(regs) => return KthreadReturn::User(regs),
-        Err(Errno::ENOENT) => {}
-        Err(e) => log::error!("Failed to execute {RDINIT} (error {})", e.as_ret()),
+    if init_eaccess(RDINIT) {
+        match run_init_process(RDINIT) {
+            Ok(regs) => return KthreadReturn::User(regs),
+            Err(e) => log::error!("Failed to execute {RDINIT} (error {})", e.as_ret()),
+        }
     }
     log::error!(
         "No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance."

@@ -144,6 +144,7 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         // --- process-wide state (task/sys.rs) ---
         __NR_GETUID | __NR_GETEUID | __NR_GETGID | __NR_GETEGID => sys_getuid(),
         __NR_GETRESUID | __NR_GETRESGID => ret(sys_getresuid(a0, a1, a2)),
+        __NR_GETGROUPS => ret(sys_getgroups(a0 as i32)),
         __NR_SETUID | __NR_SETGID => ret(sys_setuid(a0 as u32)),
         __NR_UMASK => sys_umask(a0 as u32),
         __NR_SETPGID => ret(sys_setpgid(a0 as i32, a1 as i32)),

@@ -91,6 +91,7 @@ pub const __NR_GETPGRP: usize = 111;
 pub const __NR_SETSID: usize = 112;
 pub const __NR_GETRESUID: usize = 118;
 pub const __NR_GETRESGID: usize = 120;
+pub const __NR_GETGROUPS: usize = 115;
 pub const __NR_GETPGID: usize = 121;
 pub const __NR_GETSID: usize = 124;
 pub const __NR_SCHED_GETPARAM: usize = 143;
