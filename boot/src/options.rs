@@ -46,6 +46,9 @@ pub struct RunOptions {
     /// Extra initramfs files (`--add`, `--gen`), besides the programs.
     pub files: Vec<GuestFile>,
     pub init: Init,
+    /// Boot Debian's Linux 6.1 (linux.rs) with the same initramfs instead
+    /// of tinymm (`--linux`; implies busybox as /init).
+    pub linux: bool,
 }
 
 impl Default for RunOptions {
@@ -61,6 +64,7 @@ impl Default for RunOptions {
             smp: None,
             files: Vec::new(),
             init: Init::Shell,
+            linux: false,
         }
     }
 }
@@ -159,6 +163,7 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
                     other => return Err(format!("--init: `{other}` is neither busybox nor shell")),
                 }
             }
+            "--linux" if !gdb_allowed => run.linux = true,
             "--batch" if gdb_allowed => gdb.batch = true,
             "-x" if gdb_allowed => gdb.command_files.push(PathBuf::from(value()?)),
             "--gdb-cmd" if gdb_allowed => gdb.commands.push(value()?),
@@ -166,6 +171,12 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
         }
     }
     check_unique(&run.files)?;
+    if run.linux {
+        if run.uefi || run.gdb_stub {
+            return Err("--linux boots Linux with -kernel: no --uefi or --gdb".into());
+        }
+        run.init = Init::Busybox;
+    }
     Ok((run, gdb))
 }
 
@@ -337,6 +348,7 @@ mod tests {
             smp: Some(2),
             files: Vec::new(),
             init: Init::Busybox,
+            linux: false,
         };
         assert_eq!(parsed, Ok(Command::Run(expected)));
     }
@@ -364,6 +376,13 @@ mod tests {
         assert!(parse(&["elf", "x"]).is_err());
         assert!(parse(&["run", "--init", "systemd"]).is_err());
         assert!(parse(&["run", "--init"]).is_err());
+        assert!(parse(&["run", "--linux", "--uefi"]).is_err());
+        assert!(parse(&["gdb", "--linux"]).is_err());
+        let Ok(Command::Run(run)) = parse(&["run", "--linux"]) else {
+            panic!("--linux did not parse");
+        };
+        assert!(run.linux);
+        assert_eq!(run.init, Init::Busybox);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::busybox;
-use crate::image::{ImageSpec, build_or_reuse};
+use crate::image::{ImageSpec, build_or_reuse, initramfs_or_reuse};
 use crate::initramfs::{GuestFile, Source};
 use crate::options::{GdbOptions, Init, RunOptions};
 use crate::{KERNEL_BASE, KERNEL_ELF, USER_PROGRAMS};
@@ -73,7 +73,8 @@ pub fn run(options: &RunOptions) -> u8 {
         _ if io::stdin().is_terminal() => Input::Inherit,
         _ => Input::Forward,
     };
-    let result = match Guest::spawn(qemu.command, input) {
+    let linux = qemu.linux;
+    let result = match Guest::spawn(qemu.command, input, linux) {
         Ok(guest) => guest.wait(timeout),
         Err(e) => Err(e),
     };
@@ -103,7 +104,7 @@ pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
         (Some(path), Init::Shell) => Input::Script(path),
         _ => Input::Null,
     };
-    let guest = match Guest::spawn(qemu.command, input) {
+    let guest = match Guest::spawn(qemu.command, input, false) {
         Ok(guest) => guest,
         Err(e) => return qemu_failed(&e),
     };
@@ -214,6 +215,7 @@ pub fn run_captured(
                 .iter()
                 .rev()
                 .find_map(|(_, line)| parse_status_line(line.as_bytes())),
+            linux: false,
         },
     }
     .exit_status();
@@ -323,6 +325,8 @@ impl Drop for Cleanup {
 
 struct QemuCommand {
     command: Command,
+    /// Debian's Linux rather than tinymm (`run --linux`).
+    linux: bool,
 }
 
 impl QemuCommand {
@@ -346,6 +350,22 @@ impl QemuCommand {
             let taken: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
             let userland = busybox::userland(host, &applets, options.script.as_deref(), &taken);
             files.extend(userland);
+        }
+        if options.linux {
+            let dir = crate::linux::default_dir();
+            let linux = crate::linux::fetch(&dir)?;
+            let initrd = initramfs_or_reuse(&files, &dir)?;
+            let mut command =
+                crate::linux::qemu_command(&linux, &initrd, &options.mem, options.icount, "")?;
+            if let Some(n) = options.smp {
+                command.args(["-smp", &n.to_string()]);
+            }
+            command.args(&options.qemu_args);
+            let qemu = Self {
+                command,
+                linux: true,
+            };
+            return Ok((qemu, Cleanup(Vec::new())));
         }
         let image = build_or_reuse(&ImageSpec {
             kernel,
@@ -376,7 +396,11 @@ impl QemuCommand {
             command.args(["-smp", &n.to_string()]);
         }
         command.args(&options.qemu_args);
-        Ok((Self { command }, cleanup))
+        let qemu = Self {
+            command,
+            linux: false,
+        };
+        Ok((qemu, cleanup))
     }
 
     fn gdb_stub(&mut self, port: u16) {
@@ -469,6 +493,9 @@ enum Input<'a> {
 /// A running QEMU whose console output we forward and watch.
 struct Guest {
     child: Child,
+    /// Debian's Linux: it ends by ACPI power-off or reboot (QEMU exits 0),
+    /// and its console lines say with which status.
+    linux: bool,
     started: Instant,
     output: JoinHandle<Option<u8>>,
     /// Kept open until QEMU exits: closing the serial input early would
@@ -481,12 +508,13 @@ enum Outcome {
     Exited {
         status: ExitStatus,
         guest_status: Option<u8>,
+        linux: bool,
     },
     TimedOut(Duration),
 }
 
 impl Guest {
-    fn spawn(mut command: Command, input: Input) -> Result<Self, String> {
+    fn spawn(mut command: Command, input: Input, linux: bool) -> Result<Self, String> {
         let script = match input {
             Input::Script(path) => Some(script_bytes(path)?),
             _ => None,
@@ -503,11 +531,19 @@ impl Guest {
         let started = Instant::now();
         let stdout = child.stdout.take().expect("stdout is piped");
         let (ready_tx, ready_rx) = mpsc::channel();
-        let output = thread::spawn(move || forward_output(stdout, Some(ready_tx)));
+        let parse = if linux {
+            parse_linux_end_line
+        } else {
+            parse_status_line
+        };
+        let output = thread::spawn(move || forward_output(stdout, Some(ready_tx), parse));
         let stdin = child.stdin.take().map(|mut pipe| {
             thread::spawn(move || {
-                // An error: QEMU ended before the console came up.
-                ready_rx.recv().ok()?;
+                // An error: QEMU ended before the console came up. Linux
+                // (`quiet`) prints no such line; its input goes at once.
+                if !linux {
+                    ready_rx.recv().ok()?;
+                }
                 // QEMU reads as the guest drains its UART FIFO, so this can
                 // block; an error means QEMU is gone.
                 match &script {
@@ -520,6 +556,7 @@ impl Guest {
         });
         Ok(Self {
             child,
+            linux,
             started,
             output,
             _stdin: stdin,
@@ -545,6 +582,7 @@ impl Guest {
         Ok(Outcome::Exited {
             status,
             guest_status,
+            linux: self.linux,
         })
     }
 
@@ -567,6 +605,20 @@ impl Outcome {
             Outcome::Exited {
                 status,
                 guest_status,
+                linux: true,
+            } => match (status.code(), guest_status) {
+                (Some(0), Some(n)) => n,
+                _ => {
+                    eprintln!(
+                        "tinymm: Linux ended ({status}) without `reboot: Power down` or init's panic line"
+                    );
+                    EXIT_QEMU_FAILED
+                }
+            },
+            Outcome::Exited {
+                status,
+                guest_status,
+                linux: false,
             } => match (status.code(), guest_status) {
                 (Some(QEMU_EXIT_POWEROFF), Some(n)) => n,
                 (Some(QEMU_EXIT_POWEROFF), None) => {
@@ -632,9 +684,13 @@ fn forward_stdin(from: &mut impl Read, to: &mut impl Write) -> io::Result<()> {
 }
 
 /// Copies QEMU's output to our stdout as it arrives, signals `ready` at the
-/// console-ready line, and returns N from the last `tinymm: exit status N`
-/// line.
-fn forward_output(mut from: impl Read, mut ready: Option<Sender<()>>) -> Option<u8> {
+/// console-ready line, and returns the status `parse` finds in the last
+/// line it knows (`tinymm: exit status N` for tinymm).
+fn forward_output(
+    mut from: impl Read,
+    mut ready: Option<Sender<()>>,
+    parse: fn(&[u8]) -> Option<u8>,
+) -> Option<u8> {
     let mut stdout = io::stdout();
     let mut buf = [0u8; 4096];
     let mut line = Vec::new();
@@ -655,7 +711,7 @@ fn forward_output(mut from: impl Read, mut ready: Option<Sender<()>>) -> Option<
                 {
                     let _ = ready.send(());
                 }
-                if let Some(n) = parse_status_line(&line) {
+                if let Some(n) = parse(&line) {
                     status = Some(n);
                 }
                 line.clear();
@@ -664,13 +720,30 @@ fn forward_output(mut from: impl Read, mut ready: Option<Sender<()>>) -> Option<
             }
         }
     }
-    status.or_else(|| parse_status_line(&line))
+    status.or_else(|| parse(&line))
 }
 
 /// `tinymm: exit status N` (with an optional trailing `\r`) to N.
 fn parse_status_line(line: &[u8]) -> Option<u8> {
     let text = std::str::from_utf8(line).ok()?.trim_end_matches('\r');
     text.strip_prefix(STATUS_PREFIX)?.parse().ok()
+}
+
+/// The status a line of Linux's console gives the run: 0 for `reboot:
+/// Power down` and `reboot: Restarting system` (`poweroff -f`, `reboot
+/// -f`), and for init's `Attempted to kill init! exitcode=0x...` what
+/// tinymm makes of the same exit: N for exit(N), 128 + the signal.
+fn parse_linux_end_line(line: &[u8]) -> Option<u8> {
+    let text = std::str::from_utf8(line).ok()?.trim_end_matches('\r');
+    if text.ends_with("] reboot: Power down") || text.ends_with("] reboot: Restarting system") {
+        return Some(0);
+    }
+    let (_, code) = text.split_once("Attempted to kill init! exitcode=0x")?;
+    let code = u32::from_str_radix(code, 16).ok()?;
+    Some(match code & 0x7f {
+        0 => (code >> 8) as u8,
+        sig => 128 + sig as u8,
+    })
 }
 
 /// Waits for `child`, up to `timeout`; `Ok(None)` when the time ran out.
@@ -720,20 +793,29 @@ mod tests {
     #[test]
     fn forwarding_finds_last_status() {
         let console = b"boot\r\ntinymm: exit status 4\r\nx\r\ntinymm: exit status 9\r\n";
-        assert_eq!(forward_output(&console[..], None), Some(9));
-        assert_eq!(forward_output(&b"no status\r\n"[..], None), None);
+        assert_eq!(
+            forward_output(&console[..], None, parse_status_line),
+            Some(9)
+        );
+        assert_eq!(
+            forward_output(&b"no status\r\n"[..], None, parse_status_line),
+            None
+        );
         // A final line without a newline still counts.
-        assert_eq!(forward_output(&b"tinymm: exit status 7"[..], None), Some(7));
+        assert_eq!(
+            forward_output(&b"tinymm: exit status 7"[..], None, parse_status_line),
+            Some(7)
+        );
     }
 
     #[test]
     fn forwarding_signals_console_ready() {
         let (tx, rx) = mpsc::channel();
-        forward_output(&b"BdsDxe: loading\r\n"[..], Some(tx));
+        forward_output(&b"BdsDxe: loading\r\n"[..], Some(tx), parse_status_line);
         assert!(rx.recv().is_err(), "ready signalled without the line");
         let (tx, rx) = mpsc::channel();
         let console = format!("firmware\r\n{CONSOLE_READY}\r\n# ");
-        forward_output(console.as_bytes(), Some(tx));
+        forward_output(console.as_bytes(), Some(tx), parse_status_line);
         assert_eq!(rx.try_recv(), Ok(()));
     }
 
@@ -744,6 +826,26 @@ mod tests {
         let bytes = script_bytes(&path).unwrap();
         fs::remove_file(&path).unwrap();
         assert_eq!(bytes, b"echo hi\nexit\n");
+    }
+
+    #[test]
+    fn linux_end_lines() {
+        assert_eq!(
+            parse_linux_end_line(b"[    1.752720] reboot: Power down\r"),
+            Some(0)
+        );
+        assert_eq!(
+            parse_linux_end_line(b"[    1.7] reboot: Restarting system"),
+            Some(0)
+        );
+        let panic =
+            b"[    2.1] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300";
+        assert_eq!(parse_linux_end_line(panic), Some(3));
+        let killed =
+            b"[ 2.1] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b";
+        assert_eq!(parse_linux_end_line(killed), Some(139));
+        assert_eq!(parse_linux_end_line(b"echo reboot: Power down"), None);
+        assert_eq!(parse_linux_end_line(b"tinymm: exit status 3"), None);
     }
 
     #[test]
