@@ -1,7 +1,7 @@
 # tinymm — see README.md.
 #
 #   make run [MEM=128M] [UEFI=1] [SCRIPT=file] [ICOUNT=1] [TIMEOUT=secs] [SMP=n] [QEMU_ARGS="..."]
-#            [FILES="host[:/guest] ..."] [GEN="/guest:SIZE ..."]
+#            [FILES="host[:/guest] ..."] [GEN="/guest:SIZE ..."] [INIT=busybox|shell]
 #   make bench [RUNS=2] [ONLY=name]
 #   make test | gdb [GDB_ARGS="--batch -x file"] | fmt | clippy | deps
 
@@ -20,6 +20,8 @@ ONLY ?=
 # /data/<basename>), GEN="/guest/path:SIZE ..." (generated content).
 FILES ?=
 GEN ?=
+# pid 1: busybox as /init (tinymm run --init busybox) or the in-kernel shell.
+INIT ?= busybox
 
 CARGO ?= cargo
 TOOLCHAIN := $(shell sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
@@ -35,7 +37,8 @@ RUN_ARGS := --mem $(MEM) \
 	$(if $(SMP),--smp $(SMP)) \
 	$(foreach arg,$(QEMU_ARGS),--qemu-arg=$(arg)) \
 	$(foreach file,$(FILES),--add=$(file)) \
-	$(foreach file,$(GEN),--gen=$(file))
+	$(foreach file,$(GEN),--gen=$(file)) \
+	--init $(INIT)
 
 .PHONY: all deps run test gdb bench fmt clippy
 

@@ -1155,7 +1155,7 @@ fn measure_linux(logs: &Path, options: &BenchOptions) -> Result<Measured, String
     let name = format!("{FORKEXEC_LINUX} {} ({})", linux.release, linux.version);
     let boot = |icount: bool, tag: &str| -> Result<Run, String> {
         eprintln!("bench: {name} ({machine}), {tag}");
-        let command = crate::linux::qemu_command(&linux, &initrd, icount, &args)?;
+        let command = crate::linux::qemu_command(&linux, &initrd, "1G", icount, &args)?;
         let crate::qemu::CapturedCommand {
             lines,
             wall,

@@ -44,18 +44,46 @@ fn image_key(spec: &ImageSpec) -> Result<u64, String> {
     let mut hasher = DefaultHasher::new();
     spec.uefi.hash(&mut hasher);
     hash_file(spec.kernel, &mut hasher)?;
+    hash_files(spec.files, &mut hasher)?;
+    Ok(hasher.finish())
+}
+
+/// Hashes the initramfs contents and this program (which owns the
+/// archive format).
+fn hash_files(files: &[GuestFile], hasher: &mut impl Hasher) -> Result<(), String> {
     if let Ok(exe) = std::env::current_exe() {
-        hash_file(&exe, &mut hasher)?;
+        hash_file(&exe, hasher)?;
     }
-    for file in spec.files {
-        file.path.hash(&mut hasher);
-        file.mode.hash(&mut hasher);
+    for file in files {
+        file.path.hash(hasher);
+        file.mode.hash(hasher);
         match &file.source {
-            Source::Host(path) | Source::Program(path) => hash_file(path, &mut hasher)?,
-            Source::Generated(size) => size.hash(&mut hasher),
+            Source::Host(path) | Source::Program(path) => hash_file(path, hasher)?,
+            Source::Generated(size) => size.hash(hasher),
+            Source::Text(bytes) => bytes.hash(hasher),
+            Source::Symlink(target) => target.hash(hasher),
         }
     }
-    Ok(hasher.finish())
+    Ok(())
+}
+
+/// The initramfs alone, for another kernel (`run --linux` hands it to
+/// Linux with `-initrd`): `dir/initramfs.KEY.cpio`, reused while no input
+/// changed, as images are.
+pub fn initramfs_or_reuse(files: &[GuestFile], dir: &Path) -> Result<PathBuf, String> {
+    let mut hasher = DefaultHasher::new();
+    hash_files(files, &mut hasher)?;
+    let archive = dir.join(format!("initramfs.{:016x}.cpio", hasher.finish()));
+    if archive.exists() {
+        return Ok(archive);
+    }
+    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let partial = archive.with_extension(format!("cpio.{}.partial", std::process::id()));
+    let mut temporaries = Temporaries(vec![partial.clone()]);
+    let files = strip_programs(files, &mut temporaries);
+    initramfs::write_archive(&partial, &files)?;
+    fs::rename(&partial, &archive).map_err(|e| format!("renaming {}: {e}", partial.display()))?;
+    Ok(archive)
 }
 
 /// Returns the image for `spec`: images are named by a hash of their

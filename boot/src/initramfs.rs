@@ -2,7 +2,9 @@
 //! (Documentation/driver-api/early-userspace/buffer-format.rst; written
 //! the way usr/gen_init_cpio.c writes it: names without the leading `/`,
 //! mtime 0, uid/gid 0). It holds the directory skeleton, the workload
-//! programs as `/bin/<name>` and the files given with `--add`/`--gen`.
+//! programs as `/bin/<name>`, the files given with `--add`/`--gen` and,
+//! with `--init busybox`, busybox with its links and `/init`
+//! (busybox.rs).
 //!
 //! Each entry: a 110-byte ASCII header ("070701" and 13 eight-digit hex
 //! fields), the NUL-terminated name padded to 4 bytes, the data padded to
@@ -34,6 +36,7 @@ pub const NODES: [(&str, u32, u32, u32); 9] = [
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
 const S_IFCHR: u32 = 0o020000;
+const S_IFLNK: u32 = 0o120000;
 /// newc sizes are 8 hex digits.
 pub const MAX_FILE_SIZE: u64 = u32::MAX as u64;
 
@@ -47,6 +50,11 @@ pub enum Source {
     Program(PathBuf),
     /// `size` bytes of [`generated`] content.
     Generated(u64),
+    /// These bytes (the `/init` script the image builder writes).
+    Text(Vec<u8>),
+    /// A symbolic link to this target (`mode` is ignored: links are
+    /// 0777, as Linux makes them).
+    Symlink(String),
 }
 
 /// One regular file in the archive.
@@ -226,6 +234,14 @@ impl<W: Write> CpioWriter<W> {
         self.header_rdev(archive_name(path), S_IFCHR | perm, 1, 0, (major, minor))
     }
 
+    /// A symbolic link (gen_init_cpio's `slink PATH TARGET 777 0 0`): the
+    /// entry's data is the target, without a NUL.
+    pub fn symlink(&mut self, path: &str, target: &str) -> io::Result<()> {
+        self.header(archive_name(path), S_IFLNK | 0o777, 1, target.len() as u64)?;
+        self.put(target.as_bytes())?;
+        self.pad()
+    }
+
     /// A regular file of exactly `size` bytes read from `data`.
     pub fn file(&mut self, path: &str, perm: u32, size: u64, data: impl Read) -> io::Result<()> {
         self.header(archive_name(path), S_IFREG | perm, 1, size)?;
@@ -312,6 +328,10 @@ pub fn write_archive(out: &Path, files: &[GuestFile]) -> Result<(), String> {
                 cpio.file(&file.path, file.mode, *size, data)
                     .map_err(io_err)?;
             }
+            Source::Text(bytes) => cpio
+                .file(&file.path, file.mode, bytes.len() as u64, &bytes[..])
+                .map_err(io_err)?,
+            Source::Symlink(target) => cpio.symlink(&file.path, target).map_err(io_err)?,
         }
     }
     cpio.finish().map_err(io_err)?;

@@ -152,20 +152,21 @@ pub fn write_initramfs(out: &Path, init: &Path, truth: &Path) -> Result<(), Stri
     Ok(())
 }
 
-/// QEMU booting `linux` with `initrd`, whose init gets `init_args`: the
-/// machine of `tinymm run` (see `qemu.rs`), with `-icount
+/// QEMU booting `linux` with `initrd` and `mem` of RAM, whose init gets
+/// `init_args`: the machine of `tinymm run` (see `qemu.rs`), with `-icount
 /// shift=0,sleep=off` on single-threaded TCG when `icount`. `panic=-1`
 /// turns a failing init into a reboot, which `-no-reboot` makes an exit.
 pub fn qemu_command(
     linux: &Linux,
     initrd: &Path,
+    mem: &str,
     icount: bool,
     init_args: &str,
 ) -> Result<Command, String> {
     let qemu = find_in_path("qemu-system-x86_64")
         .ok_or("cannot start qemu-system-x86_64: not found in PATH (make deps installs it)")?;
     let mut command = Command::new(qemu);
-    command.args(["-machine", "q35", "-cpu", "max", "-m", "1G"]);
+    command.args(["-machine", "q35", "-cpu", "max", "-m", mem]);
     command.arg("-kernel").arg(&linux.vmlinuz);
     command.arg("-initrd").arg(initrd);
     command.args([

@@ -6,6 +6,7 @@
 //! tinymm run [--mem 128M] [--uefi] [--script FILE] [--timeout SECS] [--icount]
 //!            [--gdb] [--qemu-arg ARG]... [--smp N]
 //!            [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
+//!            [--init busybox|shell] [--linux]
 //! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
 //! tinymm elf
 //! tinymm checksum GUEST_PATH:SIZE
@@ -17,6 +18,7 @@
 //! timeout, 126 when QEMU could not start or ended any other way.
 
 mod bench;
+mod busybox;
 mod image;
 mod initramfs;
 mod linux;
@@ -60,6 +62,7 @@ const USAGE: &str = "\
 usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icount]
                   [--gdb] [--qemu-arg ARG]... [--smp N]
                   [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
+                  [--init busybox|shell] [--linux]
        tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
        tinymm elf
        tinymm checksum GUEST_PATH:SIZE
@@ -68,8 +71,13 @@ usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icou
 run   boot the kernel in QEMU; exit with the guest's status (125: kernel
       failure, 124: timeout, 126: QEMU failed)
       --add copies a host file into the initramfs (default /data/<name>),
-      --gen makes a SIZE-byte (K/M/G) file of xorshift64 content; a
-      script is followed by an `exit` line
+      --gen makes a SIZE-byte (K/M/G) file of xorshift64 content;
+      --init busybox boots busybox as /init, which runs the script
+      (/scenario) or an interactive sh and powers off with its status;
+      --init shell (the default for now) has no /init, so the kernel runs
+      its in-kernel shell, which reads the script followed by `exit`;
+      piped input ends with ^D (end of file); --linux boots Debian's
+      Linux 6.1 (fetched as for bench) with the busybox initramfs instead
 gdb   start QEMU halted with its gdb stub and attach gdb with symbols loaded
 elf   print the path of the kernel ELF
 checksum  print the wrapping u64 byte sum of a `--gen GUEST_PATH:SIZE`

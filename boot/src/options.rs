@@ -17,6 +17,17 @@ pub enum Command {
     Bench(BenchOptions),
 }
 
+/// What pid 1 runs (`--init`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// No /init in the initramfs: the kernel falls back to its in-kernel
+    /// shell, which reads the script from the console.
+    Shell,
+    /// busybox with its applet links and an /init script (busybox.rs);
+    /// a `--script` becomes /scenario.
+    Busybox,
+}
+
 /// How to boot the guest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOptions {
@@ -34,6 +45,10 @@ pub struct RunOptions {
     pub smp: Option<u32>,
     /// Extra initramfs files (`--add`, `--gen`), besides the programs.
     pub files: Vec<GuestFile>,
+    pub init: Init,
+    /// Boot Debian's Linux 6.1 (linux.rs) with the same initramfs instead
+    /// of tinymm (`--linux`; implies busybox as /init).
+    pub linux: bool,
 }
 
 impl Default for RunOptions {
@@ -48,6 +63,8 @@ impl Default for RunOptions {
             qemu_args: Vec::new(),
             smp: None,
             files: Vec::new(),
+            init: Init::Shell,
+            linux: false,
         }
     }
 }
@@ -139,6 +156,14 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
             }
             "--add" => run.files.push(parse_add(&value()?)?),
             "--gen" => run.files.push(parse_gen(&value()?)?),
+            "--init" => {
+                run.init = match value()?.as_str() {
+                    "busybox" => Init::Busybox,
+                    "shell" => Init::Shell,
+                    other => return Err(format!("--init: `{other}` is neither busybox nor shell")),
+                }
+            }
+            "--linux" if !gdb_allowed => run.linux = true,
             "--batch" if gdb_allowed => gdb.batch = true,
             "-x" if gdb_allowed => gdb.command_files.push(PathBuf::from(value()?)),
             "--gdb-cmd" if gdb_allowed => gdb.commands.push(value()?),
@@ -146,6 +171,12 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
         }
     }
     check_unique(&run.files)?;
+    if run.linux {
+        if run.uefi || run.gdb_stub {
+            return Err("--linux boots Linux with -kernel: no --uefi or --gdb".into());
+        }
+        run.init = Init::Busybox;
+    }
     Ok((run, gdb))
 }
 
@@ -283,6 +314,7 @@ mod tests {
         };
         assert_eq!(run, RunOptions::default());
         assert_eq!(run.mem, "128M");
+        assert_eq!(run.init, Init::Shell);
     }
 
     #[test]
@@ -302,6 +334,8 @@ mod tests {
             "--smp",
             "2",
             "--gdb",
+            "--init",
+            "busybox",
         ]);
         let expected = RunOptions {
             mem: "1G".into(),
@@ -313,6 +347,8 @@ mod tests {
             qemu_args: vec!["-d".into(), "int".into()],
             smp: Some(2),
             files: Vec::new(),
+            init: Init::Busybox,
+            linux: false,
         };
         assert_eq!(parsed, Ok(Command::Run(expected)));
     }
@@ -338,6 +374,15 @@ mod tests {
         assert!(parse(&["run", "--mem"]).is_err());
         assert!(parse(&["frobnicate"]).is_err());
         assert!(parse(&["elf", "x"]).is_err());
+        assert!(parse(&["run", "--init", "systemd"]).is_err());
+        assert!(parse(&["run", "--init"]).is_err());
+        assert!(parse(&["run", "--linux", "--uefi"]).is_err());
+        assert!(parse(&["gdb", "--linux"]).is_err());
+        let Ok(Command::Run(run)) = parse(&["run", "--linux"]) else {
+            panic!("--linux did not parse");
+        };
+        assert!(run.linux);
+        assert_eq!(run.init, Init::Busybox);
     }
 
     #[test]

@@ -21,9 +21,10 @@ use std::sync::mpsc::{self, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::image::{ImageSpec, build_or_reuse};
+use crate::busybox;
+use crate::image::{ImageSpec, build_or_reuse, initramfs_or_reuse};
 use crate::initramfs::{GuestFile, Source};
-use crate::options::{GdbOptions, RunOptions};
+use crate::options::{GdbOptions, Init, RunOptions};
 use crate::{KERNEL_BASE, KERNEL_ELF, USER_PROGRAMS};
 
 pub const EXIT_TIMEOUT: u8 = 124;
@@ -64,13 +65,16 @@ pub fn run(options: &RunOptions) -> u8 {
         );
     }
     // A terminal goes to QEMU as is (it switches it to raw mode); piped
-    // input is forwarded once the console is up, or it would be lost.
-    let input = match &options.script {
-        Some(path) => Input::Script(path),
-        None if interactive => Input::Inherit,
-        None => Input::Forward,
+    // input is forwarded once the console is up, or it would be lost. A
+    // busybox run has its script in the initramfs, and the console is
+    // its standard input as for a run without one.
+    let input = match (&options.script, options.init) {
+        (Some(path), Init::Shell) => Input::Script(path),
+        _ if io::stdin().is_terminal() => Input::Inherit,
+        _ => Input::Forward,
     };
-    let result = match Guest::spawn(qemu.command, input) {
+    let linux = qemu.linux;
+    let result = match Guest::spawn(qemu.command, input, linux) {
         Ok(guest) => guest.wait(timeout),
         Err(e) => Err(e),
     };
@@ -96,11 +100,11 @@ pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
     };
     qemu.gdb_stub(port);
     // gdb owns the terminal; the serial console reads the script or nothing.
-    let input = match &options.script {
-        Some(path) => Input::Script(path),
-        None => Input::Null,
+    let input = match (&options.script, options.init) {
+        (Some(path), Init::Shell) => Input::Script(path),
+        _ => Input::Null,
     };
-    let guest = match Guest::spawn(qemu.command, input) {
+    let guest = match Guest::spawn(qemu.command, input, false) {
         Ok(guest) => guest,
         Err(e) => return qemu_failed(&e),
     };
@@ -211,6 +215,7 @@ pub fn run_captured(
                 .iter()
                 .rev()
                 .find_map(|(_, line)| parse_status_line(line.as_bytes())),
+            linux: false,
         },
     }
     .exit_status();
@@ -320,6 +325,8 @@ impl Drop for Cleanup {
 
 struct QemuCommand {
     command: Command,
+    /// Debian's Linux rather than tinymm (`run --linux`).
+    linux: bool,
 }
 
 impl QemuCommand {
@@ -328,7 +335,7 @@ impl QemuCommand {
         let qemu = find_in_path("qemu-system-x86_64")
             .ok_or("cannot start qemu-system-x86_64: not found in PATH (make deps installs it)")?;
         let kernel = Path::new(KERNEL_ELF);
-        let files: Vec<GuestFile> = USER_PROGRAMS
+        let mut files: Vec<GuestFile> = USER_PROGRAMS
             .iter()
             .map(|(name, path)| GuestFile {
                 path: format!("/bin/{name}"),
@@ -337,6 +344,29 @@ impl QemuCommand {
             })
             .chain(options.files.iter().cloned())
             .collect();
+        if options.init == Init::Busybox {
+            let host = Path::new(busybox::HOST_BUSYBOX);
+            let applets = busybox::list_full(host)?;
+            let taken: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+            let userland = busybox::userland(host, &applets, options.script.as_deref(), &taken);
+            files.extend(userland);
+        }
+        if options.linux {
+            let dir = crate::linux::default_dir();
+            let linux = crate::linux::fetch(&dir)?;
+            let initrd = initramfs_or_reuse(&files, &dir)?;
+            let mut command =
+                crate::linux::qemu_command(&linux, &initrd, &options.mem, options.icount, "")?;
+            if let Some(n) = options.smp {
+                command.args(["-smp", &n.to_string()]);
+            }
+            command.args(&options.qemu_args);
+            let qemu = Self {
+                command,
+                linux: true,
+            };
+            return Ok((qemu, Cleanup(Vec::new())));
+        }
         let image = build_or_reuse(&ImageSpec {
             kernel,
             uefi: options.uefi,
@@ -366,7 +396,11 @@ impl QemuCommand {
             command.args(["-smp", &n.to_string()]);
         }
         command.args(&options.qemu_args);
-        Ok((Self { command }, cleanup))
+        let qemu = Self {
+            command,
+            linux: false,
+        };
+        Ok((qemu, cleanup))
     }
 
     fn gdb_stub(&mut self, port: u16) {
@@ -449,13 +483,19 @@ enum Input<'a> {
     Null,
     /// A file's bytes, sent once the console is up.
     Script(&'a Path),
-    /// Our (non-terminal) stdin, copied once the console is up.
+    /// Our (non-terminal) stdin, copied once the console is up, then
+    /// ^D: QEMU never tells the guest that its serial input ended, and a
+    /// terminal's end-of-file character at the start of a line is how a
+    /// tty reader (busybox `sh`) learns it.
     Forward,
 }
 
 /// A running QEMU whose console output we forward and watch.
 struct Guest {
     child: Child,
+    /// Debian's Linux: it ends by ACPI power-off or reboot (QEMU exits 0),
+    /// and its console lines say with which status.
+    linux: bool,
     started: Instant,
     output: JoinHandle<Option<u8>>,
     /// Kept open until QEMU exits: closing the serial input early would
@@ -468,12 +508,13 @@ enum Outcome {
     Exited {
         status: ExitStatus,
         guest_status: Option<u8>,
+        linux: bool,
     },
     TimedOut(Duration),
 }
 
 impl Guest {
-    fn spawn(mut command: Command, input: Input) -> Result<Self, String> {
+    fn spawn(mut command: Command, input: Input, linux: bool) -> Result<Self, String> {
         let script = match input {
             Input::Script(path) => Some(script_bytes(path)?),
             _ => None,
@@ -490,17 +531,27 @@ impl Guest {
         let started = Instant::now();
         let stdout = child.stdout.take().expect("stdout is piped");
         let (ready_tx, ready_rx) = mpsc::channel();
-        let output = thread::spawn(move || forward_output(stdout, Some(ready_tx)));
+        let parse = if linux {
+            parse_linux_end_line
+        } else {
+            parse_status_line
+        };
+        let output = thread::spawn(move || forward_output(stdout, Some(ready_tx), parse));
         let stdin = child.stdin.take().map(|mut pipe| {
             thread::spawn(move || {
-                // An error: QEMU ended before the console came up.
-                ready_rx.recv().ok()?;
+                // An error: QEMU ended before the console came up. Linux
+                // (`quiet`) prints no such line; its input goes at once.
+                if !linux {
+                    ready_rx.recv().ok()?;
+                }
                 // QEMU reads as the guest drains its UART FIFO, so this can
                 // block; an error means QEMU is gone.
                 match &script {
                     Some(bytes) => pipe.write_all(bytes).ok()?,
                     None => {
-                        io::copy(&mut io::stdin().lock(), &mut pipe).ok()?;
+                        forward_stdin(&mut io::stdin().lock(), &mut pipe).ok()?;
+                        keep_ending_input(&mut pipe);
+                        return None;
                     }
                 }
                 pipe.flush().ok()?;
@@ -509,6 +560,7 @@ impl Guest {
         });
         Ok(Self {
             child,
+            linux,
             started,
             output,
             _stdin: stdin,
@@ -534,6 +586,7 @@ impl Guest {
         Ok(Outcome::Exited {
             status,
             guest_status,
+            linux: self.linux,
         })
     }
 
@@ -556,6 +609,20 @@ impl Outcome {
             Outcome::Exited {
                 status,
                 guest_status,
+                linux: true,
+            } => match (status.code(), guest_status) {
+                (Some(0), Some(n)) => n,
+                _ => {
+                    eprintln!(
+                        "tinymm: Linux ended ({status}) without `reboot: Power down` or init's panic line"
+                    );
+                    EXIT_QEMU_FAILED
+                }
+            },
+            Outcome::Exited {
+                status,
+                guest_status,
+                linux: false,
             } => match (status.code(), guest_status) {
                 (Some(QEMU_EXIT_POWEROFF), Some(n)) => n,
                 (Some(QEMU_EXIT_POWEROFF), None) => {
@@ -586,10 +653,62 @@ fn script_bytes(path: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// VEOF, the end-of-file character of a terminal (^D).
+const VEOF: u8 = 0x04;
+
+/// How many end-of-file reads the end of piped input stands for. A tty
+/// reports end of file once per ^D, while after the end of a pipe every
+/// read would: busybox `sh` reads twice more after a last line without a
+/// newline (as it does on a Linux tty), and a program reading the console
+/// before it (`cat`) takes one.
+const EOF_READS: usize = 3;
+
+/// Copies `from` to the serial input `to` and ends it with [`EOF_READS`]
+/// ^D; a last line without a newline gets one, so it runs as the last
+/// line of a piped script does (on a tty, a line-editing shell takes ^D
+/// inside a line for "delete", not for "enter").
+fn forward_stdin(from: &mut impl Read, to: &mut impl Write) -> io::Result<()> {
+    let mut buf = [0u8; 4096];
+    let mut last = b'\n';
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        to.write_all(&buf[..n])?;
+        to.flush()?;
+        last = buf[n - 1];
+    }
+    if last != b'\n' {
+        to.write_all(b"\n")?;
+    }
+    to.write_all(&[VEOF; EOF_READS])
+}
+
+/// After the end of piped input, a ^D every [`EOF_REPEAT`] until QEMU is
+/// gone (a write fails), as a user presses it until the shell ends: a ^D
+/// typed ahead meets whatever reads the console then — a program, or a
+/// shell that switched to raw mode for line editing, which takes ^D on
+/// an empty line as the end only when it arrives while it reads.
+fn keep_ending_input(to: &mut impl Write) {
+    while to.write_all(&[VEOF]).and_then(|()| to.flush()).is_ok() {
+        thread::sleep(EOF_REPEAT);
+    }
+}
+
+/// How often [`keep_ending_input`] repeats ^D.
+const EOF_REPEAT: Duration = Duration::from_millis(500);
+
 /// Copies QEMU's output to our stdout as it arrives, signals `ready` at the
-/// console-ready line, and returns N from the last `tinymm: exit status N`
-/// line.
-fn forward_output(mut from: impl Read, mut ready: Option<Sender<()>>) -> Option<u8> {
+/// console-ready line, and returns the status `parse` finds in the last
+/// line it knows (`tinymm: exit status N` for tinymm).
+fn forward_output(
+    mut from: impl Read,
+    mut ready: Option<Sender<()>>,
+    parse: fn(&[u8]) -> Option<u8>,
+) -> Option<u8> {
     let mut stdout = io::stdout();
     let mut buf = [0u8; 4096];
     let mut line = Vec::new();
@@ -610,7 +729,7 @@ fn forward_output(mut from: impl Read, mut ready: Option<Sender<()>>) -> Option<
                 {
                     let _ = ready.send(());
                 }
-                if let Some(n) = parse_status_line(&line) {
+                if let Some(n) = parse(&line) {
                     status = Some(n);
                 }
                 line.clear();
@@ -619,13 +738,30 @@ fn forward_output(mut from: impl Read, mut ready: Option<Sender<()>>) -> Option<
             }
         }
     }
-    status.or_else(|| parse_status_line(&line))
+    status.or_else(|| parse(&line))
 }
 
 /// `tinymm: exit status N` (with an optional trailing `\r`) to N.
 fn parse_status_line(line: &[u8]) -> Option<u8> {
     let text = std::str::from_utf8(line).ok()?.trim_end_matches('\r');
     text.strip_prefix(STATUS_PREFIX)?.parse().ok()
+}
+
+/// The status a line of Linux's console gives the run: 0 for `reboot:
+/// Power down` and `reboot: Restarting system` (`poweroff -f`, `reboot
+/// -f`), and for init's `Attempted to kill init! exitcode=0x...` what
+/// tinymm makes of the same exit: N for exit(N), 128 + the signal.
+fn parse_linux_end_line(line: &[u8]) -> Option<u8> {
+    let text = std::str::from_utf8(line).ok()?.trim_end_matches('\r');
+    if text.ends_with("] reboot: Power down") || text.ends_with("] reboot: Restarting system") {
+        return Some(0);
+    }
+    let (_, code) = text.split_once("Attempted to kill init! exitcode=0x")?;
+    let code = u32::from_str_radix(code, 16).ok()?;
+    Some(match code & 0x7f {
+        0 => (code >> 8) as u8,
+        sig => 128 + sig as u8,
+    })
 }
 
 /// Waits for `child`, up to `timeout`; `Ok(None)` when the time ran out.
@@ -675,20 +811,29 @@ mod tests {
     #[test]
     fn forwarding_finds_last_status() {
         let console = b"boot\r\ntinymm: exit status 4\r\nx\r\ntinymm: exit status 9\r\n";
-        assert_eq!(forward_output(&console[..], None), Some(9));
-        assert_eq!(forward_output(&b"no status\r\n"[..], None), None);
+        assert_eq!(
+            forward_output(&console[..], None, parse_status_line),
+            Some(9)
+        );
+        assert_eq!(
+            forward_output(&b"no status\r\n"[..], None, parse_status_line),
+            None
+        );
         // A final line without a newline still counts.
-        assert_eq!(forward_output(&b"tinymm: exit status 7"[..], None), Some(7));
+        assert_eq!(
+            forward_output(&b"tinymm: exit status 7"[..], None, parse_status_line),
+            Some(7)
+        );
     }
 
     #[test]
     fn forwarding_signals_console_ready() {
         let (tx, rx) = mpsc::channel();
-        forward_output(&b"BdsDxe: loading\r\n"[..], Some(tx));
+        forward_output(&b"BdsDxe: loading\r\n"[..], Some(tx), parse_status_line);
         assert!(rx.recv().is_err(), "ready signalled without the line");
         let (tx, rx) = mpsc::channel();
         let console = format!("firmware\r\n{CONSOLE_READY}\r\n# ");
-        forward_output(console.as_bytes(), Some(tx));
+        forward_output(console.as_bytes(), Some(tx), parse_status_line);
         assert_eq!(rx.try_recv(), Ok(()));
     }
 
@@ -699,6 +844,39 @@ mod tests {
         let bytes = script_bytes(&path).unwrap();
         fs::remove_file(&path).unwrap();
         assert_eq!(bytes, b"echo hi\nexit\n");
+    }
+
+    #[test]
+    fn linux_end_lines() {
+        assert_eq!(
+            parse_linux_end_line(b"[    1.752720] reboot: Power down\r"),
+            Some(0)
+        );
+        assert_eq!(
+            parse_linux_end_line(b"[    1.7] reboot: Restarting system"),
+            Some(0)
+        );
+        let panic =
+            b"[    2.1] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300";
+        assert_eq!(parse_linux_end_line(panic), Some(3));
+        let killed =
+            b"[ 2.1] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b";
+        assert_eq!(parse_linux_end_line(killed), Some(139));
+        assert_eq!(parse_linux_end_line(b"echo reboot: Power down"), None);
+        assert_eq!(parse_linux_end_line(b"tinymm: exit status 3"), None);
+    }
+
+    #[test]
+    fn piped_input_ends_with_eof() {
+        let mut out = Vec::new();
+        forward_stdin(&mut &b"echo hi\n"[..], &mut out).unwrap();
+        assert_eq!(out, b"echo hi\n\x04\x04\x04");
+        let mut out = Vec::new();
+        forward_stdin(&mut &b"echo hi"[..], &mut out).unwrap();
+        assert_eq!(out, b"echo hi\n\x04\x04\x04");
+        let mut out = Vec::new();
+        forward_stdin(&mut &b""[..], &mut out).unwrap();
+        assert_eq!(out, b"\x04\x04\x04");
     }
 
     #[test]

@@ -1,23 +1,23 @@
 //! The console shell: pid 1 reads lines from the serial console and runs
 //! them through the sh interpreter (`shell/`), which reaches the kernel
 //! through [`KernelShellHost`]. `exit` (or the end of a script, which the
-//! host program follows with `exit`) powers the machine off with the
-//! shell's status.
+//! host program follows with `exit`, or the end of the input) powers the
+//! machine off with the shell's status.
 
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::arch::x86_64 as arch;
 use crate::arch::x86_64::early_printk::console_write_bytes;
 use crate::arch::x86_64::irq::HZ;
 use crate::drivers::tty::tty_io::{console_read, console_set_raw};
 use crate::fs::FileType;
-use crate::fs::exec::kernel_execve;
+use crate::fs::exec::kernel_execve_child;
 use crate::fs::file::{File, FilesStruct, filp_open};
 use crate::fs::namei::{do_mkdirat, do_rmdir, kern_path, user_nd};
 use crate::shell::{Feed, FileKind, OpenMode, ProcInfo, Shell, ShellHost, Stdio, WaitStatus};
 use crate::task::exit::kernel_wait4;
+use crate::task::reboot::kernel_power_off;
 use crate::task::sched::schedule_timeout_interruptible;
 use crate::task::signal::send_sig;
 use crate::task::{TaskState, current, find_task_by_vpid, for_each_process};
@@ -28,7 +28,7 @@ use crate::{print, println};
 const WNOHANG: i32 = 1;
 
 /// The kernel side of the shell: its own descriptor table, programs
-/// started with `kernel_execve`, children reaped with `wait4`.
+/// started with `kernel_execve_child`, children reaped with `wait4`.
 pub struct KernelShellHost {
     files: FilesStruct,
 }
@@ -67,7 +67,7 @@ impl ShellHost for KernelShellHost {
             files.install(fd, self.stdio_file(*s)?);
         }
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        kernel_execve(path, &argv, &[], current().pid, files).map(|pid| pid as u32)
+        kernel_execve_child(path, &argv, &[], current().pid, files).map(|pid| pid as u32)
     }
 
     fn wait(&mut self, pid: u32) -> KResult<WaitStatus> {
@@ -182,8 +182,9 @@ impl ShellHost for KernelShellHost {
 /// `read_line()` of a line-editing shell: the console is in raw mode
 /// (`console_set_raw`), so bytes are echoed here as they are taken, DEL
 /// and backspace erase, and a line ends at a newline (ICRNL makes a
-/// typed return one). Other control bytes are dropped.
-fn read_line(line: &mut String) {
+/// typed return one). ^D on an empty line is the end of the input
+/// (false). Other control bytes are dropped.
+fn read_line(line: &mut String) -> bool {
     let mut bytes = Vec::new();
     loop {
         let mut c = [0u8; 1];
@@ -196,6 +197,7 @@ fn read_line(line: &mut String) {
                 print!("\n");
                 break;
             }
+            0x04 if bytes.is_empty() => return false,
             0x08 | 0x7f => {
                 if bytes.pop().is_some() {
                     print!("\x08 \x08");
@@ -210,9 +212,11 @@ fn read_line(line: &mut String) {
     }
     line.clear();
     line.push_str(&String::from_utf8_lossy(&bytes));
+    true
 }
 
-/// pid 1's body: the shell on the console until `exit`.
+/// pid 1's body: the shell on the console until `exit` or the end of the
+/// input, which exits with the last command's status as sh does.
 pub fn console_loop() -> ! {
     let host = KernelShellHost {
         files: FilesStruct::default(),
@@ -222,10 +226,12 @@ pub fn console_loop() -> ! {
     console_set_raw();
     loop {
         print!("{}", shell.prompt());
-        read_line(&mut line);
+        if !read_line(&mut line) {
+            println!();
+            kernel_power_off(shell.last_status() as u8);
+        }
         if let Feed::Exit(status) = shell.feed_line(&line) {
-            println!("reboot: Power down");
-            arch::poweroff(status as u8);
+            kernel_power_off(status as u8);
         }
     }
 }

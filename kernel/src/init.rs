@@ -1,4 +1,4 @@
-//! Boot (init/main.c): from the bootloader's hand-off to the console.
+//! Boot (init/main.c): from the bootloader's hand-off to /init.
 
 use bootloader_api::BootInfo;
 use bootloader_api::info::MemoryRegionKind;
@@ -19,6 +19,12 @@ use crate::mm::mmzone::{ZoneStatItem, node_data, set_node_data};
 use crate::mm::page::{DirectMap, PAGE_SHIFT, PAGE_SIZE};
 use crate::mm::slab::kmem_cache_init;
 use alloc::sync::Arc;
+
+use crate::arch::x86_64::process_64::KthreadReturn;
+use crate::arch::x86_64::ptrace::PtRegs;
+use crate::fs::file::filp_open;
+use crate::uapi::errno::KResult;
+use crate::uapi::fcntl::O_RDWR;
 
 /// Filled at boot, before any heap exists; used once by `mm_core_init`.
 static MEMBLOCK: spin::Mutex<Memblock> = spin::Mutex::new(Memblock::new());
@@ -107,7 +113,7 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     vfs_caches_init(arch::setup::initrd(boot_info));
 
     // --- tasks: the boot context becomes the idle task (pid 0), the
-    // tick starts, and the console runs as pid 1 (`kernel_init`). ---
+    // tick starts, and pid 1 (`kernel_init`) becomes /init. ---
     crate::task::sched_init();
     crate::task::fork::set_max_threads(crate::mm::mmzone::node_data(0).totalram_pages());
     arch::time_init();
@@ -116,11 +122,57 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     crate::task::sched::cpu_startup_entry()
 }
 
-/// `kernel_init()`: pid 1, the console.
-fn kernel_init(_: usize) -> i32 {
+/// `ramdisk_execute_command`: Linux's `rdinit=` default.
+const RDINIT: &str = "/init";
+/// `argv_init` and `envp_init`: what init starts with.
+const ENVP_INIT: [&str; 2] = ["HOME=/", "TERM=linux"];
+
+/// `console_on_rootfs()`: /dev/console of the initramfs on descriptors
+/// 0, 1 and 2 of init (nothing is mounted on /dev yet).
+fn console_on_rootfs() {
+    match filp_open("/dev/console", O_RDWR, 0) {
+        Ok(file) => {
+            let files = crate::task::current().files.lock_irqsave().clone();
+            for fd in 0..3 {
+                files.install(fd, file.clone());
+            }
+        }
+        Err(_) => log::error!("Warning: unable to open an initial console."),
+    }
+}
+
+/// `init_eaccess()`: whether `filename` exists and has an execute bit;
+/// Linux tries the initramfs's init only then.
+fn init_eaccess(filename: &str) -> bool {
+    crate::fs::namei::kern_path(filename, true).is_ok_and(|p| p.inode().mode() & 0o111 != 0)
+}
+
+/// `run_init_process()`: exec `filename` in pid 1; the registers to enter
+/// it with.
+fn run_init_process(filename: &str) -> KResult<PtRegs> {
+    log::info!("Run {filename} as init process");
+    crate::fs::exec::kernel_execve(filename, &[filename], &ENVP_INIT)
+}
+
+/// `kernel_init()`: pid 1. It opens the console and becomes /init from
+/// the initramfs, as Linux's does; nothing but the root is mounted. An
+/// initramfs without /init gets Linux's complaint and, until every run
+/// boots busybox, the in-kernel shell on the console instead of a panic.
+fn kernel_init(_: usize) -> KthreadReturn {
     // The console's session and process group, as an init's setsid()
     // makes them: the programs it starts are in session 1.
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
+    console_on_rootfs();
+    if init_eaccess(RDINIT) {
+        match run_init_process(RDINIT) {
+            Ok(regs) => return KthreadReturn::User(regs),
+            Err(e) => log::error!("Failed to execute {RDINIT} (error {})", e.as_ret()),
+        }
+    }
+    log::error!(
+        "No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance."
+    );
+    log::info!("tinymm: running the in-kernel shell as init instead");
     // What an initramfs /init mounts first; the shell inside the kernel
     // relies on them being there.
     for (source, target, fstype) in [

@@ -14,6 +14,8 @@ pub mod fcntl;
 pub mod futex;
 #[path = "../../kernel/src/uapi/mman.rs"]
 pub mod mman;
+#[path = "../../kernel/src/uapi/reboot.rs"]
+pub mod reboot;
 #[path = "../../kernel/src/uapi/resource.rs"]
 pub mod resource;
 #[path = "../../kernel/src/uapi/time.rs"]

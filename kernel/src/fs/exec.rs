@@ -12,8 +12,9 @@
 //! as Linux's `bprm_execve` does. execve(2) then returns into the new
 //! program with every general register zero (`start_thread`).
 //!
-//! The in-kernel shell starts programs with [`kernel_execve`]: the same
-//! loader, into an address space that a new child task then runs.
+//! [`kernel_execve`] makes pid 1's kernel thread into /init, as Linux's
+//! does. The in-kernel shell starts programs with [`kernel_execve_child`]:
+//! the same loader, into an address space that a new child task then runs.
 //!
 //! Not here yet: execveat(2), set-uid, `de_thread` and signal handler
 //! reset (see `begin_new_exec`).
@@ -580,13 +581,41 @@ pub fn do_execve(regs: &mut PtRegs, filename: u64, argv: u64, envp: u64) -> KRes
     Ok(0)
 }
 
+/// `kernel_execve()`: the current kernel thread (pid 1's `kernel_init`)
+/// becomes the program `filename`, run with `argv` and `envp`; the result
+/// is the registers it enters user mode with (`start_thread`), which the
+/// thread hands to `ret_from_fork`. Errors before the point of no return
+/// are returned; after it the task dies of SIGSEGV, as Linux's
+/// `bprm_execve` kills it.
+#[inline(never)]
+pub fn kernel_execve(filename: &str, argv: &[&str], envp: &[&str]) -> KResult<PtRegs> {
+    let mut bprm = alloc_bprm(filename, ExecTarget::Current)?;
+    bprm.bprm_stack_limits(argv.len(), envp.len())?;
+    let bytes = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect();
+    copy_args(&mut bprm, bytes(argv), bytes(envp))?;
+    match exec_binprm(&mut bprm) {
+        Ok(()) => {
+            let (ip, sp) = bprm.start.expect("a loaded program has an entry point");
+            Ok(PtRegs::start_thread(ip, sp))
+        }
+        Err(e) if !bprm.point_of_no_return => Err(e),
+        Err(e) => {
+            log::info!(
+                "exec {filename}: {} after the point of no return; SIGSEGV",
+                e.message()
+            );
+            crate::task::exit::do_exit(SIGSEGV)
+        }
+    }
+}
+
 /// `kernel_execve()` for the in-kernel shell: load `path` with `argv` and
 /// `envp` into a new address space and start it in a new child of
 /// `parent` with the descriptor table `files`. Errors before the point of
 /// no return are returned; after it, the child is made and dies of
 /// SIGSEGV before it reaches user mode, as an exec'ing task would.
 #[inline(never)]
-pub fn kernel_execve(
+pub fn kernel_execve_child(
     path: &str,
     argv: &[&str],
     envp: &[&str],

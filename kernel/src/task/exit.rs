@@ -157,10 +157,11 @@ fn notify_leader_dead(leader: &Arc<TaskStruct>) {
 #[inline(never)]
 pub fn do_exit(code: i32) -> ! {
     let tsk = current();
-    if tsk.pid <= 1 {
-        panic!("Attempted to kill init! exitcode={code:#010x}");
-    }
+    assert_ne!(tsk.pid, 0, "the idle task exits");
     let last = tsk.signal.live.fetch_sub(1, Ordering::SeqCst) == 1;
+    if last && tsk.tgid == 1 {
+        init_exited(&tsk, code);
+    }
     exit_mm(&tsk);
     // exit_files(): drop our reference to the descriptor table.
     *tsk.files.lock_irqsave() = Default::default();
@@ -181,6 +182,26 @@ pub fn do_exit(code: i32) -> ! {
     drop(tsk);
     schedule();
     unreachable!("a dead task was scheduled");
+}
+
+/// The last thread of init is exiting with wait status `code`. Linux
+/// panics here; tinymm logs Linux's panic line and powers off with the
+/// status a shell would report for it: N for `exit(N)`, 128 + the signal
+/// for a death by signal. That is how a run's script hands its status to
+/// the host program.
+#[inline(never)]
+fn init_exited(tsk: &TaskStruct, code: i32) -> ! {
+    let code = if tsk.signal.group_exit.load(Ordering::SeqCst) {
+        tsk.signal.group_exit_code.load(Ordering::SeqCst)
+    } else {
+        code
+    };
+    log::error!("Kernel panic - not syncing: Attempted to kill init! exitcode={code:#010x}");
+    let status = match code & 0x7f {
+        0 => (code >> 8) & 0xff,
+        sig => 128 + sig,
+    };
+    crate::arch::x86_64::poweroff(status as u8)
 }
 
 /// `do_group_exit()`: the whole process exits with `code`: the other

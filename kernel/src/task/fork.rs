@@ -12,7 +12,7 @@ use super::{
     KernelStack, Pid, SignalStruct, TASKS, TaskState, TaskStruct, VforkDone, alloc_pid, current,
     find_task_by_vpid,
 };
-use crate::arch::x86_64::process_64::{ThreadStart, ThreadStruct, copy_thread};
+use crate::arch::x86_64::process_64::{KthreadReturn, ThreadStart, ThreadStruct, copy_thread};
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::uaccess::{access_ok, copy_from_user, copy_to_user};
 use crate::cgroup::kernfs::cgrp_dfl_root;
@@ -167,10 +167,11 @@ fn copy_process(n: NewTask) -> KResult<Arc<TaskStruct>> {
 }
 
 /// `kernel_thread()`: run `f(arg)` in a new kernel task whose parent is
-/// the caller; its return value becomes its exit status. Kernel threads
-/// start in the root cgroup (Linux: kthreadd's).
+/// the caller; what it returns says whether it exits or leaves for the
+/// user program it exec'd (`KthreadReturn`). Kernel threads start in the
+/// root cgroup (Linux: kthreadd's).
 #[inline(never)]
-pub fn kernel_thread(name: &str, f: fn(usize) -> i32, arg: usize) -> KResult<Pid> {
+pub fn kernel_thread(name: &str, f: fn(usize) -> KthreadReturn, arg: usize) -> KResult<Pid> {
     let task = copy_process(NewTask {
         name: name.into(),
         parent: current().pid,
@@ -191,8 +192,8 @@ pub fn kernel_thread(name: &str, f: fn(usize) -> i32, arg: usize) -> KResult<Pid
 }
 
 /// A user task in `mm` entering ring 3 at `entry` with stack pointer
-/// `user_sp` (what the in-kernel shell's `kernel_execve` produces), with
-/// open `files`, in its parent's cgroup.
+/// `user_sp` (what the in-kernel shell's `kernel_execve_child`
+/// produces), with open `files`, in its parent's cgroup.
 #[inline(never)]
 pub fn create_user_task(
     name: &str,

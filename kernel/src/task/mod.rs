@@ -10,8 +10,9 @@
 //!
 //! Files: sched.rs (kernel/sched/core.c), fork.rs (kernel/fork.c),
 //! exit.rs (kernel/exit.c), signal.rs (kernel/signal.c), sys.rs
-//! (kernel/sys.c), time.rs (kernel/time/), futex.rs (kernel/futex/),
-//! random.rs (drivers/char/random.c), resource.rs (rlimits),
+//! (kernel/sys.c), reboot.rs (kernel/reboot.c), time.rs (kernel/time/),
+//! futex.rs (kernel/futex/), random.rs (drivers/char/random.c),
+//! resource.rs (rlimits),
 //! entry_common.rs (kernel/entry/common.c), syscall.rs (the syscall
 //! table). futex.rs, random.rs and resource.rs also build for the host.
 
@@ -20,6 +21,7 @@ pub mod exit;
 pub mod fork;
 pub mod futex;
 pub mod random;
+pub mod reboot;
 pub mod resource;
 pub mod sched;
 pub mod selftest;

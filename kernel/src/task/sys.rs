@@ -77,6 +77,16 @@ pub fn sys_getresuid(r: u64, e: u64, s: u64) -> KResult<i64> {
     Ok(0)
 }
 
+/// `getgroups(size, list)` (kernel/groups.c): the supplementary groups.
+/// Every task has init's empty set, so nothing is written and the count
+/// is 0; a negative size is EINVAL.
+pub fn sys_getgroups(size: i32) -> KResult<i64> {
+    if size < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
 /// `setuid(uid)` / `setgid(gid)`: root may set 0; -1 is no id (EINVAL,
 /// as `make_kuid` fails). Other ids would need real credentials, which
 /// tinymm does not keep, so they are refused.

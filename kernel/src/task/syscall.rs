@@ -160,6 +160,7 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         // --- process-wide state (task/sys.rs) ---
         __NR_GETUID | __NR_GETEUID | __NR_GETGID | __NR_GETEGID => sys_getuid(),
         __NR_GETRESUID | __NR_GETRESGID => ret(sys_getresuid(a0, a1, a2)),
+        __NR_GETGROUPS => ret(sys_getgroups(a0 as i32)),
         __NR_SETUID | __NR_SETGID => ret(sys_setuid(a0 as u32)),
         __NR_UMASK => sys_umask(a0 as u32),
         __NR_SETPGID => ret(sys_setpgid(a0 as i32, a1 as i32)),
@@ -179,6 +180,9 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_SCHED_SETAFFINITY => ret(sys_sched_setaffinity(a0 as i32, a1 as u32, a2)),
         __NR_SCHED_GETSCHEDULER => ret(sys_sched_getscheduler(a0 as i32)),
         __NR_SCHED_GETPARAM => ret(sys_sched_getparam(a0 as i32, a1)),
+        __NR_REBOOT => ret(super::reboot::sys_reboot(
+            a0 as u32, a1 as u32, a2 as u32, a3,
+        )),
 
         // --- the kernel log (printk/) ---
         __NR_SYSLOG => ret(crate::printk::printk::sys_syslog(a0 as i32, a1, a2 as i32)),

@@ -5,6 +5,7 @@ pub mod errno;
 pub mod fcntl;
 pub mod futex;
 pub mod mman;
+pub mod reboot;
 pub mod resource;
 pub mod signal;
 pub mod termbits;

@@ -18,6 +18,10 @@
 //!   processes meet on a shared futex in the file's second page, mapped
 //!   at different offsets; the waiter prints `futex-wait: 0` when woken,
 //!   the waker `futex-wake: woke 1` once its wake found the waiter.
+//! - `syscheck reboot`: reboot(2) calls that must return: bad magic
+//!   numbers and an unknown command, then CAD_OFF and CAD_ON, one
+//!   `reboot: NAME RESULT` line each (only in a guest: on the host the
+//!   caller may lack CAP_SYS_BOOT, which Linux checks first).
 //! - `syscheck nosys`: calls syscalls tinymm does not implement, each
 //!   twice, and prints their results (for the test of the kernel's
 //!   once-per-number log line).
@@ -43,7 +47,7 @@ use user::{Args, outln};
 
 user::entry!(main);
 
-const USAGE: &str = "syscheck FILE | show | futex-wait FILE | futex-wake FILE | nosys";
+const USAGE: &str = "syscheck FILE | show | futex-wait FILE | futex-wake FILE | nosys | reboot";
 
 /// A pid no process can have (above `PID_MAX_LIMIT`).
 const NO_PID: usize = 0x7fff_fff0;
@@ -149,9 +153,10 @@ fn main(args: Args) -> i32 {
     match (mode, args.len()) {
         (Some(b"show"), 2) => show(),
         (Some(b"nosys"), 2) => nosys(),
+        (Some(b"reboot"), 2) => reboot_mode(),
         (Some(b"futex-wait"), 3) => futex_wait_mode(args.get(2).unwrap()),
         (Some(b"futex-wake"), 3) => futex_wake_mode(args.get(2).unwrap()),
-        (Some(b"show" | b"nosys" | b"futex-wait" | b"futex-wake"), _) => {
+        (Some(b"show" | b"nosys" | b"reboot" | b"futex-wait" | b"futex-wake"), _) => {
             usage("syscheck", format_args!("wrong number of arguments"), USAGE)
         }
         (Some(_), 2) => checks(args.get(1).unwrap()),
@@ -1203,6 +1208,32 @@ impl Display for Limit {
             write!(f, "{}", self.0)
         }
     }
+}
+
+fn reboot_mode() -> i32 {
+    use user::reboot::*;
+    let (m1, m2) = (LINUX_REBOOT_MAGIC1 as usize, LINUX_REBOOT_MAGIC2 as usize);
+    let off = LINUX_REBOOT_CMD_POWER_OFF as usize;
+    for (name, a, b, cmd) in [
+        ("magic1", 0xdead_beef, m2, off),
+        ("magic2", m1, 1, off),
+        ("cmd", m1, m2, 0x1234_5678),
+        (
+            "cad_off",
+            m1,
+            LINUX_REBOOT_MAGIC2C as usize,
+            LINUX_REBOOT_CMD_CAD_OFF as usize,
+        ),
+        (
+            "cad_on",
+            m1,
+            LINUX_REBOOT_MAGIC2A as usize,
+            LINUX_REBOOT_CMD_CAD_ON as usize,
+        ),
+    ] {
+        outln!("reboot: {name} {}", sc4(__NR_REBOOT, a, b, cmd, 0));
+    }
+    0
 }
 
 fn nosys() -> i32 {

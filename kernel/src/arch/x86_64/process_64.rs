@@ -137,12 +137,25 @@ pub fn do_arch_prctl_64(thread: &ThreadStruct, option: i32, arg2: u64) -> KResul
     }
 }
 
+/// How a kernel thread's function ends.
+pub enum KthreadReturn {
+    /// The thread exits with this status.
+    Exit(i32),
+    /// `kernel_execve()` made the thread a user program: it leaves for
+    /// user mode with these registers (`start_thread`), as a Linux kernel
+    /// thread does that returns to `ret_from_fork` after a successful
+    /// `kernel_execve()` (`kernel_init` becoming /init).
+    User(PtRegs),
+}
+
 /// How a new task starts.
 #[derive(Clone, Copy, Debug)]
 pub enum ThreadStart {
-    /// A kernel thread running `f(arg)`; its return value becomes the exit
-    /// status.
-    Kernel { f: fn(usize) -> i32, arg: usize },
+    /// A kernel thread running `f(arg)`.
+    Kernel {
+        f: fn(usize) -> KthreadReturn,
+        arg: usize,
+    },
     /// A user task entering ring 3 at `ip` with stack pointer `sp`.
     User { ip: u64, sp: u64 },
     /// A fork or clone child, returning to user mode with these registers.
@@ -203,19 +216,22 @@ pub fn copy_thread(stack_top: u64, start: ThreadStart) -> u64 {
 
 /// `ret_from_fork()`: a new task's first code, on its own stack, with
 /// interrupts off (the scheduler switched to it). A kernel thread runs
-/// its function and exits with its return value; a user task goes
-/// through the exit-to-user work and `ret_from_fork_asm` `iretq`s to
-/// `regs`.
+/// its function and exits with its return value, or, if the function
+/// exec'd a program, leaves for it; a user task goes through the
+/// exit-to-user work and `ret_from_fork_asm` `iretq`s to `regs`.
 pub extern "C" fn ret_from_fork(regs: &mut PtRegs, f: usize, arg: usize) {
     crate::task::sched::schedule_tail();
     if f != 0 {
-        // SAFETY: copy_thread stored a `fn(usize) -> i32` in rbx for kernel
+        type KthreadFn = fn(usize) -> KthreadReturn;
+        // SAFETY: copy_thread stored a `KthreadFn` in rbx for kernel
         // threads (and 0 for user tasks); fn pointers and usize have the
         // same size and this one came from a real function item.
-        let f: fn(usize) -> i32 = unsafe { core::mem::transmute::<usize, fn(usize) -> i32>(f) };
+        let f: KthreadFn = unsafe { core::mem::transmute::<usize, KthreadFn>(f) };
         local_irq_enable();
-        let ret = f(arg);
-        crate::task::exit::do_exit((ret & 0xff) << 8);
+        match f(arg) {
+            KthreadReturn::Exit(ret) => crate::task::exit::do_exit((ret & 0xff) << 8),
+            KthreadReturn::User(user) => *regs = user,
+        }
     }
     crate::task::fork::schedule_tail_user();
     crate::task::entry_common::syscall_exit_to_user_mode(regs);
