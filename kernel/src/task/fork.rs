@@ -242,6 +242,7 @@ fn dup_mmap(oldmm: &MmStruct) -> KResult<MmStruct> {
         new.start_brk = old.start_brk;
         new.brk = old.brk;
         new.start_stack = old.start_stack;
+        new.spans = old.spans;
         *mm.exe_file.lock_irqsave() = oldmm.exe_file.lock_irqsave().clone();
         for vma in old.vmas.iter() {
             copy_page_range(&mm, oldmm, vma)?;
