@@ -19,6 +19,7 @@ pub mod entry_common;
 pub mod exit;
 pub mod fork;
 pub mod futex;
+pub mod loadavg;
 pub mod random;
 pub mod resource;
 pub mod sched;
@@ -303,6 +304,8 @@ pub struct TaskStruct {
     /// (`mm_account_fault`).
     pub min_flt: AtomicU64,
     pub maj_flt: AtomicU64,
+    /// `start_boottime`: when the task was made, in jiffies.
+    pub start_time: u64,
 }
 
 impl TaskStruct {
@@ -410,6 +413,7 @@ impl TaskStruct {
             stime: AtomicU64::new(0),
             min_flt: AtomicU64::new(0),
             maj_flt: AtomicU64::new(0),
+            start_time: time::jiffies(),
         }
     }
 }
@@ -473,6 +477,12 @@ fn alloc_pid(
         }
     }
     Err(crate::uapi::errno::Errno::EAGAIN)
+}
+
+/// The pid handed out last (`idr_get_cursor(&ns->idr) - 1`, the last
+/// field of /proc/loadavg).
+pub fn last_pid() -> Pid {
+    LAST_PID.load(Ordering::SeqCst)
 }
 
 /// The running task's root and working directory.
