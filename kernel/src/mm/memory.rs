@@ -536,7 +536,9 @@ pub fn access_remote_vm(
         let Some((pfn, _)) = pte_get(&mm.pgd, at) else {
             break;
         };
-        pgdat.phys.copy_from_page(pfn, offset, &mut buf[done..done + n]);
+        pgdat
+            .phys
+            .copy_from_page(pfn, offset, &mut buf[done..done + n]);
         done += n;
     }
     done

@@ -13,7 +13,8 @@
 //! (kernel/sys.c), time.rs (kernel/time/), futex.rs (kernel/futex/),
 //! random.rs (drivers/char/random.c), resource.rs (rlimits),
 //! entry_common.rs (kernel/entry/common.c), syscall.rs (the syscall
-//! table). futex.rs, random.rs and resource.rs also build for the host.
+//! table), loadavg.rs (kernel/sched/loadavg.c), utsname.rs (the UTS
+//! names, kernel/utsname_sysctl.c). futex.rs, random.rs and resource.rs also build for the host.
 
 pub mod entry_common;
 pub mod exit;
@@ -28,6 +29,7 @@ pub mod signal;
 pub mod sys;
 pub mod syscall;
 pub mod time;
+pub mod utsname;
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;

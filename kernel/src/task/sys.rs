@@ -1,4 +1,4 @@
-//! Process-wide system calls; mirrors kernel/sys.c (`getpid`, `newuname`,
+//! Process-wide system calls; mirrors kernel/sys.c (`getpid`,
 //! the uid family, `umask`, `setpgid` and sessions, `getrlimit` /
 //! `setrlimit` / `prlimit64`, `getrusage`, `times`, `sysinfo`, `prctl`),
 //! the CPU-time accounting of kernel/sched/cputime.c
@@ -33,9 +33,6 @@ use crate::uapi::resource::*;
 /// `SI_LOAD_SHIFT`: sysinfo's loads have 16 bits of fraction.
 const SI_LOAD_SHIFT: u32 = 16;
 
-/// `__NEW_UTS_LEN + 1`.
-const UTS_FIELD: usize = 65;
-
 /// `getpid()`: the thread-group id.
 pub fn sys_getpid() -> i64 {
     i64::from(current().tgid)
@@ -44,17 +41,6 @@ pub fn sys_getpid() -> i64 {
 /// `getppid()`.
 pub fn sys_getppid() -> i64 {
     i64::from(current().ppid())
-}
-
-/// `uname(buf)`: `struct new_utsname`, six 65-byte fields.
-pub fn sys_newuname(buf: u64) -> KResult<i64> {
-    let mut uts = [0u8; UTS_FIELD * 6];
-    let fields = ["Linux", "tinymm", "6.12.0-tinymm", "#1", "x86_64", "(none)"];
-    for (i, f) in fields.iter().enumerate() {
-        uts[i * UTS_FIELD..i * UTS_FIELD + f.len()].copy_from_slice(f.as_bytes());
-    }
-    copy_to_user(buf, &uts)?;
-    Ok(0)
 }
 
 /// The task `pid` names (0: the caller), or ESRCH (`find_get_task`).

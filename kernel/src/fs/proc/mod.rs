@@ -2,7 +2,6 @@
 //! produced when it is opened (`single_open` + `seq_read`), so one open
 //! file reads one consistent snapshot.
 
-#[cfg(target_os = "none")]
 pub mod array;
 #[cfg(target_os = "none")]
 pub mod base;
@@ -24,25 +23,47 @@ use crate::mm::mmzone::node_data;
 use crate::mm::vmstat::{frag_show, vmstat_show, zoneinfo_show};
 use crate::uapi::errno::{Errno, KResult};
 
-/// Produces a file's text; may capture what it reports on (a task).
-pub type Show = Arc<dyn Fn(&mut String) -> fmt::Result + Send + Sync>;
+/// Produces a file's contents; may capture what it reports on (a task).
+/// Errors come back from open(2) (ESRCH once a task is gone).
+pub type Show = Arc<dyn Fn() -> KResult<Vec<u8>> + Send + Sync>;
 /// Takes a write to the file.
 pub type Store = Arc<dyn Fn(&[u8]) -> KResult<()> + Send + Sync>;
 
 /// A generated file; writable when it has a `store`.
 pub struct ProcFile {
     ino: u64,
+    mode: u32,
     show: Show,
     store: Option<Store>,
 }
 
 impl ProcFile {
+    /// A text file, 0444 (0644 with a `store`).
     pub fn new(
         show: impl Fn(&mut String) -> fmt::Result + Send + Sync + 'static,
         store: Option<Store>,
     ) -> Arc<Self> {
+        let mode = if store.is_some() { 0o644 } else { 0o444 };
+        Self::bytes(
+            mode,
+            move || {
+                let mut text = String::new();
+                show(&mut text).map_err(|_| Errno::ENOMEM)?;
+                Ok(text.into_bytes())
+            },
+            store,
+        )
+    }
+
+    /// A file of any bytes with permission bits `mode`.
+    pub fn bytes(
+        mode: u32,
+        show: impl Fn() -> KResult<Vec<u8>> + Send + Sync + 'static,
+        store: Option<Store>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             ino: get_next_ino(),
+            mode,
             show: Arc::new(show),
             store,
         })
@@ -50,13 +71,13 @@ impl ProcFile {
 }
 
 struct ProcHandle {
-    text: String,
+    text: Vec<u8>,
     store: Option<Store>,
 }
 
 impl FileOps for ProcHandle {
     fn read(&self, _file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
-        let bytes = self.text.as_bytes();
+        let bytes = &self.text[..];
         let start = (pos as usize).min(bytes.len());
         let n = buf.len().min(bytes.len() - start);
         buf[..n].copy_from_slice(&bytes[start..start + n]);
@@ -77,14 +98,15 @@ impl Inode for ProcFile {
         self.ino
     }
     fn mode(&self) -> u32 {
-        if self.store.is_some() { 0o644 } else { 0o444 }
+        self.mode
     }
     fn open(&self, flags: u32) -> KResult<Arc<dyn FileOps>> {
         if access_mode(flags).1 && self.store.is_none() {
             return Err(Errno::EACCES);
         }
-        let mut text = String::new();
-        (self.show)(&mut text).map_err(|_| Errno::ENOMEM)?;
+        // Only what may be written is read on open (a write-only open
+        // of a file reporting on a dead task still fails).
+        let text = (self.show)()?;
         Ok(Arc::new(ProcHandle {
             text,
             store: self.store.clone(),
@@ -135,17 +157,28 @@ pub trait ProcDynamic: Send + Sync {
 /// A directory of fixed entries, plus computed ones.
 pub struct ProcDir {
     ino: u64,
+    mode: u32,
     entries: Vec<(&'static str, Arc<dyn Inode>)>,
     dynamic: Option<Arc<dyn ProcDynamic>>,
 }
 
 impl ProcDir {
+    /// A directory with mode 0555.
     pub fn new(
+        entries: Vec<(&'static str, Arc<dyn Inode>)>,
+        dynamic: Option<Arc<dyn ProcDynamic>>,
+    ) -> Arc<Self> {
+        Self::with_mode(0o555, entries, dynamic)
+    }
+
+    pub fn with_mode(
+        mode: u32,
         entries: Vec<(&'static str, Arc<dyn Inode>)>,
         dynamic: Option<Arc<dyn ProcDynamic>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             ino: get_next_ino(),
+            mode,
             entries,
             dynamic,
         })
@@ -160,7 +193,7 @@ impl Inode for ProcDir {
         self.ino
     }
     fn mode(&self) -> u32 {
-        0o555
+        self.mode
     }
     fn lookup(&self, name: &str) -> KResult<Arc<dyn Inode>> {
         if let Some((_, inode)) = self.entries.iter().find(|(n, _)| *n == name) {
