@@ -55,7 +55,7 @@ pub const THREAD_SIZE_ORDER: usize = 3;
 pub const THREAD_SIZE: u64 = 4096 << THREAD_SIZE_ORDER;
 
 /// `PID_MAX_DEFAULT`.
-pub(crate) const PID_MAX: Pid = 32768;
+pub const PID_MAX: Pid = 32768;
 
 /// `task_struct::__state` plus `exit_state`, in one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,10 +5,13 @@
 pub mod array;
 #[cfg(target_os = "none")]
 pub mod base;
+pub mod loadavg;
 pub mod meminfo;
+pub mod stat;
 pub mod sysctl;
 #[cfg(target_os = "none")]
 pub mod task_mmu;
+pub mod uptime;
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -220,31 +223,105 @@ impl Inode for ProcDir {
     }
 }
 
+/// The files about the running kernel: fs/proc/{uptime,loadavg,stat,
+/// version,devices}.c and arch/x86/kernel/cpu/proc.c.
+#[cfg(target_os = "none")]
+fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
+    use crate::task::sys::{CPUTIME_IDLE, kcpustat};
+    use crate::task::utsname::{UTS_RELEASE, UTS_SYSNAME, UTS_VERSION};
+    use core::fmt::Write;
+    let file =
+        |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::new(show, None) };
+    // Ticks at HZ=1000 to USER_HZ.
+    let clock_t = |j: u64| j / (1000 / array::USER_HZ);
+    alloc::vec![
+        ("cpuinfo", file(crate::arch::x86_64::proc::show_cpuinfo)),
+        (
+            "devices",
+            file(|m| {
+                crate::fs::char_dev::chrdev_show(m)?;
+                m.write_str("\nBlock devices:\n")
+            })
+        ),
+        (
+            "loadavg",
+            file(|m| {
+                loadavg::loadavg_proc_show(
+                    m,
+                    crate::task::loadavg::get_avenrun(0, 0),
+                    crate::task::sched::nr_running(),
+                    crate::task::fork::nr_threads(),
+                    crate::task::last_pid(),
+                )
+            })
+        ),
+        (
+            "stat",
+            ProcFile::new(
+                move |m| {
+                    let irqs = crate::arch::x86_64::irq::kstat_irqs();
+                    stat::show_stat(
+                        m,
+                        &stat::KernelStat {
+                            cpustat: kcpustat().map(clock_t),
+                            irqs: &irqs,
+                            ctxt: crate::task::sched::nr_context_switches(),
+                            btime: crate::arch::x86_64::rtc::boot_wall_seconds(),
+                            processes: crate::task::fork::total_forks(),
+                            procs_running: crate::task::sched::nr_running(),
+                            procs_blocked: 0,
+                        },
+                    )
+                },
+                None
+            )
+        ),
+        (
+            "uptime",
+            file(|m| {
+                let idle = crate::task::time::jiffies_to_nsecs(kcpustat()[CPUTIME_IDLE]);
+                uptime::uptime_proc_show(m, crate::task::time::ktime_get_ns(), idle)
+            })
+        ),
+        (
+            "version",
+            file(|m| {
+                // linux_proc_banner: compiled by, on, with, then the version.
+                writeln!(
+                    m,
+                    "{UTS_SYSNAME} version {UTS_RELEASE} (tinymm@tinymm) (rustc) {UTS_VERSION}"
+                )
+            })
+        ),
+    ]
+}
+
 /// The root of procfs; `pids` supplies `/proc/PID`.
 pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
     let file =
         |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::new(show, None) };
-    ProcDir::new(
-        alloc::vec![
-            ("buddyinfo", file(|m| frag_show(node_data(0), m))),
-            (
-                "filesystems",
-                file(crate::fs::filesystems::filesystems_proc_show)
-            ),
-            (
-                "meminfo",
-                file(|m| meminfo::meminfo_proc_show(node_data(0), m))
-            ),
-            (
-                "mounts",
-                ProcSymlink::new(|| Ok(String::from("self/mounts"))) as Arc<dyn Inode>
-            ),
-            ("sys", sysctl::proc_sys_init()),
-            ("vmstat", file(|m| vmstat_show(node_data(0), m))),
-            ("zoneinfo", file(|m| zoneinfo_show(node_data(0), m))),
-        ],
-        pids,
-    )
+    #[allow(unused_mut)]
+    let mut entries: Vec<(&'static str, Arc<dyn Inode>)> = alloc::vec![
+        ("buddyinfo", file(|m| frag_show(node_data(0), m))),
+        (
+            "filesystems",
+            file(crate::fs::filesystems::filesystems_proc_show)
+        ),
+        (
+            "meminfo",
+            file(|m| meminfo::meminfo_proc_show(node_data(0), m))
+        ),
+        (
+            "mounts",
+            ProcSymlink::new(|| Ok(String::from("self/mounts"))) as Arc<dyn Inode>
+        ),
+        ("sys", sysctl::proc_sys_init()),
+        ("vmstat", file(|m| vmstat_show(node_data(0), m))),
+        ("zoneinfo", file(|m| zoneinfo_show(node_data(0), m))),
+    ];
+    #[cfg(target_os = "none")]
+    entries.extend(proc_misc_entries());
+    ProcDir::new(entries, pids)
 }
 
 struct ProcSuper;
