@@ -288,6 +288,9 @@ fn task_fd(pid: Pid, fd: i32) -> KResult<(Arc<File>, bool)> {
     Ok((file, cloexec))
 }
 
+// Listed entries get fresh inode numbers: glibc's readdir skips an entry
+// whose d_ino is 0.
+
 /// `/proc/PID/fd` and `/proc/PID/fdinfo` (fs/proc/fd.c).
 struct FdDir {
     pid: Pid,
@@ -361,7 +364,7 @@ impl ProcDynamic for FdDir {
         files
             .iterate_fd()
             .into_iter()
-            .map(|(fd, _, _)| DirEntry::new(&fd.to_string(), 0, ftype))
+            .map(|(fd, _, _)| DirEntry::new(&fd.to_string(), get_next_ino(), ftype))
             .collect()
     }
 }
@@ -381,7 +384,7 @@ impl ProcDynamic for TaskDir {
     fn entries(&self) -> Vec<DirEntry> {
         thread_group(self.tgid)
             .iter()
-            .map(|t| DirEntry::new(&t.pid.to_string(), 0, FileType::Dir))
+            .map(|t| DirEntry::new(&t.pid.to_string(), get_next_ino(), FileType::Dir))
             .collect()
     }
 }
@@ -409,12 +412,16 @@ impl ProcDynamic for PidEntries {
 
     fn entries(&self) -> Vec<DirEntry> {
         let mut entries = alloc::vec![
-            DirEntry::new("self", 0, FileType::Lnk),
-            DirEntry::new("thread-self", 0, FileType::Lnk),
+            DirEntry::new("self", get_next_ino(), FileType::Lnk),
+            DirEntry::new("thread-self", get_next_ino(), FileType::Lnk),
         ];
         for_each_process(|t| {
             if t.pid > 0 && t.pid == t.tgid {
-                entries.push(DirEntry::new(&t.pid.to_string(), 0, FileType::Dir));
+                entries.push(DirEntry::new(
+                    &t.pid.to_string(),
+                    get_next_ino(),
+                    FileType::Dir,
+                ));
             }
         });
         entries

@@ -224,7 +224,7 @@ impl Inode for ProcDir {
 }
 
 /// The files about the running kernel: fs/proc/{uptime,loadavg,stat,
-/// version,devices}.c and arch/x86/kernel/cpu/proc.c.
+/// version,devices,meminfo}.c and arch/x86/kernel/cpu/proc.c.
 #[cfg(target_os = "none")]
 fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
     use crate::task::sys::{CPUTIME_IDLE, kcpustat};
@@ -253,6 +253,13 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
                     crate::task::fork::nr_threads(),
                     crate::task::last_pid(),
                 )
+            })
+        ),
+        (
+            "meminfo",
+            file(|m| {
+                let slab = crate::mm::slab::slab_unreclaimable_pages();
+                meminfo::meminfo_proc_show(node_data(0), slab, m)
             })
         ),
         (
@@ -306,10 +313,6 @@ pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
         (
             "filesystems",
             file(crate::fs::filesystems::filesystems_proc_show)
-        ),
-        (
-            "meminfo",
-            file(|m| meminfo::meminfo_proc_show(node_data(0), m))
         ),
         (
             "mounts",
