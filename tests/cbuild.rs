@@ -14,7 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
-pub const PROGRAMS: [&str; 6] = ["hello", "proc", "signal", "thread", "misc", "kmsg"];
+pub const PROGRAMS: [&str; 7] = [
+    "hello", "proc", "signal", "thread", "misc", "kmsg", "procfs",
+];
 /// The fork+exec benchmark's programs, built with glibc only: the
 /// benchmark and the `true` it execs.
 pub const BENCH_PROGRAMS: [&str; 2] = ["forkexec", "true"];
