@@ -198,7 +198,10 @@ fn check_common(sys: &str, s: &HashMap<String, Vec<String>>) -> String {
         .into_iter()
         .find(|f| f[0] == sleeper)
         .unwrap_or_else(|| panic!("{sys} top: no sleeper in {top:?}"));
-    assert!(trow[3].starts_with('S'), "{sys} top: the sleeper sleeps: {trow:?}");
+    assert!(
+        trow[3].starts_with('S'),
+        "{sys} top: the sleeper sleeps: {trow:?}"
+    );
 
     let free = sec("free");
     assert_eq!(
@@ -207,16 +210,30 @@ fn check_common(sys: &str, s: &HashMap<String, Vec<String>>) -> String {
     );
     assert_eq!(free.len(), 3, "{sys} free: Mem and Swap only: {free:?}");
     let m = fields(&free[1]);
-    assert!(m[0] == "Mem:" && m.len() == 7 && numeric(&m[1..]), "{sys} free Mem: {m:?}");
+    assert!(
+        m[0] == "Mem:" && m.len() == 7 && numeric(&m[1..]),
+        "{sys} free Mem: {m:?}"
+    );
     let sw = fields(&free[2]);
-    assert!(sw[0] == "Swap:" && sw.len() == 4 && numeric(&sw[1..]), "{sys} free Swap: {sw:?}");
+    assert!(
+        sw[0] == "Swap:" && sw.len() == 4 && numeric(&sw[1..]),
+        "{sys} free Swap: {sw:?}"
+    );
 
     let up = &sec("uptime")[0];
     let (clock, rest) = up.trim_start().split_once(" up ").expect("uptime: up");
-    assert!(clock.len() == 8 && clock.as_bytes()[2] == b':', "{sys} uptime clock: {up}");
-    let (_, loads) = rest.split_once("load average: ").expect("uptime: load average");
+    assert!(
+        clock.len() == 8 && clock.as_bytes()[2] == b':',
+        "{sys} uptime clock: {up}"
+    );
+    let (_, loads) = rest
+        .split_once("load average: ")
+        .expect("uptime: load average");
     let loads: Vec<&str> = loads.split(", ").collect();
-    assert!(loads.len() == 3 && numeric(&loads), "{sys} uptime loads: {up}");
+    assert!(
+        loads.len() == 3 && numeric(&loads),
+        "{sys} uptime loads: {up}"
+    );
     assert!(rest.contains(" user"), "{sys} uptime users: {up}");
 
     let header = "Filesystem           1K-blocks      Used Available Use% Mounted on";
@@ -227,7 +244,10 @@ fn check_common(sys: &str, s: &HashMap<String, Vec<String>>) -> String {
         "proc                         0         0         0   0% /proc",
         "sysfs                        0         0         0   0% /sys",
     ] {
-        assert!(dfa.iter().any(|l| l == want), "{sys} df -a: {want:?} in {dfa:?}");
+        assert!(
+            dfa.iter().any(|l| l == want),
+            "{sys} df -a: {want:?} in {dfa:?}"
+        );
     }
 
     let mount = sec("mount");
@@ -235,7 +255,10 @@ fn check_common(sys: &str, s: &HashMap<String, Vec<String>>) -> String {
         "proc on /proc type proc (rw,relatime)",
         "sysfs on /sys type sysfs (rw,relatime)",
     ] {
-        assert!(mount.iter().any(|l| l == want), "{sys} mount: {want:?} in {mount:?}");
+        assert!(
+            mount.iter().any(|l| l == want),
+            "{sys} mount: {want:?} in {mount:?}"
+        );
     }
 
     assert_eq!(sec("sysctl"), &["kernel.ostype = Linux"], "{sys} sysctl");
@@ -273,7 +296,11 @@ fn busybox_procps_applets_as_on_linux() {
     let sleeper = check_common("tinymm", &s);
     // What tinymm alone shows exactly.
     assert_eq!(s["nproc"], ["1"], "one CPU");
-    assert_eq!(s["pidof"], [sleeper.as_str()], "pidof finds the sleeper by name");
+    assert_eq!(
+        s["pidof"],
+        [sleeper.as_str()],
+        "pidof finds the sleeper by name"
+    );
     assert_eq!(
         s["sysctl-tinymm"],
         ["kernel.pid_max = 32768", "kernel.osrelease = 6.12.0-tinymm"]
@@ -283,7 +310,11 @@ fn busybox_procps_applets_as_on_linux() {
         ["tinybox", "tinybox", "tinybox"],
         "sethostname as hostname, uname -n and /proc/sys/kernel/hostname see it"
     );
-    assert_eq!(s["killall"], ["killall=0", "wait=143"], "killall by name: SIGTERM");
+    assert_eq!(
+        s["killall"],
+        ["killall=0", "wait=143"],
+        "killall by name: SIGTERM"
+    );
     // Only processes are listed, in ps's rows: the sleeper and ps itself
     // besides pid 1.
     assert_eq!(s["ps"].len(), 4, "{:?}", s["ps"]);

@@ -77,8 +77,8 @@ pub fn sys_newuname(buf: u64) -> KResult<i64> {
         UtsField::new(UTS_MACHINE.as_bytes()),
         domain,
     ];
-    for (chunk, f) in uts.chunks_exact_mut(UTS_FIELD).zip(fields) {
-        chunk.copy_from_slice(&f.0);
+    for (chunk, f) in uts.as_chunks_mut::<UTS_FIELD>().0.iter_mut().zip(fields) {
+        *chunk = f.0;
     }
     copy_to_user(buf, &uts)?;
     Ok(0)

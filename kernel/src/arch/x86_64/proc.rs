@@ -244,7 +244,8 @@ fn flags(words: &[u32; 7]) -> impl Iterator<Item = &'static str> + '_ {
         .zip(words)
         .flat_map(|(names, &w)| {
             (0..32)
-                .filter_map(move |b| (w & (1 << b) != 0 && !names[b].is_empty()).then(|| names[b]))
+                .filter(move |&b| w & (1 << b) != 0 && !names[b].is_empty())
+                .map(move |b| names[b])
         })
 }
 

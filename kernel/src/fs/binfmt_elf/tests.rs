@@ -501,7 +501,7 @@ fn initial_stack_is_create_elf_tables() {
     let at = |a: u64| (a - sp) as usize;
     assert_eq!(
         &img.bytes[at(img.arg_start)..at(img.arg_end)],
-        b"/bin/anon\064M\0"
+        b"/bin/anon\x0064M\0"
     );
     assert_eq!(
         &img.bytes[at(img.env_start)..at(img.env_end)],
