@@ -14,8 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
-pub const PROGRAMS: [&str; 10] = [
-    "hello", "proc", "signal", "thread", "misc", "kmsg", "vfs", "poll", "fuzz", "tmpfs",
+pub const PROGRAMS: [&str; 11] = [
+    "hello", "proc", "signal", "thread", "misc", "kmsg", "vfs", "poll", "fuzz", "tmpfs", "procfs",
 ];
 /// The fork+exec benchmark's programs, built with glibc only: the
 /// benchmark and the `true` it execs.

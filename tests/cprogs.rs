@@ -223,6 +223,13 @@ fn vfs_on_linux() {
     }
 }
 
+#[test]
+fn procfs_on_linux() {
+    for libc in LIBCS {
+        host_lines("procfs", libc);
+    }
+}
+
 /// `kmsg` reads the host's kernel log, which needs CAP_SYSLOG (a
 /// container may lack it), and moves its one syslog(2) reader position, so
 /// its host runs take turns.
@@ -519,6 +526,11 @@ fn misc_on_tinymm() {
 #[test]
 fn vfs_on_tinymm() {
     same_on_tinymm("vfs");
+}
+
+#[test]
+fn procfs_on_tinymm() {
+    same_on_tinymm("procfs");
 }
 
 /// syslog(2) and /dev/kmsg on tinymm: the host's lines where the host

@@ -30,6 +30,7 @@ pub mod task;
 #[path = "task"]
 pub mod task {
     pub mod futex;
+    pub mod loadavg;
     pub mod random;
     pub mod resource;
     pub mod wait;

@@ -406,6 +406,13 @@ pub struct ElfLayout {
     pub phdr_addr: u64,
     /// `mm->start_brk = mm->brk`.
     pub brk: u64,
+    /// `mm->start_code`, `end_code`: the executable segments' span (file
+    /// parts); `start_data`, `end_data`: from the last segment's start to
+    /// the end of the highest file part (load_elf_binary's arithmetic).
+    pub start_code: u64,
+    pub end_code: u64,
+    pub start_data: u64,
+    pub end_data: u64,
 }
 
 /// The segment loop of `load_elf_binary()` after the point of no return:
@@ -417,6 +424,7 @@ pub struct ElfLayout {
 #[inline(never)]
 pub fn load_elf_segments(elf: &ElfBinary, mm: &mut dyn ElfMm) -> KResult<ElfLayout> {
     let (mut load_bias, mut phdr_addr, mut elf_brk) = (0u64, 0u64, 0u64);
+    let (mut start_code, mut end_code, mut start_data, mut end_data) = (u64::MAX, 0u64, 0u64, 0u64);
     let mut first_pt_load = true;
     for p in elf.phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
         let prot = p.prot();
@@ -479,6 +487,13 @@ pub fn load_elf_segments(elf: &ElfBinary, mm: &mut dyn ElfMm) -> KResult<ElfLayo
         {
             return Err(Errno::EINVAL);
         }
+        let exec = p.p_flags & PF_X != 0;
+        if exec {
+            start_code = start_code.min(vaddr);
+            end_code = end_code.max(vaddr + p.p_filesz);
+        }
+        start_data = start_data.max(vaddr);
+        end_data = end_data.max(vaddr + p.p_filesz);
         elf_brk = elf_brk.max(vaddr + p.p_memsz);
     }
     let entry = elf.e_entry.wrapping_add(load_bias);
@@ -497,6 +512,10 @@ pub fn load_elf_segments(elf: &ElfBinary, mm: &mut dyn ElfMm) -> KResult<ElfLayo
         entry,
         phdr_addr: phdr_addr.wrapping_add(load_bias),
         brk,
+        start_code: start_code.wrapping_add(load_bias),
+        end_code: end_code.wrapping_add(load_bias),
+        start_data: start_data.wrapping_add(load_bias),
+        end_data: end_data.wrapping_add(load_bias),
     })
 }
 
@@ -555,6 +574,13 @@ pub struct StackImage {
     /// AT_RANDOM's 16 bytes, AT_EXECFN's string.
     pub random: u64,
     pub execfn: u64,
+    /// `mm->arg_start..arg_end` and `env_start..env_end`: the argument
+    /// and environment strings with their NULs (/proc/PID/cmdline,
+    /// environ).
+    pub arg_start: u64,
+    pub arg_end: u64,
+    pub env_start: u64,
+    pub env_end: u64,
 }
 
 /// `create_elf_tables()` over the strings `copy_strings` put below `top`:
@@ -641,11 +667,16 @@ pub fn create_elf_tables(
         put(a, s);
     }
     put(execfn_addr, execfn);
+    let arg_end = envp_addr.first().copied().unwrap_or(execfn_addr);
     StackImage {
         sp,
         bytes,
         random: u_rand_bytes,
         execfn: execfn_addr,
+        arg_start: strings_start,
+        arg_end,
+        env_start: arg_end,
+        env_end: execfn_addr,
     }
 }
 

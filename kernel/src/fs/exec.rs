@@ -39,7 +39,7 @@ use crate::arch::x86_64::rdtsc;
 use crate::arch::x86_64::uaccess::{copy_from_user, strncpy_from_user};
 use crate::mm::filemap::{AddressSpace, filemap_read};
 use crate::mm::memory::access_remote_vm_write;
-use crate::mm::mm_types::{MmLocked, MmStruct};
+use crate::mm::mm_types::{MmLocked, MmSpans, MmStruct};
 use crate::mm::mmap::sys::do_vmi_munmap;
 use crate::mm::mmap::{
     STACK_SIZE, STACK_TOP, VmAreaStruct, VmFile, VmFlags, VmaTree, vm_flags_for_prot,
@@ -479,6 +479,16 @@ fn load_elf_binary(bprm: &mut LinuxBinprm) -> KResult<()> {
     locked.start_brk = layout.brk;
     locked.brk = layout.brk;
     locked.start_stack = image.sp;
+    locked.spans = MmSpans {
+        start_code: layout.start_code,
+        end_code: layout.end_code,
+        start_data: layout.start_data,
+        end_data: layout.end_data,
+        arg_start: image.arg_start,
+        arg_end: image.arg_end,
+        env_start: image.env_start,
+        env_end: image.env_end,
+    };
     bprm.start = Some((layout.entry, image.sp));
     Ok(())
 }

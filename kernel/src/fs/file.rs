@@ -403,6 +403,16 @@ impl FilesStruct {
         self.slot(fd, |s| s.cloexec = on)
     }
 
+    /// `iterate_fd()`: the open descriptors in order, each with its file
+    /// and close-on-exec bit (/proc/PID/fd and fdinfo).
+    pub fn iterate_fd(&self) -> Vec<(usize, Arc<File>, bool)> {
+        let fds = self.fds.lock_irqsave();
+        fds.iter()
+            .enumerate()
+            .filter_map(|(fd, s)| s.as_ref().map(|s| (fd, s.file.clone(), s.cloexec)))
+            .collect()
+    }
+
     /// `close_fd()`.
     pub fn close(&self, fd: i32) -> KResult<()> {
         let old = {

@@ -333,6 +333,13 @@ pub trait Inode: AsAny + Send + Sync {
     fn readlink(&self) -> KResult<String> {
         Err(Errno::EINVAL)
     }
+    /// A procfs "magic link" (`/proc/PID/fd/N`, `exe`, `cwd`, `root`):
+    /// following it goes straight to the file it stands for
+    /// (`nd_jump_link`), not to the name `readlink` shows. None for
+    /// ordinary links.
+    fn jump_link(&self) -> Option<KResult<dcache::Path>> {
+        None
+    }
     /// `file_operations->open`: a per-open handle for open(2)'s `flags`.
     fn open(&self, flags: u32) -> KResult<Arc<dyn FileOps>>;
     /// `i_mapping`, for files whose data live in the page cache.

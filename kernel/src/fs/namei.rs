@@ -109,6 +109,9 @@ impl Nameidata {
         if link.mnt.mnt_flags() & MNT_NOSYMFOLLOW != 0 {
             return Err(Errno::ELOOP);
         }
+        if let Some(jump) = link.inode().jump_link() {
+            return jump;
+        }
         let target = link.inode().readlink()?;
         if target.is_empty() {
             return Err(Errno::ENOENT);

@@ -525,6 +525,43 @@ pub fn munlock_vma_pages_range(mm: &MmStruct, start: u64, end: u64) {
     }
 }
 
+/// `access_remote_vm()` for reading (`get_user_pages_remote` +
+/// copy): up to `buf.len()` bytes at `addr` in `mm`, which need not be
+/// the running one, faulting missing pages in as a read would; stops at
+/// the first address no VMA maps. Returns the bytes copied (/proc/PID/
+/// cmdline and environ). Caller holds mmap_lock.
+pub fn access_remote_vm(
+    mm: &MmStruct,
+    vmas: &super::mmap::VmaTree,
+    addr: u64,
+    buf: &mut [u8],
+) -> usize {
+    let pgdat = node();
+    let mut done = 0;
+    while done < buf.len() {
+        let at = addr + done as u64;
+        let offset = (at % PAGE_SIZE) as usize;
+        let n = (PAGE_SIZE as usize - offset).min(buf.len() - done);
+        let Some(vma) = vmas.vma_lookup(at) else {
+            break;
+        };
+        if pte_get(&mm.pgd, at).is_none() {
+            let ret = handle_mm_fault(mm, vma, at, FaultFlags::FAULT_FLAG_REMOTE);
+            if !ret.difference(VmFaultReason::VM_FAULT_MAJOR).is_empty() {
+                break;
+            }
+        }
+        let Some((pfn, _)) = pte_get(&mm.pgd, at) else {
+            break;
+        };
+        pgdat
+            .phys
+            .copy_from_page(pfn, offset, &mut buf[done..done + n]);
+        done += n;
+    }
+    done
+}
+
 /// `access_remote_vm()` for writing: store `data` at `addr` in `mm`
 /// (which need not be the running one), faulting pages in as a write
 /// would. Used to build a new program's stack. Caller holds mmap_lock.

@@ -21,6 +21,20 @@ pub enum MmCounter {
 
 pub const NR_MM_COUNTERS: usize = 4;
 
+/// Where exec put the program's parts (`mm_struct`'s `start_code` ..
+/// `env_end`), for /proc/PID/stat, cmdline and environ; fork copies them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MmSpans {
+    pub start_code: u64,
+    pub end_code: u64,
+    pub start_data: u64,
+    pub end_data: u64,
+    pub arg_start: u64,
+    pub arg_end: u64,
+    pub env_start: u64,
+    pub env_end: u64,
+}
+
 /// What `mmap_lock` protects.
 #[derive(Default)]
 pub struct MmLocked {
@@ -28,6 +42,7 @@ pub struct MmLocked {
     pub start_brk: u64,
     pub brk: u64,
     pub start_stack: u64,
+    pub spans: MmSpans,
 }
 
 /// Source of `MmStruct::id`s (even: bit 0 is `PAGE_MAPPING_ANON`).

@@ -54,6 +54,15 @@ static KMALLOC: KernelHeap = KernelHeap {
     }),
 };
 
+/// Pages the arenas hold (`NR_SLAB_UNRECLAIMABLE_B` in pages: nothing in
+/// the heap can be shrunk, and arenas are never given back).
+static SLAB_PAGES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The kernel heap's pages, /proc/meminfo's `Slab:` and `SUnreclaim:`.
+pub fn slab_unreclaimable_pages() -> u64 {
+    SLAB_PAGES.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// `kmalloc_index()`: the cache for `layout`, None above 2 KiB.
 fn kmalloc_index(layout: Layout) -> Option<usize> {
     let size = layout
@@ -72,6 +81,7 @@ fn allocate_slab(heap: &mut Heap) -> bool {
         return false;
     };
     let pfn = node_data(0).page_to_pfn(page);
+    SLAB_PAGES.fetch_add(1 << ARENA_ORDER, core::sync::atomic::Ordering::Relaxed);
     // SAFETY: the block of 2^ARENA_ORDER pages was just allocated for the
     // heap alone and is never freed; the direct map covers it.
     unsafe { heap.init(DirectMap::va(pfn << PAGE_SHIFT), ARENA_BYTES) };

@@ -4,7 +4,7 @@
 //! start of a program the in-kernel shell runs (`create_user_task`).
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
 use super::sched::{schedule, wake_up_new_task};
 use super::signal::{SIGCHLD, SIGKILL, SighandStruct, send_sig};
@@ -84,6 +84,19 @@ pub fn set_max_threads(nr_pages: u64) {
     );
 }
 
+/// `total_forks`: tasks made since boot (/proc/stat `processes`).
+static TOTAL_FORKS: AtomicU64 = AtomicU64::new(0);
+
+/// `nr_threads`: tasks alive now.
+pub fn nr_threads() -> i32 {
+    NR_THREADS.load(Ordering::SeqCst)
+}
+
+/// `total_forks`.
+pub fn total_forks() -> u64 {
+    TOTAL_FORKS.load(Ordering::Relaxed)
+}
+
 /// A task is gone for good (`release_task`'s `__exit_signal` part).
 pub(crate) fn nr_threads_dec() {
     NR_THREADS.fetch_sub(1, Ordering::SeqCst);
@@ -156,6 +169,7 @@ fn copy_process(n: NewTask) -> KResult<Arc<TaskStruct>> {
         *task.sighand.lock_irqsave() = n.sighand;
         tasks.insert(pid, task.clone());
         NR_THREADS.fetch_add(1, Ordering::SeqCst);
+        TOTAL_FORKS.fetch_add(1, Ordering::Relaxed);
         task
     };
     if cgroup_post_fork(&task, fork_args) {
@@ -243,6 +257,7 @@ fn dup_mmap(oldmm: &MmStruct) -> KResult<MmStruct> {
         new.start_brk = old.start_brk;
         new.brk = old.brk;
         new.start_stack = old.start_stack;
+        new.spans = old.spans;
         *mm.exe_file.lock_irqsave() = oldmm.exe_file.lock_irqsave().clone();
         for vma in old.vmas.iter() {
             copy_page_range(&mm, oldmm, vma)?;

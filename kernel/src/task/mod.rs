@@ -14,12 +14,14 @@
 //! futex.rs (kernel/futex/), random.rs (drivers/char/random.c),
 //! resource.rs (rlimits),
 //! entry_common.rs (kernel/entry/common.c), syscall.rs (the syscall
-//! table). futex.rs, random.rs and resource.rs also build for the host.
+//! table), loadavg.rs (kernel/sched/loadavg.c), utsname.rs (the UTS
+//! names, kernel/utsname_sysctl.c). futex.rs, random.rs and resource.rs also build for the host.
 
 pub mod entry_common;
 pub mod exit;
 pub mod fork;
 pub mod futex;
+pub mod loadavg;
 pub mod random;
 pub mod reboot;
 pub mod resource;
@@ -29,6 +31,7 @@ pub mod signal;
 pub mod sys;
 pub mod syscall;
 pub mod time;
+pub mod utsname;
 pub mod wait;
 
 use alloc::collections::BTreeMap;
@@ -55,7 +58,7 @@ pub const THREAD_SIZE_ORDER: usize = 3;
 pub const THREAD_SIZE: u64 = 4096 << THREAD_SIZE_ORDER;
 
 /// `PID_MAX_DEFAULT`.
-pub(crate) const PID_MAX: Pid = 32768;
+pub const PID_MAX: Pid = 32768;
 
 /// `task_struct::__state` plus `exit_state`, in one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,6 +316,8 @@ pub struct TaskStruct {
     /// (`mm_account_fault`).
     pub min_flt: AtomicU64,
     pub maj_flt: AtomicU64,
+    /// `start_boottime`: when the task was made, in jiffies.
+    pub start_time: u64,
 }
 
 impl TaskStruct {
@@ -432,6 +437,7 @@ impl TaskStruct {
             stime: AtomicU64::new(0),
             min_flt: AtomicU64::new(0),
             maj_flt: AtomicU64::new(0),
+            start_time: time::jiffies(),
         }
     }
 }
@@ -495,6 +501,12 @@ fn alloc_pid(
         }
     }
     Err(crate::uapi::errno::Errno::EAGAIN)
+}
+
+/// The pid handed out last (`idr_get_cursor(&ns->idr) - 1`, the last
+/// field of /proc/loadavg).
+pub fn last_pid() -> Pid {
+    LAST_PID.load(Ordering::SeqCst)
 }
 
 /// The running task's root and working directory.

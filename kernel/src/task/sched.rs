@@ -47,6 +47,17 @@ pub fn nr_context_switches() -> u64 {
     NR_SWITCHES.load(Ordering::Relaxed)
 }
 
+/// `nr_running()`: tasks runnable now, the running one included (the
+/// idle task is not counted).
+pub fn nr_running() -> u64 {
+    let flags = local_irq_save();
+    let queued = RUNQUEUE.lock_irqsave().len() as u64;
+    let curr = current();
+    let running = u64::from(curr.pid != 0 && curr.state() == TaskState::Running);
+    local_irq_restore(flags);
+    queued + running
+}
+
 /// `scheduler_tick()`: called from the timer interrupt every tick.
 #[inline(never)]
 pub fn scheduler_tick() {

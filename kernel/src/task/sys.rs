@@ -1,4 +1,4 @@
-//! Process-wide system calls; mirrors kernel/sys.c (`getpid`, `newuname`,
+//! Process-wide system calls; mirrors kernel/sys.c (`getpid`,
 //! the uid family, `umask`, `setpgid` and sessions, `getrlimit` /
 //! `setrlimit` / `prlimit64`, `getrusage`, `times`, `sysinfo`, `prctl`),
 //! the CPU-time accounting of kernel/sched/cputime.c
@@ -7,10 +7,11 @@
 //!
 //! Every task is root (uid, gid 0) and there is one CPU. Not counted yet:
 //! voluntary and involuntary context switches (`ru_nvcsw`, `ru_nivcsw`
-//! read 0); load averages (`sysinfo.loads` read 0).
+//! read 0).
 
 use core::sync::atomic::Ordering::Relaxed;
 
+use super::loadavg::{FSHIFT, get_avenrun};
 use super::random::Crng;
 use super::resource::{Rlimit, Rlimits, max_threads};
 use super::time::{NSEC_PER_SEC, jiffies, jiffies_to_nsecs, ktime_get_ns};
@@ -29,8 +30,8 @@ use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::resource::*;
 
-/// `__NEW_UTS_LEN + 1`.
-const UTS_FIELD: usize = 65;
+/// `SI_LOAD_SHIFT`: sysinfo's loads have 16 bits of fraction.
+const SI_LOAD_SHIFT: u32 = 16;
 
 /// `getpid()`: the thread-group id.
 pub fn sys_getpid() -> i64 {
@@ -40,17 +41,6 @@ pub fn sys_getpid() -> i64 {
 /// `getppid()`.
 pub fn sys_getppid() -> i64 {
     i64::from(current().ppid())
-}
-
-/// `uname(buf)`: `struct new_utsname`, six 65-byte fields.
-pub fn sys_newuname(buf: u64) -> KResult<i64> {
-    let mut uts = [0u8; UTS_FIELD * 6];
-    let fields = ["Linux", "tinymm", "6.12.0-tinymm", "#1", "x86_64", "(none)"];
-    for (i, f) in fields.iter().enumerate() {
-        uts[i * UTS_FIELD..i * UTS_FIELD + f.len()].copy_from_slice(f.as_bytes());
-    }
-    copy_to_user(buf, &uts)?;
-    Ok(0)
 }
 
 /// The task `pid` names (0: the caller), or ESRCH (`find_get_task`).
@@ -246,17 +236,39 @@ pub fn sys_prlimit64(pid: Pid, resource: u32, new: u64, old: u64) -> KResult<i64
 
 // --- CPU time and resource usage ---
 
+/// `enum cpu_usage_stat` slots of `kernel_cpustat` that tinymm fills:
+/// user, system and idle ticks (nice, iowait, irq, softirq, steal and
+/// guest time stay 0: nothing runs niced, waits for I/O in the idle loop,
+/// is accounted to interrupts or runs guests).
+pub const CPUTIME_USER: usize = 0;
+pub const CPUTIME_SYSTEM: usize = 2;
+pub const CPUTIME_IDLE: usize = 3;
+pub const NR_STATS: usize = 10;
+
+/// `kcpustat_cpu(0).cpustat`, in ticks.
+static KCPUSTAT: [core::sync::atomic::AtomicU64; NR_STATS] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; NR_STATS];
+
+/// The CPU's time by `cpu_usage_stat`, in ticks (/proc/stat).
+pub fn kcpustat() -> [u64; NR_STATS] {
+    KCPUSTAT.each_ref().map(|c| c.load(Relaxed))
+}
+
 /// `account_process_tick()`: charge the tick to the running task as user
-/// or system time (the idle task's ticks are idle time, not kept).
+/// or system time (`account_user_time`, `account_system_time`), and to
+/// the CPU's; the idle task's ticks are idle time (`account_idle_time`).
 pub fn account_process_tick(user_tick: bool) {
     let curr = current();
     if curr.pid == 0 {
+        KCPUSTAT[CPUTIME_IDLE].fetch_add(1, Relaxed);
         return;
     }
     if user_tick {
         curr.utime.fetch_add(1, Relaxed);
+        KCPUSTAT[CPUTIME_USER].fetch_add(1, Relaxed);
     } else {
         curr.stime.fetch_add(1, Relaxed);
+        KCPUSTAT[CPUTIME_SYSTEM].fetch_add(1, Relaxed);
     }
 }
 
@@ -412,8 +424,8 @@ pub fn sys_times(tbuf: u64) -> KResult<i64> {
 }
 
 /// `sysinfo(info)` (`do_sysinfo`): uptime in whole seconds rounded up,
-/// memory from the page allocator's counters, no swap, the number of
-/// tasks; `mem_unit` 1 (the sizes in bytes, as Linux reports them on
+/// the load averages, memory from the page allocator's counters, no
+/// swap, the number of tasks; `mem_unit` 1 (the sizes in bytes, as Linux reports them on
 /// 64-bit).
 #[inline(never)]
 pub fn sys_sysinfo(info: u64) -> KResult<i64> {
@@ -425,11 +437,12 @@ pub fn sys_sysinfo(info: u64) -> KResult<i64> {
     // uptime, loads[3], totalram, freeram, sharedram, bufferram,
     // totalswap, freeswap; then procs (u16), totalhigh, freehigh,
     // mem_unit (u32).
+    let [l1, l5, l15] = get_avenrun(0, SI_LOAD_SHIFT - FSHIFT);
     let words = [
         uptime,
-        0,
-        0,
-        0,
+        l1,
+        l5,
+        l15,
         pgdat.totalram_pages() * PAGE_SIZE,
         pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages) * PAGE_SIZE,
         pgdat.page_state(NodeStatItem::NrShmem) * PAGE_SIZE,

@@ -21,6 +21,7 @@ use super::time::{
     sys_clock_getres, sys_clock_gettime, sys_clock_nanosleep, sys_gettimeofday, sys_nanosleep,
     sys_restart_syscall, sys_time,
 };
+use super::utsname::{sys_newuname, sys_sethostname};
 use crate::arch::x86_64::process_64::do_arch_prctl_64;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::arch::x86_64::signal::sys_rt_sigreturn;
@@ -143,6 +144,8 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_CLOCK_GETTIME => ret(sys_clock_gettime(a0 as i32, a1)),
         __NR_SCHED_YIELD => sys_sched_yield(),
         __NR_UNAME => ret(sys_newuname(a0)),
+        __NR_SETHOSTNAME => ret(sys_sethostname(false, a0, a1 as i32)),
+        __NR_SETDOMAINNAME => ret(sys_sethostname(true, a0, a1 as i32)),
         __NR_EXECVE => ret(do_execve(regs, a0, a1, a2)),
         __NR_CLOCK_GETRES => ret(sys_clock_getres(a0 as i32, a1)),
         __NR_CLOCK_NANOSLEEP => ret(sys_clock_nanosleep(a0 as i32, a1 as i32, a2, a3)),

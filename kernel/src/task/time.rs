@@ -13,7 +13,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use super::sched::{schedule_timeout_interruptible, scheduler_tick, wake_up_process};
+use super::loadavg::calc_global_load;
+use super::sched::{nr_running, schedule_timeout_interruptible, scheduler_tick, wake_up_process};
 use super::signal::signal_pending;
 use super::sys::account_process_tick;
 use super::{TaskStruct, current};
@@ -50,7 +51,10 @@ pub fn tick_handle_periodic(user_tick: bool) {
 /// `tick_periodic()`: `do_timer(1)` then `update_process_times()`.
 #[inline(never)]
 fn tick_periodic(user_tick: bool) {
-    JIFFIES.fetch_add(1, Ordering::Relaxed);
+    let now = JIFFIES.fetch_add(1, Ordering::Relaxed) + 1;
+    // do_timer(): calc_global_load() over runnable tasks (there is no
+    // uninterruptible sleep to add).
+    calc_global_load(now, nr_running());
     update_process_times(user_tick);
     core::hint::black_box(());
 }

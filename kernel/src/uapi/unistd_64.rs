@@ -73,6 +73,8 @@ pub const __NR_FDATASYNC: usize = 75;
 pub const __NR_MOUNT: usize = 165;
 pub const __NR_UMOUNT2: usize = 166;
 pub const __NR_REBOOT: usize = 169;
+pub const __NR_SETHOSTNAME: usize = 170;
+pub const __NR_SETDOMAINNAME: usize = 171;
 pub const __NR_CREAT: usize = 85;
 pub const __NR_MKDIR: usize = 83;
 pub const __NR_RMDIR: usize = 84;
@@ -659,6 +661,8 @@ mod tests {
             (__NR_GETRESGID, "getresgid"),
             (__NR_SCHED_GETAFFINITY, "sched_getaffinity"),
             (__NR_UNAME, "uname"),
+            (__NR_SETHOSTNAME, "sethostname"),
+            (__NR_SETDOMAINNAME, "setdomainname"),
             (__NR_OPENAT, "openat"),
         ] {
             assert_eq!(SYSCALL_NAMES[nr], name);

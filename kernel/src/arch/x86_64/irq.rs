@@ -25,6 +25,18 @@ const LATCH: u64 = (PIT_TICK_RATE + HZ / 2) / HZ;
 pub const ISA_IRQ_VECTOR_BASE: u64 = 32;
 const NR_LEGACY_IRQS: u64 = 16;
 
+/// `kstat_irqs`: interrupts taken per legacy IRQ, spurious ones included
+/// (/proc/stat's `intr` line).
+static KSTAT_IRQS: [core::sync::atomic::AtomicU64; NR_LEGACY_IRQS as usize] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; NR_LEGACY_IRQS as usize];
+
+/// `kstat_irqs_usr()` for each legacy IRQ.
+pub fn kstat_irqs() -> [u64; NR_LEGACY_IRQS as usize] {
+    KSTAT_IRQS
+        .each_ref()
+        .map(|c| c.load(core::sync::atomic::Ordering::Relaxed))
+}
+
 const PIC_MASTER_CMD: u16 = 0x20;
 const PIC_MASTER_IMR: u16 = 0x21;
 const PIC_SLAVE_CMD: u16 = 0xa0;
@@ -121,6 +133,9 @@ fn timer_interrupt(user_tick: bool) {
 /// that is where a user task is preempted.
 pub extern "C" fn common_interrupt(regs: &mut PtRegs, vector: u64) {
     let irq = vector.wrapping_sub(ISA_IRQ_VECTOR_BASE);
+    if let Some(count) = KSTAT_IRQS.get(irq as usize) {
+        count.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
     match irq {
         0 => {
             ack_8259a(0);

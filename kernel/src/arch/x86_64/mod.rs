@@ -27,6 +27,7 @@ pub mod irqflags;
 pub mod page_64_types;
 mod panic;
 pub mod pgtable;
+pub mod proc;
 pub mod process_64;
 pub mod ptrace;
 pub mod reboot;

@@ -166,6 +166,16 @@ fn unaligned_data_segment_is_mapped_zeroed_and_followed_by_bss() {
     assert_eq!(layout.load_bias, 0);
     assert_eq!(layout.phdr_addr, 0x400040, "AT_PHDR: e_phoff inside text");
     assert_eq!(layout.brk, 0x5ec000, "ELF_PAGEALIGN(end of .bss)");
+    // /proc/PID/stat's startcode, endcode, start_data, end_data.
+    assert_eq!(
+        (
+            layout.start_code,
+            layout.end_code,
+            layout.start_data,
+            layout.end_data
+        ),
+        (0x400000, 0x5d9000, 0x5db708, 0x5e4710)
+    );
     let elf = parse(&file).unwrap();
     assert!(!elf.executable_stack);
     assert_eq!(elf.interp, None);
@@ -218,6 +228,16 @@ fn static_pie_goes_below_mmap_base_and_its_brk_to_et_dyn_base() {
     assert_eq!(layout.load_bias, base);
     assert_eq!(layout.entry, base + 0x1040);
     assert_eq!(layout.phdr_addr, base + 64);
+    assert_eq!(
+        (
+            layout.start_code,
+            layout.end_code,
+            layout.start_data,
+            layout.end_data
+        ),
+        (base + 0x1000, base + 0x3000, base + 0x4e10, base + 0x5010),
+        "the load bias is added to each"
+    );
     assert_eq!(
         layout.brk, 0x5555_5555_5000,
         "ELF_PAGEALIGN(ELF_ET_DYN_BASE)"
@@ -474,6 +494,19 @@ fn initial_stack_is_create_elf_tables() {
     assert_eq!(img.execfn + 10, STACK_TOP - 8);
     assert_eq!(word(&img, STACK_TOP - 8), 0);
     assert_eq!(val(AT_PLATFORM) + 7, w(1) & !15);
+    // mm->arg_start..arg_end and env_start..env_end cover the strings
+    // with their NULs, as /proc/PID/cmdline and environ read them.
+    assert_eq!((img.arg_start, img.arg_end), (w(1), w(4)));
+    assert_eq!((img.env_start, img.env_end), (w(4), img.execfn));
+    let at = |a: u64| (a - sp) as usize;
+    assert_eq!(
+        &img.bytes[at(img.arg_start)..at(img.arg_end)],
+        b"/bin/anon\x0064M\0"
+    );
+    assert_eq!(
+        &img.bytes[at(img.env_start)..at(img.env_end)],
+        b"A=1\0HOME=/\0"
+    );
 }
 
 #[test]
@@ -489,6 +522,8 @@ fn initial_stack_without_environment() {
         let argv: Vec<&[u8]> = (0..argc).map(|_| &b"x"[..]).collect();
         let img = create_elf_tables(STACK_TOP, &argv, &[], b"/x", &aux, [0; 16]);
         assert_eq!(img.sp % 16, 0);
+        assert_eq!(img.arg_end - img.arg_start, 2 * argc as u64);
+        assert_eq!((img.env_start, img.env_end), (img.execfn, img.execfn));
         assert_eq!(word(&img, img.sp), argc as u64);
         assert_eq!(word(&img, img.sp + 8 * (argc as u64 + 1)), 0);
         assert_eq!(word(&img, img.sp + 8 * (argc as u64 + 2)), 0, "empty envp");

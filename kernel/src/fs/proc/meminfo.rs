@@ -1,6 +1,7 @@
 //! `/proc/meminfo` (fs/proc/meminfo.c, `si_mem_available()` from
 //! mm/show_mem.c). Fields that tinymm has; those whose subsystem does not
-//! exist yet (slab, swap, hugetlb, vmalloc) are left out, not faked.
+//! exist yet (swap, hugetlb, vmalloc) are left out, not faked. The slab
+//! lines are the kernel heap's arenas (mm/slab.rs), none reclaimable.
 
 use core::fmt::{self, Write};
 use core::sync::atomic::Ordering::Relaxed;
@@ -26,7 +27,9 @@ pub fn si_mem_available(pgdat: &PglistData) -> u64 {
     available.max(0) as u64
 }
 
-pub fn meminfo_proc_show(pgdat: &PglistData, m: &mut impl Write) -> fmt::Result {
+/// `meminfo_proc_show()`; `slab` is the kernel heap's pages, none of
+/// them reclaimable.
+pub fn meminfo_proc_show(pgdat: &PglistData, slab: u64, m: &mut impl Write) -> fmt::Result {
     use NodeStatItem::*;
     let node = |i| pgdat.page_state(i);
     let file_pages = node(NrFilePages);
@@ -56,5 +59,9 @@ pub fn meminfo_proc_show(pgdat: &PglistData, m: &mut impl Write) -> fmt::Result 
     show_val_kb(m, "AnonPages:", node(NrAnonMapped))?;
     show_val_kb(m, "Mapped:", node(NrFileMapped))?;
     show_val_kb(m, "Shmem:", node(NrShmem))?;
+    show_val_kb(m, "KReclaimable:", 0)?;
+    show_val_kb(m, "Slab:", slab)?;
+    show_val_kb(m, "SReclaimable:", 0)?;
+    show_val_kb(m, "SUnreclaim:", slab)?;
     show_val_kb(m, "PageTables:", node(NrPagetable))
 }

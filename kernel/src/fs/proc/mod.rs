@@ -2,14 +2,16 @@
 //! produced when it is opened (`single_open` + `seq_read`), so one open
 //! file reads one consistent snapshot.
 
-#[cfg(target_os = "none")]
 pub mod array;
 #[cfg(target_os = "none")]
 pub mod base;
+pub mod loadavg;
 pub mod meminfo;
+pub mod stat;
 pub mod sysctl;
 #[cfg(target_os = "none")]
 pub mod task_mmu;
+pub mod uptime;
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -24,25 +26,47 @@ use crate::mm::mmzone::node_data;
 use crate::mm::vmstat::{frag_show, vmstat_show, zoneinfo_show};
 use crate::uapi::errno::{Errno, KResult};
 
-/// Produces a file's text; may capture what it reports on (a task).
-pub type Show = Arc<dyn Fn(&mut String) -> fmt::Result + Send + Sync>;
+/// Produces a file's contents; may capture what it reports on (a task).
+/// Errors come back from open(2) (ESRCH once a task is gone).
+pub type Show = Arc<dyn Fn() -> KResult<Vec<u8>> + Send + Sync>;
 /// Takes a write to the file.
 pub type Store = Arc<dyn Fn(&[u8]) -> KResult<()> + Send + Sync>;
 
 /// A generated file; writable when it has a `store`.
 pub struct ProcFile {
     ino: u64,
+    mode: u32,
     show: Show,
     store: Option<Store>,
 }
 
 impl ProcFile {
+    /// A text file, 0444 (0644 with a `store`).
     pub fn new(
         show: impl Fn(&mut String) -> fmt::Result + Send + Sync + 'static,
         store: Option<Store>,
     ) -> Arc<Self> {
+        let mode = if store.is_some() { 0o644 } else { 0o444 };
+        Self::bytes(
+            mode,
+            move || {
+                let mut text = String::new();
+                show(&mut text).map_err(|_| Errno::ENOMEM)?;
+                Ok(text.into_bytes())
+            },
+            store,
+        )
+    }
+
+    /// A file of any bytes with permission bits `mode`.
+    pub fn bytes(
+        mode: u32,
+        show: impl Fn() -> KResult<Vec<u8>> + Send + Sync + 'static,
+        store: Option<Store>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             ino: get_next_ino(),
+            mode,
             show: Arc::new(show),
             store,
         })
@@ -50,13 +74,13 @@ impl ProcFile {
 }
 
 struct ProcHandle {
-    text: String,
+    text: Vec<u8>,
     store: Option<Store>,
 }
 
 impl FileOps for ProcHandle {
     fn read(&self, _file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
-        let bytes = self.text.as_bytes();
+        let bytes = &self.text[..];
         let start = (pos as usize).min(bytes.len());
         let n = buf.len().min(bytes.len() - start);
         buf[..n].copy_from_slice(&bytes[start..start + n]);
@@ -77,14 +101,15 @@ impl Inode for ProcFile {
         self.ino
     }
     fn mode(&self) -> u32 {
-        if self.store.is_some() { 0o644 } else { 0o444 }
+        self.mode
     }
     fn open(&self, flags: u32) -> KResult<Arc<dyn FileOps>> {
         if access_mode(flags).1 && self.store.is_none() {
             return Err(Errno::EACCES);
         }
-        let mut text = String::new();
-        (self.show)(&mut text).map_err(|_| Errno::ENOMEM)?;
+        // Only what may be written is read on open (a write-only open
+        // of a file reporting on a dead task still fails).
+        let text = (self.show)()?;
         Ok(Arc::new(ProcHandle {
             text,
             store: self.store.clone(),
@@ -101,15 +126,8 @@ pub struct ProcSymlink {
 
 impl ProcSymlink {
     pub fn new(target: impl Fn() -> KResult<String> + Send + Sync + 'static) -> Arc<Self> {
-        Self::with_ino(get_next_ino(), target)
-    }
-
-    pub fn with_ino(
-        ino: u64,
-        target: impl Fn() -> KResult<String> + Send + Sync + 'static,
-    ) -> Arc<Self> {
         Arc::new(Self {
-            ino,
+            ino: get_next_ino(),
             target: Arc::new(target),
         })
     }
@@ -142,31 +160,28 @@ pub trait ProcDynamic: Send + Sync {
 /// A directory of fixed entries, plus computed ones.
 pub struct ProcDir {
     ino: u64,
+    mode: u32,
     entries: Vec<(&'static str, Arc<dyn Inode>)>,
     dynamic: Option<Arc<dyn ProcDynamic>>,
 }
 
 impl ProcDir {
+    /// A directory with mode 0555.
     pub fn new(
+        entries: Vec<(&'static str, Arc<dyn Inode>)>,
+        dynamic: Option<Arc<dyn ProcDynamic>>,
+    ) -> Arc<Self> {
+        Self::with_mode(0o555, entries, dynamic)
+    }
+
+    pub fn with_mode(
+        mode: u32,
         entries: Vec<(&'static str, Arc<dyn Inode>)>,
         dynamic: Option<Arc<dyn ProcDynamic>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             ino: get_next_ino(),
-            entries,
-            dynamic,
-        })
-    }
-
-    /// A directory with a given inode number (`/proc/PID`, whose number
-    /// readdir reports before any lookup made the directory).
-    pub fn with_ino(
-        ino: u64,
-        entries: Vec<(&'static str, Arc<dyn Inode>)>,
-        dynamic: Option<Arc<dyn ProcDynamic>>,
-    ) -> Arc<Self> {
-        Arc::new(Self {
-            ino,
+            mode,
             entries,
             dynamic,
         })
@@ -181,7 +196,7 @@ impl Inode for ProcDir {
         self.ino
     }
     fn mode(&self) -> u32 {
-        0o555
+        self.mode
     }
     fn lookup(&self, name: &str) -> KResult<Arc<dyn Inode>> {
         if let Some((_, inode)) = self.entries.iter().find(|(n, _)| *n == name) {
@@ -208,31 +223,108 @@ impl Inode for ProcDir {
     }
 }
 
+/// The files about the running kernel: fs/proc/{uptime,loadavg,stat,
+/// version,devices,meminfo}.c and arch/x86/kernel/cpu/proc.c.
+#[cfg(target_os = "none")]
+fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
+    use crate::task::sys::{CPUTIME_IDLE, kcpustat};
+    use crate::task::utsname::{UTS_RELEASE, UTS_SYSNAME, UTS_VERSION};
+    use core::fmt::Write;
+    let file =
+        |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::new(show, None) };
+    // Ticks at HZ=1000 to USER_HZ.
+    let clock_t = |j: u64| j / (1000 / array::USER_HZ);
+    alloc::vec![
+        ("cpuinfo", file(crate::arch::x86_64::proc::show_cpuinfo)),
+        (
+            "devices",
+            file(|m| {
+                crate::fs::char_dev::chrdev_show(m)?;
+                m.write_str("\nBlock devices:\n")
+            })
+        ),
+        (
+            "loadavg",
+            file(|m| {
+                loadavg::loadavg_proc_show(
+                    m,
+                    crate::task::loadavg::get_avenrun(0, 0),
+                    crate::task::sched::nr_running(),
+                    crate::task::fork::nr_threads(),
+                    crate::task::last_pid(),
+                )
+            })
+        ),
+        (
+            "meminfo",
+            file(|m| {
+                let slab = crate::mm::slab::slab_unreclaimable_pages();
+                meminfo::meminfo_proc_show(node_data(0), slab, m)
+            })
+        ),
+        (
+            "stat",
+            ProcFile::new(
+                move |m| {
+                    let irqs = crate::arch::x86_64::irq::kstat_irqs();
+                    stat::show_stat(
+                        m,
+                        &stat::KernelStat {
+                            cpustat: kcpustat().map(clock_t),
+                            irqs: &irqs,
+                            ctxt: crate::task::sched::nr_context_switches(),
+                            btime: crate::arch::x86_64::rtc::boot_wall_seconds(),
+                            processes: crate::task::fork::total_forks(),
+                            procs_running: crate::task::sched::nr_running(),
+                            procs_blocked: 0,
+                        },
+                    )
+                },
+                None
+            )
+        ),
+        (
+            "uptime",
+            file(|m| {
+                let idle = crate::task::time::jiffies_to_nsecs(kcpustat()[CPUTIME_IDLE]);
+                uptime::uptime_proc_show(m, crate::task::time::ktime_get_ns(), idle)
+            })
+        ),
+        (
+            "version",
+            file(|m| {
+                // linux_proc_banner: compiled by, on, with, then the version.
+                writeln!(
+                    m,
+                    "{UTS_SYSNAME} version {UTS_RELEASE} (tinymm@tinymm) (rustc) {UTS_VERSION}"
+                )
+            })
+        ),
+    ]
+}
+
 /// The root of procfs; `pids` supplies `/proc/PID`.
 pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
     let file =
         |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::new(show, None) };
-    ProcDir::new(
-        alloc::vec![
-            ("buddyinfo", file(|m| frag_show(node_data(0), m))),
-            (
-                "filesystems",
-                file(crate::fs::filesystems::filesystems_proc_show)
-            ),
-            (
-                "meminfo",
-                file(|m| meminfo::meminfo_proc_show(node_data(0), m))
-            ),
-            (
-                "mounts",
-                ProcSymlink::new(|| Ok(String::from("self/mounts"))) as Arc<dyn Inode>
-            ),
-            ("sys", sysctl::proc_sys_init()),
-            ("vmstat", file(|m| vmstat_show(node_data(0), m))),
-            ("zoneinfo", file(|m| zoneinfo_show(node_data(0), m))),
-        ],
-        pids,
-    )
+    #[allow(unused_mut)]
+    let mut entries: Vec<(&'static str, Arc<dyn Inode>)> = alloc::vec![
+        ("buddyinfo", file(|m| frag_show(node_data(0), m))),
+        (
+            "filesystems",
+            file(crate::fs::filesystems::filesystems_proc_show)
+        ),
+        (
+            "mounts",
+            ProcSymlink::new(|| Ok(String::from("self/mounts"))) as Arc<dyn Inode>
+        ),
+        ("sys", sysctl::proc_sys_init()),
+        ("vmstat", file(|m| vmstat_show(node_data(0), m))),
+        ("zoneinfo", file(|m| zoneinfo_show(node_data(0), m))),
+    ];
+    #[cfg(target_os = "none")]
+    entries.extend(proc_misc_entries());
+    ProcDir::new(entries, pids)
 }
 
 static PROC_SB: spin::Once<Arc<SuperBlock>> = spin::Once::new();

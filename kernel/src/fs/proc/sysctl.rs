@@ -1,6 +1,7 @@
 //! `/proc/sys` (fs/proc/proc_sysctl.c, kernel/sysctl.c): the vm knobs
-//! tinymm has, with `proc_dointvec_minmax` parsing, and kernel/printk
-//! (kernel/printk/sysctl.c), with `proc_dointvec`'s.
+//! tinymm has, with `proc_dointvec_minmax` parsing, kernel/printk
+//! (kernel/printk/sysctl.c), with `proc_dointvec`'s, and the UTS names
+//! and pid_max of kernel/.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -78,6 +79,49 @@ pub fn proc_dointvec(buf: &[u8], vals: &[AtomicI32]) -> KResult<()> {
     Ok(())
 }
 
+/// `proc_dostring()` on a write at position 0 (`sysctl_writes_strict`):
+/// the bytes up to the first newline or NUL, at most `maxlen - 1` of
+/// them.
+pub fn proc_dostring(buf: &[u8], maxlen: usize) -> &[u8] {
+    let end = buf
+        .iter()
+        .position(|&b| b == b'\n' || b == 0)
+        .unwrap_or(buf.len());
+    &buf[..end.min(maxlen - 1)]
+}
+
+/// `/proc/sys/kernel`'s UTS names (kernel/utsname_sysctl.c) and pid_max
+/// (read-only: tinymm's pid limit is fixed at `PID_MAX_DEFAULT`).
+#[cfg(target_os = "none")]
+fn kern_table() -> alloc::vec::Vec<(&'static str, Arc<dyn Inode>)> {
+    use crate::task::utsname::{
+        NEW_UTS_LEN, UTS_RELEASE, UTS_SYSNAME, UTS_VERSION, domainname, nodename, set_uts_name,
+    };
+    let uts = |domain: bool| -> Arc<dyn Inode> {
+        ProcFile::new(
+            move |m| writeln!(m, "{}", if domain { domainname() } else { nodename() }),
+            Some(Arc::new(move |buf: &[u8]| {
+                set_uts_name(domain, proc_dostring(buf, NEW_UTS_LEN + 1));
+                Ok(())
+            })),
+        )
+    };
+    let fixed = |text: &'static str| -> Arc<dyn Inode> {
+        ProcFile::new(move |m| writeln!(m, "{text}"), None)
+    };
+    alloc::vec![
+        ("domainname", uts(true)),
+        ("hostname", uts(false)),
+        ("osrelease", fixed(UTS_RELEASE)),
+        ("ostype", fixed(UTS_SYSNAME)),
+        (
+            "pid_max",
+            ProcFile::new(|m| writeln!(m, "{}", crate::task::PID_MAX), None)
+        ),
+        ("version", fixed(UTS_VERSION)),
+    ]
+}
+
 /// `drop_caches_sysctl_handler()`: 1 drops the page cache, 2 would drop
 /// slab objects (tinymm's heap has no caches to shrink), 3 both, 4 only
 /// silences the message. Write-only, as in Linux (mode 0200).
@@ -127,18 +171,19 @@ pub fn proc_sys_init() -> Arc<dyn Inode> {
         ],
         None,
     );
-    let kernel = ProcDir::new(
-        alloc::vec![(
-            "printk",
-            ProcFile::new(
-                crate::printk::printk::printk_sysctl_show,
-                Some(Arc::new(|buf: &[u8]| {
-                    proc_dointvec(buf, &crate::printk::printk::CONSOLE_PRINTK.0)
-                }))
-            ) as Arc<dyn Inode>
-        )],
-        None,
-    );
+    #[allow(unused_mut)]
+    let mut kernel_entries = alloc::vec![(
+        "printk",
+        ProcFile::new(
+            crate::printk::printk::printk_sysctl_show,
+            Some(Arc::new(|buf: &[u8]| {
+                proc_dointvec(buf, &crate::printk::printk::CONSOLE_PRINTK.0)
+            })),
+        ) as Arc<dyn Inode>,
+    )];
+    #[cfg(target_os = "none")]
+    kernel_entries.extend(kern_table());
+    let kernel = ProcDir::new(kernel_entries, None);
     ProcDir::new(
         alloc::vec![("kernel", kernel as Arc<dyn Inode>), ("vm", vm)],
         None,
@@ -148,6 +193,14 @@ pub fn proc_sys_init() -> Arc<dyn Inode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dostring_stops_at_newline_nul_or_maxlen() {
+        assert_eq!(proc_dostring(b"box\n", 65), b"box");
+        assert_eq!(proc_dostring(b"a\0b", 65), b"a");
+        assert_eq!(proc_dostring(b"", 65), b"");
+        assert_eq!(proc_dostring(&[b'x'; 80], 65), &[b'x'; 64][..]);
+    }
 
     #[test]
     fn dointvec_parses_like_linux() {

@@ -15,28 +15,48 @@ fn kb(m: &mut String, name: &str, pages: u64) -> fmt::Result {
     writeln!(m, "{name}:\t{:>8} kB", pages << (PAGE_SHIFT - 10))
 }
 
+/// An address space's page counts by kind of mapping (`total_vm`,
+/// `data_vm`, `stack_vm`, `exec_vm` as `vm_stat_account` keeps them).
+pub struct VmCounts {
+    pub total: u64,
+    pub data: u64,
+    pub stack: u64,
+    pub exec: u64,
+}
+
+/// Counts `mm`'s pages by kind of mapping.
+pub fn vm_counts(mm: &MmStruct) -> VmCounts {
+    let locked = mm.mmap_lock.lock();
+    let mut c = VmCounts {
+        total: locked.vmas.total_vm(),
+        data: 0,
+        stack: 0,
+        exec: 0,
+    };
+    for v in locked.vmas.iter() {
+        let pages = v.len() / PAGE_SIZE;
+        let f = v.vm_flags;
+        if f.contains(VmFlags::VM_GROWSDOWN) {
+            c.stack += pages;
+        } else if f.contains(VmFlags::VM_WRITE) && !f.contains(VmFlags::VM_SHARED) {
+            c.data += pages;
+        } else if f.contains(VmFlags::VM_EXEC) && !f.contains(VmFlags::VM_WRITE) {
+            c.exec += pages;
+        }
+    }
+    c
+}
+
 /// `task_mem()`: the Vm* and Rss* lines. VmPeak and VmPTE are left out:
 /// tinymm keeps neither a total_vm high-water mark nor per-mm page-table
 /// counts.
 pub fn task_mem(m: &mut String, mm: &MmStruct) -> fmt::Result {
-    let (total, data, stack, exec) = {
-        let locked = mm.mmap_lock.lock();
-        let mut data = 0;
-        let mut stack = 0;
-        let mut exec = 0;
-        for v in locked.vmas.iter() {
-            let pages = v.len() / PAGE_SIZE;
-            let f = v.vm_flags;
-            if f.contains(VmFlags::VM_GROWSDOWN) {
-                stack += pages;
-            } else if f.contains(VmFlags::VM_WRITE) && !f.contains(VmFlags::VM_SHARED) {
-                data += pages;
-            } else if f.contains(VmFlags::VM_EXEC) && !f.contains(VmFlags::VM_WRITE) {
-                exec += pages;
-            }
-        }
-        (locked.vmas.total_vm(), data, stack, exec)
-    };
+    let VmCounts {
+        total,
+        data,
+        stack,
+        exec,
+    } = vm_counts(mm);
     let anon = mm.get_mm_counter(MmCounter::AnonPages);
     let file = mm.get_mm_counter(MmCounter::FilePages);
     let shmem = mm.get_mm_counter(MmCounter::ShmemPages);
