@@ -14,7 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
-pub const PROGRAMS: [&str; 7] = ["hello", "proc", "signal", "thread", "misc", "kmsg", "vfs"];
+pub const PROGRAMS: [&str; 8] = [
+    "hello", "proc", "signal", "thread", "misc", "kmsg", "vfs", "pipes",
+];
 /// The benchmarks' programs, built with glibc only: fork+exec, the
 /// `true` it execs, and the pipe transfer.
 pub const BENCH_PROGRAMS: [&str; 3] = ["forkexec", "true", "pipe"];

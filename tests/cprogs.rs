@@ -207,6 +207,13 @@ fn misc_on_linux() {
 }
 
 #[test]
+fn pipes_on_linux() {
+    for libc in LIBCS {
+        host_lines("pipes", libc);
+    }
+}
+
+#[test]
 fn vfs_on_linux() {
     for libc in LIBCS {
         host_lines("vfs", libc);
@@ -554,6 +561,11 @@ fn thread_on_tinymm() {
 
 fn misc_on_tinymm() {
     same_on_tinymm("misc");
+}
+
+#[test]
+fn pipes_on_tinymm() {
+    same_on_tinymm("pipes");
 }
 
 #[test]
