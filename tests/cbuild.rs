@@ -6,20 +6,21 @@
 //! (a stamp beside the binary holds their hash).
 //!
 //! The host program includes this file too (`boot/src/main.rs`): `tinymm
-//! bench` builds the fork+exec benchmark's programs ([`BENCH_PROGRAMS`],
-//! glibc only) with [`build_bench`].
+//! bench` builds the benchmarks' programs ([`BENCH_PROGRAMS`], glibc
+//! only) with [`build_bench`].
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
-pub const PROGRAMS: [&str; 11] = [
+pub const PROGRAMS: [&str; 12] = [
     "hello", "proc", "signal", "thread", "misc", "kmsg", "vfs", "poll", "fuzz", "tmpfs", "procfs",
+    "pipes",
 ];
-/// The fork+exec benchmark's programs, built with glibc only: the
-/// benchmark and the `true` it execs.
-pub const BENCH_PROGRAMS: [&str; 2] = ["forkexec", "true"];
+/// The benchmarks' programs, built with glibc only: fork+exec, the
+/// `true` it execs, and the pipe transfer.
+pub const BENCH_PROGRAMS: [&str; 3] = ["forkexec", "true", "pipe"];
 /// The C libraries, as directory names under `target/cprogs/`.
 pub const LIBCS: [&str; 2] = ["glibc", "musl"];
 

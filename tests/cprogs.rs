@@ -217,6 +217,13 @@ fn misc_on_linux() {
 }
 
 #[test]
+fn pipes_on_linux() {
+    for libc in LIBCS {
+        host_lines("pipes", libc);
+    }
+}
+
+#[test]
 fn vfs_on_linux() {
     for libc in LIBCS {
         host_lines("vfs", libc);
@@ -345,6 +352,73 @@ fn forkexec_on_the_host() {
         (run.code, run.stdout.as_str()),
         (Some(2), "usage: forkexec N PROGRAM\n")
     );
+}
+
+/// The pipe benchmark's output (`user/c/pipe.c`): its markers around the
+/// byte count, the stamps' sum, CLOCK_MONOTONIC's and rdtsc's deltas.
+/// Asserts the shape and the count; returns the sum.
+fn pipe_result(printed: &[String], size: u64) -> u64 {
+    let lines: Vec<&str> = printed.iter().map(String::as_str).collect();
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    assert_eq!((lines[0], lines[5]), ("bench: begin", "bench: end"));
+    assert_eq!(lines[1], format!("pipe: read {size} bytes"));
+    let number = |line: &str, prefix: &str, suffix: &str| -> u64 {
+        let n = line
+            .strip_prefix(prefix)
+            .and_then(|l| l.strip_suffix(suffix));
+        n.and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"))
+    };
+    assert!(number(lines[3], "pipe: ", " ns") > 0, "{lines:?}");
+    assert!(number(lines[4], "pipe: tsc ", "") > 0, "{lines:?}");
+    number(lines[2], "pipe: sum ", "")
+}
+
+/// The sizes the pipe benchmark is run with here, and the stamps' sum it
+/// must print: the page numbers + 1 of every page offset with 8 bytes
+/// after it (1 MiB: 256 pages; 100001 bytes: 25 stamps; 5 bytes: none).
+const PIPE_SIZES: [(&str, u64, u64); 3] = [
+    ("1M", 1 << 20, 256 * 257 / 2),
+    ("100001", 100_001, 25 * 26 / 2),
+    ("5", 5, 0),
+];
+
+/// The pipe benchmark (`tinymm bench`) on the host and on tinymm, with
+/// small sizes: the same lines, byte counts and sums (not its speed).
+#[test]
+fn pipe_benchmark_on_the_host_and_tinymm() {
+    cbuild::build();
+    let program = cbuild::path("glibc", "pipe");
+    let scratch = Scratch::new("pipe");
+    for (arg, size, sum) in PIPE_SIZES {
+        let run = run_host(&program, &[Path::new(arg)], &scratch.0);
+        assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+        let printed: Vec<String> = run.stdout.lines().map(String::from).collect();
+        assert_eq!(pipe_result(&printed, size), sum, "host, {arg}");
+    }
+    for bad in ["", "0", "1X", "-1"] {
+        let run = run_host(&program, &[Path::new(bad)], &scratch.0);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (Some(2), "usage: pipe SIZE\n"),
+            "{bad:?}"
+        );
+    }
+    let mut script = String::new();
+    for (arg, _, _) in PIPE_SIZES {
+        script.push_str(&format!(
+            "echo '=== begin /bin/pipe {arg}'\n/bin/pipe {arg}\necho \"=== end $?\"\n"
+        ));
+    }
+    let add = format!("{}:/bin/pipe", program.display());
+    let (status, out) = boot_with("256M", false, &script, &["--add", &add]);
+    assert_eq!(status, 0, "script failed");
+    let console = lines(&out);
+    for (arg, size, sum) in PIPE_SIZES {
+        let (printed, status) = program_output(&console, &format!("/bin/pipe {arg}"), true);
+        assert_eq!(status, 0, "tinymm, {arg}: {printed:?}");
+        assert_eq!(pipe_result(&printed, size), sum, "tinymm, {arg}");
+    }
 }
 
 /// One program run inside a tinymm boot.
@@ -521,6 +595,11 @@ fn thread_on_tinymm() {
 
 fn misc_on_tinymm() {
     same_on_tinymm("misc");
+}
+
+#[test]
+fn pipes_on_tinymm() {
+    same_on_tinymm("pipes");
 }
 
 #[test]

@@ -53,6 +53,16 @@
 //! resolution); its wall time is host time between the program's own
 //! `bench: begin` and `bench: end` lines. The figure the issue asks for
 //! is the ratio of the two kernels' rates (target: tinymm ≥ 2× Linux).
+//!
+//! The pipe benchmark (`user/c/pipe.c`, glibc) forks; the child writes
+//! [`PIPE_BYTES`] into a pipe in 64 KiB writes and the parent reads them
+//! with 64 KiB reads, checks the count and the pattern's page stamps
+//! (their sum is printed and checked here) and waits. It runs on both
+//! kernels as fork+exec does (tinymm: from the shell, root cgroup; Linux:
+//! as its init), with the same two clocks: the rdtsc delta from before
+//! the fork to after the wait (instructions), and host time between the
+//! program's markers. Its figures are MiB/s (2^20 bytes) and the ratio
+//! of the two kernels' rates.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -79,6 +89,9 @@ const BIG_SIZE: u64 = 256 << 20;
 pub const FORKEXEC_ITERATIONS: u32 = 200;
 /// The program the benchmark execs, in both kernels' initramfs.
 const TRUE: &str = "/bin/true";
+/// What the pipe benchmark moves through its pipe: `pipe 1G`.
+pub const PIPE_BYTES: u64 = 1 << 30;
+const PIPE_ARG: &str = "1G";
 
 /// How `tinymm bench` runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +123,8 @@ enum Kind {
     FileRead,
     /// `forkexec N /bin/true`: iterations per second.
     ForkExec,
+    /// `pipe SIZE`: MiB/s through a pipe between two processes.
+    Pipe,
 }
 
 /// Which kernel a benchmark ran on.
@@ -185,10 +200,15 @@ fn benchmarks() -> Vec<Benchmark> {
         }],
         ..base.clone()
     };
-    // The programs are built by `forkexec_files`, before the first boot.
+    // The programs are built by `cbuild::build_bench`, before the first boot.
     let forkexec_machine = RunOptions {
         mem: "1G".into(),
-        files: forkexec_files(),
+        files: bench_files(&[("forkexec", "/bin/forkexec"), ("true", TRUE)]),
+        ..base.clone()
+    };
+    let pipe_machine = RunOptions {
+        mem: "1G".into(),
+        files: bench_files(&[("pipe", "/bin/pipe")]),
         ..base
     };
     let anon = "anon 256M --time\n";
@@ -240,17 +260,60 @@ fn benchmarks() -> Vec<Benchmark> {
                 "cat /proc/vmstat\nforkexec {FORKEXEC_ITERATIONS} {TRUE}\ncat /proc/vmstat\n"
             ),
         },
+        Benchmark {
+            name: PIPE_TINYMM,
+            machine: "BIOS, 1 GiB",
+            kind: Kind::Pipe,
+            cgroup: Cgroup::Root,
+            options: pipe_machine,
+            script: format!("cat /proc/vmstat\npipe {PIPE_ARG}\ncat /proc/vmstat\n"),
+        },
     ]
 }
 
 const FORKEXEC_TINYMM: &str = "fork+exec+wait x200, tinymm";
 const FORKEXEC_LINUX: &str = "fork+exec+wait x200, Linux";
+const PIPE_TINYMM: &str = "pipe 1G, tinymm";
+const PIPE_LINUX: &str = "pipe 1G, Linux";
 
-/// `/bin/forkexec` and `/bin/true` (static glibc, `user/c/`).
-fn forkexec_files() -> Vec<GuestFile> {
-    [("forkexec", "/bin/forkexec"), ("true", TRUE)]
-        .into_iter()
-        .map(|(name, path)| GuestFile {
+/// A benchmark that also runs on Linux, as its init.
+struct LinuxBench {
+    kind: Kind,
+    /// Linux's row, without the release.
+    name: &'static str,
+    /// The program (`user/c/`), and its arguments.
+    program: &'static str,
+    args: String,
+    /// Per boot, at most (and at most `--timeout`).
+    timeout: Duration,
+}
+
+fn linux_benchmarks() -> [LinuxBench; 2] {
+    [
+        LinuxBench {
+            kind: Kind::ForkExec,
+            name: FORKEXEC_LINUX,
+            program: "forkexec",
+            args: format!("{FORKEXEC_ITERATIONS} {TRUE}"),
+            timeout: Duration::from_secs(180),
+        },
+        // Linux copies with `rep movsb`, which TCG runs a byte at a time:
+        // 1 GiB takes it minutes under -icount.
+        LinuxBench {
+            kind: Kind::Pipe,
+            name: PIPE_LINUX,
+            program: "pipe",
+            args: PIPE_ARG.into(),
+            timeout: Duration::from_secs(900),
+        },
+    ]
+}
+
+/// The benchmark programs (static glibc, `user/c/`) at their guest paths.
+fn bench_files(programs: &[(&str, &str)]) -> Vec<GuestFile> {
+    programs
+        .iter()
+        .map(|&(name, path)| GuestFile {
             path: path.into(),
             mode: 0o755,
             // Built without debug info: packed as they are.
@@ -411,20 +474,33 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-/// Guest throughput of a run: pages/s or MB/s (10^6 bytes) over `seconds`.
+/// A run's throughput over `seconds`: pages/s, MB/s (10^6 bytes), forks/s
+/// or MiB/s (2^20 bytes).
 fn throughput(kind: Kind, figures: &Figures, seconds: f64) -> String {
+    let rate = rate(kind, figures, seconds);
     match kind {
-        Kind::AnonFault => format!("{:.0} pages/s", figures.pages as f64 / seconds),
-        Kind::FileRead => format!("{:.1} MB/s", figures.bytes as f64 / 1e6 / seconds),
-        Kind::ForkExec => format!("{:.1} forks/s", figures.iterations as f64 / seconds),
+        Kind::AnonFault => format!("{rate:.0} pages/s"),
+        Kind::FileRead => format!("{rate:.1} MB/s"),
+        Kind::ForkExec => format!("{rate:.1} forks/s"),
+        Kind::Pipe => format!("{rate:.1} MiB/s"),
     }
 }
 
-/// A run's guest time in ns: the clock lines' sum, or for fork+exec the
-/// exact rdtsc count.
+/// The number [`throughput`] prints.
+fn rate(kind: Kind, figures: &Figures, seconds: f64) -> f64 {
+    match kind {
+        Kind::AnonFault => figures.pages as f64 / seconds,
+        Kind::FileRead => figures.bytes as f64 / 1e6 / seconds,
+        Kind::ForkExec => figures.iterations as f64 / seconds,
+        Kind::Pipe => figures.bytes as f64 / (1u64 << 20) as f64 / seconds,
+    }
+}
+
+/// A run's guest time in ns: the clock lines' sum, or for the programs
+/// that read it the exact rdtsc count.
 fn guest_time(kind: Kind, figures: &Figures) -> u64 {
     match kind {
-        Kind::ForkExec => figures.tsc,
+        Kind::ForkExec | Kind::Pipe => figures.tsc,
         _ => figures.guest_total_ns(),
     }
 }
@@ -643,8 +719,8 @@ fn charge_lines(charge: &Result<Vec<ChargeCounts>, String>) -> Vec<String> {
 }
 
 /// The table `tinymm bench` prints; `charge` is the charge-path count's
-/// result (per run), `linux_missing` why Linux's fork+exec runs are
-/// missing, if they are.
+/// result (per run), `linux_missing` why Linux's runs are missing, if
+/// they are (an `n/a` row for each benchmark tinymm ran).
 pub fn format_table(
     measured: &[Measured],
     charge: &Result<Vec<ChargeCounts>, String>,
@@ -692,7 +768,11 @@ pub fn format_table(
         }
     }
     if linux_missing.is_some() {
-        rows.push([FORKEXEC_LINUX, "-", "n/a", "-", "-", "-", "-", "-"].map(String::from));
+        for LinuxBench { kind, name, .. } in linux_benchmarks() {
+            if measured.iter().any(|m| m.kind == kind) {
+                rows.push([name, "-", "n/a", "-", "-", "-", "-", "-"].map(String::from));
+            }
+        }
     }
     let widths: Vec<usize> = (0..8)
         .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
@@ -731,6 +811,18 @@ pub fn format_table(
                 );
             }
             let _ = writeln!(out, "{line}");
+            continue;
+        }
+        if m.kind == Kind::Pipe {
+            let _ = writeln!(
+                out,
+                "  {}: {} bytes, stamp sum {}, tsc {} (guest ns), CLOCK_MONOTONIC {} ns",
+                m.name,
+                f.bytes,
+                f.sums.first().copied().unwrap_or_default(),
+                f.tsc,
+                f.guest_total_ns()
+            );
             continue;
         }
         let passes: Vec<String> = f.guest_ns.iter().map(u64::to_string).collect();
@@ -775,6 +867,9 @@ pub fn format_table(
         let _ = writeln!(out, "  {line}");
     }
     for line in forkexec_ratio(measured, linux_missing) {
+        let _ = writeln!(out, "  {line}");
+    }
+    for line in pipe_ratio(measured, linux_missing) {
         let _ = writeln!(out, "  {line}");
     }
 
@@ -899,6 +994,90 @@ fn forkexec_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<Str
     lines
 }
 
+/// tinymm's pipe throughput over Linux's: in guest time (instructions per
+/// MiB, from the first runs) and in wall time (the runs without -icount).
+/// Nothing when no pipe benchmark ran.
+fn pipe_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<String> {
+    let by = |kernel: Kernel| {
+        measured
+            .iter()
+            .find(|m| m.kind == Kind::Pipe && m.kernel == kernel)
+    };
+    let Some(tinymm) = by(Kernel::Tinymm) else {
+        return Vec::new();
+    };
+    let Some(linux) = by(Kernel::Linux) else {
+        return vec![format!(
+            "pipe, tinymm / Linux: n/a ({})",
+            linux_missing.unwrap_or("a run is missing")
+        )];
+    };
+    let guest = |m: &Measured| {
+        let f = &m.runs.first()?.figures;
+        (f.tsc > 0).then(|| rate(Kind::Pipe, f, f.tsc as f64 / 1e9))
+    };
+    let wall = |m: &Measured| {
+        let f = &m.native.as_ref()?.figures;
+        let s = secs(f.measured);
+        (s > 0.0).then(|| rate(Kind::Pipe, f, s))
+    };
+    let mut lines = Vec::new();
+    match (guest(tinymm), guest(linux)) {
+        (Some(t), Some(l)) => lines.push(format!(
+            "pipe throughput (guest: instructions): tinymm {t:.1} MiB/s, Linux {l:.1} MiB/s \
+             ({:.0} and {:.0} instructions per 4 KiB); tinymm / Linux {:.2}x",
+            4096.0 * 1e9 / (t * (1u64 << 20) as f64),
+            4096.0 * 1e9 / (l * (1u64 << 20) as f64),
+            t / l
+        )),
+        _ => lines.push("pipe throughput (guest): n/a (no tsc)".into()),
+    }
+    if let (Some(t), Some(l)) = (wall(tinymm), wall(linux)) {
+        lines.push(format!(
+            "pipe throughput without -icount (wall): tinymm {t:.1} MiB/s, Linux {l:.1} MiB/s; tinymm / Linux {:.2}x",
+            t / l
+        ));
+    }
+    lines
+}
+
+/// The checks of a run's results beyond their shape: the file's sum for
+/// the reads, the iterations of fork+exec, the pipe's bytes and stamps.
+fn check_figures(kind: Kind, figures: &Figures, expected_sum: Option<u64>) -> Result<(), String> {
+    match kind {
+        Kind::FileRead => {
+            if let Some(sum) = expected_sum
+                && figures.sums.iter().any(|&s| s != sum)
+            {
+                return Err(format!(
+                    "fileread sums {:?}, the file's is {sum}",
+                    figures.sums
+                ));
+            }
+        }
+        Kind::ForkExec => {
+            if figures.iterations != u64::from(FORKEXEC_ITERATIONS) || figures.tsc == 0 {
+                return Err(format!(
+                    "{} iterations, tsc {}: not {FORKEXEC_ITERATIONS} iterations",
+                    figures.iterations, figures.tsc
+                ));
+            }
+        }
+        Kind::Pipe => {
+            let pages = PIPE_BYTES / 4096;
+            let sum = pages * (pages + 1) / 2;
+            if figures.bytes != PIPE_BYTES || figures.sums != [sum] || figures.tsc == 0 {
+                return Err(format!(
+                    "{} bytes, stamp sums {:?}, tsc {}: not {PIPE_BYTES} bytes with the sum {sum}",
+                    figures.bytes, figures.sums, figures.tsc
+                ));
+            }
+        }
+        Kind::AnonFault => {}
+    }
+    Ok(())
+}
+
 /// Whether every run's guest figures equal the first's, and if not, how
 /// far the guest times spread.
 fn determinism(kind: Kind, runs: &[Run]) -> String {
@@ -992,23 +1171,8 @@ fn run_one(
             return Err(());
         }
     };
-    if b.kind == Kind::FileRead
-        && let Some(sum) = expected_sum
-        && figures.sums.iter().any(|&s| s != sum)
-    {
-        eprintln!(
-            "bench: {}: fileread sums {:?}, the file's is {sum}",
-            b.name, figures.sums
-        );
-        return Err(());
-    }
-    if b.kind == Kind::ForkExec && figures.iterations != u64::from(FORKEXEC_ITERATIONS) {
-        eprintln!(
-            "bench: {}: {} iterations, not {FORKEXEC_ITERATIONS} (console: {})",
-            b.name,
-            figures.iterations,
-            log.display()
-        );
+    if let Err(e) = check_figures(b.kind, &figures, expected_sum) {
+        eprintln!("bench: {}: {e} (console: {})", b.name, log.display());
         return Err(());
     }
     Ok(Run {
@@ -1037,9 +1201,16 @@ pub fn bench(options: &BenchOptions) -> u8 {
         .any(|b| b.kind == Kind::FileRead)
         .then(|| crate::initramfs::checksum(BIG, BIG_SIZE).ok())
         .flatten();
-    let forkexec = chosen.iter().any(|b| b.kind == Kind::ForkExec);
-    if forkexec && let Err(e) = crate::cbuild::build_bench() {
-        eprintln!("bench: building the fork+exec programs: {e}");
+    // The kinds that run programs of user/c/, also on Linux.
+    let on_linux: Vec<Kind> = chosen
+        .iter()
+        .map(|b| b.kind)
+        .filter(|&kind| linux_benchmarks().iter().any(|l| l.kind == kind))
+        .collect();
+    if !on_linux.is_empty()
+        && let Err(e) = crate::cbuild::build_bench()
+    {
+        eprintln!("bench: building the benchmark programs: {e}");
         return 1;
     }
     let mut measured = Vec::new();
@@ -1089,9 +1260,9 @@ pub fn bench(options: &BenchOptions) -> u8 {
         });
     }
     let mut linux_missing = None;
-    if forkexec {
-        match measure_linux(&logs, options) {
-            Ok(m) => measured.push(m),
+    if !on_linux.is_empty() {
+        match measure_linux(&logs, options, &on_linux) {
+            Ok(m) => measured.extend(m),
             Err(e) => {
                 eprintln!("bench: Linux: {e}");
                 linux_missing = Some(format!("Linux: {e}"));
@@ -1129,7 +1300,7 @@ pub fn bench(options: &BenchOptions) -> u8 {
          guest time: 1 ns = 1 instruction (CLOCK_MONOTONIC from jiffies, 1 ms resolution); \
          wall: host seconds, QEMU start to exit (total) and the workload alone (measured)\n\
          workloads run in the memcg {MEMCG} (memory.max as named) or, as a baseline, in the root cgroup; \
-         fork+exec+wait: guest time is the rdtsc delta (= instructions), Linux boots with -kernel/-initrd\n"
+         fork+exec+wait and pipe: guest time is the rdtsc delta (= instructions), Linux boots with -kernel/-initrd\n"
     );
     print!(
         "{}",
@@ -1138,77 +1309,96 @@ pub fn bench(options: &BenchOptions) -> u8 {
     0
 }
 
-/// The Linux fork+exec runs: `options.runs` under -icount and one
-/// without, each a boot of the reference kernel (at most 3 minutes).
-fn measure_linux(logs: &Path, options: &BenchOptions) -> Result<Measured, String> {
+/// The Linux runs of the benchmarks of `kinds` (see [`linux_benchmarks`]):
+/// each `options.runs` times under -icount and once without, each a boot
+/// of the reference kernel with the program as init.
+fn measure_linux(
+    logs: &Path,
+    options: &BenchOptions,
+    kinds: &[Kind],
+) -> Result<Vec<Measured>, String> {
     let dir = crate::linux::default_dir();
     let linux = crate::linux::fetch(&dir)?;
-    let initrd = dir.join("initramfs.cpio");
-    crate::linux::write_initramfs(
-        &initrd,
-        &crate::cbuild::path("glibc", "forkexec"),
-        &crate::cbuild::path("glibc", "true"),
-    )?;
-    let timeout = options.timeout.min(Duration::from_secs(180));
-    let args = format!("{FORKEXEC_ITERATIONS} {TRUE}");
     let machine = "-kernel, 1 GiB";
-    let name = format!("{FORKEXEC_LINUX} {} ({})", linux.release, linux.version);
-    let boot = |icount: bool, tag: &str| -> Result<Run, String> {
-        eprintln!("bench: {name} ({machine}), {tag}");
-        let command = crate::linux::qemu_command(&linux, &initrd, "1G", icount, &args)?;
-        let crate::qemu::CapturedCommand {
-            lines,
-            wall,
-            status,
-        } = crate::qemu::capture_command(command, timeout)?;
-        let log = logs.join(format!("forkexec-linux-{tag}.log").replace(' ', "_"));
-        let text: String = lines
-            .iter()
-            .map(|(at, line)| format!("[{:9.3}] {line}\n", secs(*at)))
-            .collect();
-        let _ = fs::write(&log, text);
-        let figures = parse_linux_run(&lines, status)
-            .map_err(|e| format!("{e} (console: {})", log.display()))?;
-        Ok(Run { wall, figures })
-    };
-    let mut runs = Vec::new();
-    for i in 1..=options.runs {
-        runs.push(boot(true, &format!("run {i}"))?);
+    let mut measured = Vec::new();
+    for LinuxBench {
+        kind,
+        name: row,
+        program,
+        args,
+        timeout,
+    } in linux_benchmarks()
+    {
+        if !kinds.contains(&kind) {
+            continue;
+        }
+        let timeout = options.timeout.min(timeout);
+        let initrd = dir.join(format!("initramfs-{program}.cpio"));
+        let path = |name| crate::cbuild::path("glibc", name);
+        crate::linux::write_initramfs(
+            &initrd,
+            &[("/init", &path(program)), (TRUE, &path("true"))],
+        )?;
+        let name = format!("{row} {} ({})", linux.release, linux.version);
+        let boot = |icount: bool, tag: &str| -> Result<Run, String> {
+            eprintln!("bench: {name} ({machine}), {tag}");
+            let command = crate::linux::qemu_command(&linux, &initrd, "1G", icount, &args)?;
+            let crate::qemu::CapturedCommand {
+                lines,
+                wall,
+                status,
+            } = crate::qemu::capture_command(command, timeout)?;
+            let log = logs.join(format!("{program}-linux-{tag}.log").replace(' ', "_"));
+            let text: String = lines
+                .iter()
+                .map(|(at, line)| format!("[{:9.3}] {line}\n", secs(*at)))
+                .collect();
+            let _ = fs::write(&log, text);
+            let figures = parse_linux_run(&lines, status, program, kind)
+                .map_err(|e| format!("{e} (console: {})", log.display()))?;
+            Ok(Run { wall, figures })
+        };
+        let mut runs = Vec::new();
+        for i in 1..=options.runs {
+            runs.push(boot(true, &format!("run {i}"))?);
+        }
+        let native = boot(false, "without -icount")?;
+        measured.push(Measured {
+            name,
+            machine: machine.into(),
+            kind,
+            cgroup: Cgroup::Root,
+            kernel: Kernel::Linux,
+            runs,
+            native: Some(native),
+        });
     }
-    let native = boot(false, "without -icount")?;
-    Ok(Measured {
-        name,
-        machine: machine.into(),
-        kind: Kind::ForkExec,
-        cgroup: Cgroup::Root,
-        kernel: Kernel::Linux,
-        runs,
-        native: Some(native),
-    })
+    Ok(measured)
 }
 
 /// A Linux run's figures: QEMU must have exited 0 (the power-off), after
-/// the program's `forkexec: exit status 0` and its results.
-fn parse_linux_run(lines: &[(Duration, String)], status: Option<i32>) -> Result<Figures, String> {
+/// `program`'s `PROGRAM: exit status 0` and its results.
+fn parse_linux_run(
+    lines: &[(Duration, String)],
+    status: Option<i32>,
+    program: &str,
+    kind: Kind,
+) -> Result<Figures, String> {
     let Some(status) = status else {
         return Err("timed out".into());
     };
+    let prefix = format!("{program}: exit status ");
     let ended = lines
         .iter()
         .rev()
-        .find_map(|(_, line)| line.strip_prefix("forkexec: exit status "));
+        .find_map(|(_, line)| line.strip_prefix(prefix.as_str()));
     match (status, ended) {
         (0, Some("0")) => {}
-        (_, Some(code)) => return Err(format!("forkexec exited {code}, QEMU {status}")),
-        (_, None) => return Err(format!("QEMU exited {status} before forkexec ended")),
+        (_, Some(code)) => return Err(format!("{program} exited {code}, QEMU {status}")),
+        (_, None) => return Err(format!("QEMU exited {status} before {program} ended")),
     }
     let figures = parse_run(lines)?;
-    if figures.iterations != u64::from(FORKEXEC_ITERATIONS) || figures.tsc == 0 {
-        return Err(format!(
-            "{} iterations, tsc {}: not the program's results",
-            figures.iterations, figures.tsc
-        ));
-    }
+    check_figures(kind, &figures, None).map_err(|e| format!("{e}: not the program's results"))?;
     Ok(figures)
 }
 
@@ -1494,7 +1684,7 @@ forkexec: exit status 0
 
     #[test]
     fn parses_fork_exec_runs() {
-        let f = parse_linux_run(&console(LINUX_RUN), Some(0)).unwrap();
+        let f = parse_linux_run(&console(LINUX_RUN), Some(0), "forkexec", Kind::ForkExec).unwrap();
         assert_eq!((f.iterations, f.tsc), (200, 152_779_818));
         assert_eq!(f.guest_ns, [152_779_897]);
         assert_eq!(guest_time(Kind::ForkExec, &f), 152_779_818);
@@ -1502,17 +1692,25 @@ forkexec: exit status 0
         // Lines 0 and 4, 100 ms apart.
         assert_eq!(f.measured, Duration::from_millis(400));
         assert_eq!(
-            parse_linux_run(&console(LINUX_RUN), None),
+            parse_linux_run(&console(LINUX_RUN), None, "forkexec", Kind::ForkExec),
             Err("timed out".into())
         );
         let failed = LINUX_RUN.replace("exit status 0", "exit status 1");
         assert_eq!(
-            parse_linux_run(&console(&failed), Some(0)),
+            parse_linux_run(&console(&failed), Some(0), "forkexec", Kind::ForkExec),
             Err("forkexec exited 1, QEMU 0".into())
         );
         let short = LINUX_RUN.replace("200 iterations", "20 iterations");
-        assert!(parse_linux_run(&console(&short), Some(0)).is_err());
-        assert!(parse_linux_run(&console("Kernel panic - not syncing"), Some(0)).is_err());
+        assert!(parse_linux_run(&console(&short), Some(0), "forkexec", Kind::ForkExec).is_err());
+        assert!(
+            parse_linux_run(
+                &console("Kernel panic - not syncing"),
+                Some(0),
+                "forkexec",
+                Kind::ForkExec
+            )
+            .is_err()
+        );
         // tinymm's run: the shell's lines and the counters around it.
         let tinymm = "pgfault 10\n# forkexec 200 /bin/true\nbench: begin\nforkexec: 200 iterations\n\
                       forkexec: 156000000 ns\nforkexec: tsc 156256257\nbench: end\n# cat /proc/vmstat\npgfault 11879";
@@ -1523,7 +1721,8 @@ forkexec: exit status 0
 
     #[test]
     fn fork_exec_table_and_ratio() {
-        let linux_figures = parse_linux_run(&console(LINUX_RUN), Some(0)).unwrap();
+        let linux_figures =
+            parse_linux_run(&console(LINUX_RUN), Some(0), "forkexec", Kind::ForkExec).unwrap();
         // Half Linux's instructions, in a quarter of its wall time.
         let tinymm_figures = Figures {
             tsc: linux_figures.tsc / 2,
@@ -1578,6 +1777,106 @@ forkexec: exit status 0
         );
         assert!(
             missing.contains("fork+exec+wait, tinymm / Linux: n/a (Linux: no network)"),
+            "{missing}"
+        );
+    }
+
+    /// A Linux pipe run: 1 GiB, the stamps' sum n(n+1)/2 of 262144 pages.
+    const LINUX_PIPE_RUN: &str = "\
+bench: begin
+pipe: read 1073741824 bytes
+pipe: sum 34359869440
+pipe: 3600000000 ns
+pipe: tsc 3591246848
+bench: end
+pipe: exit status 0
+[    9.000000] reboot: Power down";
+
+    #[test]
+    fn pipe_runs_table_and_ratio() {
+        let linux_figures =
+            parse_linux_run(&console(LINUX_PIPE_RUN), Some(0), "pipe", Kind::Pipe).unwrap();
+        assert_eq!(
+            (
+                linux_figures.bytes,
+                linux_figures.sums.clone(),
+                linux_figures.tsc
+            ),
+            (PIPE_BYTES, vec![34_359_869_440], 3_591_246_848)
+        );
+        // Lines 0 and 5, 100 ms apart.
+        assert_eq!(linux_figures.measured, Duration::from_millis(500));
+        assert_eq!(guest_time(Kind::Pipe, &linux_figures), 3_591_246_848);
+        let short = LINUX_PIPE_RUN.replace("1073741824", "1073741823");
+        assert!(parse_linux_run(&console(&short), Some(0), "pipe", Kind::Pipe).is_err());
+        let wrong = LINUX_PIPE_RUN.replace("sum 34359869440", "sum 34359869439");
+        assert!(parse_linux_run(&console(&wrong), Some(0), "pipe", Kind::Pipe).is_err());
+        assert_eq!(
+            parse_linux_run(&console(LINUX_PIPE_RUN), Some(1), "forkexec", Kind::Pipe),
+            Err("QEMU exited 1 before forkexec ended".into())
+        );
+        // A quarter of Linux's instructions, in half its wall time.
+        let tinymm_figures = Figures {
+            tsc: linux_figures.tsc / 4,
+            measured: linux_figures.measured / 2,
+            ..linux_figures.clone()
+        };
+        let with_native = |mut m: Measured, figures: &Figures| {
+            m.native = Some(Run {
+                wall: Duration::from_secs(5),
+                figures: figures.clone(),
+            });
+            m
+        };
+        let tinymm = with_native(
+            measured(
+                PIPE_TINYMM,
+                Kind::Pipe,
+                Cgroup::Root,
+                vec![tinymm_figures.clone()],
+            ),
+            &tinymm_figures,
+        );
+        let mut linux = with_native(
+            measured(
+                PIPE_LINUX,
+                Kind::Pipe,
+                Cgroup::Root,
+                vec![linux_figures.clone()],
+            ),
+            &linux_figures,
+        );
+        linux.kernel = Kernel::Linux;
+        let table = format_table(&[tinymm.clone(), linux], &Ok(Vec::new()), None);
+        let lines: Vec<&str> = table.lines().collect();
+        // 1024 MiB in 0.897811712 guest s, and in 0.25 wall s.
+        assert!(lines[1].contains("897811712 ns"), "{table}");
+        assert!(lines[1].contains("1140.6 MiB/s"), "{table}");
+        assert!(lines[1].contains("4096.0 MiB/s"), "{table}");
+        assert!(lines[3].contains("285.1 MiB/s"), "{table}");
+        assert!(
+            table.contains(
+                "pipe throughput (guest: instructions): tinymm 1140.6 MiB/s, Linux 285.1 MiB/s \
+                 (3425 and 13700 instructions per 4 KiB); tinymm / Linux 4.00x"
+            ),
+            "{table}"
+        );
+        assert!(
+            table.contains(
+                "pipe throughput without -icount (wall): tinymm 4096.0 MiB/s, Linux 2048.0 MiB/s; tinymm / Linux 2.00x"
+            ),
+            "{table}"
+        );
+        assert!(table.contains(
+            "pipe 1G, Linux: 1073741824 bytes, stamp sum 34359869440, tsc 3591246848 (guest ns), CLOCK_MONOTONIC 3600000000 ns\n"
+        ));
+        let missing = format_table(&[tinymm], &Ok(Vec::new()), Some("Linux: no network"));
+        // The n/a row is the pipe's alone: fork+exec did not run.
+        let rows: Vec<&str> = missing.lines().filter(|l| l.contains("  n/a")).collect();
+        assert_eq!(rows.len(), 1, "{missing}");
+        assert!(rows[0].starts_with("pipe 1G, Linux "), "{missing}");
+        assert!(
+            missing.contains("pipe, tinymm / Linux: n/a (Linux: no network)"),
             "{missing}"
         );
     }

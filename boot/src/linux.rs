@@ -1,5 +1,5 @@
-//! The fork+exec benchmark's reference kernel: Debian's Linux 6.1 cloud
-//! kernel (`linux-image-cloud-amd64`, which depends on the package with
+//! The reference kernel of the fork+exec and pipe benchmarks: Debian's
+//! Linux 6.1 cloud kernel (`linux-image-cloud-amd64`, which depends on the package with
 //! the kernel, `linux-image-6.1.0-N-cloud-amd64`), fetched with
 //! `apt-get download` and unpacked with `dpkg-deb -x` into
 //! `<target dir>/linux/` at bench time (never committed; later runs reuse
@@ -8,7 +8,7 @@
 //! `initramfs.rs`) holds `/dev/console` (the kernel opens it for init:
 //! nothing mounts devtmpfs before init here), `/init` = the benchmark
 //! program, which runs as pid 1 and powers off at the end, and
-//! `/bin/true`. The cloud kernel has the serial console built in and
+//! `/bin/true` (what fork+exec execs). The cloud kernel has the serial console built in and
 //! needs no modules for this.
 
 use std::fs::{self, File};
@@ -132,15 +132,16 @@ pub fn fetch(dir: &Path) -> Result<Linux, String> {
     })
 }
 
-/// Writes the initramfs: `/dev/console`, `/init` = `init`, `/bin/true` = `truth`.
-pub fn write_initramfs(out: &Path, init: &Path, truth: &Path) -> Result<(), String> {
+/// Writes the initramfs: `/dev/console`, `/bin` and `files` (guest path,
+/// host path), each mode 0755.
+pub fn write_initramfs(out: &Path, files: &[(&str, &Path)]) -> Result<(), String> {
     let err = |e: std::io::Error| format!("writing {}: {e}", out.display());
     let file = File::create(out).map_err(err)?;
     let mut cpio = CpioWriter::new(BufWriter::new(file));
     cpio.dir("/bin", 0o755).map_err(err)?;
     cpio.dir("/dev", 0o755).map_err(err)?;
     cpio.char_dev("/dev/console", 0o600, 5, 1).map_err(err)?;
-    for (path, host) in [("/init", init), ("/bin/true", truth)] {
+    for &(path, host) in files {
         let data = File::open(host).map_err(|e| format!("{}: {e}", host.display()))?;
         let size = data
             .metadata()

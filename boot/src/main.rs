@@ -85,8 +85,8 @@ checksum  print the wrapping u64 byte sum of a `--gen GUEST_PATH:SIZE`
 bench run the benchmarks under -icount N times each (default 2, at least
       2) and print wall and guest time (per QEMU run timeout: 600 s);
       --only runs those whose name contains NAME (`fork+exec`, `anon`,
-      `charge paths`, ...); fork+exec also boots Linux 6.1 (downloaded
-      with apt-get into target/linux/)
+      `charge paths`, `pipe`, ...); fork+exec and pipe also boot Linux 6.1
+      (downloaded with apt-get into target/linux/)
 ";
 
 fn main() -> ExitCode {

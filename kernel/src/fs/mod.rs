@@ -373,6 +373,16 @@ pub trait FileOps: Send + Sync {
     fn write(&self, _file: &File, _pos: u64, _buf: &[u8]) -> KResult<usize> {
         Err(Errno::EINVAL)
     }
+    /// `read_iter` on user memory, for streams that copy straight to it
+    /// (pipes): read(2) of `len` bytes to `buf`, without a file position.
+    /// `None`: read(2) goes through `read` and a kernel buffer.
+    fn read_user(&self, _file: &File, _buf: u64, _len: u64) -> Option<KResult<usize>> {
+        None
+    }
+    /// `write_iter` from user memory; `None` as for `read_user`.
+    fn write_user(&self, _file: &File, _buf: u64, _len: u64) -> Option<KResult<usize>> {
+        None
+    }
     /// False for streams (the console): lseek fails with ESPIPE.
     fn seekable(&self) -> bool {
         true

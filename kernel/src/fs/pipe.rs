@@ -7,9 +7,18 @@
 //! SA_RESTART). Readers sleep on `rd_wait`, writers on `wr_wait`
 //! (`pipe_poll` reports both ends' readiness); FIONREAD counts the
 //! unread bytes.
+//!
+//! The bytes live in one `PIPE_SIZE` ring allocated at the first write
+//! (Linux's ring holds up to 16 pages, each allocated as it fills).
+//! `read(2)` and `write(2)` copy straight between it and user memory, as
+//! `pipe_read()` and `pipe_write()` do with `copy_page_to_iter()` and
+//! `copy_page_from_iter()`; a user copy may fault and sleep, so it runs
+//! under the pipe's sleeping lock (`pipe->mutex`: the ring moves out of
+//! the spinlock to the holder) and never under the spinlock.
 
-use alloc::collections::VecDeque;
+use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::dcache::{Dentry, Path};
@@ -19,8 +28,8 @@ use super::namespace::VfsMount;
 use super::select::PollTable;
 use super::super_block::{PIPEFS_MAGIC, SimpleSuper, SuperBlock};
 use super::{FileOps, FileType, Inode, get_next_ino};
-use crate::arch::x86_64::uaccess::copy_to_user;
 use crate::arch::x86_64::uaccess::copy_to_user as put_user;
+use crate::arch::x86_64::uaccess::{access_ok, copy_from_user, copy_to_user};
 use crate::sync::SpinLock;
 use crate::task::signal::{SIGPIPE, send_signal_locked};
 use crate::task::wait::WaitQueueHead;
@@ -34,10 +43,108 @@ pub const PIPE_BUF: usize = 4096;
 /// Capacity: `PIPE_DEF_BUFFERS` pages.
 const PIPE_SIZE: usize = 16 * 4096;
 
+/// The ring of a pipe: `pipe->bufs` with its head and fill.
+#[derive(Default)]
+struct PipeBuf {
+    /// `PIPE_SIZE` bytes once written to; empty before, and while a
+    /// reader or writer holds the pipe lock (it has the ring then).
+    ring: Box<[u8]>,
+    /// Where the oldest byte is.
+    head: usize,
+    /// Bytes in the pipe (kept here also while the ring is out).
+    len: usize,
+    /// `pipe->mutex` is held: a reader or writer is copying.
+    locked: bool,
+}
+
+impl PipeBuf {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// The pipe lock's holder, with the ring; dropping it puts the ring back
+/// (`__pipe_unlock()`) and wakes the waiters.
+struct PipeGuard<'a> {
+    pipe: &'a PipeInodeInfo,
+    ring: Box<[u8]>,
+    head: usize,
+    len: usize,
+}
+
+impl PipeGuard<'_> {
+    /// The bytes `[from, from + n)` counted from the head, as ranges of
+    /// the ring: the second is empty unless they wrap around its end.
+    fn pieces(&self, from: usize, n: usize) -> [core::ops::Range<usize>; 2] {
+        let start = (self.head + from) % PIPE_SIZE;
+        let first = n.min(PIPE_SIZE - start);
+        [start..start + first, 0..n - first]
+    }
+}
+
+impl Drop for PipeGuard<'_> {
+    fn drop(&mut self) {
+        {
+            let mut b = self.pipe.buf.lock_irqsave();
+            b.ring = core::mem::take(&mut self.ring);
+            b.head = self.head;
+            b.len = self.len;
+            b.locked = false;
+        }
+        self.pipe.wake_all();
+    }
+}
+
+/// Where a read's bytes go: user memory (read(2)) or a kernel buffer
+/// (sendfile), an `iov_iter`'s ITER_UBUF or ITER_KVEC.
+enum ReadTo<'a> {
+    User(u64),
+    Kernel(&'a mut [u8]),
+}
+
+impl ReadTo<'_> {
+    /// `src` to the destination's bytes from `at` on.
+    fn copy(&mut self, at: usize, src: &[u8]) -> KResult<()> {
+        match self {
+            ReadTo::User(addr) => copy_to_user(*addr + at as u64, src),
+            ReadTo::Kernel(buf) => {
+                buf[at..at + src.len()].copy_from_slice(src);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Where a write's bytes come from.
+enum WriteFrom<'a> {
+    User(u64),
+    Kernel(&'a [u8]),
+}
+
+impl WriteFrom<'_> {
+    /// The source's bytes from `at` on, into all of `dst`.
+    fn copy(&self, at: usize, dst: &mut [u8]) -> KResult<()> {
+        match self {
+            WriteFrom::User(addr) => copy_from_user(dst, *addr + at as u64),
+            WriteFrom::Kernel(buf) => {
+                dst.copy_from_slice(&buf[at..at + dst.len()]);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `MAX_RW_COUNT`: what one read or write moves at most.
+const MAX_RW_COUNT: usize = i32::MAX as usize & !(4096 - 1);
+
 /// `struct pipe_inode_info`.
 pub struct PipeInodeInfo {
     ino: u64,
-    buf: SpinLock<VecDeque<u8>>,
+    buf: SpinLock<PipeBuf>,
     readers: AtomicUsize,
     writers: AtomicUsize,
     /// Readers waiting for data or EOF, writers waiting for room or for
@@ -50,6 +157,28 @@ impl PipeInodeInfo {
     fn wake_all(&self) {
         self.rd_wait.wake_up();
         self.wr_wait.wake_up();
+    }
+
+    /// `__pipe_lock()`: the ring for copying, after any other reader or
+    /// writer is done with it; ERESTARTSYS on a signal while waiting.
+    fn pipe_lock(&self) -> KResult<PipeGuard<'_>> {
+        loop {
+            {
+                let mut b = self.buf.lock_irqsave();
+                if !b.locked {
+                    b.locked = true;
+                    return Ok(PipeGuard {
+                        pipe: self,
+                        ring: core::mem::take(&mut b.ring),
+                        head: b.head,
+                        len: b.len,
+                    });
+                }
+            }
+            // The guard's drop wakes both queues.
+            self.rd_wait
+                .wait_event_interruptible(|| !self.buf.lock_irqsave().locked)?;
+        }
     }
 }
 
@@ -90,26 +219,35 @@ impl Drop for PipeEnd {
     }
 }
 
-impl FileOps for PipeEnd {
-    /// `pipe_read()`.
-    fn read(&self, file: &File, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
-        if buf.is_empty() {
+impl PipeEnd {
+    /// `pipe_read()`: up to `len` bytes, once the pipe has any or at EOF.
+    #[inline(never)]
+    fn pipe_read(&self, file: &File, mut to: ReadTo<'_>, len: usize) -> KResult<usize> {
+        if len == 0 {
             return Ok(0);
         }
         let p = &self.pipe;
         loop {
-            {
-                let mut q = p.buf.lock_irqsave();
-                if !q.is_empty() {
-                    let n = buf.len().min(q.len());
-                    for (dst, src) in buf.iter_mut().zip(q.drain(..n)) {
-                        *dst = src;
+            let mut pipe = p.pipe_lock()?;
+            if pipe.len > 0 {
+                let n = len.min(pipe.len);
+                // A fault keeps the bytes of the piece it hit in the pipe.
+                let mut done = 0;
+                for piece in pipe.pieces(0, n) {
+                    let piece_len = piece.len();
+                    if let Err(e) = to.copy(done, &pipe.ring[piece]) {
+                        if done == 0 {
+                            return Err(e);
+                        }
+                        break;
                     }
-                    drop(q);
-                    p.wake_all();
-                    return Ok(n);
+                    done += piece_len;
                 }
+                pipe.head = (pipe.head + done) % PIPE_SIZE;
+                pipe.len -= done;
+                return Ok(done);
             }
+            drop(pipe);
             if p.writers.load(Ordering::SeqCst) == 0 {
                 return Ok(0);
             }
@@ -122,11 +260,13 @@ impl FileOps for PipeEnd {
         }
     }
 
-    /// `pipe_write()`.
-    fn write(&self, file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
+    /// `pipe_write()`: all `len` bytes, sleeping for room, unless a signal
+    /// or a fault ends it early (then the bytes written, if any).
+    #[inline(never)]
+    fn pipe_write(&self, file: &File, from: WriteFrom<'_>, len: usize) -> KResult<usize> {
         let p = &self.pipe;
         let mut done = 0;
-        while done < buf.len() {
+        while done < len {
             if p.readers.load(Ordering::SeqCst) == 0 {
                 let me = current();
                 send_signal_locked(
@@ -140,21 +280,38 @@ impl FileOps for PipeEnd {
                     Err(Errno::EPIPE)
                 };
             }
-            let left = buf.len() - done;
+            let left = len - done;
             // A small write goes in whole or waits; a big one in pieces.
             let need = if left <= PIPE_BUF { left } else { 1 };
-            {
-                let mut q = p.buf.lock_irqsave();
-                let room = PIPE_SIZE - q.len();
-                if room >= need {
-                    let n = left.min(room);
-                    q.extend(&buf[done..done + n]);
-                    done += n;
-                    drop(q);
-                    p.wake_all();
-                    continue;
+            let mut pipe = match p.pipe_lock() {
+                Ok(pipe) => pipe,
+                Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+            };
+            let room = PIPE_SIZE - pipe.len;
+            if room >= need {
+                if pipe.ring.is_empty() {
+                    pipe.ring = vec![0; PIPE_SIZE].into_boxed_slice();
                 }
+                let n = left.min(room);
+                let mut copied = 0;
+                let mut fault = None;
+                for piece in pipe.pieces(pipe.len, n) {
+                    let piece_len = piece.len();
+                    if let Err(e) = from.copy(done + copied, &mut pipe.ring[piece]) {
+                        fault = Some(e);
+                        break;
+                    }
+                    copied += piece_len;
+                }
+                pipe.len += copied;
+                done += copied;
+                drop(pipe);
+                if let Some(e) = fault {
+                    return if done > 0 { Ok(done) } else { Err(e) };
+                }
+                continue;
             }
+            drop(pipe);
             if file.f_flags() & O_NONBLOCK != 0 {
                 return if done > 0 {
                     Ok(done)
@@ -170,6 +327,35 @@ impl FileOps for PipeEnd {
             }
         }
         Ok(done)
+    }
+}
+
+impl FileOps for PipeEnd {
+    fn read(&self, file: &File, _pos: u64, buf: &mut [u8]) -> KResult<usize> {
+        let len = buf.len();
+        self.pipe_read(file, ReadTo::Kernel(buf), len)
+    }
+
+    fn write(&self, file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
+        self.pipe_write(file, WriteFrom::Kernel(buf), buf.len())
+    }
+
+    /// read(2) copies from the ring to user memory, without a bounce
+    /// buffer (`import_ubuf()`'s access_ok first: EFAULT).
+    fn read_user(&self, file: &File, buf: u64, len: u64) -> Option<KResult<usize>> {
+        let len = (len as usize).min(MAX_RW_COUNT);
+        if !access_ok(buf, len) {
+            return Some(Err(Errno::EFAULT));
+        }
+        Some(self.pipe_read(file, ReadTo::User(buf), len))
+    }
+
+    fn write_user(&self, file: &File, buf: u64, len: u64) -> Option<KResult<usize>> {
+        let len = (len as usize).min(MAX_RW_COUNT);
+        if !access_ok(buf, len) {
+            return Some(Err(Errno::EFAULT));
+        }
+        Some(self.pipe_write(file, WriteFrom::User(buf), len))
     }
 
     fn seekable(&self) -> bool {
@@ -270,7 +456,7 @@ pub fn do_pipe2(fildes: u64, flags: u32) -> KResult<i64> {
     }
     let pipe = Arc::new(PipeInodeInfo {
         ino: get_next_ino(),
-        buf: SpinLock::new(VecDeque::new()),
+        buf: SpinLock::default(),
         readers: AtomicUsize::new(1),
         writers: AtomicUsize::new(1),
         rd_wait: Arc::default(),

@@ -2,7 +2,9 @@
 //! close and fcntl on the running task (fs/read_write.c, fs/fcntl.c,
 //! fs/file.c syscalls).
 //! Data cross between user and kernel through bounce buffers with
-//! `copy_to_user` / `copy_from_user`, so bad pointers give EFAULT.
+//! `copy_to_user` / `copy_from_user`, so bad pointers give EFAULT, except
+//! for files that copy to and from user memory themselves (pipes:
+//! `FileOps::read_user`, `write_user`).
 
 use alloc::vec;
 
@@ -45,6 +47,11 @@ fn killed() -> bool {
 pub fn ksys_read(fd: i32, buf: u64, count: u64) -> KResult<u64> {
     let file = current_files().get(fd)?;
     let count = rw_user_range(buf, count)?;
+    if file.readable()
+        && let Some(r) = file.ops().read_user(&file, buf, count)
+    {
+        return r.map(|n| n as u64);
+    }
     let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
     let mut done = 0u64;
     while done < count {
@@ -64,6 +71,11 @@ pub fn ksys_read(fd: i32, buf: u64, count: u64) -> KResult<u64> {
 pub fn ksys_write(fd: i32, buf: u64, count: u64) -> KResult<u64> {
     let file = current_files().get(fd)?;
     let count = rw_user_range(buf, count)?;
+    if file.writable()
+        && let Some(r) = file.ops().write_user(&file, buf, count)
+    {
+        return r.map(|n| n as u64);
+    }
     let mut kbuf = vec![0u8; (count as usize).min(BOUNCE)];
     let mut done = 0u64;
     while done < count {
