@@ -24,7 +24,8 @@ pub const BENCH_PROGRAMS: [&str; 3] = ["forkexec", "true", "pipe"];
 /// The C libraries, as directory names under `target/cprogs/`.
 pub const LIBCS: [&str; 2] = ["glibc", "musl"];
 
-const HEADER: &str = "check.h";
+/// The headers every program may include (part of each build's hash).
+const HEADERS: [&str; 2] = ["check.h", "bench.h"];
 const HINT: &str = "`make deps` installs gcc, libc6-dev and musl-tools";
 
 fn source_dir() -> PathBuf {
@@ -148,7 +149,10 @@ pub fn build_bench() -> Result<(), String> {
 /// once they all started.
 fn compile(jobs: &[Job], meanwhile: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     let src = source_dir();
-    let header = std::fs::read(src.join(HEADER)).map_err(|e| format!("{HEADER}: {e}"))?;
+    let mut header = Vec::new();
+    for h in HEADERS {
+        header.extend(std::fs::read(src.join(h)).map_err(|e| format!("{h}: {e}"))?);
+    }
     for libc in LIBCS {
         std::fs::create_dir_all(out_dir().join(libc)).map_err(|e| e.to_string())?;
     }

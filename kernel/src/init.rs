@@ -162,8 +162,14 @@ fn kernel_init(_: usize) -> KthreadReturn {
     // The console's session and process group, as an init's setsid()
     // makes them: the programs it starts are in session 1.
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
+    let has_init = init_eaccess(RDINIT);
+    if !has_init {
+        // The in-kernel shell's termios before the port starts reading
+        // at the first open, so no typed-ahead byte is echoed early.
+        crate::drivers::tty::tty_io::console_set_raw();
+    }
     console_on_rootfs();
-    if init_eaccess(RDINIT) {
+    if has_init {
         match run_init_process(RDINIT) {
             Ok(regs) => return KthreadReturn::User(regs),
             Err(e) => log::error!("Failed to execute {RDINIT} (error {})", e.as_ret()),
