@@ -190,6 +190,30 @@ pub fn __filemap_get_folio(mapping: &AddressSpace, index: u64) -> KResult<(&'sta
     }
 }
 
+/// The page-sized pieces of a read of `len` bytes at `pos` in a file of
+/// `size` bytes: (page index, offset in the page, offset in the buffer,
+/// length), stopping at the end of the file.
+pub fn read_chunks(
+    pos: u64,
+    len: usize,
+    size: u64,
+) -> impl Iterator<Item = (u64, usize, usize, usize)> {
+    let mut done = 0usize;
+    core::iter::from_fn(move || {
+        let at = pos + done as u64;
+        if done >= len || at >= size {
+            return None;
+        }
+        let (index, offset) = (at >> PAGE_SHIFT, (at % PAGE_SIZE) as usize);
+        let n = (PAGE_SIZE as usize - offset)
+            .min(len - done)
+            .min((size - at) as usize);
+        let chunk = (index, offset, done, n);
+        done += n;
+        Some(chunk)
+    })
+}
+
 /// `filemap_read()`: copy file bytes at `pos` into `buf` through the page
 /// cache; returns the number of bytes (0 at end of file).
 #[inline(never)]
@@ -197,23 +221,17 @@ pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult
     if mapping.shmem().is_some() {
         return shmem_file_read(mapping, pos, buf);
     }
-    let size = mapping.size();
     let mut done = 0;
-    while done < buf.len() && pos + (done as u64) < size {
-        let at = pos + done as u64;
-        let (index, offset) = (at >> PAGE_SHIFT, (at % PAGE_SIZE) as usize);
-        let n = (PAGE_SIZE as usize - offset)
-            .min(buf.len() - done)
-            .min((size - at) as usize);
+    for (index, offset, at, n) in read_chunks(pos, buf.len(), mapping.size()) {
         let (page, _) = __filemap_get_folio(mapping, index)?;
         let pfn = mapping.node.page_to_pfn(page);
         mapping
             .node
             .phys
-            .copy_from_page(pfn, offset, &mut buf[done..done + n]);
+            .copy_from_page(pfn, offset, &mut buf[at..at + n]);
         folio_mark_accessed(mapping.node, page);
         __free_pages(mapping.node, page, 0);
-        done += n;
+        done = at + n;
     }
     Ok(done)
 }

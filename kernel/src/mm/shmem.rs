@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use super::filemap::AddressSpace;
+use super::filemap::{AddressSpace, read_chunks};
 use super::gfp::Gfp;
 use super::memcontrol::{lruvec_stat_mod_folio, mem_cgroup_charge};
 use super::mmzone::{NodeStatItem, PglistData};
@@ -1040,16 +1040,10 @@ pub fn shmem_fault(mapping: &AddressSpace, index: u64) -> KResult<&'static Page>
 /// as zeroes (Linux copies the zero page) and gets no page.
 #[inline(never)]
 pub fn shmem_file_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult<usize> {
-    let size = mapping.size();
     let node = mapping.node();
     let mut done = 0;
-    while done < buf.len() && pos + (done as u64) < size {
-        let at = pos + done as u64;
-        let (index, offset) = (at >> PAGE_SHIFT, (at % PAGE_SIZE) as usize);
-        let n = (PAGE_SIZE as usize - offset)
-            .min(buf.len() - done)
-            .min((size - at) as usize);
-        let dst = &mut buf[done..done + n];
+    for (index, offset, at, n) in read_chunks(pos, buf.len(), mapping.size()) {
+        let dst = &mut buf[at..at + n];
         match shmem_get_folio(mapping, index, Sgp::Read)? {
             Some(page) => {
                 node.phys
@@ -1059,7 +1053,7 @@ pub fn shmem_file_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KRes
             }
             None => dst.fill(0),
         }
-        done += n;
+        done = at + n;
     }
     Ok(done)
 }
