@@ -258,7 +258,7 @@ fn break_in_noist_exc_debug_unwinds_to_user_mode() {
 fn break_in_x64_sys_call_unwinds_to_user_mode() {
     let output = gdb(
         "echo user getpid > /sys/kernel/debug/tinymm/selftest\nexit\n",
-        &["break x64_sys_call", "continue", "bt"],
+        &after_selftest_user(&["break x64_sys_call", "continue", "bt"]),
     );
     let frames = backtrace(&output);
     let order = in_order(
@@ -275,13 +275,21 @@ fn break_in_x64_sys_call_unwinds_to_user_mode() {
     assert!(user_frame.contains("0x0000000000400007"), "{user_frame}");
 }
 
+/// `commands` once the selftest's user program is about to run: the
+/// syscalls and faults before it are busybox's.
+fn after_selftest_user<'a>(commands: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["break selftest_user", "continue"];
+    all.extend_from_slice(commands);
+    all
+}
+
 /// A user page fault: `exc_page_fault` ← `asm_exc_page_fault` ← the
 /// faulting user instruction (the segv program's store at 0x400005).
 #[test]
 fn break_in_exc_page_fault_unwinds_to_user_mode() {
     let output = gdb(
         "echo user segv > /sys/kernel/debug/tinymm/selftest\nexit\n",
-        &["break exc_page_fault", "continue", "bt"],
+        &after_selftest_user(&["break exc_page_fault", "continue", "bt"]),
     );
     let frames = backtrace(&output);
     let order = in_order(&frames, &["exc_page_fault", "asm_exc_page_fault"])
@@ -301,7 +309,7 @@ fn break_in_exc_page_fault_unwinds_to_user_mode() {
 fn break_in_exc_page_fault_during_a_user_copy() {
     let output = gdb(
         "echo user efault > /sys/kernel/debug/tinymm/selftest\nexit\n",
-        &["break exc_page_fault", "continue", "bt"],
+        &after_selftest_user(&["break exc_page_fault", "continue", "bt"]),
     );
     let frames = backtrace(&output);
     in_order(
@@ -614,7 +622,8 @@ fn break_in_copy_process_from_pthread_create() {
         "/bin/thread\nexit\n",
         &["--add", &add],
         &[
-            "break kernel_clone",
+            // The shell's fork is clone(2); pthread_create's is clone3.
+            "break sys_clone3",
             "continue",
             "break copy_process",
             "continue",

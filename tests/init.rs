@@ -3,18 +3,18 @@
 //! fds 0-2; init's exit powers off with its status; reboot(2) behind
 //! `poweroff -f`, `reboot -f` and `halt -f`; signals to pid 1 with the
 //! default action are dropped; piped input ends with end of file. Without
-//! /init the kernel logs Linux's complaint and runs its in-kernel shell.
+//! /init the kernel tries Linux's fallbacks, then panics as Linux does.
 
 mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{TIMEOUT_SECS, boot_with, find_line, lines};
+use common::{TIMEOUT_SECS, boot_with, find_line, lines, tinymm};
 
 /// Boots busybox as /init with `script` as /scenario.
 fn busybox(script: &str) -> (i32, String) {
-    boot_with("128M", false, script, &["--init", "busybox"])
+    boot_with("128M", false, script, &[])
 }
 
 /// The output lines of section `name` (common::section), without the
@@ -135,12 +135,12 @@ fn signals_to_init_are_dropped() {
 /// reads end of file, and the run powers off with its status.
 #[test]
 fn piped_input_ends_the_run() {
-    let (status, out) = piped(&["--init", "busybox"], b"echo piped-$((6 * 7))\n");
+    let (status, out) = piped(&[], b"echo piped-$((6 * 7))\n");
     assert_eq!(status, 0);
     assert!(out.contains("\npiped-42\r\n"), "command output");
     assert!(out.ends_with("reboot: Power down\r\ntinymm: exit status 0\r\n"));
     // A last line without a newline still runs; its status ends the run.
-    let (status, out) = piped(&["--init", "busybox"], b"echo a\nsh -c 'exit 4'");
+    let (status, out) = piped(&[], b"echo a\nsh -c 'exit 4'");
     assert_eq!(status, 4);
     assert!(out.contains("exitcode=0x00000400"));
     // The same for the in-kernel shell.
@@ -233,15 +233,63 @@ fn busybox_applets_run() {
     }
 }
 
-/// Without /init (the default `--init shell`), the kernel logs Linux's
-/// message and runs the in-kernel shell, whose `exit` still ends the run.
+/// Without /init (`--init none`: no userland) the kernel tries Linux's
+/// fallbacks in Linux's order, logging each, and panics as Linux does.
 #[test]
-fn without_init_the_kernel_shell_runs() {
-    let (status, out) = boot_with("128M", false, "echo shell\nexit 5\n", &[]);
-    assert_eq!(status, 5);
+fn without_init_the_kernel_panics_as_linux() {
+    let (status, out, _) = tinymm(&["run", "--init", "none", "--timeout", TIMEOUT_SECS]);
+    println!("--- console ---\n{out}");
+    assert_eq!(status, 125, "a kernel panic is a kernel failure");
     let lines = lines(&out);
-    let none = find_line(&lines, 0, "No working init found.").expect("Linux's message");
+    let mut at = 0;
+    for init in ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"] {
+        at = find_line(&lines, at, &format!("Run {init} as init process"))
+            .unwrap_or_else(|| panic!("{init} was not tried"));
+    }
     assert!(!out.contains("Run /init as init process"));
-    let shell = find_line(&lines, none, "shell").expect("the shell ran");
-    assert!(find_line(&lines, shell, "tinymm: exit status 5").is_some());
+    assert!(
+        lines[at + 1].starts_with(
+            "Kernel panic - not syncing: No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance."
+        ),
+        "{:?}",
+        lines[at + 1]
+    );
+}
+
+/// A fallback that is there but cannot run is reported (Linux's
+/// "exists but couldn't execute it") and the next one runs: busybox as
+/// /bin/sh, reading the console.
+#[test]
+fn a_fallback_init_runs_when_there_is_no_init() {
+    let garbage = std::env::temp_dir().join(format!("tinymm-garbage-{}", std::process::id()));
+    std::fs::write(&garbage, "not a program\n").unwrap();
+    std::fs::set_permissions(
+        &garbage,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let sbin_init = format!("{}:/sbin/init", garbage.display());
+    let (status, out) = piped(
+        &[
+            "--init",
+            "none",
+            "--add",
+            &sbin_init,
+            "--add",
+            "/bin/busybox:/bin/sh",
+        ],
+        b"echo fallback-$((2 + 3)) $$\nexit 7\n",
+    );
+    std::fs::remove_file(&garbage).unwrap();
+    assert_eq!(status, 7);
+    let lines = lines(&out);
+    let tried = find_line(
+        &lines,
+        0,
+        "Starting init: /sbin/init exists but couldn't execute it (error -8)",
+    )
+    .expect("ENOEXEC reported");
+    let sh = find_line(&lines, tried, "Run /bin/sh as init process").expect("/bin/sh tried");
+    find_line(&lines, sh, "fallback-5 1").expect("sh runs as pid 1");
+    assert!(!out.contains("No working init found"));
 }

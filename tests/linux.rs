@@ -49,7 +49,7 @@ fn output(out: &str) -> Vec<String> {
 #[test]
 fn a_scenario_runs_the_same_on_linux_and_tinymm() {
     let (linux_status, linux) = boot_with("256M", false, SCENARIO, &["--linux"]);
-    let (tinymm_status, tinymm) = boot_with("256M", false, SCENARIO, &["--init", "busybox"]);
+    let (tinymm_status, tinymm) = boot_with("256M", false, SCENARIO, &[]);
     assert_eq!(linux_status, 5, "Linux");
     assert_eq!(tinymm_status, 5, "tinymm");
     let expected = [

@@ -1,13 +1,15 @@
-//! The memory cgroup controller in QEMU, driven through the shell as
+//! The memory cgroup controller in QEMU, driven by busybox scripts as
 //! Linux's `tools/testing/selftests/cgroup/test_memcontrol.c` drives it
 //! (reference §1): every case that needs neither swap nor sockets, with
 //! the selftest's checks and tolerances (`values_close`), plus the
 //! headline behaviours of reference §5 that a scenario can observe, and a
 //! "nothing is lost" check of free memory and the root's memory.stat.
 //!
-//! How the selftest's C maps onto a script: `cg_run(cg, fn)` is the shell
-//! moving itself into the cgroup (`echo $$ > cgroup.procs`), starting a
-//! workload program and moving back; the checks the selftest's child makes
+//! How the selftest's C maps onto a script: `cg_run(cg, fn)` is `cgexec
+//! CG PROGRAM` (a child moves itself into the cgroup and execs the
+//! workload), or, where the few pages the shell itself charges there do
+//! not matter, the shell moving itself into the cgroup (`echo $$ >
+//! cgroup.procs`), starting a workload program and moving back; the checks the selftest's child makes
 //! "from inside the cgroup" are the program's `--cat` output, printed while
 //! it still holds its memory. Page cache comes from one generated file,
 //! each child reading its own region (`fileread --offset`). Where the
@@ -492,22 +494,15 @@ fn charge_batching_and_stock() {
         true,
         r#"/bin/anon 4K
 mkdir $G/b0 $G/b1 $G/b2 $G/b3
-echo $$ > $G/b0/cgroup.procs
-/bin/anon 4K --cat $G/b0/memory.current
-echo $$ > $G/cgroup.procs
+cgexec b0 /bin/anon 4K --cat $G/b0/memory.current
 r0=$(cat $G/b0/memory.current)
 own=$((64 - r0 / 4096 - 1))
 echo "own=$own"
-echo $$ > $G/b1/cgroup.procs
-/bin/anon $(( (64 - own) * 4096 )) --cat $G/b1/memory.current
-echo $$ > $G/b2/cgroup.procs
-/bin/anon $(( (65 - own) * 4096 )) --cat $G/b2/memory.current
-echo $$ > $G/cgroup.procs
+cgexec b1 /bin/anon $(( (64 - own) * 4096 )) --cat $G/b1/memory.current
+cgexec b2 /bin/anon $(( (65 - own) * 4096 )) --cat $G/b2/memory.current
 echo "b1.after=$(cat $G/b1/memory.current)"
 echo "b2.after=$(cat $G/b2/memory.current)"
-echo $$ > $G/b3/cgroup.procs
-/bin/anon 4K --cat $G/b3/memory.current
-echo $$ > $G/cgroup.procs
+cgexec b3 /bin/anon 4K --cat $G/b3/memory.current
 echo "b2.drained=$(cat $G/b2/memory.current)"
 echo "b3.stock=$(cat $G/b3/memory.current)"
 echo 0 > $G/b3/memory.max
@@ -943,10 +938,8 @@ echo 0 > $G/memcg_test/memory.swap.max
 echo 30M > $G/memcg_test/memory.high
 echo 140M > $G/memcg_test/memory.max
 pre=$(cat $G/memcg_test/memory.events)
-echo $$ > $G/memcg_test/cgroup.procs
-/bin/anon 200M --mlock &
+cgexec memcg_test /bin/anon 200M --mlock &
 p=$!
-echo $$ > $G/cgroup.procs
 i=0
 while [ $i -lt 20000 ]; do
   e=$(cat $G/memcg_test/memory.events)
@@ -965,12 +958,9 @@ echo "st=$?"
 mkdir $G/u $G/h
 echo 30M > $G/h/memory.high
 echo 0 > $G/h/memory.swap.max
-echo $$ > $G/u/cgroup.procs
-/bin/anon 31M --time
-echo $$ > $G/h/cgroup.procs
-/bin/anon 31M --time
+cgexec u /bin/anon 31M --time
+cgexec h /bin/anon 31M --time
 echo "h.st=$?"
-echo $$ > $G/cgroup.procs
 echo "h.residue=$(cat $G/h/memory.current)"
 echo "=== h.events"
 cat $G/h/memory.events

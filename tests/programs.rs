@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use common::{boot_with, find_line, lines, tinymm};
 
 /// `key value [kB]` lines of the section after `=== name` (up to the next
-/// `===` or prompt line), as numbers.
+/// `===` line), as numbers.
 fn section(out: &str, name: &str) -> BTreeMap<String, u64> {
     let lines = lines(out);
     let start = lines
@@ -21,7 +21,7 @@ fn section(out: &str, name: &str) -> BTreeMap<String, u64> {
         .unwrap_or_else(|| panic!("no section {name}"));
     let mut map = BTreeMap::new();
     for l in &lines[start + 1..] {
-        if l.starts_with("===") || l.starts_with("# echo ===") {
+        if l.starts_with("===") {
             break;
         }
         let mut words = l.split_whitespace();
@@ -56,7 +56,11 @@ fn run(script: &str, extra: &[&str]) -> String {
     out
 }
 
+/// The round runs twice, the first time unseen: what the shell allocates
+/// the first time it starts a job, sleeps or kills (its heap, its job
+/// table) stays, and is not the program's.
 const ANON: &str = "\
+round() {
 /bin/anon 1M
 echo === before
 cat /proc/meminfo
@@ -71,6 +75,9 @@ wait $pid
 echo \"status $?\"
 echo === after
 cat /proc/meminfo
+}
+round > /dev/null
+round
 ";
 
 /// 64 MiB touched: the task's RssAnon and the node's AnonPages grow by
@@ -103,6 +110,7 @@ fn anonymous_memory_is_faulted_in_and_given_back() {
 }
 
 const FILE: &str = "\
+echo 1 > /proc/sys/vm/drop_caches
 echo === a
 cat /proc/vmstat
 cat /proc/meminfo
@@ -152,12 +160,13 @@ fn file_pages_come_through_the_page_cache() {
         "the second and third passes hit the cache"
     );
     assert_eq!(c["nr_file_pages"], b["nr_file_pages"]);
+    // What stays is busybox's text that the shell, /init and cat map.
     assert_eq!(
-        d["nr_file_pages"], 0,
-        "nothing is mapped: every clean page drops"
+        d["nr_file_pages"], d["nr_mapped"],
+        "every clean page that is not mapped drops"
     );
-    assert_eq!(d["Cached"], 0);
-    assert_eq!(d["nr_mapped"], 0);
+    assert_eq!(d["nr_file_pages"], a["nr_file_pages"]);
+    assert_eq!(d["Cached"], a["Cached"]);
     assert_eq!(d["MemFree"], a["MemFree"], "free memory is back exactly");
 }
 
@@ -217,23 +226,29 @@ const NOT_RAISED_BY_TCG: [&str; 2] = ["sse", "ac"];
 fn cpu_exceptions_kill_with_linux_signals_and_the_kernel_goes_on() {
     let mut script = String::new();
     for (kind, _, _) in common::FAULT_EXCEPTIONS {
-        script += &format!("/bin/fault {kind}\necho \"{kind} $?\"\n");
+        script += &format!("echo \"=== {kind}\"\n/bin/fault {kind}\necho \"{kind} $?\"\n");
     }
     script += "echo alive\n";
     let out = run(&script, &[]);
     let lines = lines(&out);
     for (kind, sig, traps) in common::FAULT_EXCEPTIONS {
-        let cmd = find_line(&lines, 0, &format!("# /bin/fault {kind}"))
+        let cmd = find_line(&lines, 0, &format!("=== {kind}"))
             .unwrap_or_else(|| panic!("{kind} did not run"));
-        let status = find_line(&lines, cmd, &format!("# echo \"{kind} $?\""))
+        let status = lines[cmd..]
+            .iter()
+            .position(|l| {
+                l.split_once(' ')
+                    .is_some_and(|(k, n)| k == kind && n.parse::<i32>().is_ok())
+            })
+            .map(|i| cmd + i)
             .unwrap_or_else(|| panic!("{kind}: no status"));
         let said = &lines[cmd + 1..status];
         if NOT_RAISED_BY_TCG.contains(&kind) {
             assert_eq!(said, [format!("fault: {kind}: did not fault")], "{kind}");
-            assert_eq!(lines[status + 1], format!("{kind} 1"));
+            assert_eq!(lines[status], format!("{kind} 1"));
             continue;
         }
-        assert_eq!(lines[status + 1], format!("{kind} {}", 128 + sig));
+        assert_eq!(lines[status], format!("{kind} {}", 128 + sig));
         assert_eq!(said.last(), Some(&strsignal(sig)), "{kind}: {said:?}");
         let logged: Vec<&&str> = said.iter().filter(|l| l.starts_with("traps: ")).collect();
         let Some(text) = traps else {

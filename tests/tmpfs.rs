@@ -22,33 +22,36 @@ fn shmem_is_charged_to_the_writer_and_nothing_is_lost() {
              echo === mem.{tag}\ncat /proc/meminfo\necho === .\n"
         )
     };
-    // The program's own pages come into the page cache in the root
-    // cgroup, so that the memcg's file pages are the tmpfs file's.
-    let warm = "echo $$ > /sys/fs/cgroup/cgroup.procs\n\
-                /bin/tmpfs fill /tmp/warm 64K\n/bin/tmpfs unlink /tmp/warm\n\
-                echo $$ > /sys/fs/cgroup/w/cgroup.procs\n";
+    // The program's own pages (and cgexec's) come into the page cache in
+    // the root cgroup, so that the memcg's file pages are the tmpfs file's.
+    let warm = "cgexec /sys/fs/cgroup /bin/tmpfs fill /tmp/warm 64K\n\
+                /bin/tmpfs unlink /tmp/warm\n";
     // One round: write 8 MiB from inside the memcg, drop caches (which
-    // drops the program's pages: they are read in again), remove.
+    // drops the program's pages: they are read in again), remove. Before
+    // and after are both taken just after dropped caches and the warm-up,
+    // so that the page cache holds the same pages.
     let round = |n: u32| {
         format!(
-            "{before}/bin/tmpfs fill /tmp/big 8M\n{during}\
-             echo 3 > /proc/sys/vm/drop_caches\n{dropped}{warm}\
-             /bin/tmpfs unlink /tmp/big\n{after}",
+            "{drop}{warm}{before}cgexec w /bin/tmpfs fill /tmp/big 8M\n{during}\
+             {drop}{dropped}{warm}/bin/tmpfs unlink /tmp/big\n{drop}{warm}{after}",
+            drop = "echo 3 > /proc/sys/vm/drop_caches\n",
             before = snapshot(&format!("before{n}")),
             during = snapshot(&format!("during{n}")),
             dropped = snapshot(&format!("dropped{n}")),
             after = snapshot(&format!("after{n}")),
         )
     };
+    // One brace group, which sh reads whole before it runs it: reading
+    // on in /scenario between two snapshots would cache a page of it.
     let script = format!(
-        "echo +memory > /sys/fs/cgroup/cgroup.subtree_control\n\
+        "{{\necho +memory > /sys/fs/cgroup/cgroup.subtree_control\n\
          mkdir /sys/fs/cgroup/w\n{warm}{}{}\
          mkdir /tmp/small\n/bin/tmpfs mount /tmp/small size=1m\n\
          echo === enospc\n/bin/tmpfs fill /tmp/small/f 2M\necho === .\n\
          mkdir /tmp/dev\necho === devtmpfs\n/bin/tmpfs mount /tmp/dev '' devtmpfs\n\
-         ls /tmp/dev\n/bin/tmpfs stat /tmp/dev/console\n/bin/tmpfs stat /tmp/dev/null\n\
+         ls -1 /tmp/dev\n/bin/tmpfs stat /tmp/dev/console\n/bin/tmpfs stat /tmp/dev/null\n\
          /bin/tmpfs stat /tmp/dev\necho === .\n\
-         echo === mounts\ncat /proc/mounts\necho === .\nexit 0\n",
+         echo === mounts\ncat /proc/mounts\necho === .\nexit 0\n}}\n",
         round(1),
         round(2)
     );

@@ -45,6 +45,24 @@ if [ "$status" = 0 ]; then poweroff -f; fi
 exit "$status"
 "#;
 
+/// `/bin/cgexec CGROUP COMMAND [ARG...]`: runs COMMAND as a member of
+/// CGROUP (a cgroup2 directory, absolute or under /sys/fs/cgroup), as the
+/// selftests' `cg_run` does and what libcgroup's `cgexec -g` is for: the
+/// process moves itself, then execs, so its pid is COMMAND's (`$!` of
+/// `cgexec ... &` can be killed and waited for) and the calling shell's
+/// pages stay charged where the shell is.
+pub const CGEXEC_SCRIPT: &str = r#"#!/bin/sh
+# cgexec CGROUP COMMAND [ARG...] (written by the tinymm host program,
+# boot/src/busybox.rs): COMMAND runs in CGROUP.
+case "$1" in
+/*) cg=$1 ;;
+*) cg=/sys/fs/cgroup/$1 ;;
+esac
+shift
+echo $$ > "$cg/cgroup.procs" || exit 125
+exec "$@"
+"#;
+
 /// The applets' install paths from `busybox --list-full` (relative, as it
 /// prints them: `usr/bin/[`, `bin/sh`, ...).
 pub fn list_full(busybox: &Path) -> Result<Vec<String>, String> {
@@ -81,8 +99,8 @@ fn parse_list_full(text: &str) -> Vec<String> {
 /// The guest files of a busybox userland: `/bin/busybox` (a copy of
 /// `busybox`), one link per applet path of `applets` except those in
 /// `taken` (other files of the archive, e.g. the workload program
-/// `/bin/sleep`, keep their paths), `/init`, and `/scenario` from
-/// `scenario`.
+/// `/bin/sleep`, keep their paths), `/bin/cgexec`, `/init`, and
+/// `/scenario` from `scenario`.
 pub fn userland(
     busybox: &Path,
     applets: &[String],
@@ -105,6 +123,11 @@ pub fn userland(
             source: Source::Symlink(GUEST_BUSYBOX.into()),
         });
     }
+    files.push(GuestFile {
+        path: "/bin/cgexec".into(),
+        mode: 0o755,
+        source: Source::Text(CGEXEC_SCRIPT.as_bytes().to_vec()),
+    });
     files.push(GuestFile {
         path: "/init".into(),
         mode: 0o755,
@@ -156,6 +179,11 @@ mod tests {
                 ("/bin/sh", 0o777, &link),
                 ("/sbin/poweroff", 0o777, &link),
                 ("/usr/bin/[", 0o777, &link),
+                (
+                    "/bin/cgexec",
+                    0o755,
+                    &Source::Text(CGEXEC_SCRIPT.as_bytes().to_vec())
+                ),
                 (
                     "/init",
                     0o755,

@@ -6,7 +6,7 @@
 //! tinymm run [--mem 128M] [--uefi] [--script FILE] [--timeout SECS] [--icount]
 //!            [--gdb] [--qemu-arg ARG]... [--smp N]
 //!            [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
-//!            [--init busybox|shell] [--linux]
+//!            [--init busybox|none] [--linux]
 //! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
 //! tinymm elf
 //! tinymm checksum GUEST_PATH:SIZE
@@ -62,7 +62,7 @@ const USAGE: &str = "\
 usage: tinymm run [--mem SIZE] [--uefi] [--script FILE] [--timeout SECS] [--icount]
                   [--gdb] [--qemu-arg ARG]... [--smp N]
                   [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
-                  [--init busybox|shell] [--linux]
+                  [--init busybox|none] [--linux]
        tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
        tinymm elf
        tinymm checksum GUEST_PATH:SIZE
@@ -72,10 +72,10 @@ run   boot the kernel in QEMU; exit with the guest's status (125: kernel
       failure, 124: timeout, 126: QEMU failed)
       --add copies a host file into the initramfs (default /data/<name>),
       --gen makes a SIZE-byte (K/M/G) file of xorshift64 content;
-      --init busybox boots busybox as /init, which runs the script
-      (/scenario) or an interactive sh and powers off with its status;
-      --init shell (the default for now) has no /init, so the kernel runs
-      its in-kernel shell, which reads the script followed by `exit`;
+      --init busybox (the default) boots busybox as /init, which runs
+      the script (/scenario) or an interactive sh and powers off with
+      its status; --init none adds no userland (an --add file at /init
+      is init; without one the kernel panics as Linux does);
       piped input ends with ^D (end of file); --linux boots Debian's
       Linux 6.1 (fetched as for bench) with the busybox initramfs instead
 gdb   start QEMU halted with its gdb stub and attach gdb with symbols loaded

@@ -20,12 +20,13 @@ pub enum Command {
 /// What pid 1 runs (`--init`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Init {
-    /// No /init in the initramfs: the kernel falls back to its in-kernel
-    /// shell, which reads the script from the console.
-    Shell,
     /// busybox with its applet links and an /init script (busybox.rs);
     /// a `--script` becomes /scenario.
     Busybox,
+    /// No userland but the programs and `--add` files: the kernel runs
+    /// the first of /init, /sbin/init, /etc/init, /bin/init, /bin/sh
+    /// there is, or panics as Linux does when none is.
+    None,
 }
 
 /// How to boot the guest.
@@ -63,7 +64,7 @@ impl Default for RunOptions {
             qemu_args: Vec::new(),
             smp: None,
             files: Vec::new(),
-            init: Init::Shell,
+            init: Init::Busybox,
             linux: false,
         }
     }
@@ -159,8 +160,8 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
             "--init" => {
                 run.init = match value()?.as_str() {
                     "busybox" => Init::Busybox,
-                    "shell" => Init::Shell,
-                    other => return Err(format!("--init: `{other}` is neither busybox nor shell")),
+                    "none" => Init::None,
+                    other => return Err(format!("--init: `{other}` is neither busybox nor none")),
                 }
             }
             "--linux" if !gdb_allowed => run.linux = true,
@@ -171,6 +172,9 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
         }
     }
     check_unique(&run.files)?;
+    if run.script.is_some() && run.init == Init::None {
+        return Err("--script runs from busybox's /init: not with --init none".into());
+    }
     if run.linux {
         if run.uefi || run.gdb_stub {
             return Err("--linux boots Linux with -kernel: no --uefi or --gdb".into());
@@ -314,7 +318,7 @@ mod tests {
         };
         assert_eq!(run, RunOptions::default());
         assert_eq!(run.mem, "128M");
-        assert_eq!(run.init, Init::Shell);
+        assert_eq!(run.init, Init::Busybox);
     }
 
     #[test]
@@ -376,6 +380,7 @@ mod tests {
         assert!(parse(&["elf", "x"]).is_err());
         assert!(parse(&["run", "--init", "systemd"]).is_err());
         assert!(parse(&["run", "--init"]).is_err());
+        assert!(parse(&["run", "--init", "none", "--script", "s.sh"]).is_err());
         assert!(parse(&["run", "--linux", "--uefi"]).is_err());
         assert!(parse(&["gdb", "--linux"]).is_err());
         let Ok(Command::Run(run)) = parse(&["run", "--linux"]) else {

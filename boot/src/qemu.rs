@@ -15,7 +15,7 @@ use std::fs;
 use std::io::{self, IsTerminal, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::thread::{self, JoinHandle};
@@ -66,12 +66,12 @@ pub fn run(options: &RunOptions) -> u8 {
     }
     // A terminal goes to QEMU as is (it switches it to raw mode); piped
     // input is forwarded once the console is up, or it would be lost. A
-    // busybox run has its script in the initramfs, and the console is
-    // its standard input as for a run without one.
-    let input = match (&options.script, options.init) {
-        (Some(path), Init::Shell) => Input::Script(path),
-        _ if io::stdin().is_terminal() => Input::Inherit,
-        _ => Input::Forward,
+    // script is in the initramfs, and the console is its standard input
+    // as for a run without one.
+    let input = if io::stdin().is_terminal() {
+        Input::Inherit
+    } else {
+        Input::Forward
     };
     let linux = qemu.linux;
     let result = match Guest::spawn(qemu.command, input, linux) {
@@ -99,12 +99,8 @@ pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
         Err(e) => return qemu_failed(&e),
     };
     qemu.gdb_stub(port);
-    // gdb owns the terminal; the serial console reads the script or nothing.
-    let input = match (&options.script, options.init) {
-        (Some(path), Init::Shell) => Input::Script(path),
-        _ => Input::Null,
-    };
-    let guest = match Guest::spawn(qemu.command, input, false) {
+    // gdb owns the terminal; the serial console reads nothing.
+    let guest = match Guest::spawn(qemu.command, Input::Null, false) {
         Ok(guest) => guest,
         Err(e) => return qemu_failed(&e),
     };
@@ -477,12 +473,10 @@ fn firmware_args(
 }
 
 /// Where the serial console's input comes from.
-enum Input<'a> {
+enum Input {
     /// Our terminal, handed to QEMU directly.
     Inherit,
     Null,
-    /// A file's bytes, sent once the console is up.
-    Script(&'a Path),
     /// Our (non-terminal) stdin, copied once the console is up, then
     /// ^D: QEMU never tells the guest that its serial input ended, and a
     /// terminal's end-of-file character at the start of a line is how a
@@ -498,9 +492,9 @@ struct Guest {
     linux: bool,
     started: Instant,
     output: JoinHandle<Option<u8>>,
-    /// Kept open until QEMU exits: closing the serial input early would
-    /// look like a hang-up to QEMU.
-    _stdin: Option<JoinHandle<Option<ChildStdin>>>,
+    /// Forwards our stdin, then keeps ending the input until QEMU exits
+    /// (closing the serial input early would look like a hang-up to it).
+    _stdin: Option<JoinHandle<()>>,
 }
 
 /// How a guest run ended.
@@ -515,14 +509,10 @@ enum Outcome {
 
 impl Guest {
     fn spawn(mut command: Command, input: Input, linux: bool) -> Result<Self, String> {
-        let script = match input {
-            Input::Script(path) => Some(script_bytes(path)?),
-            _ => None,
-        };
         let stdin = match input {
             Input::Inherit => Stdio::inherit(),
             Input::Null => Stdio::null(),
-            Input::Script(_) | Input::Forward => Stdio::piped(),
+            Input::Forward => Stdio::piped(),
         };
         command.stdin(stdin).stdout(Stdio::piped());
         let mut child = command
@@ -541,21 +531,14 @@ impl Guest {
             thread::spawn(move || {
                 // An error: QEMU ended before the console came up. Linux
                 // (`quiet`) prints no such line; its input goes at once.
-                if !linux {
-                    ready_rx.recv().ok()?;
+                if !linux && ready_rx.recv().is_err() {
+                    return;
                 }
                 // QEMU reads as the guest drains its UART FIFO, so this can
                 // block; an error means QEMU is gone.
-                match &script {
-                    Some(bytes) => pipe.write_all(bytes).ok()?,
-                    None => {
-                        forward_stdin(&mut io::stdin().lock(), &mut pipe).ok()?;
-                        keep_ending_input(&mut pipe);
-                        return None;
-                    }
+                if forward_stdin(&mut io::stdin().lock(), &mut pipe).is_ok() {
+                    keep_ending_input(&mut pipe);
                 }
-                pipe.flush().ok()?;
-                Some(pipe)
             })
         });
         Ok(Self {
@@ -642,15 +625,6 @@ impl Outcome {
             },
         }
     }
-}
-
-/// A script's bytes and a final `exit`: a script that does not power off
-/// itself ends with its last command's status (after an `exit` line the
-/// extra one is never read).
-fn script_bytes(path: &Path) -> Result<Vec<u8>, String> {
-    let mut bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    bytes.extend_from_slice(b"\nexit\n");
-    Ok(bytes)
 }
 
 /// VEOF, the end-of-file character of a terminal (^D).
@@ -835,15 +809,6 @@ mod tests {
         let console = format!("firmware\r\n{CONSOLE_READY}\r\n# ");
         forward_output(console.as_bytes(), Some(tx), parse_status_line);
         assert_eq!(rx.try_recv(), Ok(()));
-    }
-
-    #[test]
-    fn scripts_end_with_exit() {
-        let path = std::env::temp_dir().join(format!("tinymm-script-{}", std::process::id()));
-        fs::write(&path, "echo hi").unwrap();
-        let bytes = script_bytes(&path).unwrap();
-        fs::remove_file(&path).unwrap();
-        assert_eq!(bytes, b"echo hi\nexit\n");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use alloc::sync::Arc;
 use crate::arch::x86_64::process_64::KthreadReturn;
 use crate::arch::x86_64::ptrace::PtRegs;
 use crate::fs::file::filp_open;
-use crate::uapi::errno::KResult;
+use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::O_RDWR;
 
 /// Filled at boot, before any heap exists; used once by `mm_core_init`.
@@ -154,42 +154,41 @@ fn run_init_process(filename: &str) -> KResult<PtRegs> {
     crate::fs::exec::kernel_execve(filename, &[filename], &ENVP_INIT)
 }
 
+/// `try_to_run_init_process()`: one of the fallback inits; one that is
+/// there but cannot run is reported.
+fn try_to_run_init_process(filename: &str) -> KResult<PtRegs> {
+    let r = run_init_process(filename);
+    if let Err(e) = &r
+        && *e != Errno::ENOENT
+    {
+        log::error!(
+            "Starting init: {filename} exists but couldn't execute it (error {})",
+            e.as_ret()
+        );
+    }
+    r
+}
+
 /// `kernel_init()`: pid 1. It opens the console and becomes /init from
-/// the initramfs, as Linux's does; nothing but the root is mounted. An
-/// initramfs without /init gets Linux's complaint and, until every run
-/// boots busybox, the in-kernel shell on the console instead of a panic.
+/// the initramfs, as Linux's does; nothing but the root is mounted.
+/// Without one it tries Linux's fallbacks, then panics as Linux does.
 fn kernel_init(_: usize) -> KthreadReturn {
     // The console's session and process group, as an init's setsid()
     // makes them: the programs it starts are in session 1.
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
-    let has_init = init_eaccess(RDINIT);
-    if !has_init {
-        // The in-kernel shell's termios before the port starts reading
-        // at the first open, so no typed-ahead byte is echoed early.
-        crate::drivers::tty::tty_io::console_set_raw();
-    }
     console_on_rootfs();
-    if has_init {
+    if init_eaccess(RDINIT) {
         match run_init_process(RDINIT) {
             Ok(regs) => return KthreadReturn::User(regs),
             Err(e) => log::error!("Failed to execute {RDINIT} (error {})", e.as_ret()),
         }
     }
-    log::error!(
-        "No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance."
-    );
-    log::info!("tinymm: running the in-kernel shell as init instead");
-    // What an initramfs /init mounts first; the shell inside the kernel
-    // relies on them being there.
-    for (source, target, fstype) in [
-        ("proc", "/proc", "proc"),
-        ("sysfs", "/sys", "sysfs"),
-        ("cgroup2", "/sys/fs/cgroup", "cgroup2"),
-        ("tmpfs", "/tmp", "tmpfs"),
-    ] {
-        if let Err(e) = crate::fs::namespace::kern_mount_at(source, target, fstype) {
-            log::error!("mounting {fstype} on {target} failed: {e:?}");
+    for init in ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"] {
+        if let Ok(regs) = try_to_run_init_process(init) {
+            return KthreadReturn::User(regs);
         }
     }
-    crate::console::console_loop()
+    panic!(
+        "No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance."
+    )
 }

@@ -10,8 +10,6 @@ extern crate alloc;
 #[cfg(target_os = "none")]
 pub mod arch;
 pub mod cgroup;
-#[cfg(target_os = "none")]
-pub mod console;
 pub mod drivers;
 pub mod fs;
 #[cfg(target_os = "none")]
@@ -20,7 +18,6 @@ pub mod mm;
 pub mod printk;
 #[cfg(target_os = "none")]
 pub mod selftest;
-pub mod shell;
 pub mod sync;
 #[cfg(target_os = "none")]
 pub mod task;

@@ -13,11 +13,9 @@
 //! program with every general register zero (`start_thread`).
 //!
 //! [`kernel_execve`] makes pid 1's kernel thread into /init, as Linux's
-//! does. The in-kernel shell starts programs with [`kernel_execve_child`]:
-//! the same loader, into an address space that a new child task then runs.
+//! does.
 //!
-//! Not here yet: execveat(2), set-uid, `de_thread` and signal handler
-//! reset (see `begin_new_exec`).
+//! Not here yet: execveat(2), set-uid.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -30,7 +28,6 @@ use super::binfmt_elf::{
 };
 use super::binfmt_script::parse_interpreter_line;
 use super::dcache::Path;
-use super::file::FilesStruct;
 use super::namei::kern_path;
 use super::namespace::MNT_NOEXEC;
 use crate::arch::x86_64::pgtable::switch_mm;
@@ -44,9 +41,8 @@ use crate::mm::mmap::sys::do_vmi_munmap;
 use crate::mm::mmap::{
     STACK_SIZE, STACK_TOP, VmAreaStruct, VmFile, VmFlags, VmaTree, vm_flags_for_prot,
 };
-use crate::task::fork::create_user_task;
 use crate::task::signal::{SIGSEGV, send_sig};
-use crate::task::{Pid, TaskStruct, current, find_task_by_vpid};
+use crate::task::{TaskStruct, current};
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
@@ -61,15 +57,6 @@ const ARG_MAX: u64 = 32 * 4096;
 const RLIMIT_STACK: u64 = STACK_SIZE;
 /// `exec_binprm`: handlers may hand over to an interpreter this often.
 const MAX_BINFMT_DEPTH: usize = 5;
-
-/// Where a loaded program runs.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ExecTarget {
-    /// execve(2): the calling task becomes the program.
-    Current,
-    /// `kernel_execve` for the shell: a new child task will run it.
-    NewTask,
-}
 
 /// `struct linux_binprm`.
 pub struct LinuxBinprm {
@@ -90,7 +77,6 @@ pub struct LinuxBinprm {
     /// Set by `load_script`: what to run instead.
     interpreter: Option<(String, Path)>,
     point_of_no_return: bool,
-    target: ExecTarget,
     /// Entry point and stack pointer of the loaded program.
     start: Option<(u64, u64)>,
 }
@@ -111,7 +97,7 @@ fn do_open_execat(path: &str) -> KResult<(Path, Arc<AddressSpace>)> {
 }
 
 /// `alloc_bprm()` + `bprm_mm_init()`.
-fn alloc_bprm(filename: &str, target: ExecTarget) -> KResult<LinuxBinprm> {
+fn alloc_bprm(filename: &str) -> KResult<LinuxBinprm> {
     let (file, mapping) = do_open_execat(filename)?;
     Ok(LinuxBinprm {
         filename: String::from(filename),
@@ -125,7 +111,6 @@ fn alloc_bprm(filename: &str, target: ExecTarget) -> KResult<LinuxBinprm> {
         mm: Arc::new(MmStruct::new().ok_or(Errno::ENOMEM)?),
         interpreter: None,
         point_of_no_return: false,
-        target,
         start: None,
     })
 }
@@ -338,47 +323,40 @@ fn exec_mmap(tsk: &TaskStruct, mm: Arc<MmStruct>) {
 /// the task. For execve(2) the calling task sheds its old image: the new
 /// address space replaces the old (`exec_mmap`), descriptors marked
 /// close-on-exec close (`do_close_on_exec`) and `comm` becomes the file's
-/// base name (`__set_task_comm`). A new task made by `kernel_execve` has
-/// no old image; its name is given at creation.
-///
-/// Still to come here, as in Linux: `de_thread` (other threads of a
-/// multi-threaded exec'er go), `flush_signal_handlers` (caught signals
-/// back to default; ignored ones and the mask stay), the FPU state reset.
+/// base name (`__set_task_comm`).
 #[inline(never)]
 fn begin_new_exec(bprm: &mut LinuxBinprm) -> KResult<()> {
     bprm.point_of_no_return = true;
-    if bprm.target == ExecTarget::Current {
-        let me = current();
-        de_thread(&me);
-        // exec_mm_release(): a vfork parent runs again, no tid to clear.
-        crate::task::exit::mm_release(&me);
-        exec_mmap(&me, bprm.mm.clone());
-        *me.robust_list.lock_irqsave() = (0, 0);
-        *me.sas.lock_irqsave() = (0, 0, 0);
-        // unshare_files(): a table shared with CLONE_FILES stays with the
-        // others; close-on-exec applies to our own copy.
-        let files = {
-            let mut slot = me.files.lock_irqsave();
-            if Arc::strong_count(&slot) > 1 {
-                *slot = Arc::new(slot.dup_fd());
-            }
-            slot.clone()
-        };
-        files.do_close_on_exec();
-        // unshare_sighand() + flush_signal_handlers().
-        {
-            let mut sighand = me.sighand.lock_irqsave();
-            if Arc::strong_count(&sighand) > 1 {
-                *sighand = Arc::new(sighand.copy());
-            }
-            sighand.flush_signal_handlers();
+    let me = current();
+    de_thread(&me);
+    // exec_mm_release(): a vfork parent runs again, no tid to clear.
+    crate::task::exit::mm_release(&me);
+    exec_mmap(&me, bprm.mm.clone());
+    *me.robust_list.lock_irqsave() = (0, 0);
+    *me.sas.lock_irqsave() = (0, 0, 0);
+    // unshare_files(): a table shared with CLONE_FILES stays with the
+    // others; close-on-exec applies to our own copy.
+    let files = {
+        let mut slot = me.files.lock_irqsave();
+        if Arc::strong_count(&slot) > 1 {
+            *slot = Arc::new(slot.dup_fd());
         }
-        // flush_thread(): no TLS, the initial FPU state.
-        me.thread.flush_current();
-        me.forknoexec
-            .store(false, core::sync::atomic::Ordering::Relaxed);
-        me.set_task_comm(kbasename(&bprm.filename).as_bytes());
+        slot.clone()
+    };
+    files.do_close_on_exec();
+    // unshare_sighand() + flush_signal_handlers().
+    {
+        let mut sighand = me.sighand.lock_irqsave();
+        if Arc::strong_count(&sighand) > 1 {
+            *sighand = Arc::new(sighand.copy());
+        }
+        sighand.flush_signal_handlers();
     }
+    // flush_thread(): no TLS, the initial FPU state.
+    me.thread.flush_current();
+    me.forknoexec
+        .store(false, core::sync::atomic::Ordering::Relaxed);
+    me.set_task_comm(kbasename(&bprm.filename).as_bytes());
     Ok(())
 }
 
@@ -567,7 +545,7 @@ fn copy_args(bprm: &mut LinuxBinprm, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> 
 #[inline(never)]
 pub fn do_execve(regs: &mut PtRegs, filename: u64, argv: u64, envp: u64) -> KResult<u64> {
     let filename = super::namei::getname(filename)?;
-    let mut bprm = alloc_bprm(&filename, ExecTarget::Current)?;
+    let mut bprm = alloc_bprm(&filename)?;
     let argv_ptrs = count(argv)?;
     let envp_ptrs = count(envp)?;
     if argv_ptrs.is_empty() {
@@ -599,7 +577,7 @@ pub fn do_execve(regs: &mut PtRegs, filename: u64, argv: u64, envp: u64) -> KRes
 /// `bprm_execve` kills it.
 #[inline(never)]
 pub fn kernel_execve(filename: &str, argv: &[&str], envp: &[&str]) -> KResult<PtRegs> {
-    let mut bprm = alloc_bprm(filename, ExecTarget::Current)?;
+    let mut bprm = alloc_bprm(filename)?;
     bprm.bprm_stack_limits(argv.len(), envp.len())?;
     let bytes = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect();
     copy_args(&mut bprm, bytes(argv), bytes(envp))?;
@@ -617,42 +595,4 @@ pub fn kernel_execve(filename: &str, argv: &[&str], envp: &[&str]) -> KResult<Pt
             crate::task::exit::do_exit(SIGSEGV)
         }
     }
-}
-
-/// `kernel_execve()` for the in-kernel shell: load `path` with `argv` and
-/// `envp` into a new address space and start it in a new child of
-/// `parent` with the descriptor table `files`. Errors before the point of
-/// no return are returned; after it, the child is made and dies of
-/// SIGSEGV before it reaches user mode, as an exec'ing task would.
-#[inline(never)]
-pub fn kernel_execve_child(
-    path: &str,
-    argv: &[&str],
-    envp: &[&str],
-    parent: Pid,
-    files: FilesStruct,
-) -> KResult<Pid> {
-    let mut bprm = alloc_bprm(path, ExecTarget::NewTask)?;
-    bprm.bprm_stack_limits(argv.len(), envp.len())?;
-    let bytes = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect();
-    copy_args(&mut bprm, bytes(argv), bytes(envp))?;
-    let r = exec_binprm(&mut bprm);
-    if let Err(e) = r
-        && !bprm.point_of_no_return
-    {
-        return Err(e);
-    }
-    let (ip, sp) = bprm.start.unwrap_or((0, 0));
-    let pid = create_user_task(kbasename(path), parent, bprm.mm.clone(), ip, sp, files)?;
-    if let Err(e) = r {
-        log::info!(
-            "exec {path}: {} after the point of no return; SIGSEGV",
-            e.message()
-        );
-        if let Some(task) = find_task_by_vpid(pid) {
-            // The new task is alive: it has not run yet.
-            let _ = send_sig(SIGSEGV, &task);
-        }
-    }
-    Ok(pid)
 }

@@ -87,7 +87,8 @@ stat_items! {
 }
 
 stat_items! {
-    /// `enum node_stat_item`.
+    /// `enum node_stat_item` (`NrKernelStackKb` counts KiB, as Linux's
+    /// `NR_KERNEL_STACK_KB`).
     NodeStatItem, NR_VM_NODE_STAT_ITEMS {
         NrInactiveAnon = "nr_inactive_anon",
         NrActiveAnon = "nr_active_anon",
@@ -103,6 +104,7 @@ stat_items! {
         NrWriteback = "nr_writeback",
         NrShmem = "nr_shmem",
         NrSwapcached = "nr_swapcached",
+        NrKernelStackKb = "nr_kernel_stack",
         NrPagetable = "nr_page_table_pages",
     }
 }

@@ -1,7 +1,7 @@
 //! Creating tasks; mirrors kernel/fork.c: `kernel_clone` → `copy_process`
 //! (fork, vfork, threads: what the clone flags share or copy), the
 //! syscalls clone, fork, vfork and clone3, `kernel_thread`, and the
-//! start of a program the in-kernel shell runs (`create_user_task`).
+//! start of a self-test's hand-built program (`create_user_task`).
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
@@ -206,8 +206,11 @@ pub fn kernel_thread(name: &str, f: fn(usize) -> KthreadReturn, arg: usize) -> K
 }
 
 /// A user task in `mm` entering ring 3 at `entry` with stack pointer
-/// `user_sp` (what the in-kernel shell's `kernel_execve_child`
-/// produces), with open `files`, in its parent's cgroup.
+/// `user_sp` (a self-test's program, task/selftest.rs), with open
+/// `files`, in its parent's cgroup. It is a clone child (exit signal 0,
+/// reaped with `__WALL`): the parent is a user program writing the
+/// self-test file, and a SIGCHLD it has a handler for would interrupt the
+/// self-test's waits.
 #[inline(never)]
 pub fn create_user_task(
     name: &str,
@@ -225,7 +228,7 @@ pub fn create_user_task(
         name: name.into(),
         parent,
         tgid: None,
-        exit_signal: SIGCHLD,
+        exit_signal: 0,
         mm: Some(mm),
         files: Arc::new(files),
         fs: find_task_by_vpid(parent).map_or_else(init_fs, |p| p.fs.lock_irqsave().copy()),

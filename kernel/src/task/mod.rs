@@ -94,9 +94,11 @@ pub struct KernelStack {
 }
 
 impl KernelStack {
-    /// `alloc_thread_stack_node()`.
+    /// `alloc_thread_stack_node()` + `account_kernel_stack()`.
     fn alloc() -> Option<Self> {
-        alloc_pages(Gfp::GFP_KERNEL, THREAD_SIZE_ORDER).map(|page| Self { page })
+        let page = alloc_pages(Gfp::GFP_KERNEL, THREAD_SIZE_ORDER)?;
+        account_kernel_stack(1);
+        Some(Self { page })
     }
 
     /// Highest address + 1 (16-byte aligned).
@@ -108,8 +110,18 @@ impl KernelStack {
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
+        account_kernel_stack(-1);
         free_pages(self.page, THREAD_SIZE_ORDER);
     }
+}
+
+/// `account_kernel_stack()`: /proc/meminfo's `KernelStack:` in KiB. (Not
+/// charged to a memcg: kernel memory accounting is not there yet.)
+fn account_kernel_stack(sign: i64) {
+    node_data(0).mod_page_state(
+        crate::mm::mmzone::NodeStatItem::NrKernelStackKb,
+        sign * (THREAD_SIZE / 1024) as i64,
+    );
 }
 
 /// `TASK_COMM_LEN`.

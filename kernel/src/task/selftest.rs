@@ -12,7 +12,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::exit::kernel_wait4;
+use super::exit::{__WALL, kernel_wait4};
 use super::signal::{SIGKILL, SIGSEGV, sys_kill};
 use super::{Pid, current};
 use crate::arch::x86_64::cpu::protection_bits;
@@ -100,7 +100,7 @@ fn spawn(name: &str, params: &[u64]) -> KResult<Spawned> {
 
 /// Waits for `s` and frees its frames; returns the wait status.
 fn reap(s: Spawned) -> KResult<i32> {
-    let (pid, status) = kernel_wait4(s.pid, 0)?;
+    let (pid, status) = kernel_wait4(s.pid, __WALL)?;
     assert_eq!(pid, s.pid);
     free_frames(s.frames);
     Ok(status)
@@ -145,7 +145,7 @@ fn simple_case(t: &mut Tally, name: &str) {
                 "efault" => 14 << 8,
                 "einval" => 22 << 8,
                 "segv" | "kexec" | "kread" | "nxexec" => SIGSEGV,
-                "getppid" => 1 << 8,
+                "getppid" => (current().tgid & 0xff) << 8,
                 "yield_" | "realtime" => 0,
                 "clockinval" => 22 << 8,
                 _ => -1,
@@ -221,7 +221,7 @@ fn preempt_case(t: &mut Tally) {
 fn errno_case(t: &mut Tally) {
     let esrch = sys_kill(30000, SIGKILL);
     let einval = sys_kill(current().pid, 99);
-    let echild = kernel_wait4(-1, 0);
+    let echild = kernel_wait4(-1, __WALL);
     t.check(
         "errno",
         esrch == Err(Errno::ESRCH) && einval == Err(Errno::EINVAL) && echild == Err(Errno::ECHILD),
@@ -238,13 +238,32 @@ fn cpu_case(t: &mut Tally) {
     );
 }
 
+/// `kthread_use_mm()`: the calling task (the user program writing the
+/// self-test file) works in `mm`, mapped outside any VMA, so its user
+/// copies and faults see `mm` and not its own; returns its own mm for
+/// [`kthread_unuse_mm`].
+fn kthread_use_mm(mm: &Arc<MmStruct>) -> Option<Arc<MmStruct>> {
+    let own = current().mm.lock_irqsave().replace(mm.clone());
+    switch_mm(&mm.pgd);
+    own
+}
+
+/// `kthread_unuse_mm()`: back to the task's own mm.
+fn kthread_unuse_mm(own: Option<Arc<MmStruct>>) {
+    match &own {
+        Some(mm) => switch_mm(&mm.pgd),
+        None => switch_mm_phys(swapper_pg_dir()),
+    }
+    *current().mm.lock_irqsave() = own;
+}
+
 /// The page-table glue used by mm: every function, with NR_PAGETABLE
 /// checked at each step.
 fn pgtable_case(t: &mut Tally) {
     let pgdat = node_data(0);
     let nr_pt = || pgdat.page_state(NodeStatItem::NrPagetable);
     let base = nr_pt();
-    let Some(mm) = MmStruct::new() else {
+    let Some(mm) = MmStruct::new().map(Arc::new) else {
         return t.check("pgtable", false, format_args!("pgd_alloc failed"));
     };
     let mut frames = Vec::new();
@@ -266,12 +285,12 @@ fn pgtable_case(t: &mut Tally) {
     ok &= ptep_modify(&mm.pgd, a, ro) && pte_get(&mm.pgd, a) == Some((x, ro));
     ok &= !ptep_modify(&mm.pgd, 0x1000, ro);
     // The CPU sets the accessed bit when a user copy reads the page.
-    switch_mm(&mm.pgd);
+    let own = kthread_use_mm(&mm);
     let mut byte = [0u8; 1];
     ok &= copy_from_user(&mut byte, a).is_ok();
     let young = ptep_test_and_clear_young(&mm.pgd, a);
     let young_again = ptep_test_and_clear_young(&mm.pgd, a);
-    switch_mm_phys(swapper_pg_dir());
+    kthread_unuse_mm(own);
     ok &= young && !young_again;
     ok &= ptep_get_and_clear(&mm.pgd, a).map(|(pfn, _)| pfn) == Some(x);
     ok &= pte_get(&mm.pgd, a).is_none() && ptep_get_and_clear(&mm.pgd, a).is_none();
@@ -338,7 +357,7 @@ fn sleepkill_case(t: &mut Tally) {
 /// The user-copy primitives on a mapped, a read-only and an unmapped page.
 fn uaccess_case(t: &mut Tally) {
     use crate::arch::x86_64::uaccess::{clear_user, copy_to_user, strncpy_from_user};
-    let Some(mm) = MmStruct::new() else {
+    let Some(mm) = MmStruct::new().map(Arc::new) else {
         return t.check("uaccess", false, format_args!("pgd_alloc failed"));
     };
     let mut frames = Vec::new();
@@ -354,7 +373,7 @@ fn uaccess_case(t: &mut Tally) {
     memcpy_to_page(ro_pfn, 4093, b"abc");
     let mapped = set_pte_at(&mm.pgd, rw_addr, rw_pfn, rw).is_ok()
         && set_pte_at(&mm.pgd, ro_addr, ro_pfn, ro).is_ok();
-    switch_mm(&mm.pgd);
+    let own = kthread_use_mm(&mm);
     let mut name = [0u8; 16];
     let len = strncpy_from_user(&mut name, rw_addr);
     let copied = name[..6] == *b"tinymm";
@@ -370,7 +389,7 @@ fn uaccess_case(t: &mut Tally) {
     let read = copy_from_user(&mut back, rw_addr);
     let mut over = [0u8; 8];
     let straddle = copy_from_user(&mut over, ro_addr + 4090);
-    switch_mm_phys(swapper_pg_dir());
+    kthread_unuse_mm(own);
     let ok = mapped
         && len == Ok(6)
         && copied
@@ -399,6 +418,7 @@ fn uaccess_case(t: &mut Tally) {
 }
 
 /// `selftest user [CASE]`: every case, or one.
+#[inline(never)]
 pub fn selftest_user(args: &[&str]) -> u8 {
     let pgdat = node_data(0);
     let free_before = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);

@@ -502,11 +502,6 @@ pub fn do_notify_parent(tsk: &TaskStruct, sig: i32) -> bool {
     let Some(parent) = parent_of(tsk) else {
         return true;
     };
-    if parent.is_kthread() {
-        // The kernel's own shell (pid 1) reaps with kernel_wait4.
-        __wake_up_parent(parent.tgid);
-        return false;
-    }
     let (si_code, status) = cld_code(tsk.wait_status());
     // The dead process's CPU time in clock ticks (the leader's; the
     // other threads' time is not summed into the process).

@@ -1,7 +1,7 @@
 //! Serial console on COM1; mirrors arch/x86/kernel/early_printk.c (the
 //! `earlyprintk=serial` console), and `print!`/`println!` for what goes to
-//! the console without entering the kernel log (the shell's prompt, the
-//! exit-status line). Kernel messages go through printk (`printk/`),
+//! the console without entering the kernel log (the self-tests' reports,
+//! the exit-status line). Kernel messages go through printk (`printk/`),
 //! which prints them here.
 //!
 //! Output converts `\n` to `\r\n`. Input is polled until the tty layer
@@ -11,7 +11,7 @@
 //! Programming the UART resets its receive FIFO, so bytes sent before that
 //! are lost (as on Linux). The first line printed afterwards is Linux's
 //! `printk: console [ttyS0] enabled`; the host program waits for it before
-//! it feeds a script to the console.
+//! it forwards piped input to the console.
 
 use core::fmt::{self, Write};
 use core::hint;

@@ -371,25 +371,3 @@ impl FileOps for TtyFile {
         mask
     }
 }
-
-/// The kernel's own reads of the console (the in-kernel shell): no file,
-/// no job control, blocking.
-pub fn console_read(buf: &mut [u8]) -> KResult<usize> {
-    let tty = console_tty().ok_or(Errno::ENODEV)?;
-    tty.tty_port_open();
-    tty.n_tty_read(buf, false, true)
-}
-
-/// The in-kernel shell's termios: as a line-editing shell sets them
-/// (ICANON, ECHO and ECHONL off, VMIN 1, VTIME 0) so that it echoes bytes
-/// as it takes them — typed-ahead script lines then show up after the
-/// output of the command before them, not when they arrive.
-pub fn console_set_raw() {
-    if let Some(tty) = console_tty() {
-        let mut t = tty.termios();
-        t.c_lflag &= !(ICANON | ECHO | ECHONL);
-        t.c_cc[VMIN] = 1;
-        t.c_cc[VTIME] = 0;
-        tty.with_ldisc(|ld, ops| ld.set_termios(t, ops));
-    }
-}

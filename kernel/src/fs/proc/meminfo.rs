@@ -63,5 +63,6 @@ pub fn meminfo_proc_show(pgdat: &PglistData, slab: u64, m: &mut impl Write) -> f
     show_val_kb(m, "Slab:", slab)?;
     show_val_kb(m, "SReclaimable:", 0)?;
     show_val_kb(m, "SUnreclaim:", slab)?;
+    writeln!(m, "{:<16}{:>8} kB", "KernelStack:", node(NrKernelStackKb))?;
     show_val_kb(m, "PageTables:", node(NrPagetable))
 }
