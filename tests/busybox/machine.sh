@@ -15,5 +15,7 @@ if [ "$1" = tinymm ]; then echo "<7>bbspec: hello from $$" >/dev/kmsg; fi
 dmesg | grep bbspec; dmesg | tail -1
 echo "=== date"
 date; date -u; date +%s; date -u '+%Y-%m-%d %H:%M:%S'
+echo "=== readdir"
+mkdir $T/ord; for i in 5 3 9 1 7; do touch $T/ord/f$i; done; find $T/ord -type f | sed 's|.*/||' | tr '\n' ' '; echo
 echo "=== uptime"
 uptime; cat /proc/uptime
