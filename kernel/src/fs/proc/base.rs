@@ -83,16 +83,12 @@ fn task_file(
     pid: Pid,
     show: fn(&Arc<TaskStruct>, &mut String) -> core::fmt::Result,
 ) -> Arc<dyn Inode> {
-    ProcFile::bytes(
-        0o444,
-        move || {
-            let task = get_proc_task(pid)?;
-            let mut m = String::new();
-            show(&task, &mut m).map_err(|_| Errno::ENOMEM)?;
-            Ok(m.into_bytes())
-        },
-        None,
-    )
+    ProcFile::task_bytes(0o444, move || {
+        let task = get_proc_task(pid)?;
+        let mut m = String::new();
+        show(&task, &mut m).map_err(|_| Errno::ENOMEM)?;
+        Ok(m.into_bytes())
+    })
 }
 
 /// `proc_pid_lookup()` / `proc_task_lookup()`: the directory of a
@@ -110,7 +106,7 @@ fn proc_pid_dir(pid: Pid, whole: bool) -> Arc<dyn Inode> {
     let mut entries: Vec<(&'static str, Arc<dyn Inode>)> = alloc::vec![
         (
             "cmdline",
-            ProcFile::bytes(0o444, move || proc_pid_cmdline(pid), None)
+            ProcFile::task_bytes(0o444, move || proc_pid_cmdline(pid))
         ),
         ("comm", comm),
         (
@@ -119,7 +115,7 @@ fn proc_pid_dir(pid: Pid, whole: bool) -> Arc<dyn Inode> {
         ),
         (
             "environ",
-            ProcFile::bytes(0o400, move || proc_pid_environ(pid), None)
+            ProcFile::task_bytes(0o400, move || proc_pid_environ(pid))
         ),
         ("exe", ProcMagicLink::new(0o777, move || proc_exe_link(pid))),
         (
@@ -335,16 +331,12 @@ impl ProcDynamic for FdDir {
         let (file, _) = task_fd(self.pid, fd).ok()?;
         let pid = self.pid;
         if self.info {
-            return Some(ProcFile::bytes(
-                0o444,
-                move || {
-                    let (file, cloexec) = task_fd(pid, fd)?;
-                    let mut m = String::new();
-                    fdinfo_show(&file, cloexec, &mut m).map_err(|_| Errno::ENOMEM)?;
-                    Ok(m.into_bytes())
-                },
-                None,
-            ));
+            return Some(ProcFile::task_bytes(0o444, move || {
+                let (file, cloexec) = task_fd(pid, fd)?;
+                let mut m = String::new();
+                fdinfo_show(&file, cloexec, &mut m).map_err(|_| Errno::ENOMEM)?;
+                Ok(m.into_bytes())
+            }));
         }
         Some(ProcMagicLink::new(Self::link_mode(&file), move || {
             Ok(task_fd(pid, fd)?.0.f_path.clone())

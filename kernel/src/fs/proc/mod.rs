@@ -38,6 +38,22 @@ pub struct ProcFile {
     mode: u32,
     show: Show,
     store: Option<Store>,
+    no_store: NoStore,
+}
+
+/// What writing a file without a `store` does for root, whom the mode
+/// bits do not stop (CAP_DAC_OVERRIDE).
+#[derive(Clone, Copy)]
+enum NoStore {
+    /// open(2) for writing fails with EACCES: sysctl's `test_perm` checks
+    /// the mode even for root, and `kernfs_fop_open` refuses files
+    /// without a write operation.
+    DenyOpen,
+    /// open(2) succeeds and write(2) fails with this: EIO from
+    /// `proc_reg_write` for `proc_create` entries without `proc_write`,
+    /// EINVAL from `vfs_write` for /proc/PID files without `write`
+    /// (no FMODE_CAN_WRITE).
+    FailWrite(Errno),
 }
 
 impl ProcFile {
@@ -47,15 +63,7 @@ impl ProcFile {
         store: Option<Store>,
     ) -> Arc<Self> {
         let mode = if store.is_some() { 0o644 } else { 0o444 };
-        Self::bytes(
-            mode,
-            move || {
-                let mut text = String::new();
-                show(&mut text).map_err(|_| Errno::ENOMEM)?;
-                Ok(text.into_bytes())
-            },
-            store,
-        )
+        Self::with(mode, text(show), store, NoStore::DenyOpen)
     }
 
     /// A file of any bytes with permission bits `mode`.
@@ -64,18 +72,52 @@ impl ProcFile {
         show: impl Fn() -> KResult<Vec<u8>> + Send + Sync + 'static,
         store: Option<Store>,
     ) -> Arc<Self> {
+        Self::with(mode, Arc::new(show), store, NoStore::DenyOpen)
+    }
+
+    /// A read-only `proc_create` entry (/proc/version, /proc/meminfo, ...),
+    /// 0444: writes fail with EIO.
+    pub fn entry(show: impl Fn(&mut String) -> fmt::Result + Send + Sync + 'static) -> Arc<Self> {
+        Self::with(0o444, text(show), None, NoStore::FailWrite(Errno::EIO))
+    }
+
+    /// A read-only /proc/PID file of `mode`: writes fail with EINVAL.
+    pub fn task_bytes(
+        mode: u32,
+        show: impl Fn() -> KResult<Vec<u8>> + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Self::with(
+            mode,
+            Arc::new(show),
+            None,
+            NoStore::FailWrite(Errno::EINVAL),
+        )
+    }
+
+    fn with(mode: u32, show: Show, store: Option<Store>, no_store: NoStore) -> Arc<Self> {
         Arc::new(Self {
             ino: get_next_ino(),
             mode,
-            show: Arc::new(show),
+            show,
             store,
+            no_store,
         })
     }
+}
+
+/// A `Show` of text.
+fn text(show: impl Fn(&mut String) -> fmt::Result + Send + Sync + 'static) -> Show {
+    Arc::new(move || {
+        let mut text = String::new();
+        show(&mut text).map_err(|_| Errno::ENOMEM)?;
+        Ok(text.into_bytes())
+    })
 }
 
 struct ProcHandle {
     text: Vec<u8>,
     store: Option<Store>,
+    no_store: NoStore,
 }
 
 impl FileOps for ProcHandle {
@@ -88,7 +130,11 @@ impl FileOps for ProcHandle {
     }
 
     fn write(&self, _file: &File, _pos: u64, buf: &[u8]) -> KResult<usize> {
-        (self.store.as_ref().ok_or(Errno::EIO)?)(buf)?;
+        let store = self.store.as_ref().ok_or(match self.no_store {
+            NoStore::FailWrite(errno) => errno,
+            NoStore::DenyOpen => Errno::EIO,
+        })?;
+        store(buf)?;
         Ok(buf.len())
     }
 }
@@ -104,7 +150,10 @@ impl Inode for ProcFile {
         self.mode
     }
     fn open(&self, flags: u32) -> KResult<Arc<dyn FileOps>> {
-        if access_mode(flags).1 && self.store.is_none() {
+        if access_mode(flags).1
+            && self.store.is_none()
+            && matches!(self.no_store, NoStore::DenyOpen)
+        {
             return Err(Errno::EACCES);
         }
         // Only what may be written is read on open (a write-only open
@@ -113,6 +162,7 @@ impl Inode for ProcFile {
         Ok(Arc::new(ProcHandle {
             text,
             store: self.store.clone(),
+            no_store: self.no_store,
         }))
     }
 }
@@ -230,8 +280,7 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
     use crate::task::sys::{CPUTIME_IDLE, kcpustat};
     use crate::task::utsname::{UTS_RELEASE, UTS_SYSNAME, UTS_VERSION};
     use core::fmt::Write;
-    let file =
-        |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::new(show, None) };
+    let file = |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::entry(show) };
     // Ticks at HZ=1000 to USER_HZ.
     let clock_t = |j: u64| j / (1000 / array::USER_HZ);
     alloc::vec![
@@ -264,24 +313,21 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
         ),
         (
             "stat",
-            ProcFile::new(
-                move |m| {
-                    let irqs = crate::arch::x86_64::irq::kstat_irqs();
-                    stat::show_stat(
-                        m,
-                        &stat::KernelStat {
-                            cpustat: kcpustat().map(clock_t),
-                            irqs: &irqs,
-                            ctxt: crate::task::sched::nr_context_switches(),
-                            btime: crate::arch::x86_64::rtc::boot_wall_seconds(),
-                            processes: crate::task::fork::total_forks(),
-                            procs_running: crate::task::sched::nr_running(),
-                            procs_blocked: 0,
-                        },
-                    )
-                },
-                None
-            )
+            ProcFile::entry(move |m| {
+                let irqs = crate::arch::x86_64::irq::kstat_irqs();
+                stat::show_stat(
+                    m,
+                    &stat::KernelStat {
+                        cpustat: kcpustat().map(clock_t),
+                        irqs: &irqs,
+                        ctxt: crate::task::sched::nr_context_switches(),
+                        btime: crate::arch::x86_64::rtc::boot_wall_seconds(),
+                        processes: crate::task::fork::total_forks(),
+                        procs_running: crate::task::sched::nr_running(),
+                        procs_blocked: 0,
+                    },
+                )
+            })
         ),
         (
             "uptime",
@@ -305,8 +351,7 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
 
 /// The root of procfs; `pids` supplies `/proc/PID`.
 pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
-    let file =
-        |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::new(show, None) };
+    let file = |show: fn(&mut String) -> fmt::Result| -> Arc<dyn Inode> { ProcFile::entry(show) };
     #[allow(unused_mut)]
     let mut entries: Vec<(&'static str, Arc<dyn Inode>)> = alloc::vec![
         ("buddyinfo", file(|m| frag_show(node_data(0), m))),
