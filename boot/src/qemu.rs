@@ -50,7 +50,20 @@ const OVMF_COMBINED: &str = "/usr/share/ovmf/OVMF.fd";
 pub fn run(options: &RunOptions) -> u8 {
     let interactive = options.script.is_none() && io::stdin().is_terminal();
     let timeout = effective_timeout(options.timeout, interactive);
-    let (mut qemu, cleanup) = match QemuCommand::new(options) {
+    // A terminal goes to QEMU as is (it switches it to raw mode); piped
+    // input is forwarded once the console is up, or it would be lost. A
+    // busybox run has its script in the initramfs, and the console is
+    // its standard input as for a run without one.
+    let input = match (&options.script, options.init) {
+        (Some(path), Init::Shell) => Input::Script(path),
+        _ if io::stdin().is_terminal() => Input::Inherit,
+        _ => Input::Forward,
+    };
+    let console = match input {
+        Input::Inherit => Console::Terminal,
+        _ => Console::Stdio,
+    };
+    let (mut qemu, cleanup) = match QemuCommand::new(options, console) {
         Ok(qemu) => qemu,
         Err(e) => return qemu_failed(&e),
     };
@@ -64,15 +77,6 @@ pub fn run(options: &RunOptions) -> u8 {
             "tinymm: QEMU waits for gdb on port {port}: gdb -ex 'symbol-file -o {KERNEL_BASE:#x} {KERNEL_ELF}' -ex 'target remote :{port}'"
         );
     }
-    // A terminal goes to QEMU as is (it switches it to raw mode); piped
-    // input is forwarded once the console is up, or it would be lost. A
-    // busybox run has its script in the initramfs, and the console is
-    // its standard input as for a run without one.
-    let input = match (&options.script, options.init) {
-        (Some(path), Init::Shell) => Input::Script(path),
-        _ if io::stdin().is_terminal() => Input::Inherit,
-        _ => Input::Forward,
-    };
     let linux = qemu.linux;
     let result = match Guest::spawn(qemu.command, input, linux) {
         Ok(guest) => guest.wait(timeout),
@@ -90,7 +94,7 @@ pub fn run(options: &RunOptions) -> u8 {
 pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
     let interactive = !gdb.batch && io::stdin().is_terminal();
     let timeout = effective_timeout(options.timeout, interactive);
-    let (mut qemu, cleanup) = match QemuCommand::new(options) {
+    let (mut qemu, cleanup) = match QemuCommand::new(options, Console::Stdio) {
         Ok(qemu) => qemu,
         Err(e) => return qemu_failed(&e),
     };
@@ -173,7 +177,7 @@ pub fn run_captured(
     script: &[u8],
     timeout: Duration,
 ) -> Result<Captured, String> {
-    let (qemu, cleanup) = QemuCommand::new(options)?;
+    let (qemu, cleanup) = QemuCommand::new(options, Console::Stdio)?;
     let mut command = qemu.command;
     command.stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut child = command
@@ -323,6 +327,18 @@ impl Drop for Cleanup {
     }
 }
 
+/// What the guest's serial console is on our side.
+#[derive(Clone, Copy, PartialEq)]
+enum Console {
+    /// Our stdin and stdout, as pipes (or a terminal gdb owns).
+    Stdio,
+    /// Our terminal: QEMU's multiplexer, as `-nographic` sets it up, so
+    /// ^C, ^Z and ^\ reach the guest's tty (a plain `-serial stdio`
+    /// keeps the terminal's signals, and ^C would end QEMU) and C-a x
+    /// ends QEMU.
+    Terminal,
+}
+
 struct QemuCommand {
     command: Command,
     /// Debian's Linux rather than tinymm (`run --linux`).
@@ -330,7 +346,7 @@ struct QemuCommand {
 }
 
 impl QemuCommand {
-    fn new(options: &RunOptions) -> Result<(Self, Cleanup), String> {
+    fn new(options: &RunOptions, console: Console) -> Result<(Self, Cleanup), String> {
         // Checked before the (slower) image build.
         let qemu = find_in_path("qemu-system-x86_64")
             .ok_or("cannot start qemu-system-x86_64: not found in PATH (make deps installs it)")?;
@@ -375,7 +391,11 @@ impl QemuCommand {
         let mut cleanup = Cleanup(Vec::new());
         let mut command = Command::new(qemu);
         command.args(["-machine", "q35", "-cpu", "max", "-m", &options.mem]);
-        command.args(["-serial", "stdio", "-display", "none", "-monitor", "none"]);
+        let serial = match console {
+            Console::Stdio => "stdio",
+            Console::Terminal => "mon:stdio",
+        };
+        command.args(["-serial", serial, "-display", "none", "-monitor", "none"]);
         command.args([
             "-no-reboot",
             "-device",
