@@ -170,56 +170,29 @@ pub struct Captured {
     pub status: u8,
 }
 
-/// Boots like `run` with `script` as the console input (followed by an
-/// `exit` line) and captures the console instead of printing it.
-pub fn run_captured(
-    options: &RunOptions,
-    script: &[u8],
-    timeout: Duration,
-) -> Result<Captured, String> {
+/// Boots like `run` with no console input (a busybox run has its
+/// `/scenario`; `--linux` boots Linux) and captures the console instead
+/// of printing it.
+pub fn run_captured(options: &RunOptions, timeout: Duration) -> Result<Captured, String> {
     let (qemu, cleanup) = QemuCommand::new(options, Console::Stdio)?;
-    let mut command = qemu.command;
-    command.stdin(Stdio::piped()).stdout(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
-    let started = Instant::now();
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (ready_tx, ready_rx) = mpsc::channel::<()>();
-    let output = thread::spawn(move || capture_lines(stdout, started, ready_tx));
-    let mut bytes = script.to_vec();
-    bytes.extend_from_slice(b"\nexit\n");
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = thread::spawn(move || {
-        ready_rx.recv().ok()?;
-        pipe.write_all(&bytes).ok()?;
-        pipe.flush().ok()?;
-        Some(pipe)
-    });
-    let outcome = match wait_timeout(&mut child, Some(timeout)) {
-        Ok(Some(status)) => Ok(Some(status)),
-        Ok(None) => {
-            terminate(&mut child);
-            Ok(None)
-        }
-        Err(e) => {
-            terminate(&mut child);
-            Err(format!("waiting for QEMU: {e}"))
-        }
-    };
-    let wall = started.elapsed();
-    let lines = output.join().unwrap_or_default();
-    drop(input);
+    let linux = qemu.linux;
+    let captured = capture(qemu.command, timeout);
     drop(cleanup);
-    let status = match outcome? {
+    let (lines, wall, status) = captured?;
+    let parse = if linux {
+        parse_linux_end_line
+    } else {
+        parse_status_line
+    };
+    let status = match status {
         None => Outcome::TimedOut(wall),
         Some(status) => Outcome::Exited {
             status,
             guest_status: lines
                 .iter()
                 .rev()
-                .find_map(|(_, line)| parse_status_line(line.as_bytes())),
-            linux: false,
+                .find_map(|(_, line)| parse(line.as_bytes())),
+            linux,
         },
     }
     .exit_status();
@@ -241,37 +214,39 @@ pub struct CapturedCommand {
 
 /// Runs `command` (another kernel's QEMU: `tinymm bench` boots Linux)
 /// with no console input, capturing its console like [`run_captured`].
-pub fn capture_command(mut command: Command, timeout: Duration) -> Result<CapturedCommand, String> {
+pub fn capture_command(command: Command, timeout: Duration) -> Result<CapturedCommand, String> {
+    let (lines, wall, status) = capture(command, timeout)?;
+    Ok(CapturedCommand {
+        lines,
+        wall,
+        status: status.map(|s| s.code().unwrap_or(-1)),
+    })
+}
+
+/// Console lines, wall time from QEMU's start to its exit, and its exit
+/// status (None: killed at the timeout) of `command` run with no input.
+type CaptureResult = (Vec<(Duration, String)>, Duration, Option<ExitStatus>);
+
+fn capture(mut command: Command, timeout: Duration) -> Result<CaptureResult, String> {
     command.stdin(Stdio::null()).stdout(Stdio::piped());
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
     let started = Instant::now();
     let stdout = child.stdout.take().expect("stdout is piped");
-    let (ready, _) = mpsc::channel::<()>();
-    let output = thread::spawn(move || capture_lines(stdout, started, ready));
+    let output = thread::spawn(move || capture_lines(stdout, started));
     let waited = wait_timeout(&mut child, Some(timeout));
     if !matches!(waited, Ok(Some(_))) {
         terminate(&mut child);
     }
     let wall = started.elapsed();
     let lines = output.join().unwrap_or_default();
-    let status = match waited {
-        Ok(Some(status)) => Some(status.code().unwrap_or(-1)),
-        Ok(None) => None,
-        Err(e) => return Err(format!("waiting for QEMU: {e}")),
-    };
-    Ok(CapturedCommand {
-        lines,
-        wall,
-        status,
-    })
+    let status = waited.map_err(|e| format!("waiting for QEMU: {e}"))?;
+    Ok((lines, wall, status))
 }
 
-/// Reads console lines, stamping each with the time since `started`;
-/// signals `ready` at the console-ready line.
-fn capture_lines(from: impl Read, started: Instant, ready: Sender<()>) -> Vec<(Duration, String)> {
-    let mut ready = Some(ready);
+/// Reads console lines, stamping each with the time since `started`.
+fn capture_lines(from: impl Read, started: Instant) -> Vec<(Duration, String)> {
     let mut lines = Vec::new();
     let mut reader = io::BufReader::new(from);
     let mut line = Vec::new();
@@ -282,11 +257,6 @@ fn capture_lines(from: impl Read, started: Instant, ready: Sender<()>) -> Vec<(D
         let text = String::from_utf8_lossy(&line)
             .trim_end_matches(['\n', '\r'])
             .to_string();
-        if text == CONSOLE_READY
-            && let Some(ready) = ready.take()
-        {
-            let _ = ready.send(());
-        }
         lines.push((started.elapsed(), text));
         line.clear();
     }
