@@ -276,3 +276,54 @@ fn job_control_in_a_session_on_the_console_as_on_linux() {
     assert_eq!(status, Some(0), "the run's status after exit");
     assert!(took < Duration::from_secs(10), "exit took {took:?}");
 }
+
+/// Piped input (not a terminal) that ends without `exit`: the host turns
+/// its end into ^D, /init's shell reads end of file at its prompt, and
+/// the run powers off at once with status 0.
+#[test]
+fn piped_input_ending_without_exit_powers_off_at_once() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tinymm"))
+        .args([
+            "run",
+            "--init",
+            "busybox",
+            "--timeout",
+            common::TIMEOUT_SECS,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run tinymm");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+            // ash asks for the cursor position only with no input
+            // pending, so this prompt ends without the query.
+            if out.windows(4).any(|w| w == b"/ # ") {
+                let _ = tx.send(());
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    });
+    stdin.write_all(b"echo piped-$((6 * 7))\n").unwrap();
+    drop(stdin);
+    // The clock starts at the prompt, where end of file can be read.
+    rx.recv_timeout(LONG).expect("/init's shell's prompt");
+    let prompt = Instant::now();
+    let status = child.wait().expect("tinymm exits");
+    let took = prompt.elapsed();
+    let out = reader.join().unwrap();
+    println!("--- console ---\n{out}");
+    assert_eq!(status.code(), Some(0));
+    assert!(out.contains("\npiped-42\r\n"), "the command ran");
+    assert!(out.ends_with("reboot: Power down\r\ntinymm: exit status 0\r\n"));
+    assert!(took < Duration::from_secs(10), "power-off took {took:?}");
+}

@@ -627,7 +627,8 @@ got = {"root": 0, "fast": 0, "slow": 0}
 calls = 0
 while any(got[k] < want[k] for k in want) and calls < 1000:
     gdb.execute("continue")
-    if gdb.selected_frame().older().name() != "do_anonymous_page":
+    caller = gdb.selected_frame().older().name() or ""
+    if not caller.endswith("::do_anonymous_page"):
         continue
     calls += 1
     sp0 = int(gdb.parse_and_eval("$sp"))
