@@ -19,8 +19,8 @@ pub const PROGRAMS: [&str; 12] = [
     "pipes",
 ];
 /// The benchmarks' programs, built with glibc only: fork+exec, the
-/// `true` it execs, and the pipe transfer.
-pub const BENCH_PROGRAMS: [&str; 3] = ["forkexec", "true", "pipe"];
+/// `true` it execs, the pipe transfer, and the boot time's first command.
+pub const BENCH_PROGRAMS: [&str; 4] = ["forkexec", "true", "pipe", "boottime"];
 /// The C libraries, as directory names under `target/cprogs/`.
 pub const LIBCS: [&str; 2] = ["glibc", "musl"];
 

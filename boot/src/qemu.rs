@@ -50,7 +50,20 @@ const OVMF_COMBINED: &str = "/usr/share/ovmf/OVMF.fd";
 pub fn run(options: &RunOptions) -> u8 {
     let interactive = options.script.is_none() && io::stdin().is_terminal();
     let timeout = effective_timeout(options.timeout, interactive);
-    let (mut qemu, cleanup) = match QemuCommand::new(options) {
+    // A terminal goes to QEMU as is (it switches it to raw mode); piped
+    // input is forwarded once the console is up, or it would be lost. A
+    // script is in the initramfs, and the console is its standard input
+    // as for a run without one.
+    let input = if io::stdin().is_terminal() {
+        Input::Inherit
+    } else {
+        Input::Forward
+    };
+    let console = match input {
+        Input::Inherit => Console::Terminal,
+        _ => Console::Stdio,
+    };
+    let (mut qemu, cleanup) = match QemuCommand::new(options, console) {
         Ok(qemu) => qemu,
         Err(e) => return qemu_failed(&e),
     };
@@ -64,15 +77,6 @@ pub fn run(options: &RunOptions) -> u8 {
             "tinymm: QEMU waits for gdb on port {port}: gdb -ex 'symbol-file -o {KERNEL_BASE:#x} {KERNEL_ELF}' -ex 'target remote :{port}'"
         );
     }
-    // A terminal goes to QEMU as is (it switches it to raw mode); piped
-    // input is forwarded once the console is up, or it would be lost. A
-    // script is in the initramfs, and the console is its standard input
-    // as for a run without one.
-    let input = if io::stdin().is_terminal() {
-        Input::Inherit
-    } else {
-        Input::Forward
-    };
     let linux = qemu.linux;
     let result = match Guest::spawn(qemu.command, input, linux) {
         Ok(guest) => guest.wait(timeout),
@@ -90,7 +94,7 @@ pub fn run(options: &RunOptions) -> u8 {
 pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
     let interactive = !gdb.batch && io::stdin().is_terminal();
     let timeout = effective_timeout(options.timeout, interactive);
-    let (mut qemu, cleanup) = match QemuCommand::new(options) {
+    let (mut qemu, cleanup) = match QemuCommand::new(options, Console::Stdio) {
         Ok(qemu) => qemu,
         Err(e) => return qemu_failed(&e),
     };
@@ -162,56 +166,29 @@ pub struct Captured {
     pub status: u8,
 }
 
-/// Boots like `run` with `script` as the console input (followed by an
-/// `exit` line) and captures the console instead of printing it.
-pub fn run_captured(
-    options: &RunOptions,
-    script: &[u8],
-    timeout: Duration,
-) -> Result<Captured, String> {
-    let (qemu, cleanup) = QemuCommand::new(options)?;
-    let mut command = qemu.command;
-    command.stdin(Stdio::piped()).stdout(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
-    let started = Instant::now();
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (ready_tx, ready_rx) = mpsc::channel::<()>();
-    let output = thread::spawn(move || capture_lines(stdout, started, ready_tx));
-    let mut bytes = script.to_vec();
-    bytes.extend_from_slice(b"\nexit\n");
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = thread::spawn(move || {
-        ready_rx.recv().ok()?;
-        pipe.write_all(&bytes).ok()?;
-        pipe.flush().ok()?;
-        Some(pipe)
-    });
-    let outcome = match wait_timeout(&mut child, Some(timeout)) {
-        Ok(Some(status)) => Ok(Some(status)),
-        Ok(None) => {
-            terminate(&mut child);
-            Ok(None)
-        }
-        Err(e) => {
-            terminate(&mut child);
-            Err(format!("waiting for QEMU: {e}"))
-        }
-    };
-    let wall = started.elapsed();
-    let lines = output.join().unwrap_or_default();
-    drop(input);
+/// Boots like `run` with no console input (a busybox run has its
+/// `/scenario`; `--linux` boots Linux) and captures the console instead
+/// of printing it.
+pub fn run_captured(options: &RunOptions, timeout: Duration) -> Result<Captured, String> {
+    let (qemu, cleanup) = QemuCommand::new(options, Console::Stdio)?;
+    let linux = qemu.linux;
+    let captured = capture(qemu.command, timeout);
     drop(cleanup);
-    let status = match outcome? {
+    let (lines, wall, status) = captured?;
+    let parse = if linux {
+        parse_linux_end_line
+    } else {
+        parse_status_line
+    };
+    let status = match status {
         None => Outcome::TimedOut(wall),
         Some(status) => Outcome::Exited {
             status,
             guest_status: lines
                 .iter()
                 .rev()
-                .find_map(|(_, line)| parse_status_line(line.as_bytes())),
-            linux: false,
+                .find_map(|(_, line)| parse(line.as_bytes())),
+            linux,
         },
     }
     .exit_status();
@@ -233,37 +210,39 @@ pub struct CapturedCommand {
 
 /// Runs `command` (another kernel's QEMU: `tinymm bench` boots Linux)
 /// with no console input, capturing its console like [`run_captured`].
-pub fn capture_command(mut command: Command, timeout: Duration) -> Result<CapturedCommand, String> {
+pub fn capture_command(command: Command, timeout: Duration) -> Result<CapturedCommand, String> {
+    let (lines, wall, status) = capture(command, timeout)?;
+    Ok(CapturedCommand {
+        lines,
+        wall,
+        status: status.map(|s| s.code().unwrap_or(-1)),
+    })
+}
+
+/// Console lines, wall time from QEMU's start to its exit, and its exit
+/// status (None: killed at the timeout) of `command` run with no input.
+type CaptureResult = (Vec<(Duration, String)>, Duration, Option<ExitStatus>);
+
+fn capture(mut command: Command, timeout: Duration) -> Result<CaptureResult, String> {
     command.stdin(Stdio::null()).stdout(Stdio::piped());
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
     let started = Instant::now();
     let stdout = child.stdout.take().expect("stdout is piped");
-    let (ready, _) = mpsc::channel::<()>();
-    let output = thread::spawn(move || capture_lines(stdout, started, ready));
+    let output = thread::spawn(move || capture_lines(stdout, started));
     let waited = wait_timeout(&mut child, Some(timeout));
     if !matches!(waited, Ok(Some(_))) {
         terminate(&mut child);
     }
     let wall = started.elapsed();
     let lines = output.join().unwrap_or_default();
-    let status = match waited {
-        Ok(Some(status)) => Some(status.code().unwrap_or(-1)),
-        Ok(None) => None,
-        Err(e) => return Err(format!("waiting for QEMU: {e}")),
-    };
-    Ok(CapturedCommand {
-        lines,
-        wall,
-        status,
-    })
+    let status = waited.map_err(|e| format!("waiting for QEMU: {e}"))?;
+    Ok((lines, wall, status))
 }
 
-/// Reads console lines, stamping each with the time since `started`;
-/// signals `ready` at the console-ready line.
-fn capture_lines(from: impl Read, started: Instant, ready: Sender<()>) -> Vec<(Duration, String)> {
-    let mut ready = Some(ready);
+/// Reads console lines, stamping each with the time since `started`.
+fn capture_lines(from: impl Read, started: Instant) -> Vec<(Duration, String)> {
     let mut lines = Vec::new();
     let mut reader = io::BufReader::new(from);
     let mut line = Vec::new();
@@ -274,11 +253,6 @@ fn capture_lines(from: impl Read, started: Instant, ready: Sender<()>) -> Vec<(D
         let text = String::from_utf8_lossy(&line)
             .trim_end_matches(['\n', '\r'])
             .to_string();
-        if text == CONSOLE_READY
-            && let Some(ready) = ready.take()
-        {
-            let _ = ready.send(());
-        }
         lines.push((started.elapsed(), text));
         line.clear();
     }
@@ -319,6 +293,18 @@ impl Drop for Cleanup {
     }
 }
 
+/// What the guest's serial console is on our side.
+#[derive(Clone, Copy, PartialEq)]
+enum Console {
+    /// Our stdin and stdout, as pipes (or a terminal gdb owns).
+    Stdio,
+    /// Our terminal: QEMU's multiplexer, as `-nographic` sets it up, so
+    /// ^C, ^Z and ^\ reach the guest's tty (a plain `-serial stdio`
+    /// keeps the terminal's signals, and ^C would end QEMU) and C-a x
+    /// ends QEMU.
+    Terminal,
+}
+
 struct QemuCommand {
     command: Command,
     /// Debian's Linux rather than tinymm (`run --linux`).
@@ -326,7 +312,7 @@ struct QemuCommand {
 }
 
 impl QemuCommand {
-    fn new(options: &RunOptions) -> Result<(Self, Cleanup), String> {
+    fn new(options: &RunOptions, console: Console) -> Result<(Self, Cleanup), String> {
         // Checked before the (slower) image build.
         let qemu = find_in_path("qemu-system-x86_64")
             .ok_or("cannot start qemu-system-x86_64: not found in PATH (make deps installs it)")?;
@@ -371,7 +357,11 @@ impl QemuCommand {
         let mut cleanup = Cleanup(Vec::new());
         let mut command = Command::new(qemu);
         command.args(["-machine", "q35", "-cpu", "max", "-m", &options.mem]);
-        command.args(["-serial", "stdio", "-display", "none", "-monitor", "none"]);
+        let serial = match console {
+            Console::Stdio => "stdio",
+            Console::Terminal => "mon:stdio",
+        };
+        command.args(["-serial", serial, "-display", "none", "-monitor", "none"]);
         command.args([
             "-no-reboot",
             "-device",
