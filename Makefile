@@ -1,7 +1,7 @@
 # tinymm — see README.md.
 #
 #   make run [MEM=128M] [UEFI=1] [SCRIPT=file] [ICOUNT=1] [TIMEOUT=secs] [SMP=n] [QEMU_ARGS="..."]
-#            [FILES="host[:/guest] ..."] [GEN="/guest:SIZE ..."] [INIT=busybox|shell]
+#            [FILES="host[:/guest] ..."] [GEN="/guest:SIZE ..."] [INIT=busybox|none]
 #   make bench [RUNS=2] [ONLY=name]
 #   make test | gdb [GDB_ARGS="--batch -x file"] | fmt | clippy | deps
 
@@ -20,7 +20,8 @@ ONLY ?=
 # /data/<basename>), GEN="/guest/path:SIZE ..." (generated content).
 FILES ?=
 GEN ?=
-# pid 1: busybox as /init (tinymm run --init busybox) or the in-kernel shell.
+# pid 1: busybox as /init (tinymm run --init busybox), or no userland but
+# FILES (--init none: an /init among them, or Linux's fallbacks and panic).
 INIT ?= busybox
 
 CARGO ?= cargo

@@ -143,7 +143,7 @@ fn piped_input_ends_the_run() {
     let (status, out) = piped(&[], b"echo a\nsh -c 'exit 4'");
     assert_eq!(status, 4);
     assert!(out.contains("exitcode=0x00000400"));
-    // The same for the in-kernel shell.
+    // A last command's failure is the run's status.
     let (status, _) = piped(&[], b"echo x\nfalse\n");
     assert_eq!(status, 1);
 }

@@ -115,7 +115,7 @@ pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
     let files = strip_programs(spec.files, &mut temporaries);
     initramfs::write_archive(&ramdisk, &files)?;
 
-    let packed = strip_debug(spec.kernel);
+    let packed = strip_all(spec.kernel);
     if packed != spec.kernel {
         temporaries.0.push(packed.clone());
     }
@@ -146,15 +146,15 @@ impl Drop for Temporaries {
     }
 }
 
-/// `files` with each program replaced by a debug-stripped copy (the
-/// firmware reads the ramdisk through BIOS disk calls under TCG, and
-/// debug info is most of a program's size).
+/// `files` with each program replaced by a stripped copy (the firmware
+/// reads the ramdisk through BIOS disk calls under TCG, and debug info
+/// and symbols are most of a program's size).
 fn strip_programs(files: &[GuestFile], temporaries: &mut Temporaries) -> Vec<GuestFile> {
     files
         .iter()
         .map(|file| match &file.source {
             Source::Program(path) => {
-                let stripped = strip_debug(path);
+                let stripped = strip_all(path);
                 if stripped != *path {
                     temporaries.0.push(stripped.clone());
                 }
@@ -195,16 +195,17 @@ fn remove_stale(kernel: &Path) {
     }
 }
 
-/// A copy of an ELF without debug info for the image: the firmware
-/// loads it through BIOS disk calls under TCG, and debug info is ~90% of a
-/// debug build. gdb reads the full ELF. Uses the toolchain's llvm-objcopy
+/// A copy of an ELF without debug info and symbol table for the image:
+/// the firmware loads it through BIOS disk calls under TCG, at about a
+/// megabyte a second, and they are ~95% of a debug build (the kernel's
+/// symbols alone are 400 KiB). gdb reads the full ELF. Uses the toolchain's llvm-objcopy
 /// (llvm-tools component) or binutils' objcopy; without either, the full
 /// ELF is packed (and the returned path is `elf` itself).
-fn strip_debug(elf: &Path) -> PathBuf {
+fn strip_all(elf: &Path) -> PathBuf {
     let stripped = elf.with_extension(format!("stripped.{}", std::process::id()));
     for objcopy in objcopy_candidates() {
         let status = Command::new(&objcopy)
-            .arg("--strip-debug")
+            .arg("--strip-all")
             .arg(elf)
             .arg(&stripped)
             .status();

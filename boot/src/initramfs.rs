@@ -46,7 +46,8 @@ pub enum Source {
     /// A file on the host, copied as it is.
     Host(PathBuf),
     /// An ELF program on the host; the image builder packs it without
-    /// debug info (see `image::strip_debug`), else it is copied as is.
+    /// debug info and symbols (see `image::strip_all`), else it is copied
+    /// as is.
     Program(PathBuf),
     /// `size` bytes of [`generated`] content.
     Generated(u64),
