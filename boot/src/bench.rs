@@ -1053,21 +1053,39 @@ fn reclaim_cost(measured: &[Measured]) -> Vec<String> {
     lines
 }
 
+/// The tinymm and the Linux measurement of `kind`; without them, the
+/// lines to print instead: none when tinymm's did not run (`--only`),
+/// "n/a" when Linux's is missing.
+fn both_kernels<'a>(
+    measured: &'a [Measured],
+    kind: Kind,
+    name: &str,
+    linux_missing: Option<&str>,
+) -> Result<(&'a Measured, &'a Measured), Vec<String>> {
+    let by = |kernel: Kernel| {
+        measured
+            .iter()
+            .find(|m| m.kind == kind && m.kernel == kernel)
+    };
+    let tinymm = by(Kernel::Tinymm).ok_or_else(Vec::new)?;
+    let linux = by(Kernel::Linux).ok_or_else(|| {
+        vec![format!(
+            "{name}, tinymm / Linux: n/a ({})",
+            linux_missing.unwrap_or("a run is missing")
+        )]
+    })?;
+    Ok((tinymm, linux))
+}
+
 /// tinymm's fork+exec+wait rate over Linux's: in guest time (instructions
 /// per iteration, from the first runs) and in wall time (the runs
 /// without -icount).
 fn forkexec_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<String> {
-    let by = |kernel: Kernel| {
-        measured
-            .iter()
-            .find(|m| m.kind == Kind::ForkExec && m.kernel == kernel)
-    };
-    let (Some(tinymm), Some(linux)) = (by(Kernel::Tinymm), by(Kernel::Linux)) else {
-        return vec![format!(
-            "fork+exec+wait, tinymm / Linux: n/a ({})",
-            linux_missing.unwrap_or("a run is missing")
-        )];
-    };
+    let (tinymm, linux) =
+        match both_kernels(measured, Kind::ForkExec, "fork+exec+wait", linux_missing) {
+            Ok(both) => both,
+            Err(lines) => return lines,
+        };
     let per_iteration = |m: &Measured| {
         let f = &m.runs.first()?.figures;
         (f.iterations > 0).then(|| f.tsc as f64 / f.iterations as f64)
@@ -1098,19 +1116,9 @@ fn forkexec_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<Str
 /// MiB, from the first runs) and in wall time (the runs without -icount).
 /// Nothing when no pipe benchmark ran.
 fn pipe_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<String> {
-    let by = |kernel: Kernel| {
-        measured
-            .iter()
-            .find(|m| m.kind == Kind::Pipe && m.kernel == kernel)
-    };
-    let Some(tinymm) = by(Kernel::Tinymm) else {
-        return Vec::new();
-    };
-    let Some(linux) = by(Kernel::Linux) else {
-        return vec![format!(
-            "pipe, tinymm / Linux: n/a ({})",
-            linux_missing.unwrap_or("a run is missing")
-        )];
+    let (tinymm, linux) = match both_kernels(measured, Kind::Pipe, "pipe", linux_missing) {
+        Ok(both) => both,
+        Err(lines) => return lines,
     };
     let guest = |m: &Measured| {
         let f = &m.runs.first()?.figures;
@@ -1147,19 +1155,9 @@ fn pipe_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<String>
 /// in guest time (the first runs' tsc) and in wall time (host time of
 /// the line, the runs without -icount). Nothing when no boot ran.
 fn boot_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<String> {
-    let by = |kernel: Kernel| {
-        measured
-            .iter()
-            .find(|m| m.kind == Kind::Boot && m.kernel == kernel)
-    };
-    let Some(tinymm) = by(Kernel::Tinymm) else {
-        return Vec::new();
-    };
-    let Some(linux) = by(Kernel::Linux) else {
-        return vec![format!(
-            "boot, tinymm / Linux: n/a ({})",
-            linux_missing.unwrap_or("a run is missing")
-        )];
+    let (tinymm, linux) = match both_kernels(measured, Kind::Boot, "boot", linux_missing) {
+        Ok(both) => both,
+        Err(lines) => return lines,
     };
     let mut lines = Vec::new();
     if let (Some(t), Some(l)) = (tinymm.runs.first(), linux.runs.first()) {
