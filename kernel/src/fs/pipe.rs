@@ -190,8 +190,9 @@ pub struct PipeInodeInfo {
     ino: u64,
     /// The pipe itself, for `fifo_open` of a pipefs inode.
     this: Weak<PipeInodeInfo>,
-    /// The `FIFO_PIPES` key of the FIFO inode whose pipe this is.
-    fifo: Option<usize>,
+    /// The FIFO inode whose pipe this is; the reference keeps its
+    /// address, the `FIFO_PIPES` key, from naming another inode.
+    fifo: Option<Weak<dyn Inode>>,
     buf: SpinLock<PipeBuf>,
     readers: AtomicUsize,
     writers: AtomicUsize,
@@ -202,15 +203,20 @@ pub struct PipeInodeInfo {
 }
 
 /// `inode->i_pipe` of the FIFO inodes some file has open: their pipes,
-/// by the inode's address (an open file pins its inode, so an address
-/// names one inode while its entry lives). An entry goes with its pipe.
+/// by the inode's address (`fifo_key`). An entry goes with its pipe.
 static FIFO_PIPES: SpinLock<BTreeMap<usize, Weak<PipeInodeInfo>>> = SpinLock::new(BTreeMap::new());
+
+/// An inode's `FIFO_PIPES` key.
+fn fifo_key(inode: *const dyn Inode) -> usize {
+    inode.cast::<()>() as usize
+}
 
 impl Drop for PipeInodeInfo {
     /// `put_pipe_info()`: the last file is gone, and a FIFO's inode lets
     /// go of the pipe (the next open makes a new, empty one).
     fn drop(&mut self) {
-        if let Some(key) = self.fifo {
+        if let Some(inode) = &self.fifo {
+            let key = fifo_key(inode.as_ptr());
             let mut pipes = FIFO_PIPES.lock_irqsave();
             if pipes
                 .get(&key)
@@ -225,7 +231,7 @@ impl Drop for PipeInodeInfo {
 impl PipeInodeInfo {
     /// `alloc_pipe_info()`: an empty pipe of the default capacity with
     /// `ends` readers and as many writers.
-    fn alloc_pipe_info(ino: u64, fifo: Option<usize>, ends: usize) -> Arc<Self> {
+    fn alloc_pipe_info(ino: u64, fifo: Option<Weak<dyn Inode>>, ends: usize) -> Arc<Self> {
         Arc::new_cyclic(|this| Self {
             ino,
             this: this.clone(),
@@ -598,12 +604,13 @@ pub fn fifo_open(inode: &Arc<dyn Inode>, flags: u32) -> KResult<Arc<dyn FileOps>
     let (pipe, is_pipe) = match inode.as_any().downcast_ref::<PipeInodeInfo>() {
         Some(p) => (p.this.upgrade().ok_or(Errno::ENXIO)?, true),
         None => {
-            let key = Arc::as_ptr(inode).cast::<()>() as usize;
+            let key = fifo_key(Arc::as_ptr(inode));
             let mut pipes = FIFO_PIPES.lock_irqsave();
             let pipe = match pipes.get(&key).and_then(Weak::upgrade) {
                 Some(pipe) => pipe,
                 None => {
-                    let pipe = PipeInodeInfo::alloc_pipe_info(inode.ino(), Some(key), 0);
+                    let fifo = Some(Arc::downgrade(inode));
+                    let pipe = PipeInodeInfo::alloc_pipe_info(inode.ino(), fifo, 0);
                     pipes.insert(key, Arc::downgrade(&pipe));
                     pipe
                 }
