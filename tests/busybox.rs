@@ -438,6 +438,7 @@ fn scripts_print_linux_values() {
             ],
         ),
         ("mount", &["4096 0 4096", "umount=0", "busy=1"]),
+        ("fs", &["fifo 0", "through", "1000", "self"]),
     ] {
         let got = &tinymm[name];
         for want in lines {

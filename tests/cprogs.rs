@@ -166,6 +166,9 @@ fn host_lines(name: &str, libc: &str) -> Vec<String> {
         let run = run_host(&program, &[&dir], &scratch.0);
         let _ = std::fs::remove_dir_all(&dir);
         run
+    } else if name == "fifo" {
+        // Its FIFOs go in the working directory.
+        run_host(&program, &[&scratch.0], &scratch.0)
     } else {
         run_host(&program, &[], &scratch.0)
     };
@@ -220,6 +223,13 @@ fn misc_on_linux() {
 fn pipes_on_linux() {
     for libc in LIBCS {
         host_lines("pipes", libc);
+    }
+}
+
+#[test]
+fn fifo_on_linux() {
+    for libc in LIBCS {
+        host_lines("fifo", libc);
     }
 }
 
@@ -452,6 +462,9 @@ fn run_on_tinymm(programs: &[(&'static str, &str)]) -> Vec<(Vec<String>, i32)> {
         if name == "tmpfs" {
             args = vec![format!("/tmp/tmpfs-{libc}")];
         }
+        if name == "fifo" {
+            args = vec!["/tmp".into()];
+        }
         runs.push(GuestRun { name, guest, args });
     }
     let mut script = String::new();
@@ -600,6 +613,11 @@ fn misc_on_tinymm() {
 #[test]
 fn pipes_on_tinymm() {
     same_on_tinymm("pipes");
+}
+
+#[test]
+fn fifo_on_tinymm() {
+    same_on_tinymm("fifo");
 }
 
 #[test]

@@ -14,9 +14,12 @@ du -k sparse; ls -s sparse
 truncate -s 100 sparse; wc -c <sparse; truncate -s 0 sparse; wc -c <sparse
 echo 12345678 >nt; printf 'ab' | dd of=nt bs=1 seek=2 conv=notrunc 2>/dev/null; cat nt
 printf 'ab' | dd of=nt bs=1 seek=2 2>/dev/null; cat nt; echo
-# Named FIFOs: mkfifo makes one, but opening it is ENXIO on tinymm
-# (fs/pipe.rs has no fifo_open yet), so only its listing is compared.
-mkfifo p; ls -l p | cut -c1-10
+# Named FIFOs: the listing, a writer in the background meeting a reader,
+# a stream through one, and an O_RDWR descriptor talking to itself.
+mkfifo p; ls -l p | cut -c1-10; stat -c '%F %s' p
+(echo through > p &); cat p
+seq 1000 > p & wc -l < p; wait
+exec 3<>p; echo self >&3; read l <&3; echo $l; exec 3>&-
 mknod null2 c 1 3; ls -l null2 | awk '{print $1, $5, $6}'; echo gone >null2; wc -c <null2
 mknod zero2 c 1 5; head -c 4 zero2 | od -An -tx1
 mkdir -p x/y; touch x/y/z; mv x x2; find x2 | sort

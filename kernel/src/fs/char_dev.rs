@@ -72,7 +72,8 @@ pub fn chrdev_show(m: &mut String) -> core::fmt::Result {
 }
 
 /// `init_special_inode()`'s open: character devices through their
-/// driver; block devices, FIFOs and sockets have none here.
+/// driver; block devices and sockets have none here (the VFS opens FIFOs
+/// with `fifo_open()` before it asks the inode).
 pub fn init_special_open(
     ftype: super::FileType,
     rdev: DevT,

@@ -256,7 +256,7 @@ pub fn do_filp_open(nd: &mut Nameidata, name: &str, flags: u32, mode: u32) -> KR
     if write && ftype == FileType::Reg {
         path.mnt.want_write()?;
     }
-    let ops = path.inode().open(flags)?;
+    let ops = open_inode(&path, flags)?;
     if flags & O_TRUNC != 0 && ftype == FileType::Reg {
         path.inode().setattr(&Iattr {
             size: Some(0),
@@ -266,6 +266,17 @@ pub fn do_filp_open(nd: &mut Nameidata, name: &str, flags: u32, mode: u32) -> KR
     let file = File::new(path, ops, flags);
     file.ops.open(&file)?;
     Ok(file)
+}
+
+/// `do_dentry_open()`'s `f_op->open`: FIFOs of every filesystem (and
+/// pipefs's inodes) through `fifo_open()`, as `init_special_inode()`
+/// gives them `pipefifo_fops`; other files through their inode.
+fn open_inode(path: &Path, flags: u32) -> KResult<Arc<dyn FileOps>> {
+    #[cfg(target_os = "none")]
+    if path.inode().file_type() == FileType::Fifo {
+        return super::pipe::fifo_open(path.inode(), flags);
+    }
+    path.inode().open(flags)
 }
 
 /// The flags an O_PATH descriptor keeps (`O_PATH_FLAGS`).

@@ -412,6 +412,11 @@ pub trait FileOps: Send + Sync {
     fn poll(&self, _file: &File, _pt: &mut select::PollTable) -> u32 {
         select::DEFAULT_POLLMASK
     }
+    /// `pipe_fcntl()`: F_SETPIPE_SZ and F_GETPIPE_SZ of a pipe or FIFO;
+    /// other files have no pipe (`get_pipe_info()`: EBADF).
+    fn pipe_fcntl(&self, _cmd: u32, _arg: u32) -> KResult<u64> {
+        Err(Errno::EBADF)
+    }
 }
 
 /// `get_next_ino()`.

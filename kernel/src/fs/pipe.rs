@@ -1,15 +1,26 @@
-//! Pipes; mirrors fs/pipe.c: a 16-page ring (`PIPE_DEF_BUFFERS`) shared by
-//! a read end and a write end. Reads block while the pipe is empty and a
-//! writer exists (EOF once every write end is closed); writes of up to
-//! `PIPE_BUF` bytes are atomic and block while there is no room; writing
-//! with no reader left raises SIGPIPE and fails with EPIPE. A signal ends
-//! a blocked read or write with ERESTARTSYS (EINTR, or a restart under
-//! SA_RESTART). Readers sleep on `rd_wait`, writers on `wr_wait`
-//! (`pipe_poll` reports both ends' readiness); FIONREAD counts the
-//! unread bytes.
+//! Pipes and FIFOs; mirrors fs/pipe.c: a 16-page ring (`PIPE_DEF_BUFFERS`)
+//! shared by read ends and write ends. Reads block while the pipe is
+//! empty and a writer exists (EOF once every write end is closed); writes
+//! of up to `PIPE_BUF` bytes are atomic and block while there is no room;
+//! writing with no reader left raises SIGPIPE and fails with EPIPE. A
+//! signal ends a blocked read or write with ERESTARTSYS (EINTR, or a
+//! restart under SA_RESTART). Readers sleep on `rd_wait`, writers on
+//! `wr_wait` (`pipe_poll` reports both ends' readiness); FIONREAD counts
+//! the unread bytes; F_GETPIPE_SZ and F_SETPIPE_SZ read and change the
+//! capacity (`pipe_fcntl`).
 //!
-//! The bytes live in one `PIPE_SIZE` ring allocated at the first write
-//! (Linux's ring holds up to 16 pages, each allocated as it fills).
+//! pipe(2) makes a pipe with its two ends; `fifo_open` opens any FIFO
+//! inode (a `mkfifo` node of tmpfs or devtmpfs, an initramfs entry, or a
+//! pipe reopened through `/proc/PID/fd/N`): the first open makes the
+//! inode's pipe, a read-only open waits for a writer and a write-only
+//! open for a reader (`wait_for_partner`; ENXIO for a write-only
+//! O_NONBLOCK open without readers), O_RDWR never waits, and the last
+//! close frees the pipe with whatever it still held.
+//!
+//! The bytes live in one ring of the pipe's capacity, allocated at the
+//! first write (Linux's ring holds that many pages, each allocated as it
+//! fills, so a pipe whose ring cannot be had fails its write with ENOMEM
+//! here as Linux's does when a page cannot be had).
 //! `read(2)` and `write(2)` copy straight between it and user memory, as
 //! `pipe_read()` and `pipe_write()` do with `copy_page_to_iter()` and
 //! `copy_page_from_iter()`; a user copy may fault and sleep, so it runs
@@ -17,8 +28,9 @@
 //! the spinlock to the holder) and never under the spinlock.
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
-use alloc::vec;
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::dcache::{Dentry, Path};
@@ -35,29 +47,50 @@ use crate::task::signal::{SIGPIPE, send_signal_locked};
 use crate::task::wait::WaitQueueHead;
 use crate::task::{current, current_files};
 use crate::uapi::errno::{Errno, KResult};
-use crate::uapi::fcntl::{O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY};
+use crate::uapi::fcntl::{
+    F_GETPIPE_SZ, F_SETPIPE_SZ, O_ACCMODE, O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_RDWR,
+    O_WRONLY,
+};
 use crate::uapi::termbits::{FIONREAD, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 
 /// `PIPE_BUF`: writes up to this size are never interleaved.
 pub const PIPE_BUF: usize = 4096;
-/// Capacity: `PIPE_DEF_BUFFERS` pages.
-const PIPE_SIZE: usize = 16 * 4096;
+const PAGE_SIZE: usize = 4096;
+/// A new pipe's capacity: `PIPE_DEF_BUFFERS` pages.
+const PIPE_DEF_SIZE: usize = 16 * PAGE_SIZE;
 
 /// The ring of a pipe: `pipe->bufs` with its head and fill.
-#[derive(Default)]
 struct PipeBuf {
-    /// `PIPE_SIZE` bytes once written to; empty before, and while a
-    /// reader or writer holds the pipe lock (it has the ring then).
+    /// `size` bytes once written to; empty before, and while a reader
+    /// or writer holds the pipe lock (it has the ring then).
     ring: Box<[u8]>,
     /// Where the oldest byte is.
     head: usize,
     /// Bytes in the pipe (kept here also while the ring is out).
     len: usize,
+    /// The capacity, `max_usage` pages (changed under the pipe lock).
+    size: usize,
     /// `pipe->mutex` is held: a reader or writer is copying.
     locked: bool,
+    /// `r_counter`, `w_counter`: opens for reading and for writing so
+    /// far, which a FIFO open waiting for its partner watches.
+    r_counter: u32,
+    w_counter: u32,
 }
 
 impl PipeBuf {
+    fn new() -> Self {
+        Self {
+            ring: Box::default(),
+            head: 0,
+            len: 0,
+            size: PIPE_DEF_SIZE,
+            locked: false,
+            r_counter: 1,
+            w_counter: 1,
+        }
+    }
+
     fn len(&self) -> usize {
         self.len
     }
@@ -74,16 +107,26 @@ struct PipeGuard<'a> {
     ring: Box<[u8]>,
     head: usize,
     len: usize,
+    size: usize,
 }
 
 impl PipeGuard<'_> {
     /// The bytes `[from, from + n)` counted from the head, as ranges of
     /// the ring: the second is empty unless they wrap around its end.
     fn pieces(&self, from: usize, n: usize) -> [core::ops::Range<usize>; 2] {
-        let start = (self.head + from) % PIPE_SIZE;
-        let first = n.min(PIPE_SIZE - start);
+        let start = (self.head + from) % self.size;
+        let first = n.min(self.size - start);
         [start..start + first, 0..n - first]
     }
+}
+
+/// A zeroed ring of `size` bytes; ENOMEM when the heap has no such
+/// block (a capacity F_SETPIPE_SZ allowed may still be too big to have).
+fn alloc_ring(size: usize) -> KResult<Box<[u8]>> {
+    let mut ring = Vec::new();
+    ring.try_reserve_exact(size).map_err(|_| Errno::ENOMEM)?;
+    ring.resize(size, 0);
+    Ok(ring.into_boxed_slice())
 }
 
 impl Drop for PipeGuard<'_> {
@@ -93,6 +136,7 @@ impl Drop for PipeGuard<'_> {
             b.ring = core::mem::take(&mut self.ring);
             b.head = self.head;
             b.len = self.len;
+            b.size = self.size;
             b.locked = false;
         }
         self.pipe.wake_all();
@@ -141,19 +185,65 @@ impl WriteFrom<'_> {
 /// `MAX_RW_COUNT`: what one read or write moves at most.
 const MAX_RW_COUNT: usize = i32::MAX as usize & !(4096 - 1);
 
-/// `struct pipe_inode_info`.
+/// `struct pipe_inode_info`; also the pipefs inode of a pipe(2) pipe.
 pub struct PipeInodeInfo {
     ino: u64,
+    /// The pipe itself, for `fifo_open` of a pipefs inode.
+    this: Weak<PipeInodeInfo>,
+    /// The FIFO inode whose pipe this is; the reference keeps its
+    /// address, the `FIFO_PIPES` key, from naming another inode.
+    fifo: Option<Weak<dyn Inode>>,
     buf: SpinLock<PipeBuf>,
     readers: AtomicUsize,
     writers: AtomicUsize,
-    /// Readers waiting for data or EOF, writers waiting for room or for
-    /// the last reader to go.
+    /// Readers waiting for data or EOF, FIFO opens waiting for a
+    /// partner; writers waiting for room or for the last reader to go.
     rd_wait: Arc<WaitQueueHead>,
     wr_wait: Arc<WaitQueueHead>,
 }
 
+/// `inode->i_pipe` of the FIFO inodes some file has open: their pipes,
+/// by the inode's address (`fifo_key`). An entry goes with its pipe.
+static FIFO_PIPES: SpinLock<BTreeMap<usize, Weak<PipeInodeInfo>>> = SpinLock::new(BTreeMap::new());
+
+/// An inode's `FIFO_PIPES` key.
+fn fifo_key(inode: *const dyn Inode) -> usize {
+    inode.cast::<()>() as usize
+}
+
+impl Drop for PipeInodeInfo {
+    /// `put_pipe_info()`: the last file is gone, and a FIFO's inode lets
+    /// go of the pipe (the next open makes a new, empty one).
+    fn drop(&mut self) {
+        if let Some(inode) = &self.fifo {
+            let key = fifo_key(inode.as_ptr());
+            let mut pipes = FIFO_PIPES.lock_irqsave();
+            if pipes
+                .get(&key)
+                .is_some_and(|w| core::ptr::eq(w.as_ptr(), self))
+            {
+                pipes.remove(&key);
+            }
+        }
+    }
+}
+
 impl PipeInodeInfo {
+    /// `alloc_pipe_info()`: an empty pipe of the default capacity with
+    /// `ends` readers and as many writers.
+    fn alloc_pipe_info(ino: u64, fifo: Option<Weak<dyn Inode>>, ends: usize) -> Arc<Self> {
+        Arc::new_cyclic(|this| Self {
+            ino,
+            this: this.clone(),
+            fifo,
+            buf: SpinLock::new(PipeBuf::new()),
+            readers: AtomicUsize::new(ends),
+            writers: AtomicUsize::new(ends),
+            rd_wait: Arc::default(),
+            wr_wait: Arc::default(),
+        })
+    }
+
     fn wake_all(&self) {
         self.rd_wait.wake_up();
         self.wr_wait.wake_up();
@@ -172,6 +262,7 @@ impl PipeInodeInfo {
                         ring: core::mem::take(&mut b.ring),
                         head: b.head,
                         len: b.len,
+                        size: b.size,
                     });
                 }
             }
@@ -179,6 +270,36 @@ impl PipeInodeInfo {
             self.rd_wait
                 .wait_event_interruptible(|| !self.buf.lock_irqsave().locked)?;
         }
+    }
+
+    /// `pipe_set_size()`: the capacity becomes `arg` bytes rounded up
+    /// to a power-of-two number of pages (`round_pipe_size()`: EINVAL
+    /// past 2^31); EBUSY if what the pipe holds would not fit. Root's
+    /// CAP_SYS_RESOURCE lifts `pipe-max-size`. The new capacity.
+    fn pipe_set_size(&self, arg: u32) -> KResult<u64> {
+        if arg > 1 << 31 {
+            return Err(Errno::EINVAL);
+        }
+        let size = (arg as usize).max(PAGE_SIZE).next_power_of_two();
+        let mut pipe = self.pipe_lock()?;
+        if pipe.len.div_ceil(PAGE_SIZE) > size / PAGE_SIZE {
+            return Err(Errno::EBUSY);
+        }
+        if pipe.len == 0 {
+            // The next write allocates the ring at the new size.
+            pipe.ring = Box::default();
+        } else {
+            // `pipe_resize_ring()`: the bytes move to the new ring's start.
+            let mut ring = alloc_ring(size)?;
+            let [first, second] = pipe.pieces(0, pipe.len);
+            let split = first.len();
+            ring[..split].copy_from_slice(&pipe.ring[first]);
+            ring[split..pipe.len].copy_from_slice(&pipe.ring[second]);
+            pipe.ring = ring;
+        }
+        pipe.head = 0;
+        pipe.size = size;
+        Ok(size as u64)
     }
 }
 
@@ -195,25 +316,59 @@ impl Inode for PipeInodeInfo {
     fn size(&self) -> u64 {
         0
     }
+    /// The VFS opens every FIFO inode, this one too, with `fifo_open`.
     fn open(&self, _flags: u32) -> KResult<Arc<dyn FileOps>> {
-        // Pipes are made by pipe(2) only; there are no named FIFOs.
         Err(Errno::ENXIO)
     }
 }
 
-/// One end of a pipe (the `struct file` private part).
+/// One open file of a pipe (the `struct file` private part): a reader,
+/// a writer, or both (a FIFO opened O_RDWR).
 struct PipeEnd {
     pipe: Arc<PipeInodeInfo>,
+    read: bool,
     write: bool,
+    /// `filp->f_pipe`: the `w_counter` a non-blocking FIFO reader saw
+    /// at open with no writer; POLLHUP waits for a writer after it.
+    f_pipe: u32,
+}
+
+impl PipeEnd {
+    /// A file of `pipe`, counted among its readers and writers until it
+    /// is dropped; `wake_up_partner()` when it is the first of its kind.
+    fn new(pipe: &Arc<PipeInodeInfo>, read: bool, write: bool) -> Self {
+        let mut first = false;
+        {
+            let mut b = pipe.buf.lock_irqsave();
+            if read {
+                b.r_counter = b.r_counter.wrapping_add(1);
+                first |= pipe.readers.fetch_add(1, Ordering::SeqCst) == 0;
+            }
+            if write {
+                b.w_counter = b.w_counter.wrapping_add(1);
+                first |= pipe.writers.fetch_add(1, Ordering::SeqCst) == 0;
+            }
+        }
+        if first {
+            pipe.rd_wait.wake_up();
+        }
+        Self {
+            pipe: pipe.clone(),
+            read,
+            write,
+            f_pipe: 0,
+        }
+    }
 }
 
 impl Drop for PipeEnd {
-    /// `pipe_release()`: the last reference to this end went away.
+    /// `pipe_release()`: the last reference to this file went away.
     fn drop(&mut self) {
+        if self.read {
+            self.pipe.readers.fetch_sub(1, Ordering::SeqCst);
+        }
         if self.write {
             self.pipe.writers.fetch_sub(1, Ordering::SeqCst);
-        } else {
-            self.pipe.readers.fetch_sub(1, Ordering::SeqCst);
         }
         self.pipe.wake_all();
     }
@@ -243,7 +398,7 @@ impl PipeEnd {
                     }
                     done += piece_len;
                 }
-                pipe.head = (pipe.head + done) % PIPE_SIZE;
+                pipe.head = (pipe.head + done) % pipe.size;
                 pipe.len -= done;
                 return Ok(done);
             }
@@ -287,10 +442,13 @@ impl PipeEnd {
                 Ok(pipe) => pipe,
                 Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
             };
-            let room = PIPE_SIZE - pipe.len;
+            let room = pipe.size - pipe.len;
             if room >= need {
                 if pipe.ring.is_empty() {
-                    pipe.ring = vec![0; PIPE_SIZE].into_boxed_slice();
+                    match alloc_ring(pipe.size) {
+                        Ok(ring) => pipe.ring = ring,
+                        Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+                    }
                 }
                 let n = left.min(room);
                 let mut copied = 0;
@@ -320,8 +478,8 @@ impl PipeEnd {
                 };
             }
             if let Err(e) = p.wr_wait.wait_event_interruptible(|| {
-                PIPE_SIZE - p.buf.lock_irqsave().len() >= need
-                    || p.readers.load(Ordering::SeqCst) == 0
+                let b = p.buf.lock_irqsave();
+                b.size - b.len() >= need || p.readers.load(Ordering::SeqCst) == 0
             }) {
                 return if done > 0 { Ok(done) } else { Err(e) };
             }
@@ -373,27 +531,32 @@ impl FileOps for PipeEnd {
         }
     }
 
-    /// `pipe_poll()`: a read end is readable with data or without
-    /// writers (POLLHUP), a write end writable with `PIPE_BUF` of room,
-    /// POLLERR without readers.
+    /// `pipe_poll()`: a reader is readable with data or without
+    /// writers (POLLHUP, once a writer came if the open saw none), a
+    /// writer writable with `PIPE_BUF` of room, POLLERR without readers.
     fn poll(&self, _file: &File, pt: &mut PollTable) -> u32 {
         let p = &self.pipe;
-        if self.write {
-            pt.poll_wait(&p.wr_wait);
-        } else {
+        if self.read {
             pt.poll_wait(&p.rd_wait);
         }
-        let len = p.buf.lock_irqsave().len();
+        if self.write {
+            pt.poll_wait(&p.wr_wait);
+        }
+        let (len, size, w_counter) = {
+            let b = p.buf.lock_irqsave();
+            (b.len(), b.size, b.w_counter)
+        };
         let mut mask = 0;
-        if !self.write {
+        if self.read {
             if len > 0 {
                 mask |= POLLIN | POLLRDNORM;
             }
-            if p.writers.load(Ordering::SeqCst) == 0 {
+            if p.writers.load(Ordering::SeqCst) == 0 && self.f_pipe != w_counter {
                 mask |= POLLHUP;
             }
-        } else {
-            if PIPE_SIZE - len >= PIPE_BUF {
+        }
+        if self.write {
+            if size - len >= PIPE_BUF {
                 mask |= POLLOUT | POLLWRNORM;
             }
             if p.readers.load(Ordering::SeqCst) == 0 {
@@ -402,6 +565,84 @@ impl FileOps for PipeEnd {
         }
         mask
     }
+
+    /// `pipe_fcntl()`.
+    fn pipe_fcntl(&self, cmd: u32, arg: u32) -> KResult<u64> {
+        match cmd {
+            F_SETPIPE_SZ => self.pipe.pipe_set_size(arg),
+            F_GETPIPE_SZ => Ok(self.pipe.buf.lock_irqsave().size as u64),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+}
+
+/// `wait_for_partner()`: sleep on `rd_wait` until the other kind's open
+/// counter (`w_counter` for a reader) moves past `cur`: an open of the
+/// other kind came, even if it has gone again. ERESTARTSYS on a signal
+/// first.
+#[inline(never)]
+fn wait_for_partner(pipe: &PipeInodeInfo, for_writer: bool, cur: u32) -> KResult<()> {
+    pipe.rd_wait.wait_event_interruptible(|| {
+        let b = pipe.buf.lock_irqsave();
+        (if for_writer { b.w_counter } else { b.r_counter }) != cur
+    })
+}
+
+/// `fifo_open()`: a file of `inode`'s pipe for open(2)'s `flags`, the
+/// pipe made at the first open. A FIFO's reader waits for a writer, its
+/// writer for a reader, unless O_NONBLOCK (a reader opens at once, a
+/// writer fails with ENXIO) or O_RDWR; a pipefs inode (a pipe reopened
+/// through /proc) never waits. Access mode 3 is EINVAL.
+#[inline(never)]
+pub fn fifo_open(inode: &Arc<dyn Inode>, flags: u32) -> KResult<Arc<dyn FileOps>> {
+    let (read, write) = match flags & O_ACCMODE {
+        O_RDONLY => (true, false),
+        O_WRONLY => (false, true),
+        O_RDWR => (true, true),
+        _ => return Err(Errno::EINVAL),
+    };
+    let (pipe, is_pipe) = match inode.as_any().downcast_ref::<PipeInodeInfo>() {
+        Some(p) => (p.this.upgrade().ok_or(Errno::ENXIO)?, true),
+        None => {
+            let key = fifo_key(Arc::as_ptr(inode));
+            let mut pipes = FIFO_PIPES.lock_irqsave();
+            let pipe = match pipes.get(&key).and_then(Weak::upgrade) {
+                Some(pipe) => pipe,
+                None => {
+                    let fifo = Some(Arc::downgrade(inode));
+                    let pipe = PipeInodeInfo::alloc_pipe_info(inode.ino(), fifo, 0);
+                    pipes.insert(key, Arc::downgrade(&pipe));
+                    pipe
+                }
+            };
+            (pipe, false)
+        }
+    };
+    let nonblock = flags & O_NONBLOCK != 0;
+    if !is_pipe && !read && nonblock && pipe.readers.load(Ordering::SeqCst) == 0 {
+        return Err(Errno::ENXIO);
+    }
+    // From here on, dropping `end` undoes its counts (`err_rd`, `err_wr`).
+    let mut end = PipeEnd::new(&pipe, read, write);
+    if !is_pipe && read != write {
+        // The partner's counter as it was when this open was counted.
+        let (partners, cur) = {
+            let b = pipe.buf.lock_irqsave();
+            if read {
+                (pipe.writers.load(Ordering::SeqCst), b.w_counter)
+            } else {
+                (pipe.readers.load(Ordering::SeqCst), b.r_counter)
+            }
+        };
+        if partners == 0 {
+            if read && nonblock {
+                end.f_pipe = cur;
+            } else {
+                wait_for_partner(&pipe, read, cur)?;
+            }
+        }
+    }
+    Ok(Arc::new(end))
 }
 
 static PIPEFS_FS_TYPE: FileSystemType = FileSystemType {
@@ -454,14 +695,7 @@ pub fn do_pipe2(fildes: u64, flags: u32) -> KResult<i64> {
     if flags & O_DIRECT != 0 {
         return Err(Errno::EINVAL);
     }
-    let pipe = Arc::new(PipeInodeInfo {
-        ino: get_next_ino(),
-        buf: SpinLock::default(),
-        readers: AtomicUsize::new(1),
-        writers: AtomicUsize::new(1),
-        rd_wait: Arc::default(),
-        wr_wait: Arc::default(),
-    });
+    let pipe = PipeInodeInfo::alloc_pipe_info(get_next_ino(), None, 1);
     // Both ends name the inode in pipefs as `pipe:[ino]`.
     let mnt = pipe_mnt();
     let path = Path {
@@ -475,7 +709,9 @@ pub fn do_pipe2(fildes: u64, flags: u32) -> KResult<i64> {
     let end = |write: bool| {
         let ops: Arc<dyn FileOps> = Arc::new(PipeEnd {
             pipe: pipe.clone(),
+            read: !write,
             write,
+            f_pipe: 0,
         });
         let mode = if write { O_WRONLY } else { O_RDONLY };
         File::new(path.clone(), ops, mode | (flags & O_NONBLOCK))

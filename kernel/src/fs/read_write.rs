@@ -16,7 +16,8 @@ use crate::task::signal::fatal_signal_pending;
 use crate::task::{current, current_files};
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{
-    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC,
+    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ,
+    FD_CLOEXEC,
 };
 
 /// Largest bounce buffer one step of read/write uses.
@@ -152,7 +153,8 @@ pub fn ksys_lseek(fd: i32, offset: i64, whence: u32) -> KResult<u64> {
 }
 
 /// `SYSCALL_DEFINE3(fcntl)`: descriptor duplication and the
-/// close-on-exec flag, and F_GETFL; other commands are EINVAL.
+/// close-on-exec flag, F_GETFL and F_SETFL, a pipe's F_GETPIPE_SZ and
+/// F_SETPIPE_SZ; other commands are EINVAL.
 #[inline(never)]
 pub fn sys_fcntl(fd: i32, cmd: u32, arg: u64) -> KResult<u64> {
     let files = current_files();
@@ -179,6 +181,7 @@ pub fn sys_fcntl(fd: i32, cmd: u32, arg: u64) -> KResult<u64> {
             file.setfl(arg as u32);
             Ok(0)
         }
+        F_SETPIPE_SZ | F_GETPIPE_SZ => file.ops().pipe_fcntl(cmd, arg as u32),
         _ => Err(Errno::EINVAL),
     }
 }

@@ -48,4 +48,7 @@ pub const F_SETFD: u32 = 2;
 pub const F_GETFL: u32 = 3;
 pub const F_SETFL: u32 = 4;
 pub const F_DUPFD_CLOEXEC: u32 = 1030;
+/// `F_LINUX_SPECIFIC_BASE + 7` and `+ 8`: a pipe's capacity.
+pub const F_SETPIPE_SZ: u32 = 1031;
+pub const F_GETPIPE_SZ: u32 = 1032;
 pub const FD_CLOEXEC: u64 = 1;
