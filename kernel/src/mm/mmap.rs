@@ -104,12 +104,13 @@ impl VmAreaStruct {
         self.vm_end == next.vm_start
             && self.vm_flags == next.vm_flags
             && self.name == next.name
+            // Pages are found by their index (file pages, and anonymous
+            // pages through `vm_pgoff`, which mremap keeps), so the
+            // offsets must continue.
+            && self.linear_page_index(self.vm_end) == next.vm_pgoff
             && match (&self.vm_file, &next.vm_file) {
                 (None, None) => true,
-                (Some(a), Some(b)) => {
-                    Arc::ptr_eq(&a.mapping, &b.mapping)
-                        && self.linear_page_index(self.vm_end) == next.vm_pgoff
-                }
+                (Some(a), Some(b)) => Arc::ptr_eq(&a.mapping, &b.mapping),
                 _ => false,
             }
     }
@@ -308,6 +309,15 @@ impl VmaTree {
         let start = v.vm_start;
         self.vmas.get_mut(&start).expect("present").vm_end = new_end;
         true
+    }
+
+    /// `vma_merge_extend()`: the VMA starting at `start` grows to
+    /// `new_end` over free space and merges with the next one if it can.
+    pub fn extend(&mut self, start: u64, new_end: u64) {
+        let end = self.vmas.get(&start).expect("a VMA starts there").vm_end;
+        debug_assert!(!self.intersects(end, new_end));
+        self.vmas.get_mut(&start).expect("present").vm_end = new_end;
+        self.merge_around(alloc::vec![start]);
     }
 
     /// `total_vm`, in pages.
