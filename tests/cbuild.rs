@@ -14,9 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
-pub const PROGRAMS: [&str; 12] = [
+pub const PROGRAMS: [&str; 14] = [
     "hello", "proc", "signal", "thread", "misc", "kmsg", "vfs", "poll", "fuzz", "tmpfs", "procfs",
-    "pipes",
+    "pipes", "shmap", "mremap",
 ];
 /// The benchmarks' programs, built with glibc only: fork+exec, the
 /// `true` it execs, and the pipe transfer.
