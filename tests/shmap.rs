@@ -77,7 +77,13 @@ fn shared_anonymous_memory_is_shmem_of_its_memcg_and_nothing_is_lost() {
         );
         assert_eq!(md["Shmem"] - mb["Shmem"], MIB8 >> 10, "round {n}: Shmem");
         assert_eq!(sa["shmem"], 0, "round {n}: memory.stat shmem after exit");
-        for k in ["file", "file_mapped", "anon", "active_anon", "inactive_anon"] {
+        for k in [
+            "file",
+            "file_mapped",
+            "anon",
+            "active_anon",
+            "inactive_anon",
+        ] {
             assert_eq!(sa[k], sb[k], "round {n}: memory.stat {k} after exit");
         }
         for k in ["Shmem", "AnonPages"] {

@@ -402,6 +402,30 @@ mod tests {
     }
 
     #[test]
+    fn moved_anonymous_vma_merges_only_where_offsets_continue() {
+        let mut t = VmaTree::default();
+        t.insert(VmAreaStruct::anonymous(0x10000, 0x12000, RW));
+        // What mremap leaves: a VMA at 0x12000 keeping the page offset it
+        // had at 0x40000 does not continue the first one's offsets.
+        let mut moved = VmAreaStruct::anonymous(0x12000, 0x14000, RW);
+        moved.vm_pgoff = 0x40;
+        t.insert(moved);
+        assert_eq!(spans(&t), [(0x10000, 0x12000), (0x12000, 0x14000)]);
+        // Growing in place takes the free range and merges with a next
+        // VMA whose offsets continue the grown one's.
+        let mut next = VmAreaStruct::anonymous(0x16000, 0x18000, RW);
+        next.vm_pgoff = 0x44;
+        t.insert(next);
+        assert_eq!(t.vmas.len(), 3);
+        t.extend(0x12000, 0x16000);
+        assert_eq!(spans(&t), [(0x10000, 0x12000), (0x12000, 0x18000)]);
+        assert_eq!(
+            t.vma_lookup(0x17000).unwrap().linear_page_index(0x17000),
+            0x45
+        );
+    }
+
+    #[test]
     fn address_space_exhaustion_is_enomem() {
         let t = VmaTree::default();
         assert_eq!(t.get_unmapped_area(0, TASK_SIZE).err(), Some(Errno::ENOMEM));
