@@ -206,6 +206,10 @@ static void check_errors(void)
 	check(syscall(SYS_mremap, p, PAGE, -1L, MREMAP_MAYMOVE, 0) == -1 && errno == EINVAL,
 	      "huge_new_len_einval");
 	check(MERR(mremap(p, 0, PAGE, MREMAP_MAYMOVE)) == EINVAL, "private_duplicate_einval");
+	check(MERR(mremap(p, 1L << 62, PAGE, 0)) == EINVAL, "shrink_past_user_space_einval");
+	check(MERR(mremap(p, 1L << 62, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + 8 * PAGE)) ==
+		      EINVAL,
+	      "fixed_overlap_past_user_space_einval");
 	check(MERR(mremap(p, 3 * PAGE, 4 * PAGE, MREMAP_MAYMOVE)) == EFAULT,
 	      "past_vma_end_efault");
 	munmap(p, 2 * PAGE);

@@ -50,10 +50,22 @@ impl VmaRemap {
         self.delta = self.old_len.abs_diff(self.new_len);
     }
 
-    /// `vrm_overlaps()`.
+    /// `vrm_overlaps()` (its sums wrap as Linux's unsigned ones do).
     fn overlaps(&self) -> bool {
-        self.addr + self.old_len > self.new_addr && self.new_addr + self.new_len > self.addr
+        self.addr.wrapping_add(self.old_len) > self.new_addr
+            && self.new_addr.wrapping_add(self.new_len) > self.addr
     }
+}
+
+/// `do_munmap()` of `len` bytes at `start` (None: past 2^64): EINVAL
+/// past user space.
+fn do_munmap(mm: &MmStruct, locked: &mut MmLocked, start: Option<u64>, len: u64) -> KResult<()> {
+    let start = start.ok_or(Errno::EINVAL)?;
+    if start > TASK_SIZE || len > TASK_SIZE - start {
+        return Err(Errno::EINVAL);
+    }
+    do_vmi_munmap(mm, locked, start, start + len);
+    Ok(())
 }
 
 /// `check_mremap_params()`: what can be refused before looking at the
@@ -199,7 +211,7 @@ fn mremap_to(mm: &MmStruct, locked: &mut MmLocked, vrm: &mut VmaRemap) -> KResul
     }
     if vrm.old_len > vrm.new_len {
         // shrink_vma(): the tail goes first, the rest moves.
-        do_vmi_munmap(mm, locked, vrm.addr + vrm.new_len, vrm.addr + vrm.old_len);
+        do_munmap(mm, locked, vrm.addr.checked_add(vrm.new_len), vrm.delta)?;
         vrm.old_len = vrm.new_len;
     }
     let vma = locked
@@ -259,7 +271,7 @@ fn mremap_at(
         Ok(vrm.addr)
     } else if vrm.old_len > vrm.new_len {
         // shrink_vma(): always in place.
-        do_vmi_munmap(mm, locked, vrm.addr + vrm.new_len, vrm.addr + vrm.old_len);
+        do_munmap(mm, locked, vrm.addr.checked_add(vrm.new_len), vrm.delta)?;
         Ok(vrm.addr)
     } else {
         expand_vma(mm, locked, vrm, vma)
