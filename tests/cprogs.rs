@@ -30,6 +30,10 @@ const FORKBOMB_CHECKS: [&str; 7] = [
     "fork_after_fork_loop: ok",
 ];
 
+/// The programs whose one argument is a directory to make on a tmpfs
+/// (the host's /dev/shm, tinymm's /tmp).
+const TMPFS_DIR_PROGRAMS: [&str; 3] = ["tmpfs", "shmap", "mremap"];
+
 /// A scratch directory under /tmp for a host run's working directory,
 /// removed when dropped.
 struct Scratch(PathBuf);
@@ -156,10 +160,10 @@ fn host_lines(name: &str, libc: &str) -> Vec<String> {
     let run = if name == "proc" {
         let (script, nonelf) = cbuild::proc_files(libc, false);
         run_host(&program, &[&script, &nonelf], &scratch.0)
-    } else if name == "tmpfs" {
+    } else if TMPFS_DIR_PROGRAMS.contains(&name) {
         // A directory it makes on the host's tmpfs.
         let dir = PathBuf::from(format!(
-            "/dev/shm/tinymm-cprogs-{}-tmpfs-{libc}",
+            "/dev/shm/tinymm-cprogs-{}-{name}-{libc}",
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
@@ -278,6 +282,20 @@ fn poll_on_linux() {
 fn tmpfs_on_linux() {
     for libc in LIBCS {
         host_lines("tmpfs", libc);
+    }
+}
+
+#[test]
+fn shmap_on_linux() {
+    for libc in LIBCS {
+        host_lines("shmap", libc);
+    }
+}
+
+#[test]
+fn mremap_on_linux() {
+    for libc in LIBCS {
+        host_lines("mremap", libc);
     }
 }
 
@@ -459,8 +477,8 @@ fn run_on_tinymm(programs: &[(&'static str, &str)]) -> Vec<(Vec<String>, i32)> {
             adds.push(format!("{}:{gnonelf}", nonelf.display()));
             args = vec![gscript, gnonelf, "forkbomb".into()];
         }
-        if name == "tmpfs" {
-            args = vec![format!("/tmp/tmpfs-{libc}")];
+        if TMPFS_DIR_PROGRAMS.contains(&name) {
+            args = vec![format!("/tmp/{name}-{libc}")];
         }
         if name == "fifo" {
             args = vec!["/tmp".into()];
@@ -658,6 +676,16 @@ fn poll_on_tinymm() {
 #[test]
 fn tmpfs_on_tinymm() {
     same_on_tinymm("tmpfs");
+}
+
+#[test]
+fn shmap_on_tinymm() {
+    same_on_tinymm("shmap");
+}
+
+#[test]
+fn mremap_on_tinymm() {
+    same_on_tinymm("mremap");
 }
 
 /// Nothing is lost: after a warm-up round (the kernel heap keeps what it

@@ -5,20 +5,24 @@
 //! `do_anonymous_page` (read faults map the shared zero page, write faults
 //! a zeroed page of their own) or `do_fault` → `do_read_fault` /
 //! `do_cow_fault` / `do_shared_fault` → `__do_fault` → `filemap_fault`;
-//! writes to present read-only pages go to `do_wp_page`. Callers hold the
-//! mm's `mmap_lock`.
+//! writes to present read-only pages go to `do_wp_page` (`wp_page_shared`
+//! in a shared mapping, a copy in a private one). Callers hold the mm's
+//! `mmap_lock`. `unmap_mapping_range` takes a file's pages beyond a new
+//! end out of every page table that maps them (truncation).
 
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use bitflags::bitflags;
 
-use super::filemap::{__filemap_get_folio, filemap_get_folio};
+use super::filemap::{__filemap_get_folio, AddressSpace, filemap_get_folio};
 use super::gfp::Gfp;
 use super::memcontrol::{count_memcg_event_mm, mem_cgroup_charge};
 use super::mm_types::{MmCounter, MmStruct};
 use super::mmap::{VmAreaStruct, VmFlags};
 use super::mmzone::{PglistData, ZoneStatItem, node_data};
-use super::page::{PAGE_SIZE, Page, PageFlags};
+use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::rmap::{
     folio_add_file_rmap_pte, folio_add_new_anon_rmap, folio_dup_rmap_pte, folio_remove_rmap_pte,
@@ -121,7 +125,7 @@ pub fn munlock_folio(page: &Page) {
 fn map_new_anon_page(vmf: &VmFault, page: &'static Page) -> VmFaultReason {
     let pgdat = node();
     let pfn = pgdat.page_to_pfn(page);
-    folio_add_new_anon_rmap(pgdat, page, vmf.mm.id(), vmf.address);
+    folio_add_new_anon_rmap(pgdat, page, vmf.mm.id(), vmf.pgoff);
     if set_pte_at(
         &vmf.mm.pgd,
         vmf.address,
@@ -224,27 +228,45 @@ fn finish_fault(vmf: &VmFault, page: &'static Page, writable: bool) -> VmFaultRe
         return VmFaultReason::VM_FAULT_OOM;
     }
     folio_add_file_rmap_pte(pgdat, page);
-    vmf.mm.add_mm_counter(MmCounter::FilePages, 1);
+    vmf.mm.add_mm_counter(mm_counter_file(page), 1);
     if vmf.vma.vm_flags.contains(VmFlags::VM_LOCKED) {
         mlock_folio(page);
     }
     VmFaultReason::empty()
 }
 
+/// Is `vma` a shared writable mapping, whose PTEs may be writable from
+/// the start? (Its file is tmpfs, which needs no write notification:
+/// Linux's `vm_page_prot` of such a VMA has the RW bit.)
+fn vma_shared_writable(vma: &VmAreaStruct) -> bool {
+    vma.vm_flags
+        .contains(VmFlags::VM_SHARED | VmFlags::VM_WRITE)
+}
+
 /// `do_read_fault()`.
 #[inline(never)]
 fn do_read_fault(vmf: &VmFault) -> VmFaultReason {
     match __do_fault(vmf) {
-        Ok((page, ret)) => ret | finish_fault(vmf, page, false),
+        Ok((page, ret)) => ret | finish_fault(vmf, page, vma_shared_writable(vmf.vma)),
         Err(ret) => ret,
     }
 }
 
-/// `do_shared_fault()`: only read-only files exist, so a shared mapping
-/// is never writable (mmap refuses PROT_WRITE) and maps the cache page.
+/// `do_shared_fault()`: a write to a shared mapping maps the file's own
+/// page writable (for tmpfs, `shmem_fault` fills a hole with a new page
+/// charged to the faulting task's memcg), so the write is the file's at
+/// once, for read(2) and every other mapping.
 #[inline(never)]
 fn do_shared_fault(vmf: &VmFault) -> VmFaultReason {
-    keep_frame(do_read_fault(vmf))
+    let ret = match __do_fault(vmf) {
+        Ok((page, ret)) => {
+            // fault_dirty_shared_page()
+            page.set(PageFlags::DIRTY);
+            ret | finish_fault(vmf, page, true)
+        }
+        Err(ret) => ret,
+    };
+    keep_frame(ret)
 }
 
 /// `folio_prealloc()`: a page for a private copy, charged to the
@@ -290,10 +312,15 @@ fn do_fault(vmf: &VmFault) -> VmFaultReason {
 }
 
 /// `do_wp_page()`: a write to a present read-only page of a writable
-/// mapping: reuse an anonymous page we alone map, else copy.
+/// mapping: in a shared mapping the page itself becomes writable
+/// (`wp_page_shared`); in a private one, reuse an anonymous page we alone
+/// map, else copy.
 #[inline(never)]
 fn do_wp_page(vmf: &VmFault, pfn: u64, flags: PteFlags) -> VmFaultReason {
     let pgdat = node();
+    if vmf.vma.vm_flags.contains(VmFlags::VM_SHARED) {
+        return keep_frame(wp_page_shared(vmf, pfn, flags));
+    }
     if pfn != zero_pfn() {
         let page = pgdat.pfn_to_page(pfn);
         if folio_test_anon(page) && page.mapcount() == 1 && page.refcount() == 1 {
@@ -307,6 +334,19 @@ fn do_wp_page(vmf: &VmFault, pfn: u64, flags: PteFlags) -> VmFaultReason {
         }
     }
     wp_page_copy(vmf, pfn)
+}
+
+/// `wp_page_shared()` → `wp_page_reuse()`: the shared page is made
+/// writable and dirty where it is.
+#[inline(never)]
+fn wp_page_shared(vmf: &VmFault, pfn: u64, flags: PteFlags) -> VmFaultReason {
+    node().pfn_to_page(pfn).set(PageFlags::DIRTY);
+    ptep_modify(
+        &vmf.mm.pgd,
+        vmf.address,
+        flags | PteFlags::_PAGE_RW | PteFlags::_PAGE_DIRTY | PteFlags::_PAGE_ACCESSED,
+    );
+    VmFaultReason::empty()
 }
 
 /// `wp_page_copy()`: replace the mapped page (the zero page or a file
@@ -329,14 +369,29 @@ fn wp_page_copy(vmf: &VmFault, old_pfn: u64) -> VmFaultReason {
     map_new_anon_page(vmf, new)
 }
 
+/// `mm_counter_file()`: a file page counts as shmem when it is
+/// swap-backed (tmpfs, shared anonymous memory), else as a file page.
+pub fn mm_counter_file(page: &Page) -> MmCounter {
+    if page.test(PageFlags::SWAPBACKED) {
+        MmCounter::ShmemPages
+    } else {
+        MmCounter::FilePages
+    }
+}
+
+/// `mm_counter()`: the RSS counter a mapped page is counted in.
+pub fn mm_counter(page: &Page) -> MmCounter {
+    if folio_test_anon(page) {
+        MmCounter::AnonPages
+    } else {
+        mm_counter_file(page)
+    }
+}
+
 /// Drop one mapping of a page: rmap, RSS counter, mlock state, reference.
 fn put_mapped_page(mm: &MmStruct, page: &'static Page) {
     let pgdat = node();
-    let counter = if folio_test_anon(page) {
-        MmCounter::AnonPages
-    } else {
-        MmCounter::FilePages
-    };
+    let counter = mm_counter(page);
     folio_remove_rmap_pte(pgdat, page);
     if page.mapcount() == 0 {
         munlock_folio(page);
@@ -428,12 +483,7 @@ pub fn copy_page_range(dst: &MmStruct, src: &MmStruct, vma: &VmAreaStruct) -> KR
                 let page = pgdat.pfn_to_page(pfn);
                 page.get();
                 folio_dup_rmap_pte(pgdat, page);
-                let counter = if folio_test_anon(page) {
-                    MmCounter::AnonPages
-                } else {
-                    MmCounter::FilePages
-                };
-                dst.add_mm_counter(counter, 1);
+                dst.add_mm_counter(mm_counter(page), 1);
             }
         }
         addr = pte_walk_next(&src.pgd, addr);
@@ -454,6 +504,37 @@ pub fn unmap_vmas(mm: &MmStruct, start: u64, end: u64) {
             put_mapped_page(mm, pgdat.pfn_to_page(pfn));
         }
         addr = pte_walk_next(&mm.pgd, addr);
+    }
+}
+
+/// `unmap_mapping_range()` with `even_cows` (truncation): take every page
+/// at file index `first` or beyond out of each page table mapping
+/// `mapping`, private copies in private mappings too, in every address
+/// space. Takes each mm's `mmap_lock`, so the caller holds none.
+#[inline(never)]
+pub fn unmap_mapping_range(mapping: &AddressSpace, first: u64) {
+    let mut mms: Vec<Arc<MmStruct>> = Vec::new();
+    crate::task::for_each_process(|t| {
+        if let Some(mm) = t.mm.lock_irqsave().clone()
+            && !mms.iter().any(|m| Arc::ptr_eq(m, &mm))
+        {
+            mms.push(mm);
+        }
+    });
+    for mm in mms {
+        let locked = mm.mmap_lock.lock();
+        for vma in locked.vmas.iter() {
+            let Some(file) = &vma.vm_file else {
+                continue;
+            };
+            // unmap_mapping_range_tree() → unmap_mapping_range_vma()
+            let last = vma.vm_pgoff + (vma.len() >> PAGE_SHIFT);
+            if !core::ptr::eq(&*file.mapping, mapping) || last <= first {
+                continue;
+            }
+            let start = vma.vm_start + (first.saturating_sub(vma.vm_pgoff) << PAGE_SHIFT);
+            unmap_vmas(&mm, start, vma.vm_end);
+        }
     }
 }
 

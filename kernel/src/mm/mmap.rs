@@ -104,12 +104,13 @@ impl VmAreaStruct {
         self.vm_end == next.vm_start
             && self.vm_flags == next.vm_flags
             && self.name == next.name
+            // Pages are found by their index (file pages, and anonymous
+            // pages through `vm_pgoff`, which mremap keeps), so the
+            // offsets must continue.
+            && self.linear_page_index(self.vm_end) == next.vm_pgoff
             && match (&self.vm_file, &next.vm_file) {
                 (None, None) => true,
-                (Some(a), Some(b)) => {
-                    Arc::ptr_eq(&a.mapping, &b.mapping)
-                        && self.linear_page_index(self.vm_end) == next.vm_pgoff
-                }
+                (Some(a), Some(b)) => Arc::ptr_eq(&a.mapping, &b.mapping),
                 _ => false,
             }
     }
@@ -310,6 +311,15 @@ impl VmaTree {
         true
     }
 
+    /// `vma_merge_extend()`: the VMA starting at `start` grows to
+    /// `new_end` over free space and merges with the next one if it can.
+    pub fn extend(&mut self, start: u64, new_end: u64) {
+        let end = self.vmas.get(&start).expect("a VMA starts there").vm_end;
+        debug_assert!(!self.intersects(end, new_end));
+        self.vmas.get_mut(&start).expect("present").vm_end = new_end;
+        self.merge_around(alloc::vec![start]);
+    }
+
     /// `total_vm`, in pages.
     pub fn total_vm(&self) -> u64 {
         self.iter().map(|v| v.len() >> PAGE_SHIFT).sum()
@@ -389,6 +399,30 @@ mod tests {
             Some(Errno::EACCES)
         );
         assert_eq!(spans(&t), [(0x10000, 0x18000), (0x19000, 0x20000)]);
+    }
+
+    #[test]
+    fn moved_anonymous_vma_merges_only_where_offsets_continue() {
+        let mut t = VmaTree::default();
+        t.insert(VmAreaStruct::anonymous(0x10000, 0x12000, RW));
+        // What mremap leaves: a VMA at 0x12000 keeping the page offset it
+        // had at 0x40000 does not continue the first one's offsets.
+        let mut moved = VmAreaStruct::anonymous(0x12000, 0x14000, RW);
+        moved.vm_pgoff = 0x40;
+        t.insert(moved);
+        assert_eq!(spans(&t), [(0x10000, 0x12000), (0x12000, 0x14000)]);
+        // Growing in place takes the free range and merges with a next
+        // VMA whose offsets continue the grown one's.
+        let mut next = VmAreaStruct::anonymous(0x16000, 0x18000, RW);
+        next.vm_pgoff = 0x44;
+        t.insert(next);
+        assert_eq!(t.vmas.len(), 3);
+        t.extend(0x12000, 0x16000);
+        assert_eq!(spans(&t), [(0x10000, 0x12000), (0x12000, 0x18000)]);
+        assert_eq!(
+            t.vma_lookup(0x17000).unwrap().linear_page_index(0x17000),
+            0x45
+        );
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub mod mmap;
 pub mod mmzone;
 #[cfg(target_os = "none")]
 pub mod mprotect;
+#[cfg(target_os = "none")]
+pub mod mremap;
+#[cfg(target_os = "none")]
+pub mod msync;
 pub mod oom_kill;
 pub mod page;
 pub mod page_alloc;

@@ -1,24 +1,26 @@
 //! Reverse-mapping bookkeeping (mm/rmap.c): map counts and the node
 //! counters that follow them. An anonymous page records the mm that
-//! faulted it and its virtual page number (`mapping` = mm id |
-//! PAGE_MAPPING_ANON, `index` = address >> PAGE_SHIFT); fork children
-//! map it at the same address, and an mm's `anon_lineage` lists the ids
-//! it inherited (Linux's anon_vma chain), so a walk visits every mm of
-//! the lineage whose page table still maps the page. A file page is found
+//! faulted it and its linear page index in the VMA (`mapping` = mm id |
+//! PAGE_MAPPING_ANON, `index` = `linear_page_index`, which is the
+//! address >> PAGE_SHIFT until mremap moves the VMA, keeping its
+//! `vm_pgoff`); an mm's `anon_lineage` lists the ids it inherited
+//! (Linux's anon_vma chain), so a walk visits every mm of the lineage and
+//! finds the page where a VMA's `vm_pgoff` range holds its index
+//! (`vma_address`) and the page table still maps it. A file page is found
 //! through its file's mappings.
 
 use core::sync::atomic::Ordering::Relaxed;
 
 use super::memcontrol::lruvec_stat_mod_folio;
 use super::mmzone::{NodeStatItem, PglistData};
-use super::page::{PAGE_MAPPING_ANON, PAGE_SHIFT, Page};
+use super::page::{PAGE_MAPPING_ANON, Page};
 
 /// `folio_add_new_anon_rmap()`: a freshly allocated anonymous page gets
 /// its first mapping.
 #[inline(never)]
-pub fn folio_add_new_anon_rmap(pgdat: &PglistData, page: &Page, mm_id: u64, address: u64) {
+pub fn folio_add_new_anon_rmap(pgdat: &PglistData, page: &Page, mm_id: u64, index: u64) {
     page.mapping.store(mm_id | PAGE_MAPPING_ANON, Relaxed);
-    page.index.store(address >> PAGE_SHIFT, Relaxed);
+    page.index.store(index, Relaxed);
     let first = page.inc_mapcount();
     debug_assert!(first, "new anonymous page already mapped");
     lruvec_stat_mod_folio(pgdat, page, NodeStatItem::NrAnonMapped, 1);
@@ -77,6 +79,7 @@ fn rmap_walk(
         u64,
     ),
 ) -> bool {
+    use super::page::PAGE_SHIFT;
     use alloc::vec::Vec;
 
     let mapping = page.mapping.load(Relaxed);
@@ -97,14 +100,19 @@ fn rmap_walk(
                 complete = false;
                 continue;
             };
-            let addr = index << PAGE_SHIFT;
             // A fork relative maps it only where it did not copy it.
             let pfn = super::mmzone::node_data(0).page_to_pfn(page);
-            if let Some(vma) = locked.vmas.vma_lookup(addr)
-                && crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr)
+            for vma in locked.vmas.iter() {
+                let pages = vma.len() >> PAGE_SHIFT;
+                if index < vma.vm_pgoff || index >= vma.vm_pgoff + pages {
+                    continue;
+                }
+                let addr = vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT);
+                if crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr)
                     .is_some_and(|(p, _)| p == pfn)
-            {
-                visit(&owner, &mm, vma.vm_flags, addr);
+                {
+                    visit(&owner, &mm, vma.vm_flags, addr);
+                }
             }
             continue;
         }
@@ -164,7 +172,6 @@ pub fn folio_referenced(page: &Page, memcg: Option<&super::memcontrol::MemCgroup
 #[inline(never)]
 pub fn try_to_unmap(page: &Page) -> bool {
     use crate::arch::x86_64::pgtable::{pte_get, ptep_get_and_clear};
-    use crate::mm::mm_types::MmCounter;
 
     let pgdat = super::mmzone::node_data(0);
     let pfn = pgdat.page_to_pfn(page);
@@ -178,13 +185,8 @@ pub fn try_to_unmap(page: &Page) -> bool {
             return;
         }
         ptep_get_and_clear(&mm.pgd, addr);
-        let counter = if folio_test_anon(page) {
-            MmCounter::AnonPages
-        } else {
-            MmCounter::FilePages
-        };
         folio_remove_rmap_pte(pgdat, page);
-        mm.add_mm_counter(counter, -1);
+        mm.add_mm_counter(crate::mm::memory::mm_counter(page), -1);
         super::page_alloc::__free_pages(pgdat, page, 0);
     });
     complete && !locked_vma && page.mapcount() == 0

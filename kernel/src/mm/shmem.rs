@@ -12,9 +12,12 @@
 //! a page. The pages go on truncation and when the file's last name and
 //! last user are gone (`shmem_evict_inode`: the mapping's `Drop`).
 //!
+//! Shared mappings map the file's own pages (`shmem_fault`); truncation
+//! unmaps what lies past the new end. MAP_SHARED|MAP_ANONYMOUS memory is
+//! an unlinked file of the kernel-internal mount (`shmem_zero_setup`).
+//!
 //! Left out: swap, huge pages, mpol=, inode32/inode64, noswap, quotas,
-//! xattrs and ACLs, fallocate, seals and memfd, the kernel-internal mount
-//! (SysV shm and MAP_SHARED|MAP_ANONYMOUS); symbolic links keep their
+//! xattrs and ACLs, fallocate, seals and memfd, SysV shm; symbolic links keep their
 //! target in the inode whatever its length (Linux puts one of 128 bytes
 //! or more in a page, counted in st_blocks). Listing order is creation
 //! order, as in Linux 6.6 to 6.13 (6.14 lists the newest entry first).
@@ -587,6 +590,11 @@ impl Inode for ShmemInode {
             if size != old {
                 shmem_mapping(mapping).i_size.store(size, Relaxed);
                 if size < old {
+                    // Mapped pages past the new end leave every page
+                    // table first, so a later access is SIGBUS; the page
+                    // the end falls in stays mapped, its tail zeroed.
+                    #[cfg(target_os = "none")]
+                    crate::mm::memory::unmap_mapping_range(mapping, size.div_ceil(PAGE_SIZE));
                     shmem_undo_range(mapping, size);
                 }
                 self.attr.lock_irqsave().mtime = now;
@@ -1133,6 +1141,40 @@ pub fn shmem_undo_range(mapping: &AddressSpace, lstart: u64) {
 /// The pages of a tmpfs file whose last user is gone.
 pub(super) fn shmem_evict_mapping(mapping: &AddressSpace) {
     shmem_undo_range(mapping, 0);
+}
+
+/// `shmem_kernel_file_setup()` on the kernel-internal mount (`shm_mnt`),
+/// for `shmem_zero_setup()`: an unlinked tmpfs file of `size` bytes,
+/// whose pages go with the last mapping. The internal mount has no size=
+/// or nr_inodes= limit (`SB_KERNMOUNT`), so each such file gets its own
+/// unlimited `shmem_sb_info`: nothing else is shared through it.
+#[inline(never)]
+pub fn shmem_kernel_file_setup(node: &'static PglistData, size: u64) -> Arc<AddressSpace> {
+    let sbinfo = Arc::new(ShmemSbInfo {
+        node,
+        stat: SpinLock::new(ShmemStat::default()),
+        mode: DEFAULT_MODE,
+        uid: 0,
+        gid: 0,
+    });
+    AddressSpace::new_shmem(
+        node,
+        ShmemMapping {
+            i_size: AtomicU64::new(size),
+            sbinfo,
+        },
+    )
+}
+
+/// `shmem_zero_setup()`: the file behind a MAP_SHARED|MAP_ANONYMOUS
+/// mapping of `size` bytes, named as Linux's /proc/PID/maps shows it
+/// (`shmem_kernel_file_setup("dev/zero", ...)`, never linked).
+pub fn shmem_zero_setup(node: &'static PglistData, size: u64) -> super::mmap::VmFile {
+    super::mmap::VmFile {
+        mapping: shmem_kernel_file_setup(node, size),
+        path: Arc::from("/dev/zero (deleted)"),
+        ino: get_next_ino(),
+    }
 }
 
 /// `shmem_fill_super()`: a new tmpfs on `node` with the options `data`

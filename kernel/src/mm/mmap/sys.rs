@@ -1,5 +1,7 @@
 //! mmap, munmap and brk on the running task's address space
 //! (mm/mmap.c: `do_mmap`, `do_vmi_munmap`, `SYSCALL_DEFINE1(brk)`).
+//! Shared mappings of tmpfs files may be writable; shared anonymous
+//! memory is tmpfs's too (`shmem_zero_setup`).
 
 use alloc::sync::Arc;
 
@@ -8,6 +10,7 @@ use crate::fs::FileType;
 use crate::mm::memory::{populate_vma_page_range, unmap_vmas};
 use crate::mm::mm_types::{MmLocked, MmStruct, current_mm};
 use crate::mm::page::{PAGE_SHIFT, PAGE_SIZE, page_align};
+use crate::mm::shmem::shmem_zero_setup;
 use crate::task::current_files;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::mman::*;
@@ -80,28 +83,39 @@ pub fn ksys_mmap_pgoff(
         return Err(Errno::EINVAL);
     }
     let mut vm_flags = vm_flags_for_prot(prot);
+    let mut pgoff = off >> PAGE_SHIFT;
     let file = if flags & MAP_ANONYMOUS != 0 {
         if shared {
-            // Shared anonymous memory is shmem, which tinymm does not have.
-            return Err(Errno::ENODEV);
+            // shmem_zero_setup(): an unlinked tmpfs file of the mapping's
+            // size, mapped from its start whatever the offset.
+            vm_flags |= VmFlags::VM_SHARED | VmFlags::VM_MAYSHARE;
+            pgoff = 0;
+            Some(shmem_zero_setup(crate::mm::mmzone::node_data(0), len))
+        } else {
+            None
         }
-        None
     } else {
         let file = current_files().get(fd)?;
         let mapping = file.inode().mapping().cloned().ok_or(Errno::ENODEV)?;
         if file.inode().file_type() != FileType::Reg {
             return Err(Errno::ENODEV);
         }
-        if !file.readable() {
-            return Err(Errno::EACCES);
-        }
+        // Only tmpfs files can be written through a mapping: every other
+        // file is read-only.
+        let writable = file.writable() && mapping.shmem().is_some();
         if shared {
-            // Every file is read-only: a shared mapping can never write.
-            if prot & PROT_WRITE != 0 {
+            if prot & PROT_WRITE != 0 && !writable {
                 return Err(Errno::EACCES);
             }
             vm_flags |= VmFlags::VM_SHARED | VmFlags::VM_MAYSHARE;
-            vm_flags -= VmFlags::VM_MAYWRITE;
+            // A file not open for writing: never writable, so in effect
+            // private (still shown as shared).
+            if !writable {
+                vm_flags -= VmFlags::VM_MAYWRITE | VmFlags::VM_SHARED;
+            }
+        }
+        if !file.readable() {
+            return Err(Errno::EACCES);
         }
         Some(VmFile {
             mapping,
@@ -133,7 +147,7 @@ pub fn ksys_mmap_pgoff(
         vm_end: start + len,
         vm_flags,
         vm_pgoff: if file.is_some() {
-            off >> PAGE_SHIFT
+            pgoff
         } else {
             start >> PAGE_SHIFT
         },

@@ -428,3 +428,32 @@ fn setattr_changes_owner_mode_and_times() {
     assert_eq!((sub.gid, sub.mode), (50, 0o42755));
     assert_eq!(g.create("x", 0o644).unwrap().getattr().gid, 50);
 }
+
+/// `shmem_zero_setup()`'s file: its size from the start, no size= limit,
+/// holes filled by faults, every page back when the last user goes.
+#[test]
+fn shared_anonymous_memory_is_an_unlimited_shmem_file() {
+    let pgdat = test_node();
+    let free0 = free_pages(pgdat);
+    let file = shmem_zero_setup(pgdat, 3 * PAGE_SIZE);
+    assert_eq!(&*file.path, "/dev/zero (deleted)");
+    let mapping = file.mapping.clone();
+    assert_eq!(mapping.size(), 3 * PAGE_SIZE);
+    for index in 0..3 {
+        let page = shmem_fault(&mapping, index).expect("a page for the hole");
+        assert!(page.test(PageFlags::SWAPBACKED));
+        __free_pages(pgdat, page, 0);
+    }
+    assert_eq!(
+        shmem_fault(&mapping, 3).err(),
+        Some(Errno::EINVAL),
+        "past the end"
+    );
+    assert_eq!(mapping.nrpages(), 3);
+    assert_eq!(pgdat.page_state(NodeStatItem::NrShmem), 3);
+    assert_eq!(free_pages(pgdat), free0 - 3);
+    drop(mapping);
+    drop(file);
+    assert_eq!(pgdat.page_state(NodeStatItem::NrShmem), 0);
+    assert_eq!(free_pages(pgdat), free0);
+}

@@ -77,7 +77,9 @@ fn get_futex_key(uaddr: u64, shared: bool) -> KResult<FutexKey> {
         return Err(Errno::EFAULT);
     }
     match &vma.vm_file {
-        Some(file) if vma.vm_flags.contains(VmFlags::VM_SHARED) => Ok(FutexKey::Shared {
+        // VM_MAYSHARE: a shared mapping of a file not open for writing
+        // has lost VM_SHARED, yet maps the file's own pages.
+        Some(file) if vma.vm_flags.contains(VmFlags::VM_MAYSHARE) => Ok(FutexKey::Shared {
             mapping: Arc::as_ptr(&file.mapping) as u64,
             pgoff: vma.linear_page_index(uaddr),
             offset: (uaddr % PAGE_SIZE) as u32,
