@@ -1144,9 +1144,7 @@ fn protection_target_and_low_best_effort() {
         r#"mkdir $G/P $G/P/C
 echo +memory > $G/P/cgroup.subtree_control
 echo 1G > $G/P/C/memory.min
-echo $$ > $G/P/C/cgroup.procs
-/bin/fileread /data/f --size 50M
-echo $$ > $G/cgroup.procs
+cgexec P/C /bin/fileread /data/f --size 50M
 echo "c0=$(cat $G/P/C/memory.current)"
 echo "p40.w"; echo 40M > $G/P/memory.reclaim; echo "p40.rc=$?"
 echo "c1=$(cat $G/P/C/memory.current)"
@@ -1160,16 +1158,12 @@ for t in L M; do
 done
 echo 100M > $G/L/C/memory.low
 echo 100M > $G/M/C/memory.min
-echo $$ > $G/L/C/cgroup.procs
-/bin/fileread /data/f --offset 50M --size 40M
-echo $$ > $G/M/C/cgroup.procs
-/bin/fileread /data/f --offset 90M --size 40M
+cgexec L/C /bin/fileread /data/f --offset 50M --size 40M
+cgexec M/C /bin/fileread /data/f --offset 90M --size 40M
 for t in L M; do
   echo "$t.c0=$(cat $G/$t/C/memory.current)"
-  echo $$ > $G/$t/G/cgroup.procs
-  /bin/anon 40M &
+  cgexec $t/G /bin/anon 40M &
   p=$!
-  echo $$ > $G/cgroup.procs
   wait $p
   echo "$t.st=$?"
   echo "$t.c1=$(cat $G/$t/C/memory.current)"
