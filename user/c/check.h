@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int checks_passed, checks_failed;
 
@@ -51,6 +52,22 @@ static int checks_end(void)
 	printf("%d passed, %d failed\n", checks_passed, checks_failed);
 	fflush(stdout);
 	return checks_failed ? 1 : 0;
+}
+
+/* A field of /proc/self/status in kB, or -1. */
+static inline long status_kb(const char *field)
+{
+	char line[256];
+	long v = -1;
+	size_t n = strlen(field);
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			v = atol(line + n + 1);
+	fclose(f);
+	return v;
 }
 
 #endif

@@ -52,22 +52,6 @@ static long minflt(void)
 	return ru.ru_minflt;
 }
 
-/* A field of /proc/self/status in kB, or -1. */
-static long status_kb(const char *field)
-{
-	char line[256];
-	long v = -1;
-	size_t n = strlen(field);
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			v = atol(line + n + 1);
-	fclose(f);
-	return v;
-}
-
 static char *anon(long pages)
 {
 	return mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,

@@ -71,22 +71,6 @@ static int probe(volatile char *p, int write, char v)
 	return 0;
 }
 
-/* A field of /proc/self/status in kB, or -1. */
-static long status_kb(const char *field)
-{
-	char line[256];
-	long v = -1;
-	size_t n = strlen(field);
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			v = atol(line + n + 1);
-	fclose(f);
-	return v;
-}
-
 /* The /proc/self/maps line of the mapping at `addr`, or "". */
 static const char *maps_line(void *addr)
 {
