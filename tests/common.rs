@@ -125,3 +125,12 @@ pub fn section_numbers(out: &[&str], name: &str) -> std::collections::BTreeMap<S
         })
         .collect()
 }
+
+/// Script lines printing the sections `stat.TAG` (the memory.stat of the
+/// cgroup directory `cg`) and `mem.TAG` (/proc/meminfo).
+pub fn memcg_snapshot(cg: &str, tag: &str) -> String {
+    format!(
+        "echo === stat.{tag}\ncat {cg}/memory.stat\n\
+         echo === mem.{tag}\ncat /proc/meminfo\necho === .\n"
+    )
+}

@@ -10,7 +10,7 @@
 mod cbuild;
 mod common;
 
-use common::{boot_with, lines, section, section_numbers};
+use common::{boot_with, lines, memcg_snapshot, section, section_numbers};
 
 const MIB8: u64 = 8 << 20;
 
@@ -18,12 +18,7 @@ const MIB8: u64 = 8 << 20;
 fn shared_anonymous_memory_is_shmem_of_its_memcg_and_nothing_is_lost() {
     cbuild::build();
     let add = format!("{}:/bin/shmap", cbuild::path("musl", "shmap").display());
-    let snapshot = |tag: &str| {
-        format!(
-            "echo === stat.{tag}\ncat /sys/fs/cgroup/w/memory.stat\n\
-             echo === mem.{tag}\ncat /proc/meminfo\necho === .\n"
-        )
-    };
+    let snapshot = |tag: &str| memcg_snapshot("/sys/fs/cgroup/w", tag);
     // The program's own pages come into the page cache in the root
     // cgroup, so that the memcg's file pages are the shared memory's.
     let warm = "cgexec /sys/fs/cgroup /bin/shmap sigbus /tmp/warm 1 >/dev/null\n\

@@ -8,7 +8,7 @@
 mod cbuild;
 mod common;
 
-use common::{boot_with, lines, section, section_numbers};
+use common::{boot_with, lines, memcg_snapshot, section, section_numbers};
 
 const MIB8: u64 = 8 << 20;
 
@@ -16,12 +16,7 @@ const MIB8: u64 = 8 << 20;
 fn shmem_is_charged_to_the_writer_and_nothing_is_lost() {
     cbuild::build();
     let add = format!("{}:/bin/tmpfs", cbuild::path("musl", "tmpfs").display());
-    let snapshot = |tag: &str| {
-        format!(
-            "echo === stat.{tag}\ncat /sys/fs/cgroup/w/memory.stat\n\
-             echo === mem.{tag}\ncat /proc/meminfo\necho === .\n"
-        )
-    };
+    let snapshot = |tag: &str| memcg_snapshot("/sys/fs/cgroup/w", tag);
     // The program's own pages (and cgexec's) come into the page cache in
     // the root cgroup, so that the memcg's file pages are the tmpfs file's.
     let warm = "cgexec /sys/fs/cgroup /bin/tmpfs fill /tmp/warm 64K\n\
