@@ -172,9 +172,16 @@ pub struct CpioWriter<W: Write> {
 
 impl<W: Write> CpioWriter<W> {
     pub fn new(out: W) -> Self {
+        Self::with_first_ino(out, 1)
+    }
+
+    /// An archive whose inode numbers start at `ino`, so that the
+    /// archives of one initramfs share none (newc marks hard links by a
+    /// repeated inode number).
+    pub fn with_first_ino(out: W, ino: u32) -> Self {
         Self {
             out,
-            next_ino: 1,
+            next_ino: ino,
             written: 0,
         }
     }
@@ -282,11 +289,18 @@ fn archive_name(path: &str) -> &str {
     path.trim_start_matches('/')
 }
 
-/// Writes the archive for `files` to `out` (a path on the host): the
-/// skeleton [`DIRS`], any parent directories `files` need, then the files.
+/// Writes the archive for `files` to `out` (a path on the host), as
+/// Linux's initramfs buffer format allows (init/initramfs.c
+/// `unpack_to_rootfs`: archives and compressed members in a row): first,
+/// if there are any, the generated files (large and incompressible) with
+/// their parent directories, uncompressed; then one gzip member (gzip -9)
+/// holding the skeleton [`DIRS`], any parent directories the files need,
+/// [`NODES`] and every other file. The member comes last so that its
+/// ISIZE is the buffer's last 4 bytes, where the kernel reads how much
+/// memory to reserve for it.
 pub fn write_archive(out: &Path, files: &[GuestFile]) -> Result<(), String> {
     let file = File::create(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    let mut cpio = CpioWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let mut out_file = BufWriter::with_capacity(1 << 20, file);
     let io_err = |e: io::Error| format!("writing {}: {e}", out.display());
 
     let mut dirs: BTreeSet<String> = DIRS.iter().map(|d| d.to_string()).collect();
@@ -296,47 +310,74 @@ pub fn write_archive(out: &Path, files: &[GuestFile]) -> Result<(), String> {
         if !names.insert(file.path.as_str()) {
             return Err(format!("{} is in the initramfs twice", file.path));
         }
-        let mut parent = Path::new(&file.path).parent();
-        while let Some(dir) = parent.filter(|d| *d != Path::new("/")) {
-            dirs.insert(dir.to_string_lossy().into_owned());
-            parent = dir.parent();
-        }
+        dirs.extend(parents(&file.path));
     }
     if let Some(clash) = files.iter().find(|f| dirs.contains(&f.path)) {
         return Err(format!("{} is a directory in the initramfs", clash.path));
     }
-    // BTreeSet order puts every parent before its children.
+    let (generated_files, packed): (Vec<&GuestFile>, Vec<&GuestFile>) = files
+        .iter()
+        .partition(|f| matches!(f.source, Source::Generated(_)));
+
+    let mut next_ino = 1;
+    if !generated_files.is_empty() {
+        let mut cpio = CpioWriter::with_first_ino(&mut out_file, next_ino);
+        let gen_dirs: BTreeSet<String> = generated_files
+            .iter()
+            .flat_map(|f| parents(&f.path))
+            .collect();
+        // BTreeSet order puts every parent before its children.
+        for dir in &gen_dirs {
+            cpio.dir(dir, 0o755).map_err(io_err)?;
+        }
+        for file in &generated_files {
+            write_file(&mut cpio, file).map_err(io_err)?;
+        }
+        next_ino = cpio.next_ino;
+        cpio.finish().map_err(io_err)?;
+    }
+    let gz = flate2::write::GzEncoder::new(&mut out_file, flate2::Compression::best());
+    let mut cpio = CpioWriter::with_first_ino(gz, next_ino);
     for dir in &dirs {
         cpio.dir(dir, 0o755).map_err(io_err)?;
     }
     for (path, perm, major, minor) in NODES {
         cpio.char_dev(path, perm, major, minor).map_err(io_err)?;
     }
-    for file in files {
-        match &file.source {
-            Source::Host(host) | Source::Program(host) => {
-                let data =
-                    File::open(host).map_err(|e| format!("cannot read {}: {e}", host.display()))?;
-                let size = data
-                    .metadata()
-                    .map_err(|e| format!("cannot stat {}: {e}", host.display()))?
-                    .len();
-                cpio.file(&file.path, file.mode, size, data)
-                    .map_err(io_err)?;
-            }
-            Source::Generated(size) => {
-                let data = generated(&file.path, *size);
-                cpio.file(&file.path, file.mode, *size, data)
-                    .map_err(io_err)?;
-            }
-            Source::Text(bytes) => cpio
-                .file(&file.path, file.mode, bytes.len() as u64, &bytes[..])
-                .map_err(io_err)?,
-            Source::Symlink(target) => cpio.symlink(&file.path, target).map_err(io_err)?,
-        }
+    for file in &packed {
+        write_file(&mut cpio, file).map_err(io_err)?;
     }
-    cpio.finish().map_err(io_err)?;
+    cpio.finish().and_then(|gz| gz.finish()).map_err(io_err)?;
+    out_file.flush().map_err(io_err)?;
     Ok(())
+}
+
+/// The directories above `path` (absolute), but not `/`.
+fn parents(path: &str) -> impl Iterator<Item = String> + '_ {
+    Path::new(path)
+        .ancestors()
+        .skip(1)
+        .filter(|d| *d != Path::new("/"))
+        .map(|d| d.to_string_lossy().into_owned())
+}
+
+/// One entry of `files` into `cpio`; errors name the host file.
+fn write_file<W: Write>(cpio: &mut CpioWriter<W>, file: &GuestFile) -> io::Result<()> {
+    match &file.source {
+        Source::Host(host) | Source::Program(host) => {
+            let with_name = |e: io::Error| {
+                io::Error::new(e.kind(), format!("cannot read {}: {e}", host.display()))
+            };
+            let data = File::open(host).map_err(with_name)?;
+            let size = data.metadata().map_err(with_name)?.len();
+            cpio.file(&file.path, file.mode, size, data)
+        }
+        Source::Generated(size) => {
+            cpio.file(&file.path, file.mode, *size, generated(&file.path, *size))
+        }
+        Source::Text(bytes) => cpio.file(&file.path, file.mode, bytes.len() as u64, &bytes[..]),
+        Source::Symlink(target) => cpio.symlink(&file.path, target),
+    }
 }
 
 #[cfg(test)]
@@ -356,6 +397,32 @@ mod tests {
 
     /// A minimal newc reader: checks magic, alignment and the trailer.
     fn parse(archive: &[u8]) -> Vec<Entry> {
+        let (entries, end) = parse_one(archive);
+        assert_eq!(end, archive.len(), "bytes after the trailer");
+        entries
+    }
+
+    /// An initramfs as `write_archive` writes it: the uncompressed
+    /// archive of generated files, if `raw`, then one gzip member.
+    fn parse_initramfs(bytes: &[u8], raw: bool) -> (Vec<Entry>, Vec<Entry>) {
+        let (generated_entries, end) = if raw {
+            parse_one(bytes)
+        } else {
+            (Vec::new(), 0)
+        };
+        let member = &bytes[end..];
+        assert_eq!(&member[..3], [0x1f, 0x8b, 8], "gzip magic");
+        let mut gz = flate2::read::GzDecoder::new(member);
+        let mut cpio = Vec::new();
+        gz.read_to_end(&mut cpio).unwrap();
+        assert!(gz.into_inner().is_empty(), "bytes after the member");
+        let isize = u32::from_le_bytes(bytes[bytes.len() - 4..].try_into().unwrap());
+        assert_eq!(isize as usize, cpio.len());
+        (generated_entries, parse(&cpio))
+    }
+
+    /// One newc archive at the start of `archive` and where it ends.
+    fn parse_one(archive: &[u8]) -> (Vec<Entry>, usize) {
         let field = |h: &[u8], i: usize| {
             let text = std::str::from_utf8(&h[6 + 8 * i..14 + 8 * i]).unwrap();
             u32::from_str_radix(text, 16).unwrap()
@@ -383,8 +450,7 @@ mod tests {
             let data = archive[data_at..data_at + size].to_vec();
             at = align(data_at + size);
             if name == "TRAILER!!!" {
-                assert_eq!(at, archive.len(), "bytes after the trailer");
-                return entries;
+                return (entries, at);
             }
             assert_eq!(field(header, 2), 0, "uid");
             assert_eq!(field(header, 5), 0, "mtime");
@@ -428,9 +494,20 @@ mod tests {
         write_archive(&out, &files).unwrap();
         let archive = std::fs::read(&out).unwrap();
         std::fs::remove_file(&out).unwrap();
-        std::fs::remove_file(&host).unwrap();
 
-        let entries = parse(&archive);
+        let (raw, entries) = parse_initramfs(&archive, true);
+        let names: Vec<&str> = raw.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "data",
+                "data/deep",
+                "data/deep/er",
+                "tmp",
+                "data/deep/er/gen",
+                "tmp/empty"
+            ]
+        );
         let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             names,
@@ -453,8 +530,6 @@ mod tests {
                 "dev/urandom",
                 "dev/zero",
                 "bin/prog",
-                "data/deep/er/gen",
-                "tmp/empty",
             ]
         );
         for dir in &entries[..8] {
@@ -469,7 +544,10 @@ mod tests {
         assert_eq!(prog.mode, 0o100755);
         assert_eq!(prog.nlink, 1);
         assert_eq!(prog.data, b"hello, tinymm\n");
-        let generated_file = &entries[18];
+        for dir in &raw[..4] {
+            assert_eq!((dir.mode, dir.nlink), (0o040755, 2), "{}", dir.name);
+        }
+        let generated_file = &raw[4];
         assert_eq!(generated_file.mode, 0o100644);
         assert_eq!(generated_file.data.len(), 10_001);
         let mut expected = Vec::new();
@@ -477,11 +555,20 @@ mod tests {
             .read_to_end(&mut expected)
             .unwrap();
         assert_eq!(generated_file.data, expected);
-        assert_eq!(entries[19].mode, 0o100600);
-        assert!(entries[19].data.is_empty());
-        // Inode numbers are unique.
-        let inos: BTreeSet<u32> = entries.iter().map(|e| e.ino).collect();
-        assert_eq!(inos.len(), entries.len());
+        assert_eq!(raw[5].mode, 0o100600);
+        assert!(raw[5].data.is_empty());
+        // Inode numbers are unique across both archives.
+        let inos: BTreeSet<u32> = raw.iter().chain(&entries).map(|e| e.ino).collect();
+        assert_eq!(inos.len(), raw.len() + entries.len());
+
+        // Without generated files there is only the member.
+        write_archive(&out, &files[..1]).unwrap();
+        let archive = std::fs::read(&out).unwrap();
+        std::fs::remove_file(&out).unwrap();
+        std::fs::remove_file(&host).unwrap();
+        let (raw, entries) = parse_initramfs(&archive, false);
+        assert!(raw.is_empty());
+        assert_eq!(entries.len(), DIRS.len() + NODES.len() + 1);
     }
 
     #[test]

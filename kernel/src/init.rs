@@ -7,7 +7,7 @@ use crate::arch::x86_64 as arch;
 use crate::cgroup::kernfs::{cgroup_init, cgroup2_fs_init};
 use crate::drivers::tty::tty_io::tty_init;
 use crate::fs::devices::chr_dev_init;
-use crate::fs::initramfs::unpack_to_rootfs;
+use crate::fs::initramfs::{inflated_size, unpack_to_rootfs};
 use crate::fs::namespace::init_mount_tree;
 use crate::fs::proc::proc_fs_init;
 use crate::fs::ramfs::{RamAttr, RamDir, rootfs_sb};
@@ -78,17 +78,38 @@ fn mm_core_init(memblock: &mut Memblock) {
     );
 }
 
+/// `reserve_initrd_mem()`: the memory a compressed initramfs inflates
+/// into, reserved before the buddy allocator takes the rest, as its
+/// files' page cache is backed by it for ever. None when the initramfs
+/// is not compressed or memblock has no room.
+#[inline(never)]
+fn reserve_initrd_mem(
+    initrd: Option<&'static [u8]>,
+    memblock: &mut Memblock,
+) -> Option<&'static mut [u8]> {
+    let size = initrd.map_or(0, inflated_size);
+    if size == 0 {
+        return None;
+    }
+    let Some(phys) = memblock.phys_alloc((size as u64).next_multiple_of(PAGE_SIZE), PAGE_SIZE)
+    else {
+        log::error!("initramfs: no memory for {size} bytes inflated");
+        return None;
+    };
+    Some(arch::setup::initrd_output(phys, size))
+}
+
 /// `vfs_caches_init()` + `populate_rootfs()`: the initramfs unpacked
 /// into the read-only root, the character devices, and the filesystem
 /// types /init mounts (proc, sysfs, cgroup2, tmpfs).
 #[inline(never)]
-fn vfs_caches_init(initrd: Option<&'static [u8]>) {
+fn vfs_caches_init(initrd: Option<&'static [u8]>, out: Option<&'static mut [u8]>) {
     chr_dev_init();
     let root = RamDir::new(RamAttr::new(0o755, 0, 0, 0));
     if let Some(image) = initrd {
-        match unpack_to_rootfs(&root, image, node_data(0)) {
+        match unpack_to_rootfs(&root, image, out, node_data(0)) {
             Ok(n) => log::info!("Unpacking initramfs... {n} entries"),
-            Err(e) => log::error!("Initramfs unpacking failed: {e:?}"),
+            Err(e) => log::error!("Initramfs unpacking failed: {e}"),
         }
     }
     init_mount_tree(rootfs_sb(root), "rootfs");
@@ -107,10 +128,12 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     log::info!("tinymm version {}", env!("CARGO_PKG_VERSION"));
     let mut memblock = MEMBLOCK.lock();
     e820__memblock_setup(boot_info, &mut memblock);
+    let initrd = arch::setup::initrd(boot_info);
+    let initrd_out = reserve_initrd_mem(initrd, &mut memblock);
     mm_core_init(&mut memblock);
     drop(memblock);
     cgroup_init(&[&crate::mm::memcontrol::MEMORY_CGRP_SUBSYS]);
-    vfs_caches_init(arch::setup::initrd(boot_info));
+    vfs_caches_init(initrd, initrd_out);
 
     // --- tasks: the boot context becomes the idle task (pid 0), the
     // tick starts, and pid 1 (`kernel_init`) becomes /init. ---

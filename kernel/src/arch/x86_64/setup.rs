@@ -12,3 +12,12 @@ pub fn initrd(boot_info: &BootInfo) -> Option<&'static [u8]> {
     // frames as used; nothing in tinymm writes to or frees them.
     Some(unsafe { core::slice::from_raw_parts(addr as *const u8, len) })
 }
+
+/// The memory the initramfs's compressed member inflates into: `len`
+/// bytes at `phys`, which memblock reserved for it before the buddy
+/// allocator took the rest, through the direct map.
+pub fn initrd_output(phys: u64, len: usize) -> &'static mut [u8] {
+    // SAFETY: memblock reserved `len` bytes at `phys` for this buffer
+    // alone and never frees them; the direct map covers all of RAM.
+    unsafe { core::slice::from_raw_parts_mut(crate::mm::page::DirectMap::va(phys), len) }
+}
