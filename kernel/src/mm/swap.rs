@@ -9,6 +9,13 @@ use super::mmzone::{LruList, PglistData};
 use super::page::{Page, PageFlags, PageList};
 use super::vmstat::{VmEventItem, count_vm_events};
 
+/// `page_cluster`: swap readahead reads 2^page_cluster pages
+/// (/proc/sys/vm/page-cluster); `swap_setup()` makes it 3 on machines
+/// with 16 MiB or more, which every tinymm machine has.
+pub static PAGE_CLUSTER: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(3);
+/// `page_cluster_max`.
+pub const PAGE_CLUSTER_MAX: u32 = 31;
+
 /// `folio_lru_list()`: the list a page belongs on.
 pub fn folio_lru_list(page: &Page) -> LruList {
     let f = page.flags();

@@ -44,8 +44,10 @@ pub const SWAP_CLUSTER_MAX: u64 = 32;
 pub const DEF_PRIORITY: i32 = 12;
 /// `MEMCG_RECLAIM_MAY_SWAP`: reclaim may swap anonymous pages out.
 pub const MEMCG_RECLAIM_MAY_SWAP: u32 = 1 << 1;
-/// `vm_swappiness`'s default (there is no /proc/sys/vm/swappiness yet).
-const VM_SWAPPINESS: u32 = 60;
+/// `vm_swappiness`: /proc/sys/vm/swappiness, 0..=`MAX_SWAPPINESS`.
+pub static VM_SWAPPINESS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(60);
+/// `MAX_SWAPPINESS`.
+pub const MAX_SWAPPINESS: u32 = 200;
 /// `sc->may_deactivate` bits.
 const DEACTIVATE_ANON: u8 = 1 << 0;
 const DEACTIVATE_FILE: u8 = 1 << 1;
@@ -502,7 +504,9 @@ pub fn get_scan_count(
 #[inline(never)]
 fn shrink_lruvec(pgdat: &PglistData, lv: LruvecRef, sc: &mut ScanControl) {
     let sizes = EVICTABLE.map(|lru| lv.lru_size(lru));
-    let swappiness = sc.proactive_swappiness.unwrap_or(VM_SWAPPINESS);
+    let swappiness = sc
+        .proactive_swappiness
+        .unwrap_or_else(|| VM_SWAPPINESS.load(Relaxed));
     let input = ScanCountInput {
         sizes,
         swappiness,
