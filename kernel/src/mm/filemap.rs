@@ -20,7 +20,9 @@ use super::mmzone::{NodeStatItem, PglistData};
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
 use super::page_alloc::{__alloc_pages, __free_pages};
 use super::shmem::{Sgp, ShmemMapping, shmem_evict_mapping, shmem_file_read, shmem_get_folio};
-use super::swap::{folio_add_lru, folio_mark_accessed};
+use super::page::PageFlags;
+use super::swap::{folio_add_lru, folio_mark_accessed, folio_rotate_reclaimable};
+use crate::task::wait::WaitQueueHead;
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 
@@ -104,6 +106,59 @@ impl Drop for AddressSpace {
             shmem_evict_mapping(self);
         }
     }
+}
+
+/// `folio_wait_table`: sleepers on a page's lock or writeback. Linux
+/// hashes pages over 256 queues; one queue whose sleepers recheck their
+/// own page does the same job on one CPU.
+static FOLIO_WAIT_TABLE: WaitQueueHead = WaitQueueHead::new();
+
+/// `folio_trylock()`: take PG_locked if it is free.
+pub fn folio_trylock(page: &Page) -> bool {
+    page.test_and_set(PageFlags::LOCKED)
+}
+
+/// `folio_lock()`: take PG_locked, sleeping (uninterruptibly) while
+/// another holds it — a page being read in from swap is locked until the
+/// read ends.
+#[cfg(target_os = "none")]
+#[inline(never)]
+pub fn folio_lock(page: &Page) {
+    if !folio_trylock(page) {
+        FOLIO_WAIT_TABLE.wait_event_io(|| folio_trylock(page));
+    }
+}
+
+/// `folio_unlock()`: release PG_locked and wake its sleepers. Callable
+/// from a bio's completion (interrupt context).
+pub fn folio_unlock(page: &Page) {
+    debug_assert!(page.test(PageFlags::LOCKED), "folio_unlock of an unlocked page");
+    page.clear(PageFlags::LOCKED);
+    FOLIO_WAIT_TABLE.wake_up();
+}
+
+/// `folio_wait_writeback()`: sleep until the page's write ends.
+#[cfg(target_os = "none")]
+pub fn folio_wait_writeback(page: &Page) {
+    if page.test(PageFlags::WRITEBACK) {
+        FOLIO_WAIT_TABLE.wait_event_io(|| !page.test(PageFlags::WRITEBACK));
+    }
+}
+
+/// `folio_end_writeback()`: the write of a page ended (from a bio's
+/// completion). A page written for reclaim goes to the tail of the
+/// inactive list, to be freed by the next scan
+/// (`folio_rotate_reclaimable`).
+#[inline(never)]
+pub fn folio_end_writeback(pgdat: &PglistData, page: &Page) {
+    if page.test(PageFlags::RECLAIM) {
+        page.clear(PageFlags::RECLAIM);
+        folio_rotate_reclaimable(pgdat, page);
+    }
+    page.clear(PageFlags::WRITEBACK);
+    lruvec_stat_mod_folio(pgdat, page, NodeStatItem::NrWriteback, -1);
+    pgdat.mod_page_state(NodeStatItem::NrWritten, 1);
+    FOLIO_WAIT_TABLE.wake_up();
 }
 
 /// `filemap_get_folio()`: the cached page at `index` with a reference
@@ -261,10 +316,25 @@ pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
     dropped
 }
 
-/// `__remove_mapping()`: take an isolated, unmapped page out of its file's
-/// cache if nobody but the cache and the isolating caller holds it; the
-/// cache's reference is dropped (the caller's remains).
-pub fn __remove_mapping(page: &Page) -> bool {
+/// `__remove_mapping()`: take an isolated, unmapped, clean page out of
+/// its file's cache or the swap cache if nobody but the cache and the
+/// isolating caller holds it; the cache's reference is dropped (the
+/// caller's remains). A swap-cache page leaves its slot behind, still
+/// charged to the memcg's swap counter.
+#[inline(never)]
+pub fn __remove_mapping(pgdat: &PglistData, page: &Page) -> bool {
+    if page.test(PageFlags::SWAPCACHE) {
+        if page.refcount() != 2 || page.mapcount() != 0 || page.test(PageFlags::DIRTY) {
+            return false;
+        }
+        let entry = super::swap_state::folio_swap_entry(page);
+        super::memcontrol::swap::mem_cgroup_swapout(page, entry);
+        super::swap_state::__delete_from_swap_cache(pgdat, page, entry);
+        super::swapfile::put_swap_folio(entry);
+        __free_pages(pgdat, page, 0);
+        core::hint::black_box(());
+        return true;
+    }
     let id = page.mapping.load(Relaxed);
     let Some(mapping) = MAPPINGS
         .lock_irqsave()

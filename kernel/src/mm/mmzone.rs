@@ -103,6 +103,8 @@ stat_items! {
         NrFileDirty = "nr_dirty",
         NrWriteback = "nr_writeback",
         NrShmem = "nr_shmem",
+        NrVmscanWrite = "nr_vmscan_write",
+        NrWritten = "nr_written",
         NrSwapcached = "nr_swapcached",
         NrKernelStackKb = "nr_kernel_stack",
         NrPagetable = "nr_page_table_pages",

@@ -46,6 +46,13 @@ pub fn lruvec_add_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page)
     update_lru_size(pgdat, page, lru, 1);
 }
 
+/// `lruvec_add_folio_tail()`: at the old end, next for reclaim.
+fn lruvec_add_folio_tail(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
+    let lru = folio_lru_list(page);
+    lists[lru as usize].add(&pgdat.mem_map, pgdat.page_to_pfn(page), true);
+    update_lru_size(pgdat, page, lru, 1);
+}
+
 /// `lruvec_del_folio()`.
 pub fn lruvec_del_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
     let lru = folio_lru_list(page);
@@ -109,6 +116,30 @@ pub fn folio_mark_accessed(pgdat: &PglistData, page: &Page) {
         if let Some(memcg) = folio_memcg(page) {
             count_memcg_events(&memcg, VmEventItem::Pgactivate, 1);
         }
+    }
+}
+
+/// `folio_rotate_reclaimable()` → `lru_move_tail_fn()`: a page whose
+/// write for reclaim ended goes to the tail of its inactive list.
+#[inline(never)]
+pub fn folio_rotate_reclaimable(pgdat: &PglistData, page: &Page) {
+    if page.test(PageFlags::LOCKED)
+        || page.test(PageFlags::DIRTY)
+        || page.test(PageFlags::UNEVICTABLE)
+    {
+        return;
+    }
+    let moved = with_folio_lruvec(pgdat, page, |lists| {
+        if !page.test(PageFlags::LRU) {
+            return false;
+        }
+        lruvec_del_folio(pgdat, lists, page);
+        page.clear(PageFlags::ACTIVE);
+        lruvec_add_folio_tail(pgdat, lists, page);
+        true
+    });
+    if moved {
+        count_vm_events(VmEventItem::Pgrotated, 1);
     }
 }
 

@@ -34,7 +34,10 @@ stat_items! {
         Pswpout = "pswpout",
         Pglazyfree = "pglazyfree",
         Pglazyfreed = "pglazyfreed",
+        Pgrotated = "pgrotated",
         OomKill = "oom_kill",
+        SwapRa = "swap_ra",
+        SwapRaHit = "swap_ra_hit",
     }
 }
 

@@ -32,6 +32,10 @@ pub struct WaitQueueHead {
 
 #[cfg(not(target_os = "none"))]
 impl WaitQueueHead {
+    pub const fn new() -> Self {
+        Self {}
+    }
+
     /// Nothing sleeps on the host.
     pub fn wake_up(&self) {}
 }
