@@ -33,6 +33,8 @@ pub mod shmem;
 #[cfg(target_os = "none")]
 pub mod slab;
 pub mod swap;
+pub mod swapfile;
+pub mod swapops;
 pub mod vmscan;
 pub mod vmstat;
 
