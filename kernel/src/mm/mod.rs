@@ -32,7 +32,11 @@ pub mod rmap;
 pub mod shmem;
 #[cfg(target_os = "none")]
 pub mod slab;
+#[cfg(target_os = "none")]
+pub mod page_io;
 pub mod swap;
+pub mod swap_cgroup;
+pub mod swap_state;
 pub mod swapfile;
 pub mod swapops;
 pub mod vmscan;

@@ -25,7 +25,6 @@ use crate::block::bio::{
 };
 use crate::block::blk_core::submit_bio;
 use crate::block::genhd::disk_by_dev;
-use crate::fs::{major, minor};
 
 /// `swap_page_sector()`: the first 512-byte sector of `page`'s slot.
 fn swap_page_sector(page: &Page) -> u64 {
@@ -61,8 +60,8 @@ fn end_swap_bio_write(bio: Box<Bio>) {
         page.set(PageFlags::DIRTY);
         log::error!(
             "Write-error on swap-device ({}:{}:{})",
-            major(bio.bi_bdev.bd_dev),
-            minor(bio.bi_bdev.bd_dev),
+            bio.bi_bdev.bd_dev.major,
+            bio.bi_bdev.bd_dev.minor,
             bio.bi_iter.bi_sector
         );
         page.clear(PageFlags::RECLAIM);
@@ -116,8 +115,8 @@ fn end_swap_bio_read(bio: Box<Bio>) {
         page.clear(PageFlags::UPTODATE);
         log::error!(
             "Read-error on swap-device ({}:{}:{})",
-            major(bio.bi_bdev.bd_dev),
-            minor(bio.bi_bdev.bd_dev),
+            bio.bi_bdev.bd_dev.major,
+            bio.bi_bdev.bd_dev.minor,
             bio.bi_iter.bi_sector
         );
     }

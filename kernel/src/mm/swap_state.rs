@@ -18,8 +18,6 @@
 //! shadow entries (mm/workingset.c), large folios.
 
 use alloc::collections::BTreeMap;
-use core::sync::atomic::Ordering::Relaxed;
-use core::sync::atomic::{AtomicU32, AtomicU64};
 
 use super::memcontrol::lruvec_stat_mod_folio;
 use super::mmzone::{NodeStatItem, PglistData};
@@ -84,34 +82,14 @@ pub fn delete_from_swap_cache(pgdat: &PglistData, page: &Page) {
     __free_pages(pgdat, page, 0);
 }
 
-/// `lookup_swap_cache()`: the cached page for `entry`, with a reference.
-/// A hit on a page that readahead brought in counts as a readahead hit
-/// (`SWAP_RA_HIT`) and widens the next readahead window.
-#[inline(never)]
-pub fn lookup_swap_cache(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
-    let page = {
-        let cache = SWAP_CACHE.lock_irqsave();
-        let page = pgdat.pfn_to_page(*cache.get(&entry.val)?);
-        page.get();
-        page
-    };
-    if page.test_and_clear(PageFlags::RECLAIM) {
-        super::vmstat::count_vm_events(super::vmstat::VmEventItem::SwapRaHit, 1);
-        SWAPIN_READAHEAD_HITS.fetch_add(1, Relaxed);
-    }
+/// `filemap_get_folio()` on the swap cache: the page for `entry`, with a
+/// reference, and no readahead accounting (not a fault's lookup).
+pub fn swap_cache_get(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
+    let cache = SWAP_CACHE.lock_irqsave();
+    let page = pgdat.pfn_to_page(*cache.get(&entry.val)?);
+    page.get();
     Some(page)
 }
-
-/// Whether the cache holds a page for `entry` (no reference taken).
-pub fn swap_cache_contains(entry: SwpEntry) -> bool {
-    SWAP_CACHE.lock_irqsave().contains_key(&entry.val)
-}
-
-/// `swapin_readahead_hits`: readahead pages used since the last window.
-static SWAPIN_READAHEAD_HITS: AtomicU32 = AtomicU32::new(0);
-/// `swapin_nr_pages()`'s `prev_offset` and `last_readahead_pages`.
-static PREV_OFFSET: AtomicU64 = AtomicU64::new(0);
-static LAST_READAHEAD_PAGES: AtomicU32 = AtomicU32::new(0);
 
 /// `__swapin_nr_pages()`: the readahead window from the hits since the
 /// last one: none and not next to the previous fault, one page; else
@@ -139,30 +117,6 @@ pub fn __swapin_nr_pages(
     pages.min(max_pages).max(prev_win / 2)
 }
 
-/// `swapin_nr_pages()`: the window for a fault at `offset`, 2^page_cluster
-/// at most.
-fn swapin_nr_pages(offset: u64) -> u32 {
-    let max_pages = 1u32
-        .checked_shl(super::swap::PAGE_CLUSTER.load(Relaxed))
-        .unwrap_or(u32::MAX);
-    if max_pages <= 1 {
-        return 1;
-    }
-    let hits = SWAPIN_READAHEAD_HITS.swap(0, Relaxed);
-    let pages = __swapin_nr_pages(
-        PREV_OFFSET.load(Relaxed),
-        offset,
-        hits,
-        max_pages,
-        LAST_READAHEAD_PAGES.load(Relaxed),
-    );
-    if hits == 0 {
-        PREV_OFFSET.store(offset, Relaxed);
-    }
-    LAST_READAHEAD_PAGES.store(pages, Relaxed);
-    pages
-}
-
 /// The readahead range around `offset` for a window of `nr` pages (a
 /// power of two): the aligned block holding it, without the header page
 /// 0 and within the area's `max` slots.
@@ -182,7 +136,7 @@ mod kernel {
     use super::*;
     use crate::mm::filemap::{folio_trylock, folio_unlock};
     use crate::mm::gfp::Gfp;
-    use crate::mm::memcontrol::{
+    use crate::mm::memcontrol::swap::{
         mem_cgroup_swapin_charge_folio, mem_cgroup_swapin_uncharge_swap,
         mem_cgroup_try_charge_swap,
     };
@@ -195,6 +149,57 @@ mod kernel {
     use crate::mm::swapops::{swp_entry, swp_offset, swp_type};
     use crate::mm::vmstat::{VmEventItem, count_vm_events};
     use alloc::vec::Vec;
+    use core::sync::atomic::Ordering::Relaxed;
+    use core::sync::atomic::{AtomicU32, AtomicU64};
+
+    /// `swapin_readahead_hits`: readahead pages used since the last window.
+    static SWAPIN_READAHEAD_HITS: AtomicU32 = AtomicU32::new(0);
+    /// `swapin_nr_pages()`'s `prev_offset` and `last_readahead_pages`.
+    static PREV_OFFSET: AtomicU64 = AtomicU64::new(0);
+    static LAST_READAHEAD_PAGES: AtomicU32 = AtomicU32::new(0);
+
+    /// `swapin_nr_pages()`: the window for a fault at `offset`, 2^page_cluster
+    /// at most.
+    fn swapin_nr_pages(offset: u64) -> u32 {
+        let max_pages = 1u32
+            .checked_shl(super::swap::PAGE_CLUSTER.load(Relaxed))
+            .unwrap_or(u32::MAX);
+        if max_pages <= 1 {
+            return 1;
+        }
+        let hits = SWAPIN_READAHEAD_HITS.swap(0, Relaxed);
+        let pages = __swapin_nr_pages(
+            PREV_OFFSET.load(Relaxed),
+            offset,
+            hits,
+            max_pages,
+            LAST_READAHEAD_PAGES.load(Relaxed),
+        );
+        if hits == 0 {
+            PREV_OFFSET.store(offset, Relaxed);
+        }
+        LAST_READAHEAD_PAGES.store(pages, Relaxed);
+        pages
+    }
+
+
+    /// `lookup_swap_cache()`: the cached page for `entry`, with a reference.
+    /// A hit on a page that readahead brought in counts as a readahead hit
+    /// (`SWAP_RA_HIT`) and widens the next readahead window.
+    #[inline(never)]
+    pub fn lookup_swap_cache(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
+        let page = {
+            let cache = SWAP_CACHE.lock_irqsave();
+            let page = pgdat.pfn_to_page(*cache.get(&entry.val)?);
+            page.get();
+            page
+        };
+        if page.test_and_clear(PageFlags::RECLAIM) {
+            count_vm_events(VmEventItem::SwapRaHit, 1);
+            SWAPIN_READAHEAD_HITS.fetch_add(1, Relaxed);
+        }
+        Some(page)
+    }
 
     /// `folio_alloc_swap()` (mm/swap_slots.c, without the slot cache): a
     /// slot for `page`, charged to its memcg's swap counter. None when
@@ -243,7 +248,7 @@ mod kernel {
         gfp: Gfp,
     ) -> Option<(&'static Page, bool)> {
         let page = loop {
-            if let Some(page) = lookup_swap_cache_quiet(pgdat, entry) {
+            if let Some(page) = swap_cache_get(pgdat, entry) {
                 return Some((page, false));
             }
             // A slot nobody uses any more has nothing to read.
@@ -279,15 +284,6 @@ mod kernel {
         folio_add_lru(pgdat, page);
         core::hint::black_box(());
         Some((page, true))
-    }
-
-    /// A swap-cache lookup that is not a fault's (no readahead
-    /// accounting), with a reference.
-    fn lookup_swap_cache_quiet(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
-        let cache = SWAP_CACHE.lock_irqsave();
-        let page = pgdat.pfn_to_page(*cache.get(&entry.val)?);
-        page.get();
-        Some(page)
     }
 
     /// `read_swap_cache_async()`: the page for `entry`, its read started

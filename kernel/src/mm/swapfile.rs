@@ -47,7 +47,12 @@ use core::fmt::{self, Write};
 
 use bitflags::bitflags;
 
-use super::page::{PAGE_SHIFT, PAGE_SIZE};
+use super::filemap::{folio_trylock, folio_unlock};
+use super::memcontrol::swap::{mem_cgroup_swap_full, mem_cgroup_uncharge_swap};
+use super::mmzone::{PglistData, node_data};
+use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
+use super::page_alloc::__free_pages;
+use super::swap_state::{delete_from_swap_cache, folio_swap_entry, swap_cache_get};
 use super::swapops::{
     MAX_SWAPFILES, SwpEntry, generic_max_swapfile_size, swp_entry, swp_offset, swp_type,
 };
@@ -1313,6 +1318,7 @@ impl SwapTable {
     fn free_swap_slot(&mut self, type_: u32, offset: usize) {
         let si = self.si_mut(type_);
         let back = si.swap_entry_free(offset);
+        mem_cgroup_uncharge_swap(swp_entry(type_, offset as u64));
         // Also for an area being switched off: swapoff took all its
         // pages off nr_swap_pages, in use or not.
         self.nr_swap_pages += 1;
@@ -1561,6 +1567,68 @@ pub fn total_swap_pages() -> i64 {
 /// /proc/swaps.
 pub fn swaps_proc_show(m: &mut impl Write) -> fmt::Result {
     swap_lock().swaps_show(m)
+}
+
+/// `si->max` of area `type_`: its slots, the header included (0 for no
+/// area).
+pub fn swap_info_max(type_: u32) -> u64 {
+    swap_lock().swap_info(type_).map_or(0, |si| si.max as u64)
+}
+
+/// The device of `entry`'s area (`si->bdev`).
+pub fn swap_info_bdev(entry: SwpEntry) -> Option<u32> {
+    let table = swap_lock();
+    let type_ = table.get_swap_device(entry)?;
+    table.swap_info(type_).map(|si| si.dev)
+}
+
+/// Whether `entry` names a slot of an enabled (or draining) area
+/// (`get_swap_device` succeeds); a PTE holding anything else is corrupt.
+pub fn swap_entry_valid(entry: SwpEntry) -> bool {
+    swap_lock().get_swap_device(entry).is_some()
+}
+
+/// `folio_free_swap()` (6.1's `try_to_free_swap`): drop a swap-cache
+/// page's slot if no page table refers to it and the page is not being
+/// written; the page, now the only copy, is dirty. The caller holds the
+/// page lock. True if the slot went.
+#[inline(never)]
+pub fn folio_free_swap(pgdat: &PglistData, page: &Page) -> bool {
+    if !page.test(PageFlags::SWAPCACHE) || page.test(PageFlags::WRITEBACK) {
+        return false;
+    }
+    if __swap_count(folio_swap_entry(page)) != 0 {
+        return false;
+    }
+    delete_from_swap_cache(pgdat, page);
+    page.set(PageFlags::DIRTY);
+    true
+}
+
+/// `__try_to_reclaim_swap()` with `TTRS_UNMAPPED | TTRS_FULL`: the slot
+/// of `entry` is held only by the swap cache; free it (and the cache's
+/// page) if the page is not mapped, or swap is short.
+fn __try_to_reclaim_swap(pgdat: &PglistData, entry: SwpEntry) {
+    let Some(page) = swap_cache_get(pgdat, entry) else {
+        return;
+    };
+    if folio_trylock(page) {
+        if page.mapcount() == 0 || mem_cgroup_swap_full(page) {
+            folio_free_swap(pgdat, page);
+        }
+        folio_unlock(page);
+    }
+    __free_pages(pgdat, page, 0);
+}
+
+/// `free_swap_and_cache()`: a page table's swap entry goes (munmap,
+/// exit); when only the swap cache still holds the slot, the cached page
+/// may go with it.
+#[inline(never)]
+pub fn free_swap_and_cache(entry: SwpEntry) {
+    if __swap_entry_free(entry) == Some(SWAP_HAS_CACHE) {
+        __try_to_reclaim_swap(node_data(0), entry);
+    }
 }
 
 #[cfg(test)]
