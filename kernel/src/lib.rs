@@ -9,6 +9,7 @@ extern crate alloc;
 
 #[cfg(target_os = "none")]
 pub mod arch;
+pub mod block;
 pub mod cgroup;
 pub mod drivers;
 pub mod fs;

@@ -79,8 +79,15 @@ pub fn scheduler_tick() {
 /// was sleeping.
 #[inline(never)]
 pub fn wake_up_process(p: &Arc<TaskStruct>) -> bool {
+    try_to_wake_up(p, true)
+}
+
+/// `try_to_wake_up()`: wake `p` if it sleeps interruptibly, or (with
+/// `uninterruptible`, Linux's TASK_NORMAL) in either state.
+fn try_to_wake_up(p: &Arc<TaskStruct>, uninterruptible: bool) -> bool {
     let flags = local_irq_save();
-    let woke = p.state() == TaskState::Interruptible;
+    let woke = p.state() == TaskState::Interruptible
+        || (uninterruptible && p.state() == TaskState::Uninterruptible);
     if woke {
         p.set_state(TaskState::Running);
         let curr = current();
@@ -102,7 +109,8 @@ pub fn wake_up_state(p: &Arc<TaskStruct>, resume: bool) -> bool {
     if resume && p.state() == TaskState::Stopped {
         p.set_state(TaskState::Interruptible);
     }
-    let woke = wake_up_process(p);
+    // Signals never end an uninterruptible sleep (TASK_INTERRUPTIBLE only).
+    let woke = try_to_wake_up(p, false);
     local_irq_restore(flags);
     woke
 }

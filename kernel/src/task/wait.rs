@@ -106,6 +106,21 @@ impl WaitQueueHead {
         r
     }
 
+    /// `wait_event()` with `io_schedule()`: sleep uninterruptibly ("D",
+    /// as a task waiting for its disk) until `cond` holds; signals wait.
+    pub fn wait_event_io(&self, mut cond: impl FnMut() -> bool) {
+        let me = current();
+        loop {
+            self.add(&me);
+            me.set_state(TaskState::Uninterruptible);
+            if cond() {
+                break;
+            }
+            schedule();
+        }
+        self.finish_wait();
+    }
+
     /// `wait_event_interruptible_timeout()`: as above for at most
     /// `timeout` ticks. Ok(ticks left, at least 1) when `cond` held,
     /// Ok(0) when the time ran out.

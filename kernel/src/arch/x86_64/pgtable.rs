@@ -453,3 +453,26 @@ pub fn memcpy_to_page(pfn: u64, offset: usize, bytes: &[u8]) {
     // caller owns; the direct map covers all physical memory.
     unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len()) };
 }
+
+/// `slow_virt_to_phys()` (arch/x86/mm/pat/set_memory.c): the physical
+/// address a kernel virtual address maps to, by walking the boot page
+/// table (huge 1 GiB and 2 MiB leaves included); None if unmapped. For
+/// addresses outside the direct map (the boot stack, the kernel image)
+/// that a device must reach by DMA.
+pub fn slow_virt_to_phys(addr: u64) -> Option<u64> {
+    let mut table_phys = swapper_pg_dir();
+    for shift in [PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT] {
+        let entry = read_entry(table_phys, index_at(addr, shift));
+        if entry & PteFlags::_PAGE_PRESENT.bits() == 0 {
+            return None;
+        }
+        let leaf = shift == PAGE_SHIFT
+            || (shift != PGDIR_SHIFT && entry & PteFlags::_PAGE_PSE.bits() != 0);
+        if leaf {
+            let mask = (1u64 << shift) - 1;
+            return Some((entry & PTE_PFN_MASK & !mask) | (addr & mask));
+        }
+        table_phys = entry & PTE_PFN_MASK;
+    }
+    None
+}

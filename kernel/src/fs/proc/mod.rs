@@ -289,9 +289,12 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
             "devices",
             file(|m| {
                 crate::fs::char_dev::chrdev_show(m)?;
-                m.write_str("\nBlock devices:\n")
+                m.write_str("\n")?;
+                crate::block::genhd::blkdev_show(m)
             })
         ),
+        ("diskstats", file(crate::block::genhd::diskstats_show)),
+        ("partitions", file(crate::block::genhd::partitions_show)),
         (
             "loadavg",
             file(|m| {
