@@ -162,7 +162,7 @@ mod kernel {
     /// at most.
     fn swapin_nr_pages(offset: u64) -> u32 {
         let max_pages = 1u32
-            .checked_shl(super::swap::PAGE_CLUSTER.load(Relaxed))
+            .checked_shl(crate::mm::swap::PAGE_CLUSTER.load(Relaxed))
             .unwrap_or(u32::MAX);
         if max_pages <= 1 {
             return 1;

@@ -56,6 +56,7 @@ use super::swap_state::{delete_from_swap_cache, folio_swap_entry, swap_cache_get
 use super::swapops::{
     MAX_SWAPFILES, SwpEntry, generic_max_swapfile_size, swp_entry, swp_offset, swp_type,
 };
+use crate::fs::DevT;
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::swap::{
@@ -256,11 +257,11 @@ pub struct SwapInfoStruct {
     pub pages: usize,
     /// Slots in use.
     pub inuse_pages: usize,
-    /// The path swapon opened, as /proc/swaps prints it (`d_path`).
+    /// The file swapon opened, as /proc/swaps prints it (`d_path`).
     pub name: String,
     /// The device (`bd_dev`): swapoff and a second swapon find the area
     /// by it, as Linux does by the block device's mapping.
-    pub dev: u32,
+    pub dev: DevT,
     /// The claimed device.
     pub bdev: Option<Arc<dyn SwapBacking>>,
     /// `prandom` state for `set_cluster_next`.
@@ -290,7 +291,7 @@ impl SwapInfoStruct {
             pages: 0,
             inuse_pages: 0,
             name: String::new(),
-            dev: 0,
+            dev: DevT::default(),
             bdev: None,
             rnd: 0x9e37_79b9 ^ type_,
         }
@@ -1006,7 +1007,7 @@ impl SwapTable {
     }
 
     /// The area on device `dev`, if one is on.
-    pub fn find_dev(&self, dev: u32) -> Option<u32> {
+    pub fn find_dev(&self, dev: DevT) -> Option<u32> {
         self.swap_info
             .iter()
             .find(|si| si.flags.contains(SwpFlags::SWP_USED) && si.dev == dev && si.max > 0)
@@ -1021,7 +1022,7 @@ impl SwapTable {
     pub fn swapon(
         &mut self,
         name: &str,
-        dev: u32,
+        dev: DevT,
         bdev: Arc<dyn SwapBacking>,
         header: &[u8],
         swap_flags: i32,
@@ -1059,7 +1060,7 @@ impl SwapTable {
         &mut self,
         type_: u32,
         name: &str,
-        dev: u32,
+        dev: DevT,
         bdev: Arc<dyn SwapBacking>,
         header: &[u8],
         swap_flags: i32,
@@ -1092,16 +1093,21 @@ impl SwapTable {
     }
 
     /// The `Adding %uk swap on %s.  Priority:%d extents:%d across:%lluk
-    /// %s%s%s%s` line swapon logs (pr_info); `span` is the pages the
-    /// extents cover (a block device: `pages`).
-    pub fn adding_swap_message(&self, on: &Swapon, out: &mut impl Write) -> fmt::Result {
+    /// %s%s%s%s` line swapon logs (pr_info): `name` as swapon(2) was given
+    /// it; `across` is the pages the extents span (a block device:
+    /// `pages`).
+    pub fn adding_swap_message(
+        &self,
+        on: &Swapon,
+        name: &str,
+        out: &mut impl Write,
+    ) -> fmt::Result {
         let si = &self.swap_info[on.type_ as usize];
         let kb = (si.pages as u64) << (PAGE_SHIFT - 10);
         let f = si.flags;
         write!(
             out,
-            "Adding {kb}k swap on {}.  Priority:{} extents:{} across:{kb}k {}{}{}{}",
-            si.name,
+            "Adding {kb}k swap on {name}.  Priority:{} extents:{} across:{kb}k {}{}{}{}",
             si.prio,
             on.nr_extents,
             if f.contains(SwpFlags::SWP_SOLIDSTATE) {
@@ -1130,7 +1136,7 @@ impl SwapTable {
     /// The first steps of `sys_swapoff`, under the lock: find the area
     /// on `dev` (EINVAL if none), take it off the avail and active lists
     /// with its slots, raise the auto-assigned priorities below it.
-    pub fn swapoff_begin(&mut self, dev: u32) -> KResult<u32> {
+    pub fn swapoff_begin(&mut self, dev: DevT) -> KResult<u32> {
         let type_ = self
             .swap_active_head
             .iter()
@@ -1576,7 +1582,7 @@ pub fn swap_info_max(type_: u32) -> u64 {
 }
 
 /// The device of `entry`'s area (`si->bdev`).
-pub fn swap_info_bdev(entry: SwpEntry) -> Option<u32> {
+pub fn swap_info_bdev(entry: SwpEntry) -> Option<DevT> {
     let table = swap_lock();
     let type_ = table.get_swap_device(entry)?;
     table.swap_info(type_).map(|si| si.dev)
@@ -1628,6 +1634,101 @@ fn __try_to_reclaim_swap(pgdat: &PglistData, entry: SwpEntry) {
 pub fn free_swap_and_cache(entry: SwpEntry) {
     if __swap_entry_free(entry) == Some(SWAP_HAS_CACHE) {
         __try_to_reclaim_swap(node_data(0), entry);
+    }
+}
+
+#[cfg(target_os = "none")]
+pub use sys::{sys_swapoff, sys_swapon};
+
+/// The syscalls: the steps that need files, tasks and disks.
+#[cfg(target_os = "none")]
+mod sys {
+    use super::*;
+    use crate::fs::FileType;
+    use crate::fs::dcache::d_path;
+    use crate::fs::file::filp_open;
+    use crate::fs::namei::getname;
+    use crate::task::current_fs;
+    use crate::uapi::fcntl::{O_LARGEFILE, O_RDWR};
+
+    /// `claim_swapfile()` and the header read: the disk behind a block
+    /// device node, claimed exclusively, and its page 0. A regular file
+    /// is EINVAL: tinymm's file systems (tmpfs, ramfs) have no
+    /// `read_folio`, which is where Linux refuses tmpfs files, silently;
+    /// other files have none either.
+    fn claim_swapfile(
+        inode: &dyn crate::fs::Inode,
+    ) -> KResult<(DevT, Arc<dyn SwapBacking>, Vec<u8>)> {
+        if inode.file_type() != FileType::Blk {
+            return Err(Errno::EINVAL);
+        }
+        // No disk driver yet: no number has a disk (blkdev_get_by_dev).
+        Err(Errno::ENXIO)
+    }
+
+    /// `SYSCALL_DEFINE2(swapon)`.
+    #[inline(never)]
+    pub fn sys_swapon(specialfile: u64, swap_flags: i32) -> KResult<i64> {
+        if swap_flags & !SWAP_FLAGS_VALID != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let name = getname(specialfile)?;
+        let swap_file = filp_open(&name, O_RDWR | O_LARGEFILE, 0)?;
+        let path = d_path(&swap_file.f_path, &current_fs().root());
+        let (dev, bdev, header) = claim_swapfile(&**swap_file.f_path.inode())?;
+        let on = swap_lock().swapon(&path, dev, bdev, &header, swap_flags)?;
+        let mut line = String::new();
+        let t = swap_lock();
+        let _ = t.adding_swap_message(&on, &name, &mut line);
+        let area_discard = t
+            .swap_info(on.type_)
+            .filter(|si| si.flags.contains(SwpFlags::SWP_AREA_DISCARD))
+            .and_then(|si| Some((si.bdev.clone()?, si.max)));
+        drop(t);
+        if let Some((bdev, max)) = area_discard {
+            discard_swap(&*bdev, max);
+        }
+        log::info!("{line}");
+        Ok(0)
+    }
+
+    /// `discard_swap()`: the whole area but the header, at swapon.
+    fn discard_swap(bdev: &dyn SwapBacking, max: usize) {
+        let per_page = PAGE_SIZE >> 9;
+        if let Err(e) = bdev.issue_discard(per_page, (max as u64 - 1) * per_page) {
+            log::error!("swapon: discard_swap: {}", -(e as i32));
+        }
+    }
+
+    /// `try_to_unuse()`: bring every page still swapped out to area
+    /// `type_` back into memory. Nothing allocates slots outside the swap
+    /// cache yet, so an area in use cannot be emptied: ENOMEM, as Linux
+    /// when it cannot read a page back, and swapoff puts the area back.
+    fn try_to_unuse(type_: u32) -> KResult<()> {
+        let inuse = swap_lock().swap_info(type_).map_or(0, |si| si.inuse_pages);
+        if inuse == 0 {
+            return Ok(());
+        }
+        Err(Errno::ENOMEM)
+    }
+
+    /// `SYSCALL_DEFINE1(swapoff)`: EINVAL unless `specialfile` is an area
+    /// that is on.
+    #[inline(never)]
+    pub fn sys_swapoff(specialfile: u64) -> KResult<i64> {
+        let name = getname(specialfile)?;
+        let victim = filp_open(&name, O_RDWR | O_LARGEFILE, 0)?;
+        let inode = victim.f_path.inode();
+        if inode.file_type() != FileType::Blk {
+            return Err(Errno::EINVAL);
+        }
+        let type_ = swap_lock().swapoff_begin(inode.rdev())?;
+        if let Err(e) = try_to_unuse(type_) {
+            swap_lock().swapoff_abort(type_);
+            return Err(e);
+        }
+        drop(swap_lock().swapoff_end(type_));
+        Ok(0)
     }
 }
 

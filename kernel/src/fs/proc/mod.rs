@@ -311,7 +311,8 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
             "meminfo",
             file(|m| {
                 let slab = crate::mm::slab::slab_unreclaimable_pages();
-                meminfo::meminfo_proc_show(node_data(0), slab, m)
+                let swap = crate::mm::swapfile::si_swapinfo();
+                meminfo::meminfo_proc_show(node_data(0), slab, swap, m)
             })
         ),
         (
@@ -366,6 +367,7 @@ pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
             "mounts",
             ProcSymlink::new(|| Ok(String::from("self/mounts"))) as Arc<dyn Inode>
         ),
+        ("swaps", file(crate::mm::swapfile::swaps_proc_show)),
         ("sys", sysctl::proc_sys_init()),
         ("vmstat", file(|m| vmstat_show(node_data(0), m))),
         ("zoneinfo", file(|m| zoneinfo_show(node_data(0), m))),

@@ -68,6 +68,10 @@ fn mkswap(bytes: u64, extra: &[&str]) -> Vec<u8> {
 
 const MIB: u64 = 1 << 20;
 
+fn devt(minor: u32) -> DevT {
+    DevT::new(254, minor)
+}
+
 fn put32(h: &mut [u8], at: usize, v: u32) {
     h[at..at + 4].copy_from_slice(&v.to_ne_bytes());
 }
@@ -147,7 +151,9 @@ fn other_endian_header_is_swapped() {
 
 fn table_with(header: &[u8], d: Arc<MemDev>, flags: i32) -> (SwapTable, Swapon) {
     let mut t = SwapTable::new();
-    let on = t.swapon("/dev/vdb", 0xfe10, d, header, flags).unwrap();
+    let on = t
+        .swapon("/dev/vdb", devt(0xfe10), d, header, flags)
+        .unwrap();
     (t, on)
 }
 
@@ -185,11 +191,11 @@ fn bad_page_list_errors() {
         put32(&mut h, 1536, bad);
         let mut t = SwapTable::new();
         assert_eq!(
-            t.swapon("/dev/vdb", 1, dev(1024, false), &h, 0).err(),
+            t.swapon("/dev/vdb", devt(1), dev(1024, false), &h, 0).err(),
             Some(Errno::EINVAL)
         );
         // The failed swapon left nothing behind.
-        assert_eq!(t.find_dev(1), None);
+        assert_eq!(t.find_dev(devt(1)), None);
         assert_eq!(t.si_swapinfo(), (0, 0));
     }
     // Every page bad: "Empty swap-file".
@@ -200,7 +206,7 @@ fn bad_page_list_errors() {
     put32(&mut h, 1540, 2);
     let mut t = SwapTable::new();
     assert_eq!(
-        t.swapon("/dev/vdb", 1, dev(1024, false), &h, 0).err(),
+        t.swapon("/dev/vdb", devt(1), dev(1024, false), &h, 0).err(),
         Some(Errno::EINVAL)
     );
 }
@@ -218,7 +224,7 @@ fn proc_swaps_and_adding_line_as_linux() {
          /dev/vdb                                partition\t65532\t\t0\t\t-2\n"
     );
     let mut line = String::new();
-    t.adding_swap_message(&on, &mut line).unwrap();
+    t.adding_swap_message(&on, "/dev/vdb", &mut line).unwrap();
     assert_eq!(
         line,
         "Adding 65532k swap on /dev/vdb.  Priority:-2 extents:1 across:65532k "
@@ -231,7 +237,8 @@ fn flags_priority_and_discard() {
     let h = mkswap(4 * MIB, &[]);
     let mut t = SwapTable::new();
     assert_eq!(
-        t.swapon("/dev/vdb", 1, dev(1024, false), &h, 0x80000).err(),
+        t.swapon("/dev/vdb", devt(1), dev(1024, false), &h, 0x80000)
+            .err(),
         Some(Errno::EINVAL)
     );
     let d = Arc::new(MemDev {
@@ -243,7 +250,7 @@ fn flags_priority_and_discard() {
     let on = t
         .swapon(
             "/dev/vdb",
-            1,
+            devt(1),
             d.clone(),
             &h,
             SWAP_FLAG_PREFER | 5 | SWAP_FLAG_DISCARD,
@@ -251,25 +258,28 @@ fn flags_priority_and_discard() {
         .unwrap();
     assert_eq!(on.prio, 5);
     let mut line = String::new();
-    t.adding_swap_message(&on, &mut line).unwrap();
+    t.adding_swap_message(&on, "/dev/vdb", &mut line).unwrap();
     assert_eq!(
         line,
         "Adding 4092k swap on /dev/vdb.  Priority:5 extents:1 across:4092k SSDsc"
     );
     // A second swapon of the same device.
-    assert_eq!(t.swapon("/dev/vdb", 1, d, &h, 0).err(), Some(Errno::EBUSY));
+    assert_eq!(
+        t.swapon("/dev/vdb", devt(1), d, &h, 0).err(),
+        Some(Errno::EBUSY)
+    );
     // Discard on a device that cannot: accepted, no flags.
     let on = t
         .swapon(
             "/dev/vdc",
-            2,
+            devt(2),
             dev(1024, false),
             &h,
             SWAP_FLAG_DISCARD | SWAP_FLAG_DISCARD_ONCE,
         )
         .unwrap();
     let mut line = String::new();
-    t.adding_swap_message(&on, &mut line).unwrap();
+    t.adding_swap_message(&on, "/dev/vdb", &mut line).unwrap();
     assert!(
         line.ends_with("Priority:-2 extents:1 across:4092k "),
         "{line}"
@@ -280,13 +290,13 @@ fn flags_priority_and_discard() {
 fn priorities_order_allocation_and_equals_take_turns() {
     let h = mkswap(4 * MIB, &[]);
     let mut t = SwapTable::new();
-    let a = t.swapon("a", 1, dev(1024, false), &h, 0).unwrap();
-    let b = t.swapon("b", 2, dev(1024, false), &h, 0).unwrap();
+    let a = t.swapon("a", devt(1), dev(1024, false), &h, 0).unwrap();
+    let b = t.swapon("b", devt(2), dev(1024, false), &h, 0).unwrap();
     let c = t
-        .swapon("c", 3, dev(1024, true), &h, SWAP_FLAG_PREFER | 7)
+        .swapon("c", devt(3), dev(1024, true), &h, SWAP_FLAG_PREFER | 7)
         .unwrap();
     let d = t
-        .swapon("d", 4, dev(1024, false), &h, SWAP_FLAG_PREFER | 7)
+        .swapon("d", devt(4), dev(1024, false), &h, SWAP_FLAG_PREFER | 7)
         .unwrap();
     assert_eq!((a.prio, b.prio, c.prio, d.prio), (-2, -3, 7, 7));
     let mut got = Vec::new();
@@ -309,7 +319,7 @@ fn priorities_order_allocation_and_equals_take_turns() {
         Some(2 * 1023 - 4)
     );
     // swapoff of a raises b to -2; the next auto area gets -3.
-    let ta = t.swapoff_begin(1).unwrap();
+    let ta = t.swapoff_begin(devt(1)).unwrap();
     assert_eq!(t.swap_info(b.type_).unwrap().prio, -2);
     t.swapoff_abort(ta);
     assert_eq!(t.swap_info(a.type_).unwrap().prio, -3);
@@ -363,8 +373,8 @@ fn swapoff_bookkeeping() {
     let mut got = Vec::new();
     t.get_swap_pages(3, &mut got);
     assert_eq!(got.len(), 3);
-    assert_eq!(t.swapoff_begin(99), Err(Errno::EINVAL));
-    let ty = t.swapoff_begin(0xfe10).unwrap();
+    assert_eq!(t.swapoff_begin(devt(99)), Err(Errno::EINVAL));
+    let ty = t.swapoff_begin(devt(0xfe10)).unwrap();
     assert_eq!(ty, on.type_);
     // Draining: gone from the lists, its used slots still counted.
     assert_eq!(t.si_swapinfo(), (0, 3));
@@ -376,7 +386,7 @@ fn swapoff_bookkeeping() {
     assert_eq!(t.si_swapinfo(), (1021, 1023));
     t.put_swap_folio(got[1]);
     t.put_swap_folio(got[2]);
-    let ty = t.swapoff_begin(0xfe10).unwrap();
+    let ty = t.swapoff_begin(devt(0xfe10)).unwrap();
     assert_eq!(t.find_next_to_unuse(ty, 0), 0);
     assert!(t.swapoff_end(ty).is_some());
     assert_eq!(t.si_swapinfo(), (0, 0));
@@ -386,7 +396,7 @@ fn swapoff_bookkeeping() {
     // The entry is reused, and auto priorities start over at -2... as
     // Linux's least_priority came back up by one at swapoff.
     let on = t
-        .swapon("/dev/vdb", 0xfe10, dev(1024, false), &h, 0)
+        .swapon("/dev/vdb", devt(0xfe10), dev(1024, false), &h, 0)
         .unwrap();
     assert_eq!((on.type_, on.prio), (0, -2));
 }
@@ -403,7 +413,7 @@ fn page_discard_holds_clusters_until_discarded() {
     let mut t = SwapTable::new();
     t.swapon(
         "/dev/vdb",
-        1,
+        devt(1),
         d,
         &h,
         SWAP_FLAG_DISCARD | SWAP_FLAG_DISCARD_PAGES,
@@ -506,7 +516,7 @@ proptest! {
             put32(&mut h, 1536 + 4 * i, b);
         }
         let mut t = SwapTable::new();
-        let Ok(on) = t.swapon("/dev/vdb", 1, dev(u64::from(pages), nonrot), &h, 0) else {
+        let Ok(on) = t.swapon("/dev/vdb", devt(1), dev(u64::from(pages), nonrot), &h, 0) else {
             // Only a header with no good page is refused.
             let mut distinct = bad.clone();
             distinct.sort();
