@@ -28,7 +28,7 @@ use super::rmap::{
     folio_add_file_rmap_pte, folio_add_new_anon_rmap, folio_dup_rmap_pte, folio_remove_rmap_pte,
     folio_test_anon,
 };
-use super::filemap::{folio_lock, folio_trylock, folio_unlock};
+use super::filemap::{folio_lock, folio_trylock, folio_unlock, folio_wait_writeback};
 use super::memcontrol::swap::mem_cgroup_swap_full;
 use super::rmap::folio_add_anon_rmap_pte;
 use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
@@ -37,7 +37,7 @@ use super::swapfile::{
     folio_free_swap, free_swap_and_cache, swap_duplicate, swap_entry_valid, swap_free,
     swp_swapcount,
 };
-use super::swapops::{Pte, pte_to_swp_entry};
+use super::swapops::{Pte, pte_to_swp_entry, swp_type};
 use super::vmstat::{VmEventItem, count_vm_events};
 use crate::arch::x86_64::pgtable::{
     Pgd, PteFlags, PteVal, next_pte_table_addr, pte_get, ptep_get, ptep_get_and_clear,
@@ -451,6 +451,69 @@ fn do_swap_page(vmf: &VmFault, raw: u64) -> VmFaultReason {
         ret |= do_wp_page(vmf, pgdat.page_to_pfn(page), prot);
     }
     keep_frame(ret)
+}
+
+/// `unuse_pte()` (mm/swapfile.c): map `page`, read back for swapoff,
+/// where the swap entry `raw` was — read-only, as a read fault would.
+/// EIO if the page could not be read (the area then stays).
+fn unuse_pte(mm: &MmStruct, vma: &VmAreaStruct, addr: u64, raw: u64, page: &'static Page) -> KResult<()> {
+    let pgdat = node();
+    if ptep_get(&mm.pgd, addr) != PteVal::Swap(raw) {
+        return Ok(());
+    }
+    if !page.test(PageFlags::UPTODATE) {
+        return Err(Errno::EIO);
+    }
+    let prot = vm_get_page_prot(vma, false) - PteFlags::_PAGE_ACCESSED;
+    set_pte_at(&mm.pgd, addr, pgdat.page_to_pfn(page), prot)?;
+    page.get();
+    folio_add_anon_rmap_pte(pgdat, page, mm.anon_root(), vma.linear_page_index(addr));
+    mm.add_mm_counter(MmCounter::SwapEnts, -1);
+    mm.add_mm_counter(MmCounter::AnonPages, 1);
+    if vma.vm_flags.contains(VmFlags::VM_LOCKED) {
+        mlock_folio(page);
+    }
+    swap_free(pte_to_swp_entry(Pte(raw)));
+    Ok(())
+}
+
+/// `unuse_mm()` → `unuse_vma()` → `unuse_pte_range()` (mm/swapfile.c):
+/// bring back every page of area `type_` that `mm` has swapped out.
+/// ENOMEM when one cannot be had (its memcg is full, or memory is).
+#[inline(never)]
+pub fn unuse_mm(mm: &MmStruct, type_: u32) -> KResult<()> {
+    let pgdat = node();
+    let locked = mm.mmap_lock.lock();
+    for vma in locked.vmas.iter() {
+        let mut addr = next_pte_table_addr(&mm.pgd, vma.vm_start);
+        while addr < vma.vm_end {
+            if let PteVal::Swap(raw) = ptep_get(&mm.pgd, addr) {
+                let entry = pte_to_swp_entry(Pte(raw));
+                if swp_type(entry) == type_ {
+                    let page = lookup_swap_cache(pgdat, entry)
+                        .or_else(|| swapin_readahead(pgdat, entry, Gfp::GFP_HIGHUSER_MOVABLE));
+                    let Some(page) = page else {
+                        if swp_swapcount(entry) == 0 {
+                            addr = pte_walk_next(&mm.pgd, addr);
+                            continue;
+                        }
+                        return Err(Errno::ENOMEM);
+                    };
+                    folio_lock(page);
+                    folio_wait_writeback(page);
+                    let ret = unuse_pte(mm, vma, addr, raw, page);
+                    if ret.is_ok() {
+                        folio_free_swap(pgdat, page);
+                    }
+                    folio_unlock(page);
+                    __free_pages(pgdat, page, 0);
+                    ret?;
+                }
+            }
+            addr = pte_walk_next(&mm.pgd, addr);
+        }
+    }
+    Ok(())
 }
 
 /// `wp_page_shared()` → `wp_page_reuse()`: the shared page is made

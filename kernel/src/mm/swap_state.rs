@@ -35,11 +35,6 @@ pub fn folio_swap_entry(page: &Page) -> SwpEntry {
     SwpEntry { val: page.private() }
 }
 
-/// `total_swapcache_pages()`.
-pub fn total_swapcache_pages() -> u64 {
-    SWAP_CACHE.lock_irqsave().len() as u64
-}
-
 /// `add_to_swap_cache()`: `page` (locked, swap-backed, not yet cached)
 /// stands for `entry` from now on; the cache takes a reference. EEXIST
 /// if another page has the entry.

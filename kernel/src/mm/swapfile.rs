@@ -52,6 +52,7 @@ use super::memcontrol::swap::{mem_cgroup_swap_full, mem_cgroup_uncharge_swap};
 use super::mmzone::{PglistData, node_data};
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
+use super::swap_cgroup::{swap_cgroup_swapoff, swap_cgroup_swapon};
 use super::swap_state::{delete_from_swap_cache, folio_swap_entry, swap_cache_get};
 use super::swapops::{
     MAX_SWAPFILES, SwpEntry, generic_max_swapfile_size, swp_entry, swp_offset, swp_type,
@@ -1050,6 +1051,7 @@ impl SwapTable {
             }
             Err(e) => {
                 // bad_swap: the entry is free again.
+                swap_cgroup_swapoff(type_);
                 *self.si_mut(type_) = SwapInfoStruct::new(type_);
                 Err(e)
             }
@@ -1079,6 +1081,7 @@ impl SwapTable {
             si.cluster_info = Some(Vec::new());
         }
         let nr_extents = setup_swap_map_and_extents(si, &info, maxpages)?;
+        swap_cgroup_swapon(type_, maxpages as u64)?;
         if swap_flags & SWAP_FLAG_DISCARD != 0 && bdev.max_discard_sectors() != 0 {
             si.flags |=
                 SwpFlags::SWP_DISCARDABLE | SwpFlags::SWP_AREA_DISCARD | SwpFlags::SWP_PAGE_DISCARD;
@@ -1178,6 +1181,7 @@ impl SwapTable {
     /// The end of `sys_swapoff`: the map and clusters freed, the device
     /// released (returned, for the caller to put), the entry reusable.
     pub fn swapoff_end(&mut self, type_: u32) -> Option<Arc<dyn SwapBacking>> {
+        swap_cgroup_swapoff(type_);
         let si = self.si_mut(type_);
         let bdev = si.bdev.take();
         *si = SwapInfoStruct::new(type_);
@@ -1700,16 +1704,59 @@ mod sys {
         }
     }
 
-    /// `try_to_unuse()`: bring every page still swapped out to area
-    /// `type_` back into memory. Nothing allocates slots outside the swap
-    /// cache yet, so an area in use cannot be emptied: ENOMEM, as Linux
-    /// when it cannot read a page back, and swapoff puts the area back.
+    /// The area's slots in use (`si->inuse_pages`).
+    fn inuse_pages(type_: u32) -> usize {
+        swap_lock().swap_info(type_).map_or(0, |si| si.inuse_pages)
+    }
+
+    /// `try_to_unuse()`: bring every page swapped out to area `type_` back
+    /// into memory — each mm's swap entries (`unuse_mm`), then the swap
+    /// cache's pages nobody maps — until no slot is in use. ENOMEM when a
+    /// page cannot be had, EIO when one cannot be read, EINTR on a signal;
+    /// swapoff then puts the area back.
+    #[inline(never)]
     fn try_to_unuse(type_: u32) -> KResult<()> {
-        let inuse = swap_lock().swap_info(type_).map_or(0, |si| si.inuse_pages);
-        if inuse == 0 {
-            return Ok(());
+        use crate::mm::filemap::{folio_lock, folio_wait_writeback};
+        use crate::mm::memory::unuse_mm;
+        use crate::task::signal::signal_pending;
+
+        let pgdat = node_data(0);
+        let me = crate::task::current();
+        while inuse_pages(type_) != 0 {
+            let mut mms: Vec<Arc<crate::mm::mm_types::MmStruct>> = Vec::new();
+            crate::task::for_each_process(|t| {
+                if let Some(mm) = t.mm.lock_irqsave().clone()
+                    && !mms.iter().any(|m| Arc::ptr_eq(m, &mm))
+                {
+                    mms.push(mm);
+                }
+            });
+            for mm in mms {
+                if inuse_pages(type_) == 0 || signal_pending(&me) {
+                    break;
+                }
+                unuse_mm(&mm, type_)?;
+            }
+            let mut i = 0;
+            while inuse_pages(type_) != 0 && !signal_pending(&me) {
+                i = swap_lock().find_next_to_unuse(type_, i);
+                if i == 0 {
+                    break;
+                }
+                let Some(page) = swap_cache_get(pgdat, swp_entry(type_, i as u64)) else {
+                    continue;
+                };
+                folio_lock(page);
+                folio_wait_writeback(page);
+                folio_free_swap(pgdat, page);
+                folio_unlock(page);
+                __free_pages(pgdat, page, 0);
+            }
+            if inuse_pages(type_) != 0 && signal_pending(&me) {
+                return Err(Errno::EINTR);
+            }
         }
-        Err(Errno::ENOMEM)
+        Ok(())
     }
 
     /// `SYSCALL_DEFINE1(swapoff)`: EINVAL unless `specialfile` is an area
