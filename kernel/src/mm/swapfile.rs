@@ -57,6 +57,7 @@ use super::swap_state::{delete_from_swap_cache, folio_swap_entry, swap_cache_get
 use super::swapops::{
     MAX_SWAPFILES, SwpEntry, generic_max_swapfile_size, swp_entry, swp_offset, swp_type,
 };
+use crate::block::genhd::BlockDevice;
 use crate::fs::DevT;
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
@@ -134,6 +135,8 @@ pub trait SwapBacking: Send + Sync {
     fn max_discard_sectors(&self) -> u64;
     /// `blkdev_issue_discard()` of 512-byte sectors.
     fn issue_discard(&self, sector: u64, nr_sectors: u64) -> KResult<()>;
+    /// The disk, for swap I/O (`sis->bdev`); None for host test devices.
+    fn block_device(&self) -> Option<Arc<BlockDevice>>;
 }
 
 /// `struct swap_cluster_info`: a count of used slots, or the next
@@ -1559,6 +1562,20 @@ pub fn swp_swapcount(entry: SwpEntry) -> u32 {
     swap_lock().swp_swapcount(entry)
 }
 
+/// `swap_page_sector()`: the disk sector of an entry's slot. A block
+/// device is one extent from sector 0, so slot n is at sector 8n.
+pub fn swap_page_sector(entry: SwpEntry) -> u64 {
+    swp_offset(entry) << (PAGE_SHIFT - 9)
+}
+
+/// `swp_swap_info(entry)->bdev`: the disk of the area `entry` belongs
+/// to, for swap I/O; None for an entry of no area.
+pub fn swp_swap_bdev(entry: SwpEntry) -> Option<Arc<BlockDevice>> {
+    swap_lock()
+        .swap_info(swp_type(entry))
+        .and_then(|si| si.bdev.as_ref()?.block_device())
+}
+
 /// `si_swapinfo()`: (freeswap, totalswap) in pages.
 pub fn si_swapinfo() -> (u64, u64) {
     swap_lock().si_swapinfo()
@@ -1648,27 +1665,91 @@ pub use sys::{sys_swapoff, sys_swapon};
 #[cfg(target_os = "none")]
 mod sys {
     use super::*;
+    use crate::block::{
+        BLK_OPEN_EXCL, BLK_OPEN_WRITE, Holder, REQ_OP_READ, SECTOR_SHIFT, bio_add_page, bio_alloc,
+        blkdev_get_by_dev, blkdev_put, submit_bio_wait,
+    };
     use crate::fs::FileType;
     use crate::fs::dcache::d_path;
     use crate::fs::file::filp_open;
     use crate::fs::namei::getname;
+    use crate::mm::PhysOps;
+    use crate::mm::gfp::Gfp;
+    use crate::mm::mmzone::node_data;
+    use crate::mm::page::DirectMap;
+    use crate::mm::page_alloc::{alloc_pages, free_pages};
     use crate::task::current_fs;
     use crate::uapi::fcntl::{O_LARGEFILE, O_RDWR};
 
+    /// A claimed disk as an area's backing.
+    struct SwapBdev(Arc<BlockDevice>);
+
+    impl SwapBacking for SwapBdev {
+        fn nr_pages(&self) -> u64 {
+            self.0.nr_bytes() >> PAGE_SHIFT
+        }
+
+        /// `read_mapping_page()` of the disk: one page read with a bio.
+        fn read_page(&self, index: u64, buf: &mut [u8]) -> KResult<()> {
+            let page = alloc_pages(Gfp::GFP_KERNEL, 0).ok_or(Errno::ENOMEM)?;
+            let mut bio = bio_alloc(&self.0, 1, REQ_OP_READ);
+            bio.bi_iter.bi_sector = index << (PAGE_SHIFT - SECTOR_SHIFT);
+            bio_add_page(&mut bio, page, PAGE_SIZE as u32, 0);
+            let r = submit_bio_wait(bio);
+            if r.is_ok() {
+                DirectMap.copy_from_page(node_data(0).page_to_pfn(page), 0, buf);
+            }
+            free_pages(page, 0);
+            r
+        }
+
+        /// virtio-blk queues are rotational, on Linux as here.
+        fn nonrot(&self) -> bool {
+            false
+        }
+
+        /// The block layer has no REQ_OP_DISCARD: discard is accepted and
+        /// ignored, as Linux does for a disk that cannot.
+        fn max_discard_sectors(&self) -> u64 {
+            0
+        }
+
+        fn issue_discard(&self, _sector: u64, _nr_sectors: u64) -> KResult<()> {
+            Err(Errno::EOPNOTSUPP)
+        }
+
+        fn block_device(&self) -> Option<Arc<BlockDevice>> {
+            Some(self.0.clone())
+        }
+    }
+
+    /// Who claims swap disks (Linux passes the swap_info_struct; one
+    /// holder for all areas is enough, as the table refuses a device
+    /// that is on already).
+    fn swap_holder() -> Holder {
+        core::ptr::addr_of!(SWAP_LOCK) as Holder
+    }
+
     /// `claim_swapfile()` and the header read: the disk behind a block
-    /// device node, claimed exclusively, and its page 0. A regular file
-    /// is EINVAL: tinymm's file systems (tmpfs, ramfs) have no
-    /// `read_folio`, which is where Linux refuses tmpfs files, silently;
-    /// other files have none either.
-    fn claim_swapfile(
-        inode: &dyn crate::fs::Inode,
-    ) -> KResult<(DevT, Arc<dyn SwapBacking>, Vec<u8>)> {
+    /// device node, claimed exclusively (EBUSY when someone else holds
+    /// it), and its page 0. A regular file is EINVAL: tinymm's file
+    /// systems (tmpfs, ramfs) have no `read_folio`, which is where Linux
+    /// refuses tmpfs files, silently; other files have none either.
+    fn claim_swapfile(inode: &dyn crate::fs::Inode) -> KResult<(DevT, Arc<BlockDevice>, Vec<u8>)> {
         if inode.file_type() != FileType::Blk {
             return Err(Errno::EINVAL);
         }
-        // No disk driver yet: no number has a disk (blkdev_get_by_dev).
-        Err(Errno::ENXIO)
+        let bdev = blkdev_get_by_dev(inode.rdev(), SWAP_OPEN_MODE, swap_holder())?;
+        let mut header = vec![0; PAGE_SIZE as usize];
+        if let Err(e) = SwapBdev(bdev.clone()).read_page(0, &mut header) {
+            blkdev_put(&bdev, SWAP_OPEN_MODE, swap_holder());
+            return Err(e);
+        }
+        Ok((inode.rdev(), bdev, header))
     }
+
+    /// `FMODE_READ | FMODE_WRITE | FMODE_EXCL`.
+    const SWAP_OPEN_MODE: u32 = BLK_OPEN_WRITE | BLK_OPEN_EXCL;
 
     /// `SYSCALL_DEFINE2(swapon)`.
     #[inline(never)]
@@ -1680,7 +1761,14 @@ mod sys {
         let swap_file = filp_open(&name, O_RDWR | O_LARGEFILE, 0)?;
         let path = d_path(&swap_file.f_path, &current_fs().root());
         let (dev, bdev, header) = claim_swapfile(&**swap_file.f_path.inode())?;
-        let on = swap_lock().swapon(&path, dev, bdev, &header, swap_flags)?;
+        let backing = Arc::new(SwapBdev(bdev.clone()));
+        let on = match swap_lock().swapon(&path, dev, backing, &header, swap_flags) {
+            Ok(on) => on,
+            Err(e) => {
+                blkdev_put(&bdev, SWAP_OPEN_MODE, swap_holder());
+                return Err(e);
+            }
+        };
         let mut line = String::new();
         let t = swap_lock();
         let _ = t.adding_swap_message(&on, &name, &mut line);
@@ -1774,7 +1862,12 @@ mod sys {
             swap_lock().swapoff_abort(type_);
             return Err(e);
         }
-        drop(swap_lock().swapoff_end(type_));
+        if let Some(bdev) = swap_lock()
+            .swapoff_end(type_)
+            .and_then(|b| b.block_device())
+        {
+            blkdev_put(&bdev, SWAP_OPEN_MODE, swap_holder());
+        }
         Ok(0)
     }
 }

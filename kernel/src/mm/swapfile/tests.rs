@@ -33,6 +33,9 @@ impl SwapBacking for MemDev {
         self.discards.lock().unwrap().push((sector, nr_sectors));
         Ok(())
     }
+    fn block_device(&self) -> Option<Arc<BlockDevice>> {
+        None
+    }
 }
 
 fn dev(pages: u64, nonrot: bool) -> Arc<MemDev> {
