@@ -155,9 +155,11 @@ pub struct BlockDevice {
     nr_sectors: u64,
     /// Writes fail (`bdev_read_only`).
     pub read_only: bool,
+    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
     pub(crate) ops: Arc<dyn BlockDeviceOperations>,
     stats: SpinLock<DiskStats>,
     /// `bd_make_it_fail`: bios fail with BLK_STS_IOERR (fault injection).
+    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
     pub(crate) make_it_fail: AtomicBool,
     /// `bd_holder` and `bd_holders`: who claimed the device exclusively,
     /// and how many times.
@@ -211,6 +213,7 @@ impl BlockDevice {
     }
 
     /// `bdev_start_io_acct()`: `now` in ns.
+    #[cfg(target_os = "none")]
     pub(crate) fn stats_start(&self, group: usize, now: u64) {
         let mut s = self.stats.lock_irqsave();
         s.update_io_ticks(now / NSEC_PER_MSEC, false);
@@ -218,6 +221,7 @@ impl BlockDevice {
     }
 
     /// `bdev_end_io_acct()`.
+    #[cfg(target_os = "none")]
     pub(crate) fn stats_done(&self, group: usize, sectors: u64, duration: u64, now: u64) {
         let mut s = self.stats.lock_irqsave();
         s.update_io_ticks(now / NSEC_PER_MSEC, true);
@@ -229,6 +233,7 @@ impl BlockDevice {
     }
 
     /// `should_fail_request()`: make-it-fail is set.
+    #[cfg(target_os = "none")]
     pub(crate) fn should_fail_bio(&self, _bio: &Bio) -> bool {
         self.make_it_fail.load(Relaxed)
     }
