@@ -123,11 +123,11 @@ pub fn qemu_args(
     Ok((args, temps))
 }
 
-/// The modules of virtio-blk in load order (`modules.dep` order), under
-/// the kernel tree `root` of `release`.
+/// The modules of virtio-blk in load order (each after those its
+/// `depends=` names).
 const LINUX_VIRTIO_MODULES: [&str; 6] = [
-    "drivers/virtio/virtio.ko",
     "drivers/virtio/virtio_ring.ko",
+    "drivers/virtio/virtio.ko",
     "drivers/virtio/virtio_pci_modern_dev.ko",
     "drivers/virtio/virtio_pci_legacy_dev.ko",
     "drivers/virtio/virtio_pci.ko",

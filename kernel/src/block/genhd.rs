@@ -159,7 +159,6 @@ pub struct BlockDevice {
     pub(crate) ops: Arc<dyn BlockDeviceOperations>,
     stats: SpinLock<DiskStats>,
     /// `bd_make_it_fail`: bios fail with BLK_STS_IOERR (fault injection).
-    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
     pub(crate) make_it_fail: AtomicBool,
     /// `bd_holder` and `bd_holders`: who claimed the device exclusively,
     /// and how many times.
@@ -232,9 +231,8 @@ impl BlockDevice {
         *slot = slot.saturating_sub(1);
     }
 
-    /// `should_fail_request()`: make-it-fail is set.
-    #[cfg(target_os = "none")]
-    pub(crate) fn should_fail_bio(&self, _bio: &Bio) -> bool {
+    /// `bd_make_it_fail`.
+    pub fn make_it_fail(&self) -> bool {
         self.make_it_fail.load(Relaxed)
     }
 }
@@ -431,7 +429,8 @@ fn disk_sysfs_dir(disk: &Arc<BlockDevice>) -> Arc<dyn crate::fs::Inode> {
     if disk.serial.is_some() {
         entries.push((
             "serial",
-            attr(|d, m| writeln!(m, "{}", d.serial.as_deref().unwrap_or(""))),
+            // virtio_blk's `serial_show` adds no newline.
+            attr(|d, m| m.write_str(d.serial.as_deref().unwrap_or(""))),
         ));
     }
     ProcDir::with_mode(0o755, entries, None)

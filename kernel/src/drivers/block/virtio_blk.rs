@@ -25,6 +25,7 @@ use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use virtio_drivers::device::blk::{BlkReq, BlkResp, VirtIOBlk};
 use virtio_drivers::transport::pci::PciTransport;
 
+use crate::arch::x86_64::irqflags::{local_irq_restore, local_irq_save};
 use crate::block::bio::{BLK_STS_IOERR, BLK_STS_OK, Bio, BioVec, REQ_OP_FLUSH, SECTOR_SHIFT};
 use crate::block::bio_endio;
 use crate::block::genhd::{BlockDevice, BlockDeviceOperations, add_disk, register_blkdev};
@@ -297,15 +298,24 @@ impl BlockDeviceOperations for VirtioBlk {
 
 /// `virtblk_probe()`: the disk of a virtio block device.
 pub fn virtblk_probe(pci: &Arc<PciDev>, virtio_index: u32, transport: PciTransport) -> KResult<()> {
-    let mut dev = VirtIOBlk::<VirtioHal, PciTransport>::new(transport).map_err(|e| {
+    // Set-up polls for the device's answers, and the line may be shared
+    // with a disk whose handler is already in place: until this device
+    // is acknowledged its asserted INTx line would interrupt without end.
+    let flags = local_irq_save();
+    let probed = VirtIOBlk::<VirtioHal, PciTransport>::new(transport).map(|mut dev| {
+        let mut id = [0u8; VIRTIO_BLK_ID_BYTES];
+        let serial = dev
+            .device_id(&mut id)
+            .ok()
+            .map(|n| String::from_utf8_lossy(&id[..n]).into_owned());
+        dev.ack_interrupt();
+        (dev, serial)
+    });
+    local_irq_restore(flags);
+    let (dev, serial) = probed.map_err(|e| {
         log::warn!("virtio_blk virtio{virtio_index}: {e}");
         Errno::ENODEV
     })?;
-    let mut id = [0u8; VIRTIO_BLK_ID_BYTES];
-    let serial = dev
-        .device_id(&mut id)
-        .ok()
-        .map(|n| String::from_utf8_lossy(&id[..n]).into_owned());
     let capacity = dev.capacity();
     let read_only = dev.readonly();
     let index = VD_INDEX.fetch_add(1, Relaxed);
