@@ -57,7 +57,7 @@ fn disks_are_read_written_and_counted() {
     let disk_b = format!("--disk={},serial=beta,rw", b.display());
     let script = r#"
 echo === serial
-cat /sys/block/vda/serial /sys/block/vdb/serial
+cat /sys/block/vda/serial /sys/block/vdb/serial; echo
 echo === sysfs
 cat /sys/block/vda/size /sys/block/vda/dev /sys/block/vdb/size /sys/block/vdb/dev /sys/block/vda/ro
 echo === partitions

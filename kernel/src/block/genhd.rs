@@ -10,6 +10,7 @@
 //! range), removal, events, the request queue's sysfs directory.
 
 use alloc::boxed::Box;
+use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -130,6 +131,21 @@ impl DiskStats {
             self.ms(f)
         )
     }
+}
+
+/// `virtblk_name_format()` (drivers/block/virtio_blk.c; sd.c's
+/// `sd_format_disk_name` is the same): vda..vdz, vdaa.., base-26 names.
+pub fn virtblk_name_format(prefix: &str, mut index: u32) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'a' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.reverse();
+    format!("{prefix}{}", String::from_utf8(letters).expect("ASCII"))
 }
 
 /// One line of /proc/partitions (`show_partition`): 1 KiB blocks.
@@ -373,6 +389,15 @@ mod tests {
         // Done at jiffy 14: the 4 jiffies since.
         s.update_io_ticks(14, true);
         assert_eq!(s.io_ticks, 5);
+    }
+
+    #[test]
+    fn disk_names_are_linuxs() {
+        assert_eq!(virtblk_name_format("vd", 0), "vda");
+        assert_eq!(virtblk_name_format("vd", 25), "vdz");
+        assert_eq!(virtblk_name_format("vd", 26), "vdaa");
+        assert_eq!(virtblk_name_format("vd", 701), "vdzz");
+        assert_eq!(virtblk_name_format("vd", 702), "vdaaa");
     }
 
     #[test]
