@@ -50,6 +50,9 @@ pub struct RunOptions {
     /// Boot Debian's Linux 6.1 (linux.rs) with the same initramfs instead
     /// of tinymm (`--linux`; implies busybox as /init).
     pub linux: bool,
+    /// virtio-blk disks (`--disk`, disk.rs), then a swap area (`--swap`).
+    pub disks: Vec<crate::disk::DiskSpec>,
+    pub swap: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -66,6 +69,8 @@ impl Default for RunOptions {
             files: Vec::new(),
             init: Init::Busybox,
             linux: false,
+            disks: Vec::new(),
+            swap: None,
         }
     }
 }
@@ -157,6 +162,8 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
             }
             "--add" => run.files.push(parse_add(&value()?)?),
             "--gen" => run.files.push(parse_gen(&value()?)?),
+            "--disk" => run.disks.push(crate::disk::parse_disk(&value()?)?),
+            "--swap" => run.swap = Some(crate::disk::parse_swap(&value()?)?),
             "--init" => {
                 run.init = match value()?.as_str() {
                     "busybox" => Init::Busybox,
@@ -353,6 +360,8 @@ mod tests {
             files: Vec::new(),
             init: Init::Busybox,
             linux: false,
+            disks: Vec::new(),
+            swap: None,
         };
         assert_eq!(parsed, Ok(Command::Run(expected)));
     }

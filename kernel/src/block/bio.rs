@@ -79,6 +79,7 @@ pub struct Bio {
     pub bi_private: Option<Arc<dyn Any + Send + Sync>>,
     /// When the driver took it (`bio_start_io_acct`), for the disk's
     /// statistics; None for bios that never reached the driver.
+    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
     pub(crate) start_ns: Option<u64>,
 }
 

@@ -10,6 +10,7 @@
 //! range), removal, events, the request queue's sysfs directory.
 
 use alloc::boxed::Box;
+use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -132,6 +133,21 @@ impl DiskStats {
     }
 }
 
+/// `virtblk_name_format()` (drivers/block/virtio_blk.c; sd.c's
+/// `sd_format_disk_name` is the same): vda..vdz, vdaa.., base-26 names.
+pub fn virtblk_name_format(prefix: &str, mut index: u32) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'a' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.reverse();
+    format!("{prefix}{}", String::from_utf8(letters).expect("ASCII"))
+}
+
 /// One line of /proc/partitions (`show_partition`): 1 KiB blocks.
 pub fn show_partition_line(m: &mut String, dev: DevT, nr_sectors: u64, name: &str) -> fmt::Result {
     writeln!(
@@ -155,6 +171,7 @@ pub struct BlockDevice {
     nr_sectors: u64,
     /// Writes fail (`bdev_read_only`).
     pub read_only: bool,
+    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
     pub(crate) ops: Arc<dyn BlockDeviceOperations>,
     stats: SpinLock<DiskStats>,
     /// `bd_make_it_fail`: bios fail with BLK_STS_IOERR (fault injection).
@@ -211,6 +228,7 @@ impl BlockDevice {
     }
 
     /// `bdev_start_io_acct()`: `now` in ns.
+    #[cfg(target_os = "none")]
     pub(crate) fn stats_start(&self, group: usize, now: u64) {
         let mut s = self.stats.lock_irqsave();
         s.update_io_ticks(now / NSEC_PER_MSEC, false);
@@ -218,6 +236,7 @@ impl BlockDevice {
     }
 
     /// `bdev_end_io_acct()`.
+    #[cfg(target_os = "none")]
     pub(crate) fn stats_done(&self, group: usize, sectors: u64, duration: u64, now: u64) {
         let mut s = self.stats.lock_irqsave();
         s.update_io_ticks(now / NSEC_PER_MSEC, true);
@@ -228,8 +247,8 @@ impl BlockDevice {
         *slot = slot.saturating_sub(1);
     }
 
-    /// `should_fail_request()`: make-it-fail is set.
-    pub(crate) fn should_fail_bio(&self, _bio: &Bio) -> bool {
+    /// `bd_make_it_fail`.
+    pub fn make_it_fail(&self) -> bool {
         self.make_it_fail.load(Relaxed)
     }
 }
@@ -373,6 +392,15 @@ mod tests {
     }
 
     #[test]
+    fn disk_names_are_linuxs() {
+        assert_eq!(virtblk_name_format("vd", 0), "vda");
+        assert_eq!(virtblk_name_format("vd", 25), "vdz");
+        assert_eq!(virtblk_name_format("vd", 26), "vdaa");
+        assert_eq!(virtblk_name_format("vd", 701), "vdzz");
+        assert_eq!(virtblk_name_format("vd", 702), "vdaaa");
+    }
+
+    #[test]
     fn dynamic_majors_start_at_254() {
         assert_eq!(register_blkdev(0, "test-a"), Ok(254));
         assert_eq!(register_blkdev(0, "test-b"), Ok(253));
@@ -426,7 +454,8 @@ fn disk_sysfs_dir(disk: &Arc<BlockDevice>) -> Arc<dyn crate::fs::Inode> {
     if disk.serial.is_some() {
         entries.push((
             "serial",
-            attr(|d, m| writeln!(m, "{}", d.serial.as_deref().unwrap_or(""))),
+            // virtio_blk's `serial_show` adds no newline.
+            attr(|d, m| m.write_str(d.serial.as_deref().unwrap_or(""))),
         ));
     }
     ProcDir::with_mode(0o755, entries, None)

@@ -80,10 +80,16 @@ pub fn sysfs_init() {
             "kernel",
             dir(vec![(
                 "debug",
-                dir(vec![(
-                    "tinymm",
-                    dir(vec![("selftest", selftest as Arc<dyn Inode>)]),
-                )]),
+                dir(vec![
+                    (
+                        "fail_make_request",
+                        crate::block::blk_core::fail_make_request_debugfs(),
+                    ),
+                    (
+                        "tinymm",
+                        dir(vec![("selftest", selftest as Arc<dyn Inode>)]),
+                    ),
+                ]),
             )]),
         ),
     ]);

@@ -16,7 +16,6 @@
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
-use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -25,9 +24,12 @@ use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use virtio_drivers::device::blk::{BlkReq, BlkResp, VirtIOBlk};
 use virtio_drivers::transport::pci::PciTransport;
 
+use crate::arch::x86_64::irqflags::{local_irq_restore, local_irq_save};
 use crate::block::bio::{BLK_STS_IOERR, BLK_STS_OK, Bio, BioVec, REQ_OP_FLUSH, SECTOR_SHIFT};
 use crate::block::bio_endio;
-use crate::block::genhd::{BlockDevice, BlockDeviceOperations, add_disk, register_blkdev};
+use crate::block::genhd::{
+    BlockDevice, BlockDeviceOperations, add_disk, register_blkdev, virtblk_name_format,
+};
 use crate::drivers::pci::PciDev;
 use crate::drivers::virtio::hal::VirtioHal;
 use crate::fs::DevT;
@@ -45,20 +47,6 @@ const VIRTIO_BLK_ID_BYTES: usize = 20;
 static MAJOR: AtomicU32 = AtomicU32::new(0);
 /// `vd_index_ida`: the next disk's index.
 static VD_INDEX: AtomicU32 = AtomicU32::new(0);
-
-/// `virtblk_name_format()`: vda..vdz, vdaa.., as Linux's base-26 names.
-pub fn virtblk_name_format(prefix: &str, mut index: u32) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'a' + (index % 26) as u8);
-        if index < 26 {
-            break;
-        }
-        index = index / 26 - 1;
-    }
-    letters.reverse();
-    format!("{prefix}{}", String::from_utf8(letters).expect("ASCII"))
-}
 
 /// A bio whose pieces are on the ring or waiting for it.
 struct InflightBio {
@@ -297,15 +285,24 @@ impl BlockDeviceOperations for VirtioBlk {
 
 /// `virtblk_probe()`: the disk of a virtio block device.
 pub fn virtblk_probe(pci: &Arc<PciDev>, virtio_index: u32, transport: PciTransport) -> KResult<()> {
-    let mut dev = VirtIOBlk::<VirtioHal, PciTransport>::new(transport).map_err(|e| {
+    // Set-up polls for the device's answers, and the line may be shared
+    // with a disk whose handler is already in place: until this device
+    // is acknowledged its asserted INTx line would interrupt without end.
+    let flags = local_irq_save();
+    let probed = VirtIOBlk::<VirtioHal, PciTransport>::new(transport).map(|mut dev| {
+        let mut id = [0u8; VIRTIO_BLK_ID_BYTES];
+        let serial = dev
+            .device_id(&mut id)
+            .ok()
+            .map(|n| String::from_utf8_lossy(&id[..n]).into_owned());
+        dev.ack_interrupt();
+        (dev, serial)
+    });
+    local_irq_restore(flags);
+    let (dev, serial) = probed.map_err(|e| {
         log::warn!("virtio_blk virtio{virtio_index}: {e}");
         Errno::ENODEV
     })?;
-    let mut id = [0u8; VIRTIO_BLK_ID_BYTES];
-    let serial = dev
-        .device_id(&mut id)
-        .ok()
-        .map(|n| String::from_utf8_lossy(&id[..n]).into_owned());
     let capacity = dev.capacity();
     let read_only = dev.readonly();
     let index = VD_INDEX.fetch_add(1, Relaxed);
@@ -341,19 +338,5 @@ pub fn virtio_blk_init() {
     match register_blkdev(0, "virtblk") {
         Ok(major) => MAJOR.store(major, Relaxed),
         Err(e) => log::error!("virtio_blk: no major: {e:?}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn disk_names_are_linuxs() {
-        assert_eq!(virtblk_name_format("vd", 0), "vda");
-        assert_eq!(virtblk_name_format("vd", 25), "vdz");
-        assert_eq!(virtblk_name_format("vd", 26), "vdaa");
-        assert_eq!(virtblk_name_format("vd", 701), "vdzz");
-        assert_eq!(virtblk_name_format("vd", 702), "vdaaa");
     }
 }
