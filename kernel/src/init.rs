@@ -1,9 +1,9 @@
-//! Boot (init/main.c): from the bootloader's hand-off to /init.
-
-use bootloader_api::BootInfo;
-use bootloader_api::info::MemoryRegionKind;
+//! Boot (init/main.c): from the boot protocol's hand-off (PVH or the
+//! bootloader crate's, both as `BootParams`, arch/x86_64/setup.rs) to
+//! /init.
 
 use crate::arch::x86_64 as arch;
+use crate::arch::x86_64::setup::{BootParams, E820_TYPE_RAM, E820_TYPE_RESERVED_KERN};
 use crate::cgroup::kernfs::{cgroup_init, cgroup2_fs_init};
 use crate::drivers::tty::tty_io::tty_init;
 use crate::fs::devices::chr_dev_init;
@@ -30,25 +30,36 @@ use crate::uapi::fcntl::O_RDWR;
 static MEMBLOCK: spin::Mutex<Memblock> = spin::Mutex::new(Memblock::new());
 
 /// `e820__memblock_setup()`: RAM from the firmware's map becomes memblock
-/// memory; what the bootloader used (kernel image, page tables, boot info,
-/// stack, ramdisk) becomes reserved. The first page is not RAM, as Linux's
+/// memory; what the boot code used (`E820_TYPE_RESERVED_KERN`: the
+/// bootloader crate's kernel image, page tables, boot info, stack and
+/// ramdisk) becomes reserved, and so do the protocol's early
+/// reservations (`early_reserve_memory()`: the kernel image and the
+/// initrd under PVH). The first page is not RAM, as Linux's
 /// `trim_bios_range()` makes it.
 #[allow(non_snake_case)] // Linux's name
-fn e820__memblock_setup(boot_info: &BootInfo, memblock: &mut Memblock) {
-    for r in boot_info.memory_regions.iter() {
-        let start = r.start.max(PAGE_SIZE);
-        if r.end <= start {
+fn e820__memblock_setup(bp: &BootParams, memblock: &mut Memblock) {
+    for e in bp.e820() {
+        let end = e.addr.saturating_add(e.size);
+        let start = e.addr.max(PAGE_SIZE);
+        if end <= start {
             continue;
         }
-        let (base, size) = (start, r.end - start);
-        let res = match r.kind {
-            MemoryRegionKind::Usable => memblock.add(base, size),
-            MemoryRegionKind::Bootloader => memblock
+        let (base, size) = (start, end - start);
+        let res = match e.type_ {
+            E820_TYPE_RAM => memblock.add(base, size),
+            E820_TYPE_RESERVED_KERN => memblock
                 .add(base, size)
                 .and_then(|()| memblock.reserve(base, size)),
             _ => Ok(()),
         };
         res.expect("more firmware memory regions than memblock holds");
+    }
+    for &(base, size) in &bp.early_reserve {
+        if size != 0 {
+            memblock
+                .reserve(base, size)
+                .expect("more reserved ranges than memblock holds");
+        }
     }
 }
 
@@ -122,13 +133,14 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>, out: Option<&'static mut [u8]>
 
 /// `start_kernel()`.
 #[inline(never)]
-pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
+pub fn start_kernel(bp: &'static BootParams) -> ! {
     crate::printk::printk::printk_set_logger();
     arch::init();
     log::info!("tinymm version {}", env!("CARGO_PKG_VERSION"));
     let mut memblock = MEMBLOCK.lock();
-    e820__memblock_setup(boot_info, &mut memblock);
-    let initrd = arch::setup::initrd(boot_info);
+    e820__memblock_setup(bp, &mut memblock);
+    arch::head_64::init_mem_mapping(bp.direct_mapped_end, memblock.end_of_dram());
+    let initrd = bp.initrd;
     let initrd_out = reserve_initrd_mem(initrd, &mut memblock);
     mm_core_init(&mut memblock);
     drop(memblock);
