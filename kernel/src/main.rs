@@ -33,24 +33,34 @@ bootloader_api::entry_point!(kernel_main, config = &BOOTLOADER_CONFIG);
 /// used (the kernel's frames among them) stays reserved.
 fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     let mut bp = BootParams::new();
-    let regions = &boot_info.memory_regions;
-    assert!(
-        regions.len() <= E820_MAX_ENTRIES,
-        "tinymm: {} memory regions, more than {E820_MAX_ENTRIES}",
-        regions.len()
-    );
-    for (entry, r) in bp.e820_table.iter_mut().zip(regions.iter()) {
-        *entry = E820Entry {
+    // UEFI's map lists every allocation: adjacent regions of one type
+    // merge (Linux's `e820__update_table`) to fit the table.
+    let mut n = 0;
+    for r in boot_info.memory_regions.iter() {
+        let type_ = match r.kind {
+            MemoryRegionKind::Usable => E820_TYPE_RAM,
+            MemoryRegionKind::Bootloader => E820_TYPE_RESERVED_KERN,
+            _ => E820_TYPE_RESERVED,
+        };
+        if n > 0 {
+            let last: &mut E820Entry = &mut bp.e820_table[n - 1];
+            if last.type_ == type_ && last.addr + last.size == r.start {
+                last.size = r.end - last.addr;
+                continue;
+            }
+        }
+        assert!(
+            n < E820_MAX_ENTRIES,
+            "tinymm: more than {E820_MAX_ENTRIES} memory regions"
+        );
+        bp.e820_table[n] = E820Entry {
             addr: r.start,
             size: r.end - r.start,
-            type_: match r.kind {
-                MemoryRegionKind::Usable => E820_TYPE_RAM,
-                MemoryRegionKind::Bootloader => E820_TYPE_RESERVED_KERN,
-                _ => E820_TYPE_RESERVED,
-            },
+            type_,
         };
+        n += 1;
     }
-    bp.e820_entries = regions.len();
+    bp.e820_entries = n;
     bp.acpi_rsdp_addr = boot_info.rsdp_addr.into_option().unwrap_or(0);
     if let Some(addr) = boot_info.ramdisk_addr.into_option() {
         // SAFETY: the bootloader mapped `ramdisk_len` bytes at `addr` and
