@@ -18,7 +18,11 @@ use crate::mm::mm_init::mm_init;
 use crate::mm::mmzone::{ZoneStatItem, node_data, set_node_data};
 use crate::mm::page::{DirectMap, PAGE_SHIFT, PAGE_SIZE};
 use crate::mm::slab::kmem_cache_init;
+use crate::params::{InitParams, parse_boot_command_line};
+use crate::printk::printk::CONSOLE_PRINTK;
+use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use crate::arch::x86_64::process_64::KthreadReturn;
 use crate::arch::x86_64::ptrace::PtRegs;
@@ -137,6 +141,7 @@ pub fn start_kernel(bp: &'static BootParams) -> ! {
     crate::printk::printk::printk_set_logger();
     arch::init();
     log::info!("tinymm version {}", env!("CARGO_PKG_VERSION"));
+    log::info!("Command line: {}", bp.command_line());
     let mut memblock = MEMBLOCK.lock();
     e820__memblock_setup(bp, &mut memblock);
     arch::head_64::init_mem_mapping(bp.direct_mapped_end, memblock.end_of_dram());
@@ -144,6 +149,13 @@ pub fn start_kernel(bp: &'static BootParams) -> ! {
     let initrd_out = reserve_initrd_mem(initrd, &mut memblock);
     mm_core_init(&mut memblock);
     drop(memblock);
+    let params = INIT_PARAMS.call_once(|| parse_boot_command_line(bp.command_line()));
+    if let Some(level) = params.console_loglevel {
+        CONSOLE_PRINTK.0[0].store(level, core::sync::atomic::Ordering::Relaxed);
+    }
+    if let Some((kind, param)) = &params.panic_later {
+        panic!("Too many boot {kind} vars at `{param}'");
+    }
     cgroup_init(&[&crate::mm::memcontrol::MEMORY_CGRP_SUBSYS]);
     vfs_caches_init(initrd, initrd_out);
 
@@ -157,10 +169,9 @@ pub fn start_kernel(bp: &'static BootParams) -> ! {
     crate::task::sched::cpu_startup_entry()
 }
 
-/// `ramdisk_execute_command`: Linux's `rdinit=` default.
-const RDINIT: &str = "/init";
-/// `argv_init` and `envp_init`: what init starts with.
-const ENVP_INIT: [&str; 2] = ["HOME=/", "TERM=linux"];
+/// What the command line set up for init: `ramdisk_execute_command`,
+/// `execute_command`, `argv_init`, `envp_init` (params.rs).
+static INIT_PARAMS: spin::Once<InitParams> = spin::Once::new();
 
 /// `console_on_rootfs()`: /dev/console of the initramfs on descriptors
 /// 0, 1 and 2 of init (nothing is mounted on /dev yet).
@@ -182,11 +193,18 @@ fn init_eaccess(filename: &str) -> bool {
     crate::fs::namei::kern_path(filename, true).is_ok_and(|p| p.inode().mode() & 0o111 != 0)
 }
 
-/// `run_init_process()`: exec `filename` in pid 1; the registers to enter
-/// it with.
+/// `run_init_process()`: exec `filename` in pid 1 with `argv_init` and
+/// `envp_init`; the registers to enter it with.
 fn run_init_process(filename: &str) -> KResult<PtRegs> {
+    let params = INIT_PARAMS.get().expect("start_kernel parsed the command line");
+    let argv: Vec<&str> = core::iter::once(filename)
+        .chain(params.argv.iter().map(String::as_str))
+        .collect();
+    let envp: Vec<&str> = params.envp.iter().map(String::as_str).collect();
     log::info!("Run {filename} as init process");
-    crate::fs::exec::kernel_execve(filename, &[filename], &ENVP_INIT)
+    log::debug!("  with arguments: {argv:?}");
+    log::debug!("  with environment: {envp:?}");
+    crate::fs::exec::kernel_execve(filename, &argv, &envp)
 }
 
 /// `try_to_run_init_process()`: one of the fallback inits; one that is
@@ -212,10 +230,18 @@ fn kernel_init(_: usize) -> KthreadReturn {
     // makes them: the programs it starts are in session 1.
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
     console_on_rootfs();
-    if init_eaccess(RDINIT) {
-        match run_init_process(RDINIT) {
+    let params = INIT_PARAMS.get().expect("start_kernel parsed the command line");
+    let rdinit = params.ramdisk_execute_command.as_str();
+    if init_eaccess(rdinit) {
+        match run_init_process(rdinit) {
             Ok(regs) => return KthreadReturn::User(regs),
-            Err(e) => log::error!("Failed to execute {RDINIT} (error {})", e.as_ret()),
+            Err(e) => log::error!("Failed to execute {rdinit} (error {})", e.as_ret()),
+        }
+    }
+    if let Some(init) = &params.execute_command {
+        match run_init_process(init) {
+            Ok(regs) => return KthreadReturn::User(regs),
+            Err(e) => panic!("Requested init {init} failed (error {}).", e.as_ret()),
         }
     }
     for init in ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"] {
