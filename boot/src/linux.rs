@@ -174,10 +174,7 @@ pub fn qemu_command(
     command.args(["-machine", "q35", "-cpu", "max", "-m", mem]);
     command.arg("-kernel").arg(&linux.vmlinuz);
     command.arg("-initrd").arg(initrd);
-    command.args([
-        "-append",
-        &format!("{CMDLINE} -- {init_args}"),
-    ]);
+    command.args(["-append", &format!("{CMDLINE} -- {init_args}")]);
     command.args(["-serial", "stdio", "-display", "none", "-monitor", "none"]);
     command.args(["-no-reboot", "-nic", "none"]);
     if icount {

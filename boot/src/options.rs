@@ -181,7 +181,9 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
         return Err("--script runs from busybox's /init: not with --init none".into());
     }
     if run.uefi && run.append.is_some() {
-        return Err("--append needs the PVH boot: the bootloader's UEFI boot has no command line".into());
+        return Err(
+            "--append needs the PVH boot: the bootloader's UEFI boot has no command line".into(),
+        );
     }
     if run.linux {
         if run.uefi || run.gdb_stub {

@@ -196,7 +196,9 @@ fn init_eaccess(filename: &str) -> bool {
 /// `run_init_process()`: exec `filename` in pid 1 with `argv_init` and
 /// `envp_init`; the registers to enter it with.
 fn run_init_process(filename: &str) -> KResult<PtRegs> {
-    let params = INIT_PARAMS.get().expect("start_kernel parsed the command line");
+    let params = INIT_PARAMS
+        .get()
+        .expect("start_kernel parsed the command line");
     let argv: Vec<&str> = core::iter::once(filename)
         .chain(params.argv.iter().map(String::as_str))
         .collect();
@@ -230,7 +232,9 @@ fn kernel_init(_: usize) -> KthreadReturn {
     // makes them: the programs it starts are in session 1.
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
     console_on_rootfs();
-    let params = INIT_PARAMS.get().expect("start_kernel parsed the command line");
+    let params = INIT_PARAMS
+        .get()
+        .expect("start_kernel parsed the command line");
     let rdinit = params.ramdisk_execute_command.as_str();
     if init_eaccess(rdinit) {
         match run_init_process(rdinit) {

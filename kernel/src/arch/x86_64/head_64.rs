@@ -150,7 +150,12 @@ fn reset_early_page_tables() {
     for i in 0..256 {
         // SAFETY: early_top_pgt is the live PML4; the lower half maps only
         // the identity range, which nothing uses once at the link address.
-        unsafe { (&raw mut early_top_pgt).cast::<u64>().add(i).write_volatile(0) };
+        unsafe {
+            (&raw mut early_top_pgt)
+                .cast::<u64>()
+                .add(i)
+                .write_volatile(0)
+        };
     }
     tlb::flush_all();
 }
@@ -176,6 +181,11 @@ pub fn init_mem_mapping(mapped_end: u64, end: u64) {
         // SAFETY: level3_direct_pgt is the direct map's live level-3
         // table; entries at and past `mapped_end` are empty (the boot
         // tables map below it), so nothing mapped changes.
-        unsafe { (&raw mut level3_direct_pgt).cast::<u64>().add(i as usize).write_volatile(entry) };
+        unsafe {
+            (&raw mut level3_direct_pgt)
+                .cast::<u64>()
+                .add(i as usize)
+                .write_volatile(entry)
+        };
     }
 }

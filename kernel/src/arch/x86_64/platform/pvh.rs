@@ -26,7 +26,7 @@
 use core::arch::global_asm;
 
 use super::super::page_64_types::KERNEL_BASE;
-use super::super::setup::{BootParams, E820Entry, E820_MAX_ENTRIES};
+use super::super::setup::{BootParams, E820_MAX_ENTRIES, E820Entry};
 use crate::mm::page::DirectMap;
 
 /// `XEN_HVM_START_MAGIC_VALUE`: "xEn3" with the top bit of 0x33 set.
