@@ -87,7 +87,9 @@ pub fn initramfs_or_reuse(files: &[GuestFile], dir: &Path) -> Result<PathBuf, St
     let partial = archive.with_extension(format!("cpio.{}.partial", std::process::id()));
     let mut temporaries = Temporaries(vec![partial.clone()]);
     let files = strip_programs(files, &mut temporaries);
-    initramfs::write_archive(&partial, &files)?;
+    // Plain: QEMU loads it by fw_cfg DMA, and inflating it costs the
+    // guest three times the boot's instructions (README, "Booting").
+    initramfs::write_archive(&partial, &files, false)?;
     fs::rename(&partial, &archive).map_err(|e| format!("renaming {}: {e}", partial.display()))?;
     Ok(archive)
 }
@@ -142,7 +144,8 @@ pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
     let ramdisk = image.with_extension(format!("cpio.{}.partial", std::process::id()));
     let mut temporaries = Temporaries(vec![ramdisk.clone()]);
     let files = strip_programs(spec.files, &mut temporaries);
-    initramfs::write_archive(&ramdisk, &files)?;
+    // Compressed: OVMF reads the ramdisk from the disk image.
+    initramfs::write_archive(&ramdisk, &files, true)?;
 
     let packed = strip_all(spec.kernel);
     if packed != spec.kernel {

@@ -322,6 +322,24 @@ mod tests {
     }
 
     #[test]
+    fn append_is_the_command_line() {
+        let Ok(Command::Run(run)) = parse(&["run", "--append", "quiet a=b"]) else {
+            panic!("run");
+        };
+        assert_eq!(run.append.as_deref(), Some("quiet a=b"));
+        let Ok(Command::Run(run)) = parse(&["run", "--append=x=1 -- y"]) else {
+            panic!("run");
+        };
+        assert_eq!(run.append.as_deref(), Some("x=1 -- y"));
+        let Ok(Command::Run(run)) = parse(&["run", "--linux", "--append", "z"]) else {
+            panic!("run --linux");
+        };
+        assert_eq!(run.append.as_deref(), Some("z"));
+        assert!(parse(&["run", "--uefi", "--append", "x"]).is_err());
+        assert!(parse(&["run", "--append"]).is_err());
+    }
+
+    #[test]
     fn run_defaults() {
         let Ok(Command::Run(run)) = parse(&["run"]) else {
             panic!("run did not parse");
