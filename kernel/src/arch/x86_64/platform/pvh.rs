@@ -151,10 +151,10 @@ pub fn xen_prepare_pvh(start_info_phys: u64, bp: &mut BootParams) {
         panic!("tinymm: PVH start_info has no memory map (memmap_entries 0)");
     }
     let n = (si.memmap_entries as usize).min(E820_MAX_ENTRIES);
-    for i in 0..n {
+    for (i, entry) in bp.e820_table[..n].iter_mut().enumerate() {
         let e: HvmMemmapTableEntry =
             read_phys(si.memmap_paddr + (i * size_of::<HvmMemmapTableEntry>()) as u64);
-        bp.e820_table[i] = E820Entry {
+        *entry = E820Entry {
             addr: e.addr,
             size: e.size,
             type_: e.type_,
