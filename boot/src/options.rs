@@ -50,6 +50,9 @@ pub struct RunOptions {
     /// Boot Debian's Linux 6.1 (linux.rs) with the same initramfs instead
     /// of tinymm (`--linux`; implies busybox as /init).
     pub linux: bool,
+    /// The kernel command line (`--append`, QEMU's `-append`); for
+    /// `--linux` it follows Linux's own console and panic settings.
+    pub append: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -66,6 +69,7 @@ impl Default for RunOptions {
             files: Vec::new(),
             init: Init::Busybox,
             linux: false,
+            append: None,
         }
     }
 }
@@ -165,6 +169,7 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
                 }
             }
             "--linux" if !gdb_allowed => run.linux = true,
+            "--append" => run.append = Some(value()?),
             "--batch" if gdb_allowed => gdb.batch = true,
             "-x" if gdb_allowed => gdb.command_files.push(PathBuf::from(value()?)),
             "--gdb-cmd" if gdb_allowed => gdb.commands.push(value()?),
@@ -174,6 +179,11 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
     check_unique(&run.files)?;
     if run.script.is_some() && run.init == Init::None {
         return Err("--script runs from busybox's /init: not with --init none".into());
+    }
+    if run.uefi && run.append.is_some() {
+        return Err(
+            "--append needs the PVH boot: the bootloader's UEFI boot has no command line".into(),
+        );
     }
     if run.linux {
         if run.uefi || run.gdb_stub {
@@ -312,6 +322,24 @@ mod tests {
     }
 
     #[test]
+    fn append_is_the_command_line() {
+        let Ok(Command::Run(run)) = parse(&["run", "--append", "quiet a=b"]) else {
+            panic!("run");
+        };
+        assert_eq!(run.append.as_deref(), Some("quiet a=b"));
+        let Ok(Command::Run(run)) = parse(&["run", "--append=x=1 -- y"]) else {
+            panic!("run");
+        };
+        assert_eq!(run.append.as_deref(), Some("x=1 -- y"));
+        let Ok(Command::Run(run)) = parse(&["run", "--linux", "--append", "z"]) else {
+            panic!("run --linux");
+        };
+        assert_eq!(run.append.as_deref(), Some("z"));
+        assert!(parse(&["run", "--uefi", "--append", "x"]).is_err());
+        assert!(parse(&["run", "--append"]).is_err());
+    }
+
+    #[test]
     fn run_defaults() {
         let Ok(Command::Run(run)) = parse(&["run"]) else {
             panic!("run did not parse");
@@ -353,6 +381,7 @@ mod tests {
             files: Vec::new(),
             init: Init::Busybox,
             linux: false,
+            append: None,
         };
         assert_eq!(parsed, Ok(Command::Run(expected)));
     }
