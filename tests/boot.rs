@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::{boot, find_line, lines, script_file, tinymm};
+use common::{boot, boot_with, find_line, lines, script_file, tinymm};
 
 #[test]
-fn bios_poweroff_gives_status_0() {
+fn pvh_poweroff_gives_status_0() {
     let (status, output) = boot("128M", false, "exit\n");
     assert_eq!(status, 0);
     let lines = lines(&output);
@@ -168,5 +168,81 @@ fn missing_qemu_gives_126() {
     assert!(
         stderr.contains("cannot start qemu-system-x86_64"),
         "{stderr}"
+    );
+}
+
+/// `--append` is QEMU's `-append`: the kernel logs it as Linux does
+/// ("Command line: ..."), /proc/cmdline shows it, and what the kernel
+/// does not know goes to init as Linux's `unknown_bootoption` sends it:
+/// `a=b` into the environment (quotes dropped), bare words into argv,
+/// names with a dot (module parameters) nowhere; `console=` and
+/// `loglevel=` are the kernel's.
+#[test]
+fn command_line_reaches_proc_and_init() {
+    let cmdline = r#"console=ttyS0 FOO=bar single mod.x=1 BAR="a b" loglevel=7 TERM=vt100"#;
+    let script = "cat /proc/cmdline\necho \"env FOO=$FOO BAR=$BAR TERM=$TERM\"\n\
+                  tr '\\0' ' ' < /proc/1/cmdline; echo\n\
+                  tr '\\0' '\\n' < /proc/1/environ | sort | tr '\\n' ' '; echo\nexit 0\n";
+    let (status, output) = boot_with("128M", false, script, &["--append", cmdline]);
+    assert_eq!(status, 0);
+    let lines = lines(&output);
+    let logged = find_line(&lines, 0, "Command line: ").expect("Command line line");
+    assert_eq!(lines[logged], format!("Command line: {cmdline}"));
+    let proc = find_line(&lines, logged + 1, "console=ttyS0 FOO").expect("/proc/cmdline");
+    assert_eq!(lines[proc], cmdline);
+    assert_eq!(lines[proc + 1], "env FOO=bar BAR=a b TERM=vt100");
+    // /init is a #! script: the kernel ran `/bin/sh /init single`.
+    assert_eq!(lines[proc + 2], "/bin/sh /init single ");
+    assert_eq!(
+        lines[proc + 3],
+        "BAR=a b FOO=bar HOME=/ TERM=vt100 ",
+        "init's environment"
+    );
+}
+
+/// Without a command line /proc/cmdline is one empty line, and init
+/// gets Linux's `envp_init` alone.
+#[test]
+fn empty_command_line() {
+    let script = "echo \"[$(cat /proc/cmdline)]\"\n\
+                  tr '\\0' ' ' < /proc/1/environ; echo\nexit 0\n";
+    let (status, output) = boot("128M", false, script);
+    assert_eq!(status, 0);
+    let lines = lines(&output);
+    let at = find_line(&lines, 0, "[]").expect("empty /proc/cmdline");
+    assert_eq!(lines[at + 1], "HOME=/ TERM=linux ");
+    assert!(find_line(&lines, 0, "Command line: ").is_some());
+}
+
+/// `rdinit=` that is not there is skipped, and an `init=` that cannot
+/// run panics as Linux's `kernel_init` does.
+#[test]
+fn requested_init_that_fails_panics() {
+    let (status, output) = boot_with(
+        "128M",
+        false,
+        "exit 0\n",
+        &["--append", "rdinit=/nonexistent init=/bin/nonexistent"],
+    );
+    assert_eq!(status, 125);
+    assert!(
+        output.contains(
+            "Kernel panic - not syncing: Requested init /bin/nonexistent failed (error -2)."
+        ),
+        "{output}"
+    );
+    assert!(!output.contains("Run /init as init process"), "{output}");
+}
+
+/// More than 32 environment words: Linux's "Too many boot env vars".
+#[test]
+fn too_many_boot_env_vars_panic() {
+    let words: Vec<String> = (0..33).map(|i| format!("V{i}=1")).collect();
+    let cmdline = words.join(" ");
+    let (status, output) = boot_with("128M", false, "exit 0\n", &["--append", &cmdline]);
+    assert_eq!(status, 125);
+    assert!(
+        output.contains("Kernel panic - not syncing: Too many boot env vars at `V30=1'"),
+        "{output}"
     );
 }

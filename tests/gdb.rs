@@ -686,3 +686,67 @@ fn break_in_do_exit_from_a_thread_exit() {
         ],
     );
 }
+
+/// The PVH boot chain: `start_kernel` ← `x86_64_start_kernel` (head_64.rs,
+/// called from `startup_64` on the boot stack at the link address).
+#[test]
+fn start_kernel_is_called_from_x86_64_start_kernel() {
+    let output = gdb("exit\n", &["break start_kernel", "continue", "bt"]);
+    let frames = backtrace(&output);
+    let order = in_order(&frames, &["start_kernel", "x86_64_start_kernel"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(order[0] < stopped_frames(&output), "not hit: {frames:?}");
+    assert_eq!(order[1], order[0] + 1, "{frames:?}");
+    assert_eq!(
+        frames.get(order[1] + 1).map(String::as_str),
+        Some("startup_64")
+    );
+}
+
+/// A PVH start_info with a bad magic ends in a clear panic, not a triple
+/// fault: `startup_64` is handed (in %esi) the physical address of the
+/// kernel's first bytes (pvh_start_xen's code at 16 MiB) instead.
+#[test]
+fn pvh_start_info_with_bad_magic_panics() {
+    let (_, output, stderr) = gdb_session(
+        "exit\n",
+        &[],
+        &[
+            "break *startup_64",
+            "continue",
+            "set $rsi = 0x1000000",
+            "continue",
+        ],
+    );
+    assert!(
+        output.contains(
+            "Kernel panic - not syncing: tinymm: PVH start_info at 0x1000000 has magic 0x"
+        ),
+        "{output}\n{stderr}"
+    );
+    assert!(output.contains("not 0x336ec578"), "{output}");
+    assert!(output.contains("tinymm: kernel failure"), "{output}");
+}
+
+/// A PVH start_info without a memory map (memmap_entries, at offset 48,
+/// zeroed through the direct map) ends in a clear panic.
+#[test]
+fn pvh_start_info_without_memory_map_panics() {
+    let (_, output, stderr) = gdb_session(
+        "exit\n",
+        &[],
+        &[
+            "break *startup_64",
+            "continue",
+            "set {unsigned int}(0xffff888000000000 + $rsi + 48) = 0",
+            "continue",
+        ],
+    );
+    assert!(
+        output.contains(
+            "Kernel panic - not syncing: tinymm: PVH start_info has no memory map (memmap_entries 0)"
+        ),
+        "{output}\n{stderr}"
+    );
+    assert!(output.contains("tinymm: kernel failure"), "{output}");
+}

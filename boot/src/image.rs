@@ -1,5 +1,9 @@
-//! Disk images: the kernel ELF packed by the `bootloader` crate into a BIOS
-//! (MBR) or UEFI (GPT + FAT) image, stored next to the ELF under target/.
+//! What QEMU boots, stored next to the kernel ELF under target/:
+//!
+//! * the default (PVH) boot: a stripped copy of the kernel ELF for
+//!   `-kernel` and the initramfs for `-initrd` (the same file Linux gets);
+//! * `--uefi`: the kernel ELF packed by the `bootloader` crate into a UEFI
+//!   (GPT + FAT) disk image, the initramfs as its ramdisk.
 
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -14,7 +18,6 @@ use crate::initramfs::{self, GuestFile, Source};
 /// What goes into an image.
 pub struct ImageSpec<'a> {
     pub kernel: &'a Path,
-    pub uefi: bool,
     /// The initramfs contents, packed as the bootloader's ramdisk (handed
     /// to the kernel through `BootInfo::ramdisk_addr`).
     pub files: &'a [GuestFile],
@@ -42,7 +45,6 @@ fn hash_file(path: &Path, hasher: &mut impl Hasher) -> Result<(), String> {
 /// owns the boot config and the archive format).
 fn image_key(spec: &ImageSpec) -> Result<u64, String> {
     let mut hasher = DefaultHasher::new();
-    spec.uefi.hash(&mut hasher);
     hash_file(spec.kernel, &mut hasher)?;
     hash_files(spec.files, &mut hasher)?;
     Ok(hasher.finish())
@@ -67,30 +69,59 @@ fn hash_files(files: &[GuestFile], hasher: &mut impl Hasher) -> Result<(), Strin
     Ok(())
 }
 
-/// The initramfs alone, for another kernel (`run --linux` hands it to
-/// Linux with `-initrd`): `dir/initramfs.KEY.cpio`, reused while no input
+/// The initramfs alone, for `-initrd` (tinymm's PVH boot, and Linux with
+/// `run --linux`): `dir/initramfs.KEY.cpio`, reused while no input
 /// changed, as images are.
 pub fn initramfs_or_reuse(files: &[GuestFile], dir: &Path) -> Result<PathBuf, String> {
     let mut hasher = DefaultHasher::new();
     hash_files(files, &mut hasher)?;
     let archive = dir.join(format!("initramfs.{:016x}.cpio", hasher.finish()));
     if archive.exists() {
+        // Mark it as in use for the stale sweep.
+        if let Ok(file) = fs::File::options().append(true).open(&archive) {
+            let _ = file.set_modified(SystemTime::now());
+        }
         return Ok(archive);
     }
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let partial = archive.with_extension(format!("cpio.{}.partial", std::process::id()));
     let mut temporaries = Temporaries(vec![partial.clone()]);
     let files = strip_programs(files, &mut temporaries);
-    initramfs::write_archive(&partial, &files)?;
+    // Plain: QEMU loads it by fw_cfg DMA, and inflating it costs the
+    // guest three times the boot's instructions (README, "Booting").
+    initramfs::write_archive(&partial, &files, false)?;
     fs::rename(&partial, &archive).map_err(|e| format!("renaming {}: {e}", partial.display()))?;
     Ok(archive)
 }
 
-/// Returns the image for `spec`: images are named by a hash of their
+/// The kernel ELF for QEMU's `-kernel` (PVH): a stripped copy,
+/// `kernel.stripped.KEY.elf`, reused while the kernel is unchanged. QEMU
+/// loads it through fw_cfg, so size matters less than it did for the
+/// BIOS disk image, but debug info is 95% of it. gdb reads the full ELF.
+pub fn stripped_kernel(kernel: &Path) -> Result<PathBuf, String> {
+    let mut hasher = DefaultHasher::new();
+    hash_file(kernel, &mut hasher)?;
+    let out = kernel.with_extension(format!("stripped.{:016x}.elf", hasher.finish()));
+    if out.exists() {
+        if let Ok(file) = fs::File::options().append(true).open(&out) {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        return Ok(out);
+    }
+    remove_stale(kernel);
+    let stripped = strip_all(kernel);
+    if stripped == kernel {
+        return Ok(stripped);
+    }
+    fs::rename(&stripped, &out).map_err(|e| format!("renaming {}: {e}", stripped.display()))?;
+    Ok(out)
+}
+
+/// Returns the UEFI disk image for `spec`: images are named by a hash of their
 /// inputs, so runs with different files (parallel tests) never share or
 /// overwrite one another's image, and a changed input means a new image.
 pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
-    let kind = if spec.uefi { "uefi" } else { "bios" };
+    let kind = "uefi";
     let key = image_key(spec)?;
     let image = spec.kernel.with_extension(format!("{kind}.{key:016x}.img"));
     if image.exists() {
@@ -113,7 +144,8 @@ pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
     let ramdisk = image.with_extension(format!("cpio.{}.partial", std::process::id()));
     let mut temporaries = Temporaries(vec![ramdisk.clone()]);
     let files = strip_programs(spec.files, &mut temporaries);
-    initramfs::write_archive(&ramdisk, &files)?;
+    // Compressed: OVMF reads the ramdisk from the disk image.
+    initramfs::write_archive(&ramdisk, &files, true)?;
 
     let packed = strip_all(spec.kernel);
     if packed != spec.kernel {
@@ -122,12 +154,7 @@ pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
     let mut builder = DiskImageBuilder::new(packed);
     builder.set_boot_config(&config);
     builder.set_ramdisk(ramdisk);
-    let built = if spec.uefi {
-        builder.create_uefi_image(&partial)
-    } else {
-        builder.create_bios_image(&partial)
-    };
-    if let Err(e) = built {
+    if let Err(e) = builder.create_uefi_image(&partial) {
         let _ = fs::remove_file(&partial);
         return Err(format!("building {kind} image {}: {e:#}", image.display()));
     }
@@ -146,9 +173,9 @@ impl Drop for Temporaries {
     }
 }
 
-/// `files` with each program replaced by a stripped copy (the firmware
-/// reads the ramdisk through BIOS disk calls under TCG, and debug info
-/// and symbols are most of a program's size).
+/// `files` with each program replaced by a stripped copy (debug info and
+/// symbols are most of a program's size, and the initramfs is copied into
+/// guest memory and unpacked under TCG).
 fn strip_programs(files: &[GuestFile], temporaries: &mut Temporaries) -> Vec<GuestFile> {
     files
         .iter()
@@ -176,16 +203,19 @@ fn remove_stale(kernel: &Path) {
         return;
     };
     let prefix = format!("{}.", stem.to_string_lossy());
+    // The initramfs archives of `initramfs_or_reuse` live there too.
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     let now = SystemTime::now();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = name.starts_with(&prefix)
+        let ours = (name.starts_with(&prefix)
             && (name.ends_with(".img")
                 || name.ends_with(".partial")
-                || name.contains(".stripped."));
+                || name.contains(".stripped.")))
+            || (name.starts_with("initramfs.")
+                && (name.ends_with(".cpio") || name.ends_with(".partial")));
         let stale = modified(&entry.path())
             .and_then(|t| now.duration_since(t).ok())
             .is_some_and(|age| age > STALE_AFTER);
@@ -195,10 +225,9 @@ fn remove_stale(kernel: &Path) {
     }
 }
 
-/// A copy of an ELF without debug info and symbol table for the image:
-/// the firmware loads it through BIOS disk calls under TCG, at about a
-/// megabyte a second, and they are ~95% of a debug build (the kernel's
-/// symbols alone are 400 KiB). gdb reads the full ELF. Uses the toolchain's llvm-objcopy
+/// A copy of an ELF without debug info and symbol table: they are ~95% of
+/// a debug build (the kernel's symbols alone are 400 KiB), and whatever
+/// the guest is given is copied under TCG. gdb reads the full ELF. Uses the toolchain's llvm-objcopy
 /// (llvm-tools component) or binutils' objcopy; without either, the full
 /// ELF is packed (and the returned path is `elf` itself).
 fn strip_all(elf: &Path) -> PathBuf {
@@ -260,12 +289,15 @@ mod tests {
             make("kernel.bios.img", old),
             make("kernel.uefi.0123.img.77.partial", old),
             make("kernel.stripped.77", old),
+            make("kernel.stripped.0123456789abcdef.elf", old),
+            make("initramfs.0123456789abcdef.cpio", old),
         ];
         let kept = [
             kernel.clone(),
             make("kernel.bios.fedcba9876543210.img", SystemTime::now()),
             make("kernel.d", old),
             make("other.bios.img", old),
+            make("initramfs.fedcba9876543210.cpio", SystemTime::now()),
         ];
         fs::write(&kernel, b"elf").unwrap();
         remove_stale(&kernel);

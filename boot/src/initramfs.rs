@@ -297,8 +297,10 @@ fn archive_name(path: &str) -> &str {
 /// holding the skeleton [`DIRS`], any parent directories the files need,
 /// [`NODES`] and every other file. The member comes last so that its
 /// ISIZE is the buffer's last 4 bytes, where the kernel reads how much
-/// memory to reserve for it.
-pub fn write_archive(out: &Path, files: &[GuestFile]) -> Result<(), String> {
+/// memory to reserve for it. Without `gzip` that second part is a plain
+/// archive too (the PVH boot: QEMU loads the initrd by fw_cfg DMA, so
+/// inflating it under TCG would cost more than its size).
+pub fn write_archive(out: &Path, files: &[GuestFile], gzip: bool) -> Result<(), String> {
     let file = File::create(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
     let mut out_file = BufWriter::with_capacity(1 << 20, file);
     let io_err = |e: io::Error| format!("writing {}: {e}", out.display());
@@ -336,20 +338,37 @@ pub fn write_archive(out: &Path, files: &[GuestFile]) -> Result<(), String> {
         next_ino = cpio.next_ino;
         cpio.finish().map_err(io_err)?;
     }
-    let gz = flate2::write::GzEncoder::new(&mut out_file, flate2::Compression::best());
-    let mut cpio = CpioWriter::with_first_ino(gz, next_ino);
-    for dir in &dirs {
-        cpio.dir(dir, 0o755).map_err(io_err)?;
+    if gzip {
+        let gz = flate2::write::GzEncoder::new(&mut out_file, flate2::Compression::best());
+        let cpio = CpioWriter::with_first_ino(gz, next_ino);
+        write_packed(cpio, &dirs, &packed)
+            .and_then(|gz| gz.finish())
+            .map_err(io_err)?;
+    } else {
+        let cpio = CpioWriter::with_first_ino(&mut out_file, next_ino);
+        write_packed(cpio, &dirs, &packed).map_err(io_err)?;
     }
-    for (path, perm, major, minor) in NODES {
-        cpio.char_dev(path, perm, major, minor).map_err(io_err)?;
-    }
-    for file in &packed {
-        write_file(&mut cpio, file).map_err(io_err)?;
-    }
-    cpio.finish().and_then(|gz| gz.finish()).map_err(io_err)?;
     out_file.flush().map_err(io_err)?;
     Ok(())
+}
+
+/// The skeleton, `dirs`, [`NODES`] and `packed` as one archive; returns
+/// the writer it went to.
+fn write_packed<W: Write>(
+    mut cpio: CpioWriter<W>,
+    dirs: &BTreeSet<String>,
+    packed: &[&GuestFile],
+) -> io::Result<W> {
+    for dir in dirs {
+        cpio.dir(dir, 0o755)?;
+    }
+    for (path, perm, major, minor) in NODES {
+        cpio.char_dev(path, perm, major, minor)?;
+    }
+    for file in packed {
+        write_file(&mut cpio, file)?;
+    }
+    cpio.finish()
 }
 
 /// The directories above `path` (absolute), but not `/`.
@@ -385,7 +404,7 @@ mod tests {
     use super::*;
 
     /// One parsed newc entry.
-    #[derive(Debug)]
+    #[derive(Debug, PartialEq)]
     struct Entry {
         name: String,
         ino: u32,
@@ -491,7 +510,7 @@ mod tests {
             },
         ];
         let out = temp("archive");
-        write_archive(&out, &files).unwrap();
+        write_archive(&out, &files, true).unwrap();
         let archive = std::fs::read(&out).unwrap();
         std::fs::remove_file(&out).unwrap();
 
@@ -561,8 +580,17 @@ mod tests {
         let inos: BTreeSet<u32> = raw.iter().chain(&entries).map(|e| e.ino).collect();
         assert_eq!(inos.len(), raw.len() + entries.len());
 
+        // Without gzip: the same two archives, both plain.
+        write_archive(&out, &files, false).unwrap();
+        let plain = std::fs::read(&out).unwrap();
+        let (raw2, end) = parse_one(&plain);
+        let (entries2, end2) = parse_one(&plain[end..]);
+        assert_eq!(end + end2, plain.len(), "bytes after the second archive");
+        assert_eq!(raw2, raw);
+        assert_eq!(entries2, entries);
+
         // Without generated files there is only the member.
-        write_archive(&out, &files[..1]).unwrap();
+        write_archive(&out, &files[..1], true).unwrap();
         let archive = std::fs::read(&out).unwrap();
         std::fs::remove_file(&out).unwrap();
         std::fs::remove_file(&host).unwrap();
@@ -617,17 +645,20 @@ mod tests {
             "/sys/fs/cgroup/x",
             "/",
         ] {
-            assert!(write_archive(&out, &[gen_file(path)]).is_err(), "{path}");
+            assert!(
+                write_archive(&out, &[gen_file(path)], true).is_err(),
+                "{path}"
+            );
         }
-        assert!(write_archive(&out, &[gen_file("/data/x"), gen_file("/data/x")]).is_err());
-        assert!(write_archive(&out, &[gen_file("/tmp")]).is_err());
-        assert!(write_archive(&out, &[gen_file("/data/d/x"), gen_file("/data/d")]).is_err());
+        assert!(write_archive(&out, &[gen_file("/data/x"), gen_file("/data/x")], true).is_err());
+        assert!(write_archive(&out, &[gen_file("/tmp")], true).is_err());
+        assert!(write_archive(&out, &[gen_file("/data/d/x"), gen_file("/data/d")], true).is_err());
         let missing = GuestFile {
             path: "/data/m".into(),
             mode: 0o644,
             source: Source::Host("/nonexistent/tinymm".into()),
         };
-        let err = write_archive(&out, &[missing]).unwrap_err();
+        let err = write_archive(&out, &[missing], true).unwrap_err();
         assert!(err.contains("/nonexistent/tinymm"), "{err}");
         let _ = std::fs::remove_file(&out);
     }

@@ -157,6 +157,10 @@ pub fn write_initramfs(out: &Path, files: &[(&str, &Path)]) -> Result<(), String
 /// `init_args`: the machine of `tinymm run` (see `qemu.rs`), with `-icount
 /// shift=0,sleep=off` on single-threaded TCG when `icount`. `panic=-1`
 /// turns a failing init into a reboot, which `-no-reboot` makes an exit.
+/// Linux's command line before init's arguments: the serial console,
+/// no boot chatter, and a panic ends QEMU (`-no-reboot`).
+pub const CMDLINE: &str = "console=ttyS0 quiet panic=-1";
+
 pub fn qemu_command(
     linux: &Linux,
     initrd: &Path,
@@ -170,10 +174,7 @@ pub fn qemu_command(
     command.args(["-machine", "q35", "-cpu", "max", "-m", mem]);
     command.arg("-kernel").arg(&linux.vmlinuz);
     command.arg("-initrd").arg(initrd);
-    command.args([
-        "-append",
-        &format!("console=ttyS0 quiet panic=-1 -- {init_args}"),
-    ]);
+    command.args(["-append", &format!("{CMDLINE} -- {init_args}")]);
     command.args(["-serial", "stdio", "-display", "none", "-monitor", "none"]);
     command.args(["-no-reboot", "-nic", "none"]);
     if icount {

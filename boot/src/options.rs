@@ -53,6 +53,9 @@ pub struct RunOptions {
     /// virtio-blk disks (`--disk`, disk.rs), then a swap area (`--swap`).
     pub disks: Vec<crate::disk::DiskSpec>,
     pub swap: Option<u64>,
+    /// The kernel command line (`--append`, QEMU's `-append`); for
+    /// `--linux` it follows Linux's own console and panic settings.
+    pub append: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -71,6 +74,7 @@ impl Default for RunOptions {
             linux: false,
             disks: Vec::new(),
             swap: None,
+            append: None,
         }
     }
 }
@@ -172,6 +176,7 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
                 }
             }
             "--linux" if !gdb_allowed => run.linux = true,
+            "--append" => run.append = Some(value()?),
             "--batch" if gdb_allowed => gdb.batch = true,
             "-x" if gdb_allowed => gdb.command_files.push(PathBuf::from(value()?)),
             "--gdb-cmd" if gdb_allowed => gdb.commands.push(value()?),
@@ -181,6 +186,11 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
     check_unique(&run.files)?;
     if run.script.is_some() && run.init == Init::None {
         return Err("--script runs from busybox's /init: not with --init none".into());
+    }
+    if run.uefi && run.append.is_some() {
+        return Err(
+            "--append needs the PVH boot: the bootloader's UEFI boot has no command line".into(),
+        );
     }
     if run.linux {
         if run.uefi || run.gdb_stub {
@@ -319,6 +329,24 @@ mod tests {
     }
 
     #[test]
+    fn append_is_the_command_line() {
+        let Ok(Command::Run(run)) = parse(&["run", "--append", "quiet a=b"]) else {
+            panic!("run");
+        };
+        assert_eq!(run.append.as_deref(), Some("quiet a=b"));
+        let Ok(Command::Run(run)) = parse(&["run", "--append=x=1 -- y"]) else {
+            panic!("run");
+        };
+        assert_eq!(run.append.as_deref(), Some("x=1 -- y"));
+        let Ok(Command::Run(run)) = parse(&["run", "--linux", "--append", "z"]) else {
+            panic!("run --linux");
+        };
+        assert_eq!(run.append.as_deref(), Some("z"));
+        assert!(parse(&["run", "--uefi", "--append", "x"]).is_err());
+        assert!(parse(&["run", "--append"]).is_err());
+    }
+
+    #[test]
     fn run_defaults() {
         let Ok(Command::Run(run)) = parse(&["run"]) else {
             panic!("run did not parse");
@@ -362,6 +390,7 @@ mod tests {
             linux: false,
             disks: Vec::new(),
             swap: None,
+            append: None,
         };
         assert_eq!(parsed, Ok(Command::Run(expected)));
     }

@@ -22,10 +22,10 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::busybox;
-use crate::image::{ImageSpec, build_or_reuse, initramfs_or_reuse};
+use crate::image::{ImageSpec, build_or_reuse, initramfs_or_reuse, stripped_kernel};
 use crate::initramfs::{GuestFile, Source};
 use crate::options::{GdbOptions, Init, RunOptions};
-use crate::{KERNEL_BASE, KERNEL_ELF, USER_PROGRAMS};
+use crate::{KERNEL_ELF, USER_PROGRAMS};
 
 pub const EXIT_TIMEOUT: u8 = 124;
 pub const EXIT_KERNEL_FAILURE: u8 = 125;
@@ -74,7 +74,7 @@ pub fn run(options: &RunOptions) -> u8 {
         };
         qemu.gdb_stub(port);
         eprintln!(
-            "tinymm: QEMU waits for gdb on port {port}: gdb -ex 'symbol-file -o {KERNEL_BASE:#x} {KERNEL_ELF}' -ex 'target remote :{port}'"
+            "tinymm: QEMU waits for gdb on port {port}: gdb -ex 'symbol-file {KERNEL_ELF}' -ex 'target remote :{port}'"
         );
     }
     let linux = qemu.linux;
@@ -117,7 +117,8 @@ pub fn gdb(options: &RunOptions, gdb: &GdbOptions) -> u8 {
     for setup in [
         "set pagination off".to_string(),
         "set confirm off".to_string(),
-        format!("symbol-file -o {KERNEL_BASE:#x} {KERNEL_ELF}"),
+        // The ELF is linked at the addresses it runs at (vmlinux.lds).
+        format!("symbol-file {KERNEL_ELF}"),
         // gdb retries refused connections until QEMU's stub listens.
         format!("target remote 127.0.0.1:{port}"),
     ] {
@@ -346,6 +347,11 @@ impl QemuCommand {
             let initrd = initramfs_or_reuse(&files, &dir)?;
             let mut command =
                 crate::linux::qemu_command(&linux, &initrd, &options.mem, options.icount, "")?;
+            if let Some(append) = &options.append {
+                // QEMU takes the last -append.
+                let base = crate::linux::CMDLINE;
+                command.args(["-append", &format!("{base} {append}")]);
+            }
             if let Some(n) = options.smp {
                 command.args(["-smp", &n.to_string()]);
             }
@@ -357,11 +363,6 @@ impl QemuCommand {
             };
             return Ok((qemu, Cleanup(disk_temps)));
         }
-        let image = build_or_reuse(&ImageSpec {
-            kernel,
-            uefi: options.uefi,
-            files: &files,
-        })?;
         let mut cleanup = Cleanup(disk_temps);
         let mut command = Command::new(qemu);
         command.args(["-machine", "q35", "-cpu", "max", "-m", &options.mem]);
@@ -375,7 +376,23 @@ impl QemuCommand {
             "-device",
             "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ]);
-        command.arg("-drive").arg(drive_arg(&image));
+        if options.uefi {
+            let image = build_or_reuse(&ImageSpec {
+                kernel,
+                files: &files,
+            })?;
+            command.arg("-drive").arg(drive_arg(&image));
+        } else {
+            // PVH: QEMU loads the ELF at its physical addresses and the
+            // initramfs through fw_cfg, as it boots Linux's vmlinux.
+            let dir = kernel.parent().unwrap_or(Path::new("."));
+            let initrd = initramfs_or_reuse(&files, dir)?;
+            command.arg("-kernel").arg(stripped_kernel(kernel)?);
+            command.arg("-initrd").arg(initrd);
+            if let Some(append) = &options.append {
+                command.args(["-append", append]);
+            }
+        }
         command.args(&disk_args);
         // No NIC: nothing uses one, and OVMF would try to network-boot it
         // (about 0.5 s of a UEFI boot under TCG).

@@ -1,9 +1,9 @@
-//! Boot (init/main.c): from the bootloader's hand-off to /init.
-
-use bootloader_api::BootInfo;
-use bootloader_api::info::MemoryRegionKind;
+//! Boot (init/main.c): from the boot protocol's hand-off (PVH or the
+//! bootloader crate's, both as `BootParams`, arch/x86_64/setup.rs) to
+//! /init.
 
 use crate::arch::x86_64 as arch;
+use crate::arch::x86_64::setup::{BootParams, E820_TYPE_RAM, E820_TYPE_RESERVED_KERN};
 use crate::cgroup::kernfs::{cgroup_init, cgroup2_fs_init};
 use crate::drivers::tty::tty_io::tty_init;
 use crate::fs::devices::chr_dev_init;
@@ -18,7 +18,11 @@ use crate::mm::mm_init::mm_init;
 use crate::mm::mmzone::{ZoneStatItem, node_data, set_node_data};
 use crate::mm::page::{DirectMap, PAGE_SHIFT, PAGE_SIZE};
 use crate::mm::slab::kmem_cache_init;
+use crate::params::{InitParams, parse_boot_command_line};
+use crate::printk::printk::CONSOLE_PRINTK;
+use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use crate::arch::x86_64::process_64::KthreadReturn;
 use crate::arch::x86_64::ptrace::PtRegs;
@@ -30,25 +34,36 @@ use crate::uapi::fcntl::O_RDWR;
 static MEMBLOCK: spin::Mutex<Memblock> = spin::Mutex::new(Memblock::new());
 
 /// `e820__memblock_setup()`: RAM from the firmware's map becomes memblock
-/// memory; what the bootloader used (kernel image, page tables, boot info,
-/// stack, ramdisk) becomes reserved. The first page is not RAM, as Linux's
+/// memory; what the boot code used (`E820_TYPE_RESERVED_KERN`: the
+/// bootloader crate's kernel image, page tables, boot info, stack and
+/// ramdisk) becomes reserved, and so do the protocol's early
+/// reservations (`early_reserve_memory()`: the kernel image and the
+/// initrd under PVH). The first page is not RAM, as Linux's
 /// `trim_bios_range()` makes it.
 #[allow(non_snake_case)] // Linux's name
-fn e820__memblock_setup(boot_info: &BootInfo, memblock: &mut Memblock) {
-    for r in boot_info.memory_regions.iter() {
-        let start = r.start.max(PAGE_SIZE);
-        if r.end <= start {
+fn e820__memblock_setup(bp: &BootParams, memblock: &mut Memblock) {
+    for e in bp.e820() {
+        let end = e.addr.saturating_add(e.size);
+        let start = e.addr.max(PAGE_SIZE);
+        if end <= start {
             continue;
         }
-        let (base, size) = (start, r.end - start);
-        let res = match r.kind {
-            MemoryRegionKind::Usable => memblock.add(base, size),
-            MemoryRegionKind::Bootloader => memblock
+        let (base, size) = (start, end - start);
+        let res = match e.type_ {
+            E820_TYPE_RAM => memblock.add(base, size),
+            E820_TYPE_RESERVED_KERN => memblock
                 .add(base, size)
                 .and_then(|()| memblock.reserve(base, size)),
             _ => Ok(()),
         };
         res.expect("more firmware memory regions than memblock holds");
+    }
+    for &(base, size) in &bp.early_reserve {
+        if size != 0 {
+            memblock
+                .reserve(base, size)
+                .expect("more reserved ranges than memblock holds");
+        }
     }
 }
 
@@ -122,16 +137,25 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>, out: Option<&'static mut [u8]>
 
 /// `start_kernel()`.
 #[inline(never)]
-pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
+pub fn start_kernel(bp: &'static BootParams) -> ! {
     crate::printk::printk::printk_set_logger();
     arch::init();
     log::info!("tinymm version {}", env!("CARGO_PKG_VERSION"));
+    log::info!("Command line: {}", bp.command_line());
     let mut memblock = MEMBLOCK.lock();
-    e820__memblock_setup(boot_info, &mut memblock);
-    let initrd = arch::setup::initrd(boot_info);
+    e820__memblock_setup(bp, &mut memblock);
+    arch::head_64::init_mem_mapping(bp.direct_mapped_end, memblock.end_of_dram());
+    let initrd = bp.initrd;
     let initrd_out = reserve_initrd_mem(initrd, &mut memblock);
     mm_core_init(&mut memblock);
     drop(memblock);
+    let params = INIT_PARAMS.call_once(|| parse_boot_command_line(bp.command_line()));
+    if let Some(level) = params.console_loglevel {
+        CONSOLE_PRINTK.0[0].store(level, core::sync::atomic::Ordering::Relaxed);
+    }
+    if let Some((kind, param)) = &params.panic_later {
+        panic!("Too many boot {kind} vars at `{param}'");
+    }
     cgroup_init(&[&crate::mm::memcontrol::MEMORY_CGRP_SUBSYS]);
     vfs_caches_init(initrd, initrd_out);
 
@@ -145,10 +169,9 @@ pub fn start_kernel(boot_info: &'static mut BootInfo) -> ! {
     crate::task::sched::cpu_startup_entry()
 }
 
-/// `ramdisk_execute_command`: Linux's `rdinit=` default.
-const RDINIT: &str = "/init";
-/// `argv_init` and `envp_init`: what init starts with.
-const ENVP_INIT: [&str; 2] = ["HOME=/", "TERM=linux"];
+/// What the command line set up for init: `ramdisk_execute_command`,
+/// `execute_command`, `argv_init`, `envp_init` (params.rs).
+static INIT_PARAMS: spin::Once<InitParams> = spin::Once::new();
 
 /// `console_on_rootfs()`: /dev/console of the initramfs on descriptors
 /// 0, 1 and 2 of init (nothing is mounted on /dev yet).
@@ -170,11 +193,20 @@ fn init_eaccess(filename: &str) -> bool {
     crate::fs::namei::kern_path(filename, true).is_ok_and(|p| p.inode().mode() & 0o111 != 0)
 }
 
-/// `run_init_process()`: exec `filename` in pid 1; the registers to enter
-/// it with.
+/// `run_init_process()`: exec `filename` in pid 1 with `argv_init` and
+/// `envp_init`; the registers to enter it with.
 fn run_init_process(filename: &str) -> KResult<PtRegs> {
+    let params = INIT_PARAMS
+        .get()
+        .expect("start_kernel parsed the command line");
+    let argv: Vec<&str> = core::iter::once(filename)
+        .chain(params.argv.iter().map(String::as_str))
+        .collect();
+    let envp: Vec<&str> = params.envp.iter().map(String::as_str).collect();
     log::info!("Run {filename} as init process");
-    crate::fs::exec::kernel_execve(filename, &[filename], &ENVP_INIT)
+    log::debug!("  with arguments: {argv:?}");
+    log::debug!("  with environment: {envp:?}");
+    crate::fs::exec::kernel_execve(filename, &argv, &envp)
 }
 
 /// `try_to_run_init_process()`: one of the fallback inits; one that is
@@ -201,10 +233,20 @@ fn kernel_init(_: usize) -> KthreadReturn {
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
     crate::drivers::do_initcalls();
     console_on_rootfs();
-    if init_eaccess(RDINIT) {
-        match run_init_process(RDINIT) {
+    let params = INIT_PARAMS
+        .get()
+        .expect("start_kernel parsed the command line");
+    let rdinit = params.ramdisk_execute_command.as_str();
+    if init_eaccess(rdinit) {
+        match run_init_process(rdinit) {
             Ok(regs) => return KthreadReturn::User(regs),
-            Err(e) => log::error!("Failed to execute {RDINIT} (error {})", e.as_ret()),
+            Err(e) => log::error!("Failed to execute {rdinit} (error {})", e.as_ret()),
+        }
+    }
+    if let Some(init) = &params.execute_command {
+        match run_init_process(init) {
+            Ok(regs) => return KthreadReturn::User(regs),
+            Err(e) => panic!("Requested init {init} failed (error {}).", e.as_ret()),
         }
     }
     for init in ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"] {

@@ -16,6 +16,7 @@ pub mod fs;
 #[cfg(target_os = "none")]
 pub mod init;
 pub mod mm;
+pub mod params;
 pub mod printk;
 #[cfg(target_os = "none")]
 pub mod selftest;

@@ -34,8 +34,8 @@ use super::rmap::folio_add_anon_rmap_pte;
 use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
 use super::swap_state::{lookup_swap_cache, swapin_readahead};
 use super::swapfile::{
-    folio_free_swap, free_swap_and_cache, swap_duplicate, swap_entry_valid, swap_free,
-    swp_swapcount,
+    __swap_count, folio_free_swap, free_swap_and_cache, swap_duplicate, swap_entry_valid,
+    swap_free, swp_swapcount,
 };
 use super::swapops::{Pte, pte_to_swp_entry, swp_type};
 use super::vmstat::{VmEventItem, count_vm_events};
@@ -149,8 +149,10 @@ fn map_new_anon_page(vmf: &VmFault, page: &'static Page) -> VmFaultReason {
         return VmFaultReason::VM_FAULT_OOM;
     }
     vmf.mm.add_mm_counter(MmCounter::AnonPages, 1);
+    // `__folio_mark_uptodate()`: its contents are valid (a swap-in that
+    // finds it in the swap cache maps it as it is), and
     // folio_add_lru_vma(): swap-backed, on the inactive anon list.
-    page.set(PageFlags::SWAPBACKED);
+    page.set(PageFlags::UPTODATE | PageFlags::SWAPBACKED);
     folio_add_lru(pgdat, page);
     if vmf.vma.vm_flags.contains(VmFlags::VM_LOCKED) {
         mlock_folio(page);
@@ -493,7 +495,7 @@ pub fn unuse_mm(mm: &MmStruct, type_: u32) -> KResult<()> {
                     let page = lookup_swap_cache(pgdat, entry)
                         .or_else(|| swapin_readahead(pgdat, entry, Gfp::GFP_HIGHUSER_MOVABLE));
                     let Some(page) = page else {
-                        if swp_swapcount(entry) == 0 {
+                        if __swap_count(entry) == 0 {
                             addr = pte_walk_next(&mm.pgd, addr);
                             continue;
                         }
@@ -568,7 +570,17 @@ pub fn mm_counter(page: &Page) -> MmCounter {
     }
 }
 
-/// Drop one mapping of a page: rmap, RSS counter, mlock state, reference.
+/// `free_swap_cache()`: an anonymous page nobody maps any more loses its
+/// swap copy, which only a later swap-in would have used.
+fn free_swap_cache(page: &Page) {
+    if page.test(PageFlags::SWAPCACHE) && page.mapcount() == 0 && folio_trylock(page) {
+        folio_free_swap(node(), page);
+        folio_unlock(page);
+    }
+}
+
+/// Drop one mapping of a page: rmap, RSS counter, mlock state, reference
+/// (`free_page_and_swap_cache` for a swap-cache page).
 fn put_mapped_page(mm: &MmStruct, page: &'static Page) {
     let pgdat = node();
     let counter = mm_counter(page);
@@ -576,6 +588,7 @@ fn put_mapped_page(mm: &MmStruct, page: &'static Page) {
     if page.mapcount() == 0 {
         munlock_folio(page);
     }
+    free_swap_cache(page);
     mm.add_mm_counter(counter, -1);
     __free_pages(pgdat, page, 0);
 }

@@ -6,38 +6,28 @@
 //! leaves it locked until `end_swap_bio_read` marks it up to date, so a
 //! fault waiting for it sleeps in `folio_lock`.
 //!
-//! Slot `offset` of an area on a block device is the page at byte
-//! `offset * PAGE_SIZE` of the device (`swap_page_sector`: areas are
-//! whole devices, one extent from block 0).
 
 use alloc::boxed::Box;
 
 use super::filemap::{folio_end_writeback, folio_unlock};
 use super::memcontrol::{count_memcg_events, folio_memcg, lruvec_stat_mod_folio};
 use super::mmzone::{NodeStatItem, PglistData, node_data};
-use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
+use super::page::{PAGE_SIZE, Page, PageFlags};
 use super::swap_state::folio_swap_entry;
-use super::swapfile::{folio_free_swap, swap_info_bdev};
-use super::swapops::swp_offset;
+use super::swapfile::{folio_free_swap, swap_page_sector, swp_swap_bdev};
 use super::vmstat::{VmEventItem, count_vm_events};
 use crate::block::bio::{
-    BLK_STS_OK, Bio, REQ_OP_READ, REQ_OP_WRITE, SECTOR_SHIFT, bio_add_page, bio_alloc,
+    BLK_STS_OK, Bio, REQ_OP_READ, REQ_OP_WRITE, bio_add_page, bio_alloc,
 };
 use crate::block::blk_core::submit_bio;
-use crate::block::genhd::disk_by_dev;
-
-/// `swap_page_sector()`: the first 512-byte sector of `page`'s slot.
-fn swap_page_sector(page: &Page) -> u64 {
-    swp_offset(folio_swap_entry(page)) << (PAGE_SHIFT - SECTOR_SHIFT)
-}
 
 /// A bio for `page`'s slot on its area's disk; None if the area has no
 /// disk any more (it cannot: swapoff waits for every page first).
 fn swap_bio(page: &'static Page, op: u32, end_io: fn(Box<Bio>)) -> Option<Box<Bio>> {
-    let dev = swap_info_bdev(folio_swap_entry(page))?;
-    let bdev = disk_by_dev(dev)?;
+    let entry = folio_swap_entry(page);
+    let bdev = swp_swap_bdev(entry)?;
     let mut bio = bio_alloc(&bdev, 1, op);
-    bio.bi_iter.bi_sector = swap_page_sector(page);
+    bio.bi_iter.bi_sector = swap_page_sector(entry);
     bio.bi_end_io = Some(end_io);
     bio_add_page(&mut bio, page, PAGE_SIZE as u32, 0);
     Some(bio)

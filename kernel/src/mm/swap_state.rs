@@ -139,7 +139,7 @@ mod kernel {
     use crate::mm::page_io::swap_read_folio;
     use crate::mm::swap::folio_add_lru;
     use crate::mm::swapfile::{
-        get_swap_pages, put_swap_folio, swap_info_max, swapcache_prepare, swp_swapcount,
+        __swap_count, get_swap_pages, put_swap_folio, swap_info_max, swapcache_prepare,
     };
     use crate::mm::swapops::{swp_entry, swp_offset, swp_type};
     use crate::mm::vmstat::{VmEventItem, count_vm_events};
@@ -246,8 +246,9 @@ mod kernel {
             if let Some(page) = swap_cache_get(pgdat, entry) {
                 return Some((page, false));
             }
-            // A slot nobody uses any more has nothing to read.
-            if swp_swapcount(entry) == 0 {
+            // A slot nobody maps any more has nothing to read
+            // (`__swp_swapcount`: no complaint about a free one).
+            if __swap_count(entry) == 0 {
                 return None;
             }
             let page = __alloc_pages(pgdat, gfp, 0)?;

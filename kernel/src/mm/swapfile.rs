@@ -1602,13 +1602,6 @@ pub fn swap_info_max(type_: u32) -> u64 {
     swap_lock().swap_info(type_).map_or(0, |si| si.max as u64)
 }
 
-/// The device of `entry`'s area (`si->bdev`).
-pub fn swap_info_bdev(entry: SwpEntry) -> Option<DevT> {
-    let table = swap_lock();
-    let type_ = table.get_swap_device(entry)?;
-    table.swap_info(type_).map(|si| si.dev)
-}
-
 /// Whether `entry` names a slot of an enabled (or draining) area
 /// (`get_swap_device` succeeds); a PTE holding anything else is corrupt.
 pub fn swap_entry_valid(entry: SwpEntry) -> bool {

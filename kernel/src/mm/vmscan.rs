@@ -436,6 +436,12 @@ fn shrink_inactive_list(
         count_vm_events(VmEventItem::PgscanDirect, nr_taken);
     }
     lv.count_events(VmEventItem::PgscanDirect, nr_taken);
+    let (scan, steal) = if lru.is_file() {
+        (VmEventItem::PgscanFile, VmEventItem::PgstealFile)
+    } else {
+        (VmEventItem::PgscanAnon, VmEventItem::PgstealAnon)
+    };
+    count_vm_events(scan, nr_taken);
     let (kept, reclaimed) = shrink_folio_list(pgdat, lv, pages, sc);
     core::hint::black_box(());
     move_folios_to_lru(pgdat, lv, kept);
@@ -444,6 +450,7 @@ fn shrink_inactive_list(
         count_vm_events(VmEventItem::PgstealDirect, reclaimed);
     }
     lv.count_events(VmEventItem::PgstealDirect, reclaimed);
+    count_vm_events(steal, reclaimed);
     lru_note_cost(pgdat, lv, lru.is_file(), nr_taken - reclaimed);
     reclaimed
 }

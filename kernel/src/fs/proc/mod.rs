@@ -284,6 +284,14 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
     // Ticks at HZ=1000 to USER_HZ.
     let clock_t = |j: u64| j / (1000 / array::USER_HZ);
     alloc::vec![
+        (
+            "cmdline",
+            // saved_command_line
+            file(|m| {
+                let bp = crate::arch::x86_64::setup::boot_params();
+                writeln!(m, "{}", bp.map_or("", |bp| bp.command_line()))
+            })
+        ),
         ("cpuinfo", file(crate::arch::x86_64::proc::show_cpuinfo)),
         (
             "devices",

@@ -1,0 +1,4 @@
+//! Boot protocols other than the bootloader crate's; mirrors
+//! arch/x86/platform/.
+
+pub mod pvh;
