@@ -38,7 +38,6 @@
 //! more than half full (`__try_to_reclaim_swap` needs the swap cache),
 //! continuation pages (above).
 
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
@@ -885,7 +884,7 @@ pub fn setup_swap_map_and_extents(
 /// `swap_active_head` and `swap_avail_heads`, under `swap_lock`.
 pub struct SwapTable {
     /// `swap_info[]`: entries are never freed, only reused.
-    swap_info: Vec<Box<SwapInfoStruct>>,
+    swap_info: Vec<SwapInfoStruct>,
     /// `nr_swap_pages`: free slots over the enabled areas.
     pub nr_swap_pages: i64,
     /// `total_swap_pages`.
@@ -928,7 +927,7 @@ impl SwapTable {
 
     /// `swap_type_to_swap_info()`.
     pub fn swap_info(&self, type_: u32) -> Option<&SwapInfoStruct> {
-        self.swap_info.get(type_ as usize).map(|b| &**b)
+        self.swap_info.get(type_ as usize)
     }
 
     fn si_mut(&mut self, type_: u32) -> &mut SwapInfoStruct {
@@ -967,14 +966,14 @@ impl SwapTable {
             Some(t) => t,
             None if self.swap_info.len() < MAX_SWAPFILES => {
                 let t = self.swap_info.len();
-                self.swap_info.push(Box::new(SwapInfoStruct::new(t as u32)));
+                self.swap_info.push(SwapInfoStruct::new(t as u32));
                 t
             }
             None => return Err(Errno::EPERM),
         };
         let mut si = SwapInfoStruct::new(type_ as u32);
         si.flags = SwpFlags::SWP_USED;
-        *self.swap_info[type_] = si;
+        self.swap_info[type_] = si;
         Ok(type_ as u32)
     }
 
