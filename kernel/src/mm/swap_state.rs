@@ -143,7 +143,6 @@ mod kernel {
     };
     use crate::mm::swapops::{swp_entry, swp_offset, swp_type};
     use crate::mm::vmstat::{VmEventItem, count_vm_events};
-    use alloc::vec::Vec;
     use core::sync::atomic::Ordering::Relaxed;
     use core::sync::atomic::{AtomicU32, AtomicU64};
 
@@ -201,16 +200,14 @@ mod kernel {
     /// swap is full or the memcg may not swap more.
     #[inline(never)]
     pub fn folio_alloc_swap(page: &Page) -> Option<SwpEntry> {
-        let mut entries = Vec::with_capacity(1);
-        if get_swap_pages(1, &mut entries) == 0 {
+        let mut entry = [SwpEntry::default()];
+        get_swap_pages(1, &mut entry);
+        // No slot is a swap `fail` event of the memcg (entry 0).
+        if mem_cgroup_try_charge_swap(page, entry[0]).is_err() {
+            put_swap_folio(entry[0]);
             return None;
         }
-        let entry = entries[0];
-        if mem_cgroup_try_charge_swap(page, entry).is_err() {
-            put_swap_folio(entry);
-            return None;
-        }
-        Some(entry)
+        (entry[0].val != 0).then_some(entry[0])
     }
 
     /// `add_to_swap()`: give a locked anonymous page a slot and put it in

@@ -38,7 +38,6 @@
 //! more than half full (`__try_to_reclaim_swap` needs the swap cache),
 //! continuation pages (above).
 
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
@@ -297,7 +296,7 @@ impl SwapInfoStruct {
             name: String::new(),
             dev: DevT::default(),
             bdev: None,
-            rnd: 0x9e37_79b9 ^ type_,
+            rnd: 0x9e37_79b9,
         }
     }
 
@@ -479,7 +478,7 @@ impl SwapInfoStruct {
         &mut self,
         usage: u8,
         nr: usize,
-        slots: &mut Vec<SwpEntry>,
+        slots: &mut [SwpEntry],
     ) -> (usize, bool) {
         enum Step {
             Checks,
@@ -565,7 +564,7 @@ impl SwapInfoStruct {
                     self.swap_map[offset] = usage;
                     self.inc_cluster_info_page(offset);
                     full |= self.swap_range_alloc(offset, 1);
-                    slots.push(swp_entry(self.type_, offset as u64));
+                    slots[n_ret] = swp_entry(self.type_, offset as u64);
                     n_ret += 1;
                     if n_ret == nr || offset >= self.highest_bit {
                         step = Step::Done;
@@ -669,7 +668,11 @@ impl SwapInfoStruct {
         let mut has_cache = count & SWAP_HAS_CACHE;
         let mut count = count & !SWAP_HAS_CACHE;
         if usage == SWAP_HAS_CACHE {
-            debug_assert!(has_cache != 0);
+            if has_cache == 0 {
+                // A caller's bug (Linux: VM_BUG_ON); leave the slot be.
+                log::error!("put_swap_folio: slot {offset} has no cache reference");
+                return count;
+            }
             has_cache = 0;
         } else if count == SWAP_MAP_SHMEM {
             count = 0;
@@ -886,12 +889,55 @@ pub fn setup_swap_map_and_extents(
     Ok(nr_extents)
 }
 
+/// The part of `sys_swapon` after the device is claimed, before the
+/// area is visible (so outside the lock, where it may allocate): the
+/// header checks (`read_swap_header`, EINVAL), the map
+/// (`setup_swap_map_and_extents`), clusters on a non-rotational device,
+/// the discard flags. `header` is page 0 of `bdev`; `name` is the path
+/// /proc/swaps shows. Returns the area and its number of extents.
+pub fn setup_swap_area(
+    name: &str,
+    dev: DevT,
+    bdev: Arc<dyn SwapBacking>,
+    header: &[u8],
+    swap_flags: i32,
+) -> KResult<(SwapInfoStruct, usize)> {
+    if swap_flags & !SWAP_FLAGS_VALID != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (maxpages, info) =
+        read_swap_header(header, bdev.nr_pages(), false).map_err(|_| Errno::EINVAL)?;
+    let mut si = SwapInfoStruct::new(0);
+    si.flags |= SwpFlags::SWP_BLKDEV;
+    si.name = String::from(name);
+    si.dev = dev;
+    si.lowest_bit = 1;
+    si.highest_bit = maxpages - 1;
+    if bdev.nonrot() {
+        si.flags |= SwpFlags::SWP_SOLIDSTATE;
+        si.cluster_next_cpu = 1 + si.prandom_u32_max(si.highest_bit);
+        si.cluster_info = Some(Vec::new());
+    }
+    let nr_extents = setup_swap_map_and_extents(&mut si, &info, maxpages)?;
+    if swap_flags & SWAP_FLAG_DISCARD != 0 && bdev.max_discard_sectors() != 0 {
+        si.flags |=
+            SwpFlags::SWP_DISCARDABLE | SwpFlags::SWP_AREA_DISCARD | SwpFlags::SWP_PAGE_DISCARD;
+        if swap_flags & SWAP_FLAG_DISCARD_ONCE != 0 {
+            si.flags.remove(SwpFlags::SWP_PAGE_DISCARD);
+        } else if swap_flags & SWAP_FLAG_DISCARD_PAGES != 0 {
+            si.flags.remove(SwpFlags::SWP_AREA_DISCARD);
+        }
+    }
+    si.bdev = Some(bdev);
+    Ok((si, nr_extents))
+}
+
 /// The global swap state: Linux's `swap_info[]`, `nr_swapfiles`,
 /// `nr_swap_pages`, `total_swap_pages`, `least_priority`,
 /// `swap_active_head` and `swap_avail_heads`, under `swap_lock`.
 pub struct SwapTable {
     /// `swap_info[]`: entries are never freed, only reused.
-    swap_info: Vec<Box<SwapInfoStruct>>,
+    swap_info: Vec<SwapInfoStruct>,
     /// `nr_swap_pages`: free slots over the enabled areas.
     pub nr_swap_pages: i64,
     /// `total_swap_pages`.
@@ -934,7 +980,7 @@ impl SwapTable {
 
     /// `swap_type_to_swap_info()`.
     pub fn swap_info(&self, type_: u32) -> Option<&SwapInfoStruct> {
-        self.swap_info.get(type_ as usize).map(|b| &**b)
+        self.swap_info.get(type_ as usize)
     }
 
     fn si_mut(&mut self, type_: u32) -> &mut SwapInfoStruct {
@@ -951,6 +997,9 @@ impl SwapTable {
         list.insert(at, type_);
     }
 
+    /// Onto the avail list (again), behind its equals. The lists have
+    /// room for every area (`alloc_swap_info` reserved it), so this never
+    /// allocates.
     fn add_to_avail_list(&mut self, type_: u32) {
         let mut list = core::mem::take(&mut self.swap_avail_head);
         list.retain(|&t| t != type_);
@@ -962,26 +1011,24 @@ impl SwapTable {
         self.swap_avail_head.retain(|&t| t != type_);
     }
 
-    /// `alloc_swap_info()`: a free table entry marked SWP_USED (EPERM
-    /// when all MAX_SWAPFILES are taken, as Linux).
+    /// `alloc_swap_info()`: a free table entry (EPERM when all
+    /// MAX_SWAPFILES are taken, as Linux).
     fn alloc_swap_info(&mut self) -> KResult<u32> {
-        let type_ = match self
+        self.swap_active_head.reserve(MAX_SWAPFILES);
+        self.swap_avail_head.reserve(MAX_SWAPFILES);
+        match self
             .swap_info
             .iter()
             .position(|si| !si.flags.contains(SwpFlags::SWP_USED))
         {
-            Some(t) => t,
+            Some(t) => Ok(t as u32),
             None if self.swap_info.len() < MAX_SWAPFILES => {
-                let t = self.swap_info.len();
-                self.swap_info.push(Box::new(SwapInfoStruct::new(t as u32)));
-                t
+                let t = self.swap_info.len() as u32;
+                self.swap_info.push(SwapInfoStruct::new(t));
+                Ok(t)
             }
-            None => return Err(Errno::EPERM),
-        };
-        let mut si = SwapInfoStruct::new(type_ as u32);
-        si.flags = SwpFlags::SWP_USED;
-        *self.swap_info[type_] = si;
-        Ok(type_ as u32)
+            None => Err(Errno::EPERM),
+        }
     }
 
     /// `setup_swap_info()` + `_enable_swap_info()`: priority, then on the
@@ -1018,84 +1065,37 @@ impl SwapTable {
             .map(|si| si.type_)
     }
 
-    /// The part of `sys_swapon` after the device is claimed: the header
-    /// checks, the map, the discard flags, the priority, the lists.
-    /// `header` is page 0 of `bdev`. The caller logs the `Adding` line
-    /// (`adding_swap_message`) and issues the area discard
-    /// (`discard_swap`) when SWP_AREA_DISCARD is set.
+    /// The end of `sys_swapon`, under the lock: an area that
+    /// [`setup_swap_area`] prepared takes a table entry (EBUSY if its
+    /// device is on already), its priority and its place on the lists.
+    /// The caller logs the `Adding` line (`adding_swap_message`) and
+    /// issues the area discard (`discard_swap`) when SWP_AREA_DISCARD is
+    /// set.
     pub fn swapon(
         &mut self,
-        name: &str,
-        dev: DevT,
-        bdev: Arc<dyn SwapBacking>,
-        header: &[u8],
+        mut si: SwapInfoStruct,
+        nr_extents: usize,
         swap_flags: i32,
     ) -> KResult<Swapon> {
-        if swap_flags & !SWAP_FLAGS_VALID != 0 {
-            return Err(Errno::EINVAL);
-        }
-        if self.find_dev(dev).is_some() {
+        if self.find_dev(si.dev).is_some() {
             return Err(Errno::EBUSY);
         }
         let type_ = self.alloc_swap_info()?;
-        match self.setup(type_, name, dev, bdev, header, swap_flags) {
-            Ok(nr_extents) => {
-                let prio = if swap_flags & SWAP_FLAG_PREFER != 0 {
-                    (swap_flags & SWAP_FLAG_PRIO_MASK) >> SWAP_FLAG_PRIO_SHIFT
-                } else {
-                    -1
-                };
-                self.enable_swap_info(type_, prio);
-                Ok(Swapon {
-                    type_,
-                    prio: self.si_mut(type_).prio,
-                    nr_extents,
-                })
-            }
-            Err(e) => {
-                // bad_swap: the entry is free again.
-                swap_cgroup_swapoff(type_);
-                *self.si_mut(type_) = SwapInfoStruct::new(type_);
-                Err(e)
-            }
-        }
-    }
-
-    fn setup(
-        &mut self,
-        type_: u32,
-        name: &str,
-        dev: DevT,
-        bdev: Arc<dyn SwapBacking>,
-        header: &[u8],
-        swap_flags: i32,
-    ) -> KResult<usize> {
-        let (maxpages, info) =
-            read_swap_header(header, bdev.nr_pages(), false).map_err(|_| Errno::EINVAL)?;
-        let si = self.si_mut(type_);
-        si.flags |= SwpFlags::SWP_BLKDEV;
-        si.name = String::from(name);
-        si.dev = dev;
-        si.lowest_bit = 1;
-        si.highest_bit = maxpages - 1;
-        if bdev.nonrot() {
-            si.flags |= SwpFlags::SWP_SOLIDSTATE;
-            si.cluster_next_cpu = 1 + si.prandom_u32_max(si.highest_bit);
-            si.cluster_info = Some(Vec::new());
-        }
-        let nr_extents = setup_swap_map_and_extents(si, &info, maxpages)?;
-        swap_cgroup_swapon(type_, maxpages as u64)?;
-        if swap_flags & SWAP_FLAG_DISCARD != 0 && bdev.max_discard_sectors() != 0 {
-            si.flags |=
-                SwpFlags::SWP_DISCARDABLE | SwpFlags::SWP_AREA_DISCARD | SwpFlags::SWP_PAGE_DISCARD;
-            if swap_flags & SWAP_FLAG_DISCARD_ONCE != 0 {
-                si.flags.remove(SwpFlags::SWP_PAGE_DISCARD);
-            } else if swap_flags & SWAP_FLAG_DISCARD_PAGES != 0 {
-                si.flags.remove(SwpFlags::SWP_AREA_DISCARD);
-            }
-        }
-        si.bdev = Some(bdev);
-        Ok(nr_extents)
+        swap_cgroup_swapon(type_, si.max as u64)?;
+        si.type_ = type_;
+        si.flags |= SwpFlags::SWP_USED;
+        self.swap_info[type_ as usize] = si;
+        let prio = if swap_flags & SWAP_FLAG_PREFER != 0 {
+            (swap_flags & SWAP_FLAG_PRIO_MASK) >> SWAP_FLAG_PRIO_SHIFT
+        } else {
+            -1
+        };
+        self.enable_swap_info(type_, prio);
+        Ok(Swapon {
+            type_,
+            prio: self.si_mut(type_).prio,
+            nr_extents,
+        })
     }
 
     /// The `Adding %uk swap on %s.  Priority:%d extents:%d across:%lluk
@@ -1181,14 +1181,12 @@ impl SwapTable {
         self.enable_swap_info(type_, prio);
     }
 
-    /// The end of `sys_swapoff`: the map and clusters freed, the device
-    /// released (returned, for the caller to put), the entry reusable.
-    pub fn swapoff_end(&mut self, type_: u32) -> Option<Arc<dyn SwapBacking>> {
+    /// The end of `sys_swapoff`: the entry is reusable; the old area
+    /// comes back for the caller to release its device and free its map
+    /// outside the lock.
+    pub fn swapoff_end(&mut self, type_: u32) -> SwapInfoStruct {
         swap_cgroup_swapoff(type_);
-        let si = self.si_mut(type_);
-        let bdev = si.bdev.take();
-        *si = SwapInfoStruct::new(type_);
-        bdev
+        core::mem::replace(self.si_mut(type_), SwapInfoStruct::new(type_))
     }
 
     /// `_swap_info_get()`: the area of a used entry, or None with Linux's
@@ -1239,20 +1237,27 @@ impl SwapTable {
         Some(type_)
     }
 
-    /// `get_swap_pages()`: up to `n_goal` (at most SWAP_BATCH) free slots,
-    /// each marked SWAP_HAS_CACHE, from the highest-priority area that
-    /// has room, equal priorities in turn.
+    /// `get_swap_pages()`: up to `n_goal` (at most SWAP_BATCH and
+    /// `swp_entries.len()`) free slots, each marked SWAP_HAS_CACHE, from
+    /// the highest-priority area that has room, equal priorities in turn.
+    /// Allocates no memory: reclaim calls it.
     #[inline(never)]
-    pub fn get_swap_pages(&mut self, n_goal: usize, swp_entries: &mut Vec<SwpEntry>) -> usize {
+    pub fn get_swap_pages(&mut self, n_goal: usize, swp_entries: &mut [SwpEntry]) -> usize {
         if self.nr_swap_pages <= 0 {
             return 0;
         }
-        let n_goal = n_goal.min(SWAP_BATCH).min(self.nr_swap_pages as usize);
+        let n_goal = n_goal
+            .min(SWAP_BATCH)
+            .min(swp_entries.len())
+            .min(self.nr_swap_pages as usize);
         self.nr_swap_pages -= n_goal as i64;
         let mut n_ret = 0;
         // plist_for_each_entry_safe: the order as it was, each area
         // requeued behind its equals before it is tried.
-        for type_ in self.swap_avail_head.clone() {
+        let mut order = [0u32; MAX_SWAPFILES];
+        let n = self.swap_avail_head.len();
+        order[..n].copy_from_slice(&self.swap_avail_head);
+        for &type_ in &order[..n] {
             if !self.swap_avail_head.contains(&type_) {
                 continue;
             }
@@ -1496,7 +1501,7 @@ fn swap_discard_work() {
 /// `get_swap_pages()` on the global table: the slot part of
 /// `folio_alloc_swap`. Entries come back marked SWAP_HAS_CACHE.
 #[inline(never)]
-pub fn get_swap_pages(n_goal: usize, swp_entries: &mut Vec<SwpEntry>) -> usize {
+pub fn get_swap_pages(n_goal: usize, swp_entries: &mut [SwpEntry]) -> usize {
     let n = swap_lock().get_swap_pages(n_goal, swp_entries);
     if n == 0 {
         // An SSD area may have its free clusters waiting for discard.
@@ -1755,7 +1760,9 @@ mod sys {
         let path = d_path(&swap_file.f_path, &current_fs().root());
         let (dev, bdev, header) = claim_swapfile(&**swap_file.f_path.inode())?;
         let backing = Arc::new(SwapBdev(bdev.clone()));
-        let on = match swap_lock().swapon(&path, dev, backing, &header, swap_flags) {
+        let on = match setup_swap_area(&path, dev, backing, &header, swap_flags)
+            .and_then(|(si, nr_extents)| swap_lock().swapon(si, nr_extents, swap_flags))
+        {
             Ok(on) => on,
             Err(e) => {
                 blkdev_put(&bdev, SWAP_OPEN_MODE, swap_holder());
@@ -1855,10 +1862,9 @@ mod sys {
             swap_lock().swapoff_abort(type_);
             return Err(e);
         }
-        if let Some(bdev) = swap_lock()
-            .swapoff_end(type_)
-            .and_then(|b| b.block_device())
-        {
+        // The map is freed when `old` goes, after the lock.
+        let old = swap_lock().swapoff_end(type_);
+        if let Some(bdev) = old.bdev.as_ref().and_then(|b| b.block_device()) {
             blkdev_put(&bdev, SWAP_OPEN_MODE, swap_holder());
         }
         Ok(0)

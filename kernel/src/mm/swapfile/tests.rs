@@ -71,6 +71,27 @@ fn mkswap(bytes: u64, extra: &[&str]) -> Vec<u8> {
 
 const MIB: u64 = 1 << 20;
 
+/// `sys_swapon`'s two steps.
+fn swapon(
+    t: &mut SwapTable,
+    name: &str,
+    dev: DevT,
+    bdev: Arc<MemDev>,
+    header: &[u8],
+    flags: i32,
+) -> KResult<Swapon> {
+    let (si, nr_extents) = setup_swap_area(name, dev, bdev, header, flags)?;
+    t.swapon(si, nr_extents, flags)
+}
+
+/// `get_swap_pages` into a Vec.
+fn alloc(t: &mut SwapTable, n: usize, got: &mut Vec<SwpEntry>) -> usize {
+    let mut buf = [SwpEntry::default(); SWAP_BATCH];
+    let k = t.get_swap_pages(n, &mut buf);
+    got.extend_from_slice(&buf[..k]);
+    k
+}
+
 fn devt(minor: u32) -> DevT {
     DevT::new(254, minor)
 }
@@ -154,9 +175,7 @@ fn other_endian_header_is_swapped() {
 
 fn table_with(header: &[u8], d: Arc<MemDev>, flags: i32) -> (SwapTable, Swapon) {
     let mut t = SwapTable::new();
-    let on = t
-        .swapon("/dev/vdb", devt(0xfe10), d, header, flags)
-        .unwrap();
+    let on = swapon(&mut t, "/dev/vdb", devt(0xfe10), d, header, flags).unwrap();
     (t, on)
 }
 
@@ -175,7 +194,7 @@ fn bad_pages_are_never_allocated() {
             assert_eq!(si.swap_map[p], SWAP_MAP_BAD);
         }
         let mut got = Vec::new();
-        while t.get_swap_pages(1, &mut got) == 1 {}
+        while alloc(&mut t, 1, &mut got) == 1 {}
         assert_eq!(got.len(), 1020);
         let mut offsets: Vec<u64> = got.iter().map(|&e| swp_offset(e)).collect();
         offsets.sort();
@@ -194,7 +213,7 @@ fn bad_page_list_errors() {
         put32(&mut h, 1536, bad);
         let mut t = SwapTable::new();
         assert_eq!(
-            t.swapon("/dev/vdb", devt(1), dev(1024, false), &h, 0).err(),
+            swapon(&mut t, "/dev/vdb", devt(1), dev(1024, false), &h, 0).err(),
             Some(Errno::EINVAL)
         );
         // The failed swapon left nothing behind.
@@ -209,7 +228,7 @@ fn bad_page_list_errors() {
     put32(&mut h, 1540, 2);
     let mut t = SwapTable::new();
     assert_eq!(
-        t.swapon("/dev/vdb", devt(1), dev(1024, false), &h, 0).err(),
+        swapon(&mut t, "/dev/vdb", devt(1), dev(1024, false), &h, 0).err(),
         Some(Errno::EINVAL)
     );
 }
@@ -240,8 +259,7 @@ fn flags_priority_and_discard() {
     let h = mkswap(4 * MIB, &[]);
     let mut t = SwapTable::new();
     assert_eq!(
-        t.swapon("/dev/vdb", devt(1), dev(1024, false), &h, 0x80000)
-            .err(),
+        swapon(&mut t, "/dev/vdb", devt(1), dev(1024, false), &h, 0x80000).err(),
         Some(Errno::EINVAL)
     );
     let d = Arc::new(MemDev {
@@ -250,15 +268,15 @@ fn flags_priority_and_discard() {
         discard: true,
         discards: Mutex::new(Vec::new()),
     });
-    let on = t
-        .swapon(
-            "/dev/vdb",
-            devt(1),
-            d.clone(),
-            &h,
-            SWAP_FLAG_PREFER | 5 | SWAP_FLAG_DISCARD,
-        )
-        .unwrap();
+    let on = swapon(
+        &mut t,
+        "/dev/vdb",
+        devt(1),
+        d.clone(),
+        &h,
+        SWAP_FLAG_PREFER | 5 | SWAP_FLAG_DISCARD,
+    )
+    .unwrap();
     assert_eq!(on.prio, 5);
     let mut line = String::new();
     t.adding_swap_message(&on, "/dev/vdb", &mut line).unwrap();
@@ -268,19 +286,19 @@ fn flags_priority_and_discard() {
     );
     // A second swapon of the same device.
     assert_eq!(
-        t.swapon("/dev/vdb", devt(1), d, &h, 0).err(),
+        swapon(&mut t, "/dev/vdb", devt(1), d, &h, 0).err(),
         Some(Errno::EBUSY)
     );
     // Discard on a device that cannot: accepted, no flags.
-    let on = t
-        .swapon(
-            "/dev/vdc",
-            devt(2),
-            dev(1024, false),
-            &h,
-            SWAP_FLAG_DISCARD | SWAP_FLAG_DISCARD_ONCE,
-        )
-        .unwrap();
+    let on = swapon(
+        &mut t,
+        "/dev/vdc",
+        devt(2),
+        dev(1024, false),
+        &h,
+        SWAP_FLAG_DISCARD | SWAP_FLAG_DISCARD_ONCE,
+    )
+    .unwrap();
     let mut line = String::new();
     t.adding_swap_message(&on, "/dev/vdb", &mut line).unwrap();
     assert!(
@@ -293,24 +311,36 @@ fn flags_priority_and_discard() {
 fn priorities_order_allocation_and_equals_take_turns() {
     let h = mkswap(4 * MIB, &[]);
     let mut t = SwapTable::new();
-    let a = t.swapon("a", devt(1), dev(1024, false), &h, 0).unwrap();
-    let b = t.swapon("b", devt(2), dev(1024, false), &h, 0).unwrap();
-    let c = t
-        .swapon("c", devt(3), dev(1024, true), &h, SWAP_FLAG_PREFER | 7)
-        .unwrap();
-    let d = t
-        .swapon("d", devt(4), dev(1024, false), &h, SWAP_FLAG_PREFER | 7)
-        .unwrap();
+    let a = swapon(&mut t, "a", devt(1), dev(1024, false), &h, 0).unwrap();
+    let b = swapon(&mut t, "b", devt(2), dev(1024, false), &h, 0).unwrap();
+    let c = swapon(
+        &mut t,
+        "c",
+        devt(3),
+        dev(1024, true),
+        &h,
+        SWAP_FLAG_PREFER | 7,
+    )
+    .unwrap();
+    let d = swapon(
+        &mut t,
+        "d",
+        devt(4),
+        dev(1024, false),
+        &h,
+        SWAP_FLAG_PREFER | 7,
+    )
+    .unwrap();
     assert_eq!((a.prio, b.prio, c.prio, d.prio), (-2, -3, 7, 7));
     let mut got = Vec::new();
     for _ in 0..4 {
-        t.get_swap_pages(1, &mut got);
+        alloc(&mut t, 1, &mut got);
     }
     let types: Vec<u32> = got.iter().map(|&e| swp_type(e)).collect();
     assert_eq!(types, [c.type_, d.type_, c.type_, d.type_]);
     // Fill c and d: then a (-2), then b.
     got.clear();
-    while t.get_swap_pages(1, &mut got) == 1 {
+    while alloc(&mut t, 1, &mut got) == 1 {
         if swp_type(*got.last().unwrap()) == b.type_ {
             break;
         }
@@ -333,7 +363,7 @@ fn counts_and_cache_references() {
     let h = mkswap(4 * MIB, &[]);
     let (mut t, _) = table_with(&h, dev(1024, false), 0);
     let mut got = Vec::new();
-    assert_eq!(t.get_swap_pages(1, &mut got), 1);
+    assert_eq!(alloc(&mut t, 1, &mut got), 1);
     let e = got[0];
     assert_eq!(
         t.swap_info(0).unwrap().swap_map[swp_offset(e) as usize],
@@ -350,6 +380,10 @@ fn counts_and_cache_references() {
     assert_eq!(t.swp_swapcount(e), u32::from(SWAP_MAP_MAX));
     t.put_swap_folio(e);
     assert_eq!(t.__swap_count(e), SWAP_MAP_MAX);
+    // A second release of the cache reference changes nothing.
+    t.put_swap_folio(e);
+    assert_eq!(t.__swap_count(e), SWAP_MAP_MAX);
+    assert_eq!(t.si_swapinfo(), (1022, 1023));
     // Swap-in: the cache reference again.
     t.__swap_duplicate(e, SWAP_HAS_CACHE).unwrap();
     t.put_swap_folio(e);
@@ -374,14 +408,14 @@ fn swapoff_bookkeeping() {
     let h = mkswap(4 * MIB, &[]);
     let (mut t, on) = table_with(&h, dev(1024, true), 0);
     let mut got = Vec::new();
-    t.get_swap_pages(3, &mut got);
+    alloc(&mut t, 3, &mut got);
     assert_eq!(got.len(), 3);
     assert_eq!(t.swapoff_begin(devt(99)), Err(Errno::EINVAL));
     let ty = t.swapoff_begin(devt(0xfe10)).unwrap();
     assert_eq!(ty, on.type_);
     // Draining: gone from the lists, its used slots still counted.
     assert_eq!(t.si_swapinfo(), (0, 3));
-    assert_eq!(t.get_swap_pages(1, &mut Vec::new()), 0);
+    assert_eq!(alloc(&mut t, 1, &mut Vec::new()), 0);
     assert_eq!(t.find_next_to_unuse(ty, 0), swp_offset(got[0]) as usize);
     t.put_swap_folio(got[0]);
     assert_eq!(t.si_swapinfo(), (0, 2));
@@ -391,16 +425,14 @@ fn swapoff_bookkeeping() {
     t.put_swap_folio(got[2]);
     let ty = t.swapoff_begin(devt(0xfe10)).unwrap();
     assert_eq!(t.find_next_to_unuse(ty, 0), 0);
-    assert!(t.swapoff_end(ty).is_some());
+    assert!(t.swapoff_end(ty).bdev.is_some());
     assert_eq!(t.si_swapinfo(), (0, 0));
     let mut s = String::new();
     t.swaps_show(&mut s).unwrap();
     assert_eq!(s.lines().count(), 1);
     // The entry is reused, and auto priorities start over at -2... as
     // Linux's least_priority came back up by one at swapoff.
-    let on = t
-        .swapon("/dev/vdb", devt(0xfe10), dev(1024, false), &h, 0)
-        .unwrap();
+    let on = swapon(&mut t, "/dev/vdb", devt(0xfe10), dev(1024, false), &h, 0).unwrap();
     assert_eq!((on.type_, on.prio), (0, -2));
 }
 
@@ -414,7 +446,8 @@ fn page_discard_holds_clusters_until_discarded() {
         discards: Mutex::new(Vec::new()),
     });
     let mut t = SwapTable::new();
-    t.swapon(
+    swapon(
+        &mut t,
         "/dev/vdb",
         devt(1),
         d,
@@ -423,7 +456,7 @@ fn page_discard_holds_clusters_until_discarded() {
     )
     .unwrap();
     let mut got = Vec::new();
-    t.get_swap_pages(1, &mut got);
+    alloc(&mut t, 1, &mut got);
     let idx = swp_offset(got[0]) as usize / SWAPFILE_CLUSTER;
     t.put_swap_folio(got[0]);
     let todo = t.take_discard_clusters();
@@ -519,7 +552,7 @@ proptest! {
             put32(&mut h, 1536 + 4 * i, b);
         }
         let mut t = SwapTable::new();
-        let Ok(on) = t.swapon("/dev/vdb", devt(1), dev(u64::from(pages), nonrot), &h, 0) else {
+        let Ok(on) = swapon(&mut t, "/dev/vdb", devt(1), dev(u64::from(pages), nonrot), &h, 0) else {
             // Only a header with no good page is refused.
             let mut distinct = bad.clone();
             distinct.sort();
@@ -538,7 +571,7 @@ proptest! {
             match op {
                 Op::Alloc(n) => {
                     let mut got = Vec::new();
-                    let k = t.get_swap_pages(n, &mut got);
+                    let k = alloc(&mut t, n, &mut got);
                     prop_assert_eq!(k, got.len());
                     // Fewer than asked when a scan reaches highest_bit, as
                     // on Linux; never none while a slot is free.
@@ -612,7 +645,7 @@ proptest! {
         prop_assert_eq!(t.si_swapinfo(), (total as u64, total as u64));
         check_invariants(&t, on.type_);
         let mut got = Vec::new();
-        while t.get_swap_pages(SWAP_BATCH, &mut got) > 0 {}
+        while alloc(&mut t, SWAP_BATCH, &mut got) > 0 {}
         prop_assert_eq!(got.len(), total);
         check_invariants(&t, on.type_);
     }
