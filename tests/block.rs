@@ -237,14 +237,17 @@ fn waiting_for_the_disk_sleeps_while_others_run() {
     let script = r#"
 dd if=/dev/vda of=/dev/null bs=4096 2>/dev/null & A=$!
 dd if=/dev/vda of=/dev/null bs=4096 skip=256 2>/dev/null & B=$!
-d=0; r=0
+d=0; blocked=0
 while kill -0 $A 2>/dev/null; do
-	case $(cut -d' ' -f3 /proc/$A/stat 2>/dev/null) in D) d=$((d+1));; R) r=$((r+1));; esac
+	case $(cut -d' ' -f3 /proc/$A/stat 2>/dev/null) in D) d=$((d+1));; esac
+	n=$(sed -n 's/^procs_blocked //p' /proc/stat)
+	[ "$n" -gt "$blocked" ] && blocked=$n
 done
 wait $A; a=$?; wait $B; b=$?
 echo === result
 echo "$a $b"
 [ $d -gt 0 ] && echo slept-in-D
+[ $blocked -gt 0 ] && echo procs-blocked-seen
 cat /sys/block/vda/stat
 echo === end
 "#;
@@ -252,9 +255,9 @@ echo === end
     assert_eq!(status, 0);
     let out = lines(&out);
     let r = section(&out, "result");
-    assert_eq!(&r[..2], ["0 0", "slept-in-D"]);
+    assert_eq!(&r[..3], ["0 0", "slept-in-D", "procs-blocked-seen"]);
     // 512 + 256 page reads, nothing left in flight.
-    let s = stat_fields(r[2]);
+    let s = stat_fields(r[3]);
     assert_eq!((s[0], s[2], s[8]), (768, 6144, 0));
     let _ = std::fs::remove_file(a);
 }
