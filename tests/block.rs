@@ -292,3 +292,24 @@ echo === end
     let _ = std::fs::remove_file(a);
     let _ = std::fs::remove_file(b);
 }
+
+/// `--swap SIZE`: a fresh mkswap image as a disk with serial `swap`.
+#[test]
+fn swap_option_attaches_a_mkswap_disk() {
+    let script = r#"
+echo === swap
+cat /sys/block/vda/serial; echo
+cat /sys/block/vda/size
+dd if=/dev/vda bs=1 skip=4086 count=10 2>/dev/null; echo
+od -A n -t u4 -j 1024 -N 12 /dev/vda
+echo === end
+"#;
+    let (status, out) = boot_with("128M", false, script, &["--swap", "8M"]);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    let swap = section(&out, "swap");
+    // version 1, last_page 2047 (pages - 1), no bad pages.
+    let header: Vec<&str> = swap[3].split_whitespace().collect();
+    assert_eq!(&swap[..3], ["swap", "16384", "SWAPSPACE2"]);
+    assert_eq!(header, ["1", "2047", "0"]);
+}
