@@ -156,6 +156,10 @@ struct SubmitBioWait {
 
 /// `submit_bio_wait_endio()`: record the status and wake the submitter.
 #[cfg(target_os = "none")]
+#[allow(
+    clippy::boxed_local,
+    reason = "the bio_end_io_t signature: it owns the bio"
+)]
 fn submit_bio_wait_endio(bio: Box<Bio>) {
     let Some(private) = bio.bi_private.clone() else {
         return;

@@ -62,7 +62,7 @@ fn should_fail(attr: &FaultAttr, size: u64) -> bool {
         return false;
     }
     let interval = attr.interval.load(Relaxed);
-    if interval > 1 && (attr.count.fetch_add(1, Relaxed) + 1) % interval != 0 {
+    if interval > 1 && !(attr.count.fetch_add(1, Relaxed) + 1).is_multiple_of(interval) {
         return false;
     }
     let probability = attr.probability.load(Relaxed);

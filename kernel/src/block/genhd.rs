@@ -57,6 +57,7 @@ const NSEC_PER_MSEC: u64 = 1_000_000;
 impl DiskStats {
     /// `update_io_ticks()` as 6.1 has it: on a new jiffy a start counts
     /// one tick and a completion the jiffies since the last stamp.
+    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
     fn update_io_ticks(&mut self, now: u64, end: bool) {
         if now > self.stamp {
             self.io_ticks += if end { now - self.stamp } else { 1 };
@@ -342,73 +343,6 @@ pub fn diskstats_show(m: &mut String) -> fmt::Result {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn diskstats_format_is_linuxs() {
-        let mut s = DiskStats::default();
-        s.ios[STAT_READ] = 3;
-        s.sectors[STAT_READ] = 24;
-        s.nsecs[STAT_READ] = 5_600_000;
-        s.ios[STAT_WRITE] = 2;
-        s.sectors[STAT_WRITE] = 16;
-        s.nsecs[STAT_WRITE] = 1_500_000;
-        s.ios[STAT_FLUSH] = 1;
-        s.nsecs[STAT_FLUSH] = 900_000;
-        s.io_ticks = 7;
-        let mut m = String::new();
-        s.diskstats_line(&mut m, DevT::new(254, 16), "vdb").unwrap();
-        // "%4d %7d %pg %lu %lu %lu %u %lu %lu %lu %u %u %u %u %lu %lu %lu %u %lu %u\n"
-        assert_eq!(m, " 254      16 vdb 3 0 24 5 2 0 16 1 0 7 8 0 0 0 0 1 0\n");
-        let mut m = String::new();
-        s.part_stat_show(&mut m).unwrap();
-        assert_eq!(
-            m,
-            "       3        0       24        5        2        0       16        1        0        7        8        0        0        0        0        1        0\n"
-        );
-    }
-
-    #[test]
-    fn partitions_format_is_linuxs() {
-        let mut m = String::new();
-        show_partition_line(&mut m, DevT::new(254, 0), 131072, "vda").unwrap();
-        assert_eq!(m, " 254        0      65536 vda\n");
-    }
-
-    #[test]
-    fn io_ticks_count_busy_jiffies() {
-        let mut s = DiskStats::default();
-        // A start on a new jiffy counts one.
-        s.update_io_ticks(10, false);
-        assert_eq!(s.io_ticks, 1);
-        // A second start in the same jiffy counts nothing.
-        s.update_io_ticks(10, false);
-        assert_eq!(s.io_ticks, 1);
-        // Done at jiffy 14: the 4 jiffies since.
-        s.update_io_ticks(14, true);
-        assert_eq!(s.io_ticks, 5);
-    }
-
-    #[test]
-    fn disk_names_are_linuxs() {
-        assert_eq!(virtblk_name_format("vd", 0), "vda");
-        assert_eq!(virtblk_name_format("vd", 25), "vdz");
-        assert_eq!(virtblk_name_format("vd", 26), "vdaa");
-        assert_eq!(virtblk_name_format("vd", 701), "vdzz");
-        assert_eq!(virtblk_name_format("vd", 702), "vdaaa");
-    }
-
-    #[test]
-    fn dynamic_majors_start_at_254() {
-        assert_eq!(register_blkdev(0, "test-a"), Ok(254));
-        assert_eq!(register_blkdev(0, "test-b"), Ok(253));
-        assert_eq!(register_blkdev(253, "test-c"), Err(Errno::EBUSY));
-        assert_eq!(register_blkdev(600, "test-d"), Err(Errno::EINVAL));
-    }
-}
-
 /// `/sys/block`: a directory per disk (Linux's are links into
 /// /sys/devices; the files are the same).
 pub struct SysBlock;
@@ -479,5 +413,72 @@ impl crate::fs::proc::ProcDynamic for SysBlock {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diskstats_format_is_linuxs() {
+        let mut s = DiskStats::default();
+        s.ios[STAT_READ] = 3;
+        s.sectors[STAT_READ] = 24;
+        s.nsecs[STAT_READ] = 5_600_000;
+        s.ios[STAT_WRITE] = 2;
+        s.sectors[STAT_WRITE] = 16;
+        s.nsecs[STAT_WRITE] = 1_500_000;
+        s.ios[STAT_FLUSH] = 1;
+        s.nsecs[STAT_FLUSH] = 900_000;
+        s.io_ticks = 7;
+        let mut m = String::new();
+        s.diskstats_line(&mut m, DevT::new(254, 16), "vdb").unwrap();
+        // "%4d %7d %pg %lu %lu %lu %u %lu %lu %lu %u %u %u %u %lu %lu %lu %u %lu %u\n"
+        assert_eq!(m, " 254      16 vdb 3 0 24 5 2 0 16 1 0 7 8 0 0 0 0 1 0\n");
+        let mut m = String::new();
+        s.part_stat_show(&mut m).unwrap();
+        assert_eq!(
+            m,
+            "       3        0       24        5        2        0       16        1        0        7        8        0        0        0        0        1        0\n"
+        );
+    }
+
+    #[test]
+    fn partitions_format_is_linuxs() {
+        let mut m = String::new();
+        show_partition_line(&mut m, DevT::new(254, 0), 131072, "vda").unwrap();
+        assert_eq!(m, " 254        0      65536 vda\n");
+    }
+
+    #[test]
+    fn io_ticks_count_busy_jiffies() {
+        let mut s = DiskStats::default();
+        // A start on a new jiffy counts one.
+        s.update_io_ticks(10, false);
+        assert_eq!(s.io_ticks, 1);
+        // A second start in the same jiffy counts nothing.
+        s.update_io_ticks(10, false);
+        assert_eq!(s.io_ticks, 1);
+        // Done at jiffy 14: the 4 jiffies since.
+        s.update_io_ticks(14, true);
+        assert_eq!(s.io_ticks, 5);
+    }
+
+    #[test]
+    fn disk_names_are_linuxs() {
+        assert_eq!(virtblk_name_format("vd", 0), "vda");
+        assert_eq!(virtblk_name_format("vd", 25), "vdz");
+        assert_eq!(virtblk_name_format("vd", 26), "vdaa");
+        assert_eq!(virtblk_name_format("vd", 701), "vdzz");
+        assert_eq!(virtblk_name_format("vd", 702), "vdaaa");
+    }
+
+    #[test]
+    fn dynamic_majors_start_at_254() {
+        assert_eq!(register_blkdev(0, "test-a"), Ok(254));
+        assert_eq!(register_blkdev(0, "test-b"), Ok(253));
+        assert_eq!(register_blkdev(253, "test-c"), Err(Errno::EBUSY));
+        assert_eq!(register_blkdev(600, "test-d"), Err(Errno::EINVAL));
     }
 }

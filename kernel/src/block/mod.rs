@@ -27,6 +27,8 @@ pub mod blk_core;
 #[cfg(target_os = "none")]
 pub mod fops;
 pub mod genhd;
+#[cfg(target_os = "none")]
+pub mod selftest;
 
 pub use bdev::{BLK_OPEN_EXCL, BLK_OPEN_WRITE, Holder, blkdev_get_by_dev, blkdev_put, i_bdev};
 #[cfg(target_os = "none")]

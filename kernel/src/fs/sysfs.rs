@@ -56,7 +56,7 @@ pub fn sysfs_init() {
                     ProcDir::with_mode(
                         0o755,
                         vec![],
-                        Some(Arc::new(crate::drivers::pci::pci::PciSysfsDevices)),
+                        Some(Arc::new(crate::drivers::pci::pci_driver::PciSysfsDevices)),
                     ),
                 )]),
             )]),

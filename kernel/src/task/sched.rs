@@ -75,6 +75,14 @@ pub fn scheduler_tick() {
     }
 }
 
+/// `nr_iowait()`: tasks sleeping on I/O (every uninterruptible sleep
+/// here is one: `submit_bio_wait`), /proc/stat's `procs_blocked`.
+pub fn nr_iowait() -> u64 {
+    let mut n = 0;
+    super::for_each_process(|t| n += u64::from(t.state() == TaskState::Uninterruptible));
+    n
+}
+
 /// `wake_up_process()`: make a sleeping task runnable. Returns whether it
 /// was sleeping.
 #[inline(never)]

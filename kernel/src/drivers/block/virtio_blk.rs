@@ -104,6 +104,7 @@ fn bvec_buf(v: &BioVec) -> &'static mut [u8] {
     unsafe { core::slice::from_raw_parts_mut(DirectMap::va(phys), v.bv_len as usize) }
 }
 
+#[allow(clippy::vec_box, reason = "bios travel boxed: bi_end_io takes the Box")]
 impl VirtioBlkQueue {
     fn alloc_slot(&mut self, ib: InflightBio) -> usize {
         match self.bios.iter().position(Option::is_none) {

@@ -3,10 +3,10 @@
 //! drivers matched by id table.
 
 pub mod access;
-pub mod pci;
+pub mod pci_driver;
 pub mod probe;
 
-pub use pci::{
+pub use pci_driver::{
     PCI_ANY_ID, PciDev, PciDeviceId, PciDriver, pci_enable_device, pci_register_driver,
     pci_set_master, pci_subsys_init,
 };

@@ -9,7 +9,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::access::{pci_conf1_read, pci_conf1_write, pci_devfn};
-use super::pci::{PciDev, Resource, ResourceKind};
+use super::pci_driver::{PciDev, Resource, ResourceKind};
 
 pub const PCI_VENDOR_ID: u8 = 0x00;
 pub const PCI_COMMAND: u8 = 0x04;

@@ -336,7 +336,7 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
                         btime: crate::arch::x86_64::rtc::boot_wall_seconds(),
                         processes: crate::task::fork::total_forks(),
                         procs_running: crate::task::sched::nr_running(),
-                        procs_blocked: 0,
+                        procs_blocked: crate::task::sched::nr_iowait(),
                     },
                 )
             })

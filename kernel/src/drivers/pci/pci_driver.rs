@@ -1,5 +1,5 @@
-//! `struct pci_dev`, PCI drivers and their matching (drivers/pci/pci.c,
-//! drivers/pci/pci-driver.c, drivers/pci/pci-sysfs.c): the devices
+//! `struct pci_dev`, PCI drivers and their matching (drivers/pci/pci-driver.c,
+//! with bits of drivers/pci/pci.c and drivers/pci/pci-sysfs.c): the devices
 //! `pci_scan_bus` found, drivers registered with an id table
 //! (`pci_register_driver` → `driver_attach` → `pci_match_id` →
 //! `pci_device_probe`), `pci_enable_device` and `pci_set_master`, and
