@@ -17,13 +17,13 @@ use core::sync::atomic::Ordering::Relaxed;
 use super::gfp::Gfp;
 use super::memcontrol::{lruvec_stat_mod_folio, mem_cgroup_charge};
 use super::mmzone::{NodeStatItem, PglistData};
+use super::page::PageFlags;
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
 use super::page_alloc::{__alloc_pages, __free_pages};
 use super::shmem::{Sgp, ShmemMapping, shmem_evict_mapping, shmem_file_read, shmem_get_folio};
-use super::page::PageFlags;
 use super::swap::{folio_add_lru, folio_mark_accessed, folio_rotate_reclaimable};
-use crate::task::wait::WaitQueueHead;
 use crate::sync::SpinLock;
+use crate::task::wait::WaitQueueHead;
 use crate::uapi::errno::{Errno, KResult};
 
 /// Where a file's data come from (`a_ops`).
@@ -132,7 +132,10 @@ pub fn folio_lock(page: &Page) {
 /// `folio_unlock()`: release PG_locked and wake its sleepers. Callable
 /// from a bio's completion (interrupt context).
 pub fn folio_unlock(page: &Page) {
-    debug_assert!(page.test(PageFlags::LOCKED), "folio_unlock of an unlocked page");
+    debug_assert!(
+        page.test(PageFlags::LOCKED),
+        "folio_unlock of an unlocked page"
+    );
     page.clear(PageFlags::LOCKED);
     FOLIO_WAIT_TABLE.wake_up();
 }

@@ -17,20 +17,20 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use bitflags::bitflags;
 
 use super::filemap::{__filemap_get_folio, AddressSpace, filemap_get_folio};
+use super::filemap::{folio_lock, folio_trylock, folio_unlock, folio_wait_writeback};
 use super::gfp::Gfp;
+use super::memcontrol::swap::mem_cgroup_swap_full;
 use super::memcontrol::{count_memcg_event_mm, mem_cgroup_charge};
 use super::mm_types::{MmCounter, MmStruct};
 use super::mmap::{VmAreaStruct, VmFlags};
 use super::mmzone::{PglistData, ZoneStatItem, node_data};
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
+use super::rmap::folio_add_anon_rmap_pte;
 use super::rmap::{
     folio_add_file_rmap_pte, folio_add_new_anon_rmap, folio_dup_rmap_pte, folio_remove_rmap_pte,
     folio_test_anon,
 };
-use super::filemap::{folio_lock, folio_trylock, folio_unlock, folio_wait_writeback};
-use super::memcontrol::swap::mem_cgroup_swap_full;
-use super::rmap::folio_add_anon_rmap_pte;
 use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
 use super::swap_state::{lookup_swap_cache, swapin_readahead};
 use super::swapfile::{
@@ -40,8 +40,8 @@ use super::swapfile::{
 use super::swapops::{Pte, pte_to_swp_entry, swp_type};
 use super::vmstat::{VmEventItem, count_vm_events};
 use crate::arch::x86_64::pgtable::{
-    Pgd, PteFlags, PteVal, next_pte_table_addr, pte_get, ptep_get, ptep_get_and_clear,
-    ptep_modify, set_pte_at, set_swp_pte_at, swp_pte_clear,
+    Pgd, PteFlags, PteVal, next_pte_table_addr, pte_get, ptep_get, ptep_get_and_clear, ptep_modify,
+    set_pte_at, set_swp_pte_at, swp_pte_clear,
 };
 use crate::uapi::errno::{Errno, KResult};
 
@@ -458,7 +458,13 @@ fn do_swap_page(vmf: &VmFault, raw: u64) -> VmFaultReason {
 /// `unuse_pte()` (mm/swapfile.c): map `page`, read back for swapoff,
 /// where the swap entry `raw` was — read-only, as a read fault would.
 /// EIO if the page could not be read (the area then stays).
-fn unuse_pte(mm: &MmStruct, vma: &VmAreaStruct, addr: u64, raw: u64, page: &'static Page) -> KResult<()> {
+fn unuse_pte(
+    mm: &MmStruct,
+    vma: &VmAreaStruct,
+    addr: u64,
+    raw: u64,
+    page: &'static Page,
+) -> KResult<()> {
     let pgdat = node();
     if ptep_get(&mm.pgd, addr) != PteVal::Swap(raw) {
         return Ok(());

@@ -89,7 +89,10 @@ impl MmStruct {
 
     /// The oldest id of the lineage (`anon_vma->root`).
     pub fn anon_root(&self) -> u64 {
-        *self.anon_lineage.last().expect("an mm's lineage holds its own id")
+        *self
+            .anon_lineage
+            .last()
+            .expect("an mm's lineage holds its own id")
     }
 
     /// A new empty mm for a fork child of `self` (`mm_alloc` +

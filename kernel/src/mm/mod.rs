@@ -28,12 +28,12 @@ pub mod oom_kill;
 pub mod page;
 pub mod page_alloc;
 pub mod page_counter;
+#[cfg(target_os = "none")]
+pub mod page_io;
 pub mod rmap;
 pub mod shmem;
 #[cfg(target_os = "none")]
 pub mod slab;
-#[cfg(target_os = "none")]
-pub mod page_io;
 pub mod swap;
 pub mod swap_cgroup;
 pub mod swap_state;

@@ -125,21 +125,21 @@ fn move_page_tables(mm: &MmStruct, old: u64, new: u64, len: u64) -> KResult<()> 
     let mut addr = next_pte_table_addr(&mm.pgd, old);
     while addr < old + len {
         let to = new + (addr - old);
-        if let Some(raw) = swp_pte_clear(&mm.pgd, addr) {
-            if let Err(e) = set_swp_pte_at(&mm.pgd, to, raw) {
-                let _ = set_swp_pte_at(&mm.pgd, addr, raw);
-                let _ = move_page_tables(mm, new, old, addr - old);
-                return Err(e);
-            }
+        if let Some(raw) = swp_pte_clear(&mm.pgd, addr)
+            && let Err(e) = set_swp_pte_at(&mm.pgd, to, raw)
+        {
+            let _ = set_swp_pte_at(&mm.pgd, addr, raw);
+            let _ = move_page_tables(mm, new, old, addr - old);
+            return Err(e);
         }
-        if let Some((pfn, flags)) = ptep_get_and_clear(&mm.pgd, addr) {
-            if let Err(e) = set_pte_at(&mm.pgd, to, pfn, flags) {
-                // The old slot's table is still there: this cannot fail.
-                let _ = set_pte_at(&mm.pgd, addr, pfn, flags);
-                // Move back what was moved (PTE tables exist at both ends).
-                let _ = move_page_tables(mm, new, old, addr - old);
-                return Err(e);
-            }
+        if let Some((pfn, flags)) = ptep_get_and_clear(&mm.pgd, addr)
+            && let Err(e) = set_pte_at(&mm.pgd, to, pfn, flags)
+        {
+            // The old slot's table is still there: this cannot fail.
+            let _ = set_pte_at(&mm.pgd, addr, pfn, flags);
+            // Move back what was moved (PTE tables exist at both ends).
+            let _ = move_page_tables(mm, new, old, addr - old);
+            return Err(e);
         }
         addr = pte_walk_next(&mm.pgd, addr);
     }

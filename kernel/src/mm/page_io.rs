@@ -16,9 +16,7 @@ use super::page::{PAGE_SIZE, Page, PageFlags};
 use super::swap_state::folio_swap_entry;
 use super::swapfile::{folio_free_swap, swap_page_sector, swp_swap_bdev};
 use super::vmstat::{VmEventItem, count_vm_events};
-use crate::block::bio::{
-    BLK_STS_OK, Bio, REQ_OP_READ, REQ_OP_WRITE, bio_add_page, bio_alloc,
-};
+use crate::block::bio::{BLK_STS_OK, Bio, REQ_OP_READ, REQ_OP_WRITE, bio_add_page, bio_alloc};
 use crate::block::blk_core::submit_bio;
 
 /// A bio for `page`'s slot on its area's disk; None if the area has no
@@ -44,6 +42,7 @@ fn count_swpout_vm_event(page: &Page) {
 /// `end_swap_bio_write()`: the write ended. A failed one keeps the data
 /// only in memory: the page is dirtied again so reclaim cannot drop it,
 /// and does not rotate.
+#[allow(clippy::boxed_local)]
 fn end_swap_bio_write(bio: Box<Bio>) {
     let page = bio.bi_io_vec[0].bv_page;
     if bio.bi_status != BLK_STS_OK {
@@ -97,6 +96,7 @@ pub fn swap_writepage(pgdat: &PglistData, page: &'static Page) {
 
 /// `end_swap_bio_read()`: the page is up to date, or the read failed and
 /// it is not (the fault then gets SIGBUS); either way it is unlocked.
+#[allow(clippy::boxed_local)]
 fn end_swap_bio_read(bio: Box<Bio>) {
     let page = bio.bi_io_vec[0].bv_page;
     if bio.bi_status == BLK_STS_OK {

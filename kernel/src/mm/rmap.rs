@@ -205,7 +205,9 @@ pub fn try_to_unmap(page: &Page) -> bool {
     if anon && !page.test(PageFlags::SWAPCACHE) {
         return false;
     }
-    let entry = SwpEntry { val: page.private() };
+    let entry = SwpEntry {
+        val: page.private(),
+    };
     let mut failed = false;
     let complete = rmap_walk(page, |_, mm, flags, addr| {
         if failed || !pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {

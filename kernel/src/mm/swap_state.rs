@@ -32,7 +32,9 @@ static SWAP_CACHE: SpinLock<BTreeMap<u64, u64>> = SpinLock::new(BTreeMap::new())
 
 /// `folio_swap_entry()`: the entry of a page in the swap cache.
 pub fn folio_swap_entry(page: &Page) -> SwpEntry {
-    SwpEntry { val: page.private() }
+    SwpEntry {
+        val: page.private(),
+    }
 }
 
 /// `add_to_swap_cache()`: `page` (locked, swap-backed, not yet cached)
@@ -132,8 +134,7 @@ mod kernel {
     use crate::mm::filemap::{folio_trylock, folio_unlock};
     use crate::mm::gfp::Gfp;
     use crate::mm::memcontrol::swap::{
-        mem_cgroup_swapin_charge_folio, mem_cgroup_swapin_uncharge_swap,
-        mem_cgroup_try_charge_swap,
+        mem_cgroup_swapin_charge_folio, mem_cgroup_swapin_uncharge_swap, mem_cgroup_try_charge_swap,
     };
     use crate::mm::page_alloc::__alloc_pages;
     use crate::mm::page_io::swap_read_folio;
@@ -175,7 +176,6 @@ mod kernel {
         LAST_READAHEAD_PAGES.store(pages, Relaxed);
         pages
     }
-
 
     /// `lookup_swap_cache()`: the cached page for `entry`, with a reference.
     /// A hit on a page that readahead brought in counts as a readahead hit
@@ -310,8 +310,7 @@ mod kernel {
             let type_ = swp_type(entry);
             let (start, end) = swap_cluster_readahead_range(offset, nr, swap_info_max(type_));
             for off in start..=end {
-                let Some((page, new)) =
-                    __read_swap_cache_async(pgdat, swp_entry(type_, off), gfp)
+                let Some((page, new)) = __read_swap_cache_async(pgdat, swp_entry(type_, off), gfp)
                 else {
                     continue;
                 };

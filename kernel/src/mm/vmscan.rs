@@ -26,14 +26,12 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering::Relaxed;
 
 use super::filemap::{__remove_mapping, folio_trylock, folio_unlock};
-use super::memcontrol::swap::{mem_cgroup_get_nr_swap_pages, mem_cgroup_swap_full};
-use super::rmap::folio_test_anon;
-use super::swapfile::{folio_free_swap, get_nr_swap_pages, total_swap_pages};
 use super::gfp::{Gfp, gfp_zone};
 use super::memcontrol::protection::{
     apply_proportional_protection, mem_cgroup_below_low, mem_cgroup_below_min,
     mem_cgroup_calculate_protection,
 };
+use super::memcontrol::swap::{mem_cgroup_get_nr_swap_pages, mem_cgroup_swap_full};
 use super::memcontrol::{
     MemCgroup, MemcgMemoryEvent, count_memcg_events, mem_cgroup_iter_position,
     mem_cgroup_iter_set_position, mem_cgroup_subtree, mem_cgroup_uncharge_list, memcg_memory_event,
@@ -43,7 +41,9 @@ use super::mmzone::{LruList, Lruvec, NodeStatItem, PglistData};
 use super::page::{PAGE_SHIFT, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::page_counter::page_counter_read;
+use super::rmap::folio_test_anon;
 use super::swap::{lruvec_add_folio, lruvec_del_folio};
+use super::swapfile::{folio_free_swap, get_nr_swap_pages, total_swap_pages};
 use super::vmstat::{VmEventItem, count_vm_events};
 
 #[cfg(target_os = "none")]
