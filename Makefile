@@ -24,7 +24,8 @@ GEN ?=
 # FILES (--init none: an /init among them, or Linux's fallbacks and panic).
 INIT ?= busybox
 # virtio-blk disks: DISKS="image[,serial=S][,rw] ..." (vda, vdb, ...), then
-# SWAP=64M: a fresh mkswap image with serial "swap" (tinymm run --disk, --swap).
+# SWAP=64M: a fresh mkswap image with serial "swap", turned on by /init
+# (tinymm run --disk, --swap, --swapon).
 DISKS ?=
 SWAP ?=
 
@@ -44,7 +45,7 @@ RUN_ARGS := --mem $(MEM) \
 	$(foreach file,$(FILES),--add=$(file)) \
 	$(foreach file,$(GEN),--gen=$(file)) \
 	$(foreach disk,$(DISKS),--disk=$(disk)) \
-	$(if $(SWAP),--swap $(SWAP)) \
+	$(if $(SWAP),--swap $(SWAP) --swapon) \
 	--init $(INIT)
 
 .PHONY: all deps run test gdb bench fmt clippy

@@ -124,6 +124,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
 
 fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbOptions), String> {
     let mut run = RunOptions::default();
+    let mut swapon = false;
     let mut gdb = GdbOptions::default();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -168,6 +169,7 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
             "--gen" => run.files.push(parse_gen(&value()?)?),
             "--disk" => run.disks.push(crate::disk::parse_disk(&value()?)?),
             "--swap" => run.swap = Some(crate::disk::parse_swap(&value()?)?),
+            "--swapon" => swapon = true,
             "--init" => {
                 run.init = match value()?.as_str() {
                     "busybox" => Init::Busybox,
@@ -184,6 +186,18 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
         }
     }
     check_unique(&run.files)?;
+    if swapon {
+        // /init runs `swapon $swapon`: Linux hands an unknown `name=value`
+        // boot parameter to init's environment, and so does tinymm.
+        if run.swap.is_none() || run.init == Init::None {
+            return Err("--swapon turns on the --swap area from busybox's /init".into());
+        }
+        let dev = format!("swapon=/dev/vd{}", (b'a' + run.disks.len() as u8) as char);
+        run.append = Some(match run.append.take() {
+            Some(rest) => format!("{dev} {rest}"),
+            None => dev,
+        });
+    }
     if run.script.is_some() && run.init == Init::None {
         return Err("--script runs from busybox's /init: not with --init none".into());
     }
@@ -326,6 +340,23 @@ mod tests {
     fn parse(args: &[&str]) -> Result<Command, String> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         parse_args(&args)
+    }
+
+    #[test]
+    fn swapon_names_the_swap_disk_on_the_command_line() {
+        let Ok(Command::Run(run)) = parse(&["run", "--swap", "8M", "--swapon"]) else {
+            panic!()
+        };
+        assert_eq!(run.append.as_deref(), Some("swapon=/dev/vda"));
+        let disk = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        let Ok(Command::Run(run)) = parse(&[
+            "run", "--disk", disk, "--swapon", "--swap", "8M", "--append", "x=1 -- y",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(run.append.as_deref(), Some("swapon=/dev/vdb x=1 -- y"));
+        assert!(parse(&["run", "--swapon"]).is_err());
+        assert!(parse(&["run", "--swap", "8M", "--swapon", "--init", "none"]).is_err());
     }
 
     #[test]
