@@ -8,11 +8,17 @@
  *   swapbench: touched N pages          (the write pass only)
  *   swapbench: T ns                     (CLOCK_MONOTONIC over the pass)
  *   swapbench: tsc D                    (the rdtsc delta; under QEMU's
- *                                        -icount shift=0, instructions)
+ *                                        -icount shift=0, guest ns: the
+ *                                        instructions plus idle time)
+ *   swapbench: idle_ns I                (idle + iowait of /proc/stat's
+ *                                        `cpu` line over the pass, in ns:
+ *                                        waiting for the disk, which
+ *                                        -icount counts as time too)
  *
  * then `swapbench: verified N pages, B bad`, and exits 1 if a word was
  * wrong. Each line is one write(2). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <x86intrin.h>
@@ -32,10 +38,29 @@ static uint64_t pattern(uint64_t p, uint64_t w)
 struct pass {
 	struct timespec t0;
 	unsigned long long tsc0;
+	long long idle0;
 };
+
+/* Idle and iowait time so far, in ns (/proc/stat's clock ticks); -1 if
+ * it cannot be read. */
+static long long idle_ns(void)
+{
+	unsigned long long user, nice, sys, idle, iowait;
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle, &iowait);
+	fclose(f);
+	if (n != 5)
+		return -1;
+	return (long long)(idle + iowait) * (1000000000LL / sysconf(_SC_CLK_TCK));
+}
 
 static void start(struct pass *p)
 {
+	p->idle0 = idle_ns();
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
 	p->tsc0 = __rdtsc();
 }
@@ -47,6 +72,9 @@ static void end(const struct pass *p)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	say("swapbench: %lld ns\n", ns_between(&p->t0, &t1));
 	say("swapbench: tsc %llu\n", tsc);
+	long long idle = idle_ns();
+	if (idle >= 0 && p->idle0 >= 0)
+		say("swapbench: idle_ns %lld\n", idle - p->idle0);
 }
 
 int main(int argc, char **argv)
