@@ -76,6 +76,18 @@
 //! counts instructions, firmware and boot loader included), and in wall
 //! time, the host's arrival time of that line. The figure the issue asks
 //! for is tinymm's over Linux's (target: below one half).
+//!
+//! The swap benchmark runs the same busybox scenario on both kernels
+//! (Linux through `run --linux`, which loads its virtio modules) with a
+//! fresh 512 MiB swap disk: `swapon /dev/vda`, then `swapbench 256`
+//! (`user/c/swapbench.c`) in the memcg with memory.max=64M, which writes
+//! 256 MiB of anonymous memory and reads it back, checking every word.
+//! Per pass it prints the rdtsc delta and the idle + iowait time of
+//! /proc/stat: -icount moves the clock while the CPU waits for the
+//! disk, so a pass's instructions are the first less the second. A
+//! pass's wall time is the host time of its line (from the begin marker
+//! or the previous pass's) in the run without -icount. Targets: at least
+//! 2x Linux's wall throughput, at most half its instructions.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
