@@ -14,9 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
-pub const PROGRAMS: [&str; 16] = [
+pub const PROGRAMS: [&str; 17] = [
     "hello", "proc", "signal", "thread", "misc", "kmsg", "vfs", "poll", "fuzz", "tmpfs", "procfs",
-    "pipes", "fifo", "shmap", "mremap", "swapcheck",
+    "pipes", "fifo", "shmap", "mremap", "swapcheck", "swappeak",
 ];
 /// The benchmarks' programs, built with glibc only: fork+exec, the
 /// `true` it execs, the pipe transfer, and the boot time's first command.
