@@ -698,3 +698,97 @@ fn memory_reclaim_of_anonymous_memory() {
     assert_eq!(verify[0], "rc=0");
     assert!(verify.contains(&"swapcheck: verified 5120 pages, 0 bad"));
 }
+
+/// I/O errors through make-it-fail (tests/block.rs): a swap-in whose
+/// read fails is SIGBUS for the program (ash's 135) with Linux's
+/// "Read-error on swap-device"; swap-outs whose writes fail keep the
+/// pages in memory ("Write-error on swap-device"), every byte then reads
+/// back right; afterwards nothing is left in swap, the swap cache or the
+/// memcgs but one file page each, and free memory is back.
+#[test]
+fn swap_io_errors_are_sigbus_or_kept_pages() {
+    let extra = cprogs(&["swapcheck"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "128M"]);
+    let script = format!(
+        r#"{}swapon /dev/vda
+echo === free.start
+grep MemFree /proc/meminfo
+echo === read
+echo 16M > $C/r/memory.max
+cgexec r /bin/swapcheck --hold 32 $C/r > /tmp/r.out &
+P=$!
+waitfor /tmp/r.out holding
+echo 1 > /sys/block/vda/make-it-fail
+kill -USR1 $P; wait $P; echo rc=$?
+echo 0 > /sys/block/vda/make-it-fail
+cat /tmp/r.out
+dmesg | grep -c 'Read-error on swap-device'
+echo === write
+cgexec w /bin/swapcheck --hold 20 $C/w > /tmp/w.out &
+P=$!
+waitfor /tmp/w.out holding
+echo 1 > /sys/block/vda/make-it-fail
+echo 10M > $C/w/memory.reclaim; echo rc=$?
+echo 0 > /sys/block/vda/make-it-fail
+grep -e '^anon ' -e swapcached $C/w/memory.stat
+kill -USR1 $P; wait $P; echo rc=$?
+cat /tmp/w.out
+dmesg | grep -c 'Write-error on swap-device'
+echo === after
+cgexec d /bin/swapcheck 1 > /dev/null
+cat $C/r/memory.current $C/r/memory.swap.current $C/w/memory.current $C/w/memory.swap.current
+tail -1 /proc/swaps
+grep -e '^Swap' /proc/meminfo
+swapoff /dev/vda; echo rc=$?
+echo === free.end
+grep MemFree /proc/meminfo
+echo === end
+"#,
+        prologue("r w d")
+    );
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    let read = section(&out, "read");
+    assert_eq!(read[..2], ["Bus error", "rc=135"], "{read:?}");
+    assert_eq!(
+        read[read.len() - 2..],
+        ["swapcheck: holding", "1"],
+        "{read:?}"
+    );
+    let write = section(&out, "write");
+    assert_eq!(
+        write[..4],
+        [
+            "sh: write error: Resource temporarily unavailable",
+            "rc=1",
+            "anon 0",
+            &write[3]
+        ]
+    );
+    assert!(
+        write.contains(&"swapcheck: verified 5120 pages, 0 bad"),
+        "{write:?}"
+    );
+    assert!(write.contains(&"rc=0"), "{write:?}");
+    let write_errors: u64 = write.last().unwrap().parse().unwrap();
+    assert!(write_errors > 0, "{write:?}");
+    assert_eq!(
+        section(&out, "after"),
+        [
+            "8192",
+            "0",
+            "4096",
+            "0",
+            &format!("/dev/vda{}partition\t131068\t\t0\t\t-2", " ".repeat(32)),
+            "SwapCached:            0 kB",
+            "SwapTotal:        131068 kB",
+            "SwapFree:         131068 kB",
+            "rc=0",
+        ]
+    );
+    let start = section_numbers(&out, "free.start")["MemFree"];
+    let end = section_numbers(&out, "free.end")["MemFree"];
+    assert!(start.abs_diff(end) <= 256, "MemFree {start} kB -> {end} kB");
+}
