@@ -15,8 +15,23 @@ use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
 pub const PROGRAMS: [&str; 17] = [
-    "hello", "proc", "signal", "thread", "misc", "kmsg", "vfs", "poll", "fuzz", "tmpfs", "procfs",
-    "pipes", "fifo", "shmap", "mremap", "swapcheck", "swappeak",
+    "hello",
+    "proc",
+    "signal",
+    "thread",
+    "misc",
+    "kmsg",
+    "vfs",
+    "poll",
+    "fuzz",
+    "tmpfs",
+    "procfs",
+    "pipes",
+    "fifo",
+    "shmap",
+    "mremap",
+    "swapcheck",
+    "swappeak",
 ];
 /// The benchmarks' programs, built with glibc only: fork+exec, the
 /// `true` it execs, the pipe transfer, and the boot time's first command.
