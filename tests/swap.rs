@@ -9,7 +9,7 @@
 mod cbuild;
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{boot_with, lines, section, section_numbers};
@@ -37,7 +37,7 @@ fn image(name: &str, bytes: u64, swap: bool) -> PathBuf {
 }
 
 /// `tinymm run` options attaching `path` as a virtio disk with `serial`.
-fn disk(path: &PathBuf, serial: &str) -> Vec<String> {
+fn disk(path: &Path, serial: &str) -> Vec<String> {
     vec![
         "--qemu-arg".into(),
         "-drive".into(),
@@ -562,7 +562,7 @@ echo === end
         "swap.events fail {swapmax:?}"
     );
     let peak: u64 = swapmax[11].parse().unwrap();
-    assert!(peak <= 8 * MIB && peak >= 7 * MIB, "swap.peak {peak}");
+    assert!((7 * MIB..=8 * MIB).contains(&peak), "swap.peak {peak}");
 
     // /proc/swaps' Used, SwapTotal - SwapFree and memory.swap.current
     // are the same slots.
@@ -595,10 +595,10 @@ echo === end
             "0",
             "rc=0",
             "swapcheck: wrote 12288 pages",
-            &section(&out, "swapoff")[8],
+            section(&out, "swapoff")[8],
             "swapcheck: holding",
             "swapcheck: verified 12288 pages, 0 bad",
-            &section(&out, "swapoff")[11],
+            section(&out, "swapoff")[11],
         ]
     );
 
@@ -764,7 +764,7 @@ echo === end
             "sh: write error: Resource temporarily unavailable",
             "rc=1",
             "anon 0",
-            &write[3]
+            write[3]
         ]
     );
     assert!(
