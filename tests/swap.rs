@@ -623,6 +623,168 @@ echo === end
     assert!(start.abs_diff(end) <= 256, "MemFree {start} kB -> {end} kB");
 }
 
+/// The fields of an smaps entry after its header, in Linux 6.1's order
+/// (Debian's 6.1 on these machines prints `ProtectionKey` after
+/// `THPeligible` too, as its CPU's keys are on; `sd` and `ac` in
+/// VmFlags are soft-dirty and VM_ACCOUNT, which tinymm lacks).
+const SMAPS_FIELDS: [&str; 25] = [
+    "Size",
+    "KernelPageSize",
+    "MMUPageSize",
+    "Rss",
+    "Pss",
+    "Pss_Dirty",
+    "Shared_Clean",
+    "Shared_Dirty",
+    "Private_Clean",
+    "Private_Dirty",
+    "Referenced",
+    "Anonymous",
+    "LazyFree",
+    "AnonHugePages",
+    "ShmemPmdMapped",
+    "FilePmdMapped",
+    "Shared_Hugetlb",
+    "Private_Hugetlb",
+    "Swap",
+    "SwapPss",
+    "Locked",
+    "THPeligible",
+    "VmFlags",
+    "",
+    "",
+];
+
+/// /proc/PID/smaps, smaps_rollup and status of a holder of 48M in a 16M
+/// memcg, as Linux 6.1 shows the same program (there: Rss 15524 kB +
+/// Swap 33628 kB = the 49152 kB mapping, SwapPss = Swap, VmSwap = the
+/// rollup's Swap, memory.swap.current 12 kB above it for pages both in
+/// swap and mapped): every page of the mapping resident or in swap, the
+/// rollup the sum of the entries, and Linux's lines in Linux's order and
+/// widths.
+#[test]
+fn smaps_and_status_show_swapped_pages() {
+    let extra = cprogs(&["swapcheck"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "128M"]);
+    let script = format!(
+        "{}swapon /dev/vda\necho 16M > $C/f/memory.max\n\
+         cgexec f /bin/swapcheck --hold 48 $C/f > /tmp/f.out &\nP=$!\n\
+         waitfor /tmp/f.out holding\n\
+         echo === cg\ncat $C/f/memory.swap.current\n\
+         echo === status\ngrep -e VmRSS -e VmSwap /proc/$P/status\n\
+         echo === smaps\ncat /proc/$P/smaps\n\
+         echo === rollup\ncat /proc/$P/smaps_rollup\n\
+         echo === wait\nkill -USR1 $P; wait $P; echo rc=$?\nswapoff /dev/vda\necho === end\n",
+        prologue("f")
+    );
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    let kb = |l: &str, name: &str| -> u64 {
+        let rest = l.strip_prefix(name).and_then(|r| r.strip_prefix(':'));
+        let rest = rest.unwrap_or_else(|| panic!("{name} in {l:?}"));
+        rest.trim().trim_end_matches(" kB").trim().parse().unwrap()
+    };
+
+    // Each entry: a header line, then the fields in order, widths as
+    // Linux's SEQ_PUT_DEC ("Rss:" padded to 16, 8 digits, " kB").
+    let smaps = section(&out, "smaps");
+    assert_eq!(smaps.len() % 24, 0, "{smaps:?}");
+    let mut total_swap = 0;
+    let mut total_rss = 0;
+    let mut big = None;
+    for entry in smaps.chunks(24) {
+        for (line, field) in entry[1..].iter().zip(SMAPS_FIELDS) {
+            assert!(line.starts_with(&format!("{field}:")), "{line:?} {entry:?}");
+        }
+        assert_eq!(
+            entry[1].len(),
+            "Size:           ".len() + 8 + 3,
+            "{entry:?}"
+        );
+        assert_eq!(entry[18], format!("Private_Hugetlb: {:>7} kB", 0));
+        assert_eq!(entry[22], "THPeligible:    0");
+        total_swap += kb(entry[19], "Swap");
+        total_rss += kb(entry[4], "Rss");
+        if kb(entry[1], "Size") == 49152 {
+            big = Some(entry);
+        }
+    }
+    let big = big.unwrap_or_else(|| panic!("no 48M mapping in {smaps:?}"));
+    assert!(big[0].ends_with(" rw-p 00000000 00:00 0 "), "{big:?}");
+    let field = |name: &str| {
+        kb(
+            big[1 + SMAPS_FIELDS.iter().position(|f| *f == name).unwrap()],
+            name,
+        )
+    };
+    assert_eq!(field("Rss") + field("Swap"), 49152, "{big:?}");
+    assert!(field("Swap") >= 32 * 1024 - 512, "{big:?}");
+    for name in [
+        "Pss",
+        "Pss_Dirty",
+        "Private_Dirty",
+        "Referenced",
+        "Anonymous",
+    ] {
+        assert_eq!(field(name), field("Rss"), "{name}: {big:?}");
+    }
+    assert_eq!(field("SwapPss"), field("Swap"));
+    assert_eq!(big[23], "VmFlags: rd wr mr mw me ");
+
+    let rollup = section(&out, "rollup");
+    assert!(
+        rollup[0].starts_with("00400000-") && rollup[0].ends_with(" [rollup]"),
+        "{rollup:?}"
+    );
+    assert_eq!(rollup[0].find(" [rollup]"), Some(72), "{rollup:?}");
+    let rolled: Vec<&str> = rollup[1..]
+        .iter()
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        rolled,
+        [
+            "Rss",
+            "Pss",
+            "Pss_Dirty",
+            "Pss_Anon",
+            "Pss_File",
+            "Pss_Shmem",
+            "Shared_Clean",
+            "Shared_Dirty",
+            "Private_Clean",
+            "Private_Dirty",
+            "Referenced",
+            "Anonymous",
+            "LazyFree",
+            "AnonHugePages",
+            "ShmemPmdMapped",
+            "FilePmdMapped",
+            "Shared_Hugetlb",
+            "Private_Hugetlb",
+            "Swap",
+            "SwapPss",
+            "Locked"
+        ]
+    );
+    let rollup = section_numbers(&out, "rollup");
+    let status = section_numbers(&out, "status");
+    assert_eq!(rollup["Swap"], total_swap);
+    assert_eq!(rollup["Rss"], total_rss);
+    assert_eq!(status["VmSwap"], total_swap);
+    assert_eq!(status["VmRSS"], total_rss);
+    // Pages read back from swap stay in the swap cache, mapped and in
+    // swap both: the memcg's swap counter may be a little above VmSwap.
+    let swap_current = section(&out, "cg")[0].parse::<u64>().unwrap() / 1024;
+    assert!(
+        (total_swap..total_swap + 1024).contains(&swap_current),
+        "swap.current {swap_current} kB, VmSwap {total_swap} kB"
+    );
+    assert!(out.contains(&"rc=0"), "{out:?}");
+}
+
 /// The lead's measurement as a test against Linux 6.1 on the same QEMU:
 /// `/bin/anon` touches 256M through memory.max=64M with a 512M swap
 /// disk, then exits. tinymm's pswpout within 10% of Linux's in the same
