@@ -864,7 +864,8 @@ fn memory_reclaim_of_anonymous_memory() {
 /// I/O errors through make-it-fail (tests/block.rs): a swap-in whose
 /// read fails is SIGBUS for the program (ash's 135) with Linux's
 /// "Read-error on swap-device"; swap-outs whose writes fail keep the
-/// pages in memory ("Write-error on swap-device"), every byte then reads
+/// pages in memory ("Write-error on swap-device", rate-limited to ten
+/// lines in 5 s as Linux's pr_alert_ratelimited), every byte then reads
 /// back right; afterwards nothing is left in swap, the swap cache or the
 /// memcgs but one file page each, and free memory is back.
 #[test]
@@ -896,6 +897,7 @@ echo 0 > /sys/block/vda/make-it-fail
 grep -e '^anon ' -e swapcached $C/w/memory.stat
 kill -USR1 $P; wait $P; echo rc=$?
 cat /tmp/w.out
+dmesg | grep -c 'end_swap_bio_write: .* callbacks suppressed'
 dmesg | grep -c 'Write-error on swap-device'
 echo === after
 cgexec d /bin/swapcheck 1 > /dev/null
@@ -934,8 +936,11 @@ echo === end
         "{write:?}"
     );
     assert!(write.contains(&"rc=0"), "{write:?}");
+    // pr_alert_ratelimited: ten lines in each 5 s, then one telling how
+    // many were left out (2560 writes failed).
     let write_errors: u64 = write.last().unwrap().parse().unwrap();
-    assert!(write_errors > 0, "{write:?}");
+    let suppressed: u64 = write[write.len() - 2].parse().unwrap();
+    assert_eq!(write_errors, 10 * (suppressed + 1), "{write:?}");
     assert_eq!(
         section(&out, "after"),
         [
