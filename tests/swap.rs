@@ -851,6 +851,46 @@ fn memory_min_and_low_protect_against_a_swapping_sibling() {
     }
 }
 
+/// Swap entries wherever page tables are walked (`user/c/swapwalk.c`,
+/// 24M through an 8M memcg): mprotect keeps them and read faults of
+/// read-only pages bring them back; fork shares every slot (the child's
+/// SwapPss below its Swap) and copy-on-write of swapped pages leaves the
+/// parent's bytes alone; mremap moves them; munmap frees them. Linux 6.1
+/// passes every check of the same program. Afterwards (swapoff takes
+/// back what the swap cache still holds, there and on Linux) the memcg's
+/// swap is empty and free memory is back.
+#[test]
+fn swap_entries_survive_mprotect_fork_mremap_and_munmap() {
+    let extra = cprogs(&["swapwalk"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "128M"]);
+    let script = format!(
+        "{}swapon /dev/vda\necho === free.start\ngrep MemFree /proc/meminfo\n\
+         echo 8M > $C/w/memory.max\n\
+         echo === walk\ncgexec w /bin/swapwalk 24; echo rc=$?\n\
+         echo === after\nswapoff /dev/vda; echo rc=$?\n\
+         cat $C/w/memory.swap.current\ngrep -e SwapCached /proc/meminfo\n\
+         echo === free.end\ngrep MemFree /proc/meminfo\necho === end\n",
+        prologue("w")
+    );
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    let walk = section(&out, "walk");
+    assert_eq!(walk.len(), 15, "{walk:?}");
+    for line in &walk[..13] {
+        assert!(line.ends_with(": ok"), "{walk:?}");
+    }
+    assert_eq!(walk[13..], ["swapwalk: 0 failed", "rc=0"]);
+    assert_eq!(
+        section(&out, "after"),
+        ["rc=0", "0", "SwapCached:            0 kB"]
+    );
+    let start = section_numbers(&out, "free.start")["MemFree"];
+    let end = section_numbers(&out, "free.end")["MemFree"];
+    assert!(start.abs_diff(end) <= 256, "MemFree {start} kB -> {end} kB");
+}
+
 /// The lead's measurement as a test against Linux 6.1 on the same QEMU:
 /// `/bin/anon` touches 256M through memory.max=64M with a 512M swap
 /// disk, then exits. tinymm's pswpout within 10% of Linux's in the same
