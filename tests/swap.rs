@@ -6,12 +6,13 @@
 //! here the image is the only disk, so /dev/vda), Linux's errors and
 //! kernel messages, and nothing lost after swapoff.
 
+mod cbuild;
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{boot_with, lines, section};
+use common::{boot_with, lines, section, section_numbers};
 
 const MIB: u64 = 1 << 20;
 
@@ -36,7 +37,7 @@ fn image(name: &str, bytes: u64, swap: bool) -> PathBuf {
 }
 
 /// `tinymm run` options attaching `path` as a virtio disk with `serial`.
-fn disk(path: &PathBuf, serial: &str) -> Vec<String> {
+fn disk(path: &Path, serial: &str) -> Vec<String> {
     vec![
         "--qemu-arg".into(),
         "-drive".into(),
@@ -295,4 +296,499 @@ echo === end
         ]
     );
     assert_eq!(section(&out, "dmesg"), ["1"]);
+}
+
+/// `--add` options putting the C programs `names` (musl builds) in /bin.
+fn cprogs(names: &[&str]) -> Vec<String> {
+    cbuild::build();
+    names
+        .iter()
+        .flat_map(|n| {
+            [
+                "--add".to_string(),
+                format!("{}:/bin/{n}", cbuild::path("musl", n).display()),
+            ]
+        })
+        .collect()
+}
+
+/// Linux's selftest `values_close`: |a - b| within `err` percent of the
+/// sum (integer division first, as in C).
+fn values_close(a: u64, b: u64, err: u64) -> bool {
+    a.abs_diff(b) <= (a + b) / 100 * err
+}
+
+/// The numbers of swapcheck's `after write current C swap S` line.
+fn after_write(out: &[&str], name: &str) -> (u64, u64) {
+    let line = section(out, name)
+        .into_iter()
+        .find_map(|l| l.strip_prefix("swapcheck: after write current "))
+        .unwrap_or_else(|| panic!("no after-write line in {name}"));
+    let (c, s) = line.split_once(" swap ").expect("swap");
+    (c.parse().unwrap(), s.parse().unwrap())
+}
+
+/// The script lines making memcgs `groups` under a memory-enabled root,
+/// running swapcheck once in the root cgroup (so its binary's page cache
+/// is not charged to them), and defining `waitfor FILE TEXT`.
+fn prologue(groups: &str) -> String {
+    format!(
+        "dmesg -n 1\nC=/sys/fs/cgroup\necho +memory > $C/cgroup.subtree_control\n\
+         for g in {groups}; do mkdir $C/$g; done\n\
+         cgexec $C /bin/swapcheck 1 > /dev/null\n\
+         waitfor() {{ while ! grep -q \"$2\" \"$1\" 2>/dev/null; do sleep 0.05; done; }}\n"
+    )
+}
+
+/// 256 MiB written and read back through memory.max=64M with a 512M
+/// swap disk: every byte right, memory.current never above 64M, about
+/// 192 MiB in swap after the write pass, the swap-out and swap-in counts
+/// the same in /proc/vmstat and memory.stat, and after the exit and
+/// swapoff everything back where it was.
+#[test]
+fn anonymous_memory_through_a_64m_limit_comes_back_from_swap() {
+    let extra = cprogs(&["swapcheck"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "512M"]);
+    let script = format!(
+        "{}swapon /dev/vda\necho 64M > $C/w/memory.max\n\
+         echo === before\ngrep -e MemFree -e SwapFree /proc/meminfo\n\
+         cat $C/w/memory.current $C/w/memory.swap.current\n\
+         echo === run\ncgexec w /bin/swapcheck 256 $C/w; echo rc=$?\n\
+         echo === vm\ngrep -e pswp /proc/vmstat\n\
+         echo === stat\ncat $C/w/memory.stat\n\
+         cgexec d /bin/swapcheck 1 > /dev/null\n\
+         echo === cg\ncat $C/w/memory.current $C/w/memory.swap.current\n\
+         swapoff /dev/vda; echo rc=$?\n\
+         echo === after\ngrep -e MemFree -e SwapCached /proc/meminfo\n\
+         cat $C/w/memory.current $C/w/memory.swap.current\necho === end\n",
+        prologue("w d")
+    );
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    let run = section(&out, "run");
+    assert!(
+        run.contains(&"swapcheck: verified 65536 pages, 0 bad"),
+        "{run:?}"
+    );
+    assert_eq!(run.last(), Some(&"rc=0"));
+    let max_kb: u64 = run
+        .iter()
+        .find_map(|l| l.strip_prefix("swapcheck: max memory.current "))
+        .and_then(|v| v.strip_suffix(" kB"))
+        .and_then(|v| v.parse().ok())
+        .expect("max line");
+    assert!(max_kb <= 64 << 10, "max memory.current {max_kb} kB");
+    let (current, swap) = after_write(&out, "run");
+    assert!(current <= 64 * MIB);
+    // 256M - 64M in swap, as Linux's selftests compare (values_close).
+    assert!(values_close(swap, 192 * MIB, 5), "swap.current {swap}");
+    let vm = section_numbers(&out, "vm");
+    let stat = section_numbers(&out, "stat");
+    // Every page written past the limit went out once at least, and the
+    // read pass brought every swapped page back in.
+    assert!(vm["pswpout"] >= (192 * MIB / 4096) * 95 / 100, "{vm:?}");
+    assert!(vm["pswpin"] >= (192 * MIB / 4096) * 95 / 100, "{vm:?}");
+    assert_eq!(stat["pswpout"], vm["pswpout"]);
+    assert_eq!(stat["pswpin"], vm["pswpin"]);
+    assert_eq!(stat["anon"], 0);
+    assert_eq!(stat["swapcached"], 0);
+    // One file page (the program's, touched after the warm-up), once a
+    // program charging memcg d on this CPU has drained w's charge stock.
+    assert_eq!(section(&out, "cg"), ["4096", "0", "rc=0"]);
+    let before = section_numbers(&out, "before");
+    let after = section_numbers(&out, "after");
+    assert_eq!(after["SwapCached"], 0);
+    assert_eq!(section(&out, "after")[2..], ["4096", "0"]);
+    assert_eq!(section(&out, "before")[2..], ["0", "0"]);
+    // Free memory back but for the one file page the memcg keeps.
+    assert!(
+        before["MemFree"].abs_diff(after["MemFree"]) <= 64,
+        "{before:?} {after:?}"
+    );
+}
+
+/// Linux's `test_memcg_swap_max_peak` (reference §1.12): user/c/swappeak.c
+/// runs its steps with the peak descriptors held open.
+#[test]
+fn test_memcg_swap_max_peak() {
+    let extra = cprogs(&["swappeak"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "256M"]);
+    let script = "dmesg -n 1\necho +memory > /sys/fs/cgroup/cgroup.subtree_control\n\
+                  mkdir /sys/fs/cgroup/memcg_test\nswapon /dev/vda\n\
+                  echo === peak\n/bin/swappeak /sys/fs/cgroup/memcg_test; echo rc=$?\necho === end\n";
+    let (status, out) = boot_with("256M", false, script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    let peak = section(&out, "peak");
+    let failed: Vec<&&str> = peak.iter().filter(|l| l.contains("FAIL")).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(peak.len(), 38, "{peak:?}");
+    assert_eq!(peak[peak.len() - 2..], ["swappeak: 0 failed", "rc=0"]);
+}
+
+/// The `Used` column (kB) of the /proc/swaps line of /dev/vda.
+fn swaps_used(line: &str) -> u64 {
+    assert!(line.starts_with("/dev/vda "), "{line}");
+    line.split_whitespace().nth(3).unwrap().parse().unwrap()
+}
+
+/// memory.high, swap.max, swapoff and kill -9 with swap, one boot:
+/// - memory.high=16M, 48M written: throttled, never killed, 32M swapped;
+/// - swap.max=0: the memcg's anon cannot be reclaimed, so it OOMs
+///   (oom 1, oom_kill 1) and swap.events stay 0, as Linux;
+/// - swap.max=8M under memory.max=16M: OOM with swap.events max and fail
+///   counted (Linux counts both at the same failed charge);
+/// - a holder of 48M in a 16M memcg, oom_score_adj -1000: /proc/swaps and
+///   /proc/meminfo agree with memory.swap.current; swapoff fails with
+///   ENOMEM (the pages cannot be charged and nothing may be killed) and
+///   the area stays; with the limit lifted swapoff brings every page back
+///   and the holder then verifies every byte;
+/// - a writer killed with -9 while it is swapping out leaks nothing.
+#[test]
+fn memory_high_swap_max_swapoff_and_kill_with_swap() {
+    let extra = cprogs(&["swapcheck"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "128M"]);
+    let script = format!(
+        r#"{}swapon /dev/vda
+echo === free.start
+grep MemFree /proc/meminfo
+echo === high
+echo 16M > $C/h/memory.high
+cgexec h /bin/swapcheck 48 $C/h; echo rc=$?
+cat $C/h/memory.events
+echo === oom
+echo 0 > $C/o/memory.swap.max
+echo 16M > $C/o/memory.max
+cgexec o /bin/swapcheck 32 $C/o; echo rc=$?
+cat $C/o/memory.events $C/o/memory.swap.events $C/o/memory.swap.current
+echo === swapmax
+echo 8M > $C/s/memory.swap.max
+echo 16M > $C/s/memory.max
+cgexec s /bin/swapcheck 32 $C/s; echo rc=$?
+cat $C/s/memory.events $C/s/memory.swap.events $C/s/memory.swap.peak
+echo === holding
+echo 16M > $C/f/memory.max
+cgexec f /bin/swapcheck --hold 48 $C/f > /tmp/f.out &
+P=$!
+waitfor /tmp/f.out holding
+echo -1000 > /proc/$P/oom_score_adj
+cat $C/f/memory.swap.current
+tail -1 /proc/swaps
+grep -e '^Swap' /proc/meminfo
+echo === enomem
+swapoff /dev/vda; echo rc=$?
+tail -1 /proc/swaps
+echo === swapoff
+echo max > $C/f/memory.max
+swapoff /dev/vda; echo rc=$?
+cat /proc/swaps
+grep -e '^Swap' /proc/meminfo
+cat $C/f/memory.swap.current
+kill -USR1 $P; wait $P; echo rc=$?
+cat /tmp/f.out
+swapon /dev/vda
+echo === kill
+echo 16M > $C/k/memory.max
+cgexec k /bin/swapcheck 64 $C/k > /dev/null &
+P=$!
+while [ $(cat $C/k/memory.swap.current) -lt 4000000 ]; do sleep 0.01; done
+kill -9 $P; wait $P; echo rc=$?
+n=0
+while [ $n -lt 50 ] && [ "$(cat $C/k/memory.current $C/k/memory.swap.current)" != "$(printf '0\n0')" ]; do sleep 0.1; n=$((n+1)); done
+cat $C/k/memory.current $C/k/memory.swap.current
+tail -1 /proc/swaps
+grep -e '^Swap' /proc/meminfo
+swapoff /dev/vda; echo rc=$?
+echo === free.end
+grep MemFree /proc/meminfo
+echo === end
+"#,
+        prologue("h o s f k")
+    );
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+
+    let high = section(&out, "high");
+    assert!(
+        high.contains(&"swapcheck: verified 12288 pages, 0 bad"),
+        "{high:?}"
+    );
+    assert!(high.contains(&"rc=0"), "{high:?}");
+    let (_, swap) = after_write(&out, "high");
+    assert!(values_close(swap, 32 * MIB, 10), "high: swap {swap}");
+    let events = section_numbers(&out, "high");
+    assert!(events["high"] > 0, "{events:?}");
+    assert_eq!(
+        (events["max"], events["oom"], events["oom_kill"]),
+        (0, 0, 0)
+    );
+
+    // swap.max=0: Linux's memory.events lines then swap.events, all
+    // whole lines after the shell's "Killed" and the status.
+    let oom = section(&out, "oom");
+    assert_eq!(oom[..2], ["Killed", "rc=137"], "{oom:?}");
+    assert_eq!(oom[2..4], ["low 0", "high 0"], "{oom:?}");
+    assert!(oom[4].strip_prefix("max ").unwrap().parse::<u64>().unwrap() > 0);
+    assert_eq!(
+        oom[5..],
+        [
+            "oom 1",
+            "oom_kill 1",
+            "oom_group_kill 0",
+            "high 0",
+            "max 0",
+            "fail 0",
+            "0"
+        ],
+        "{oom:?}"
+    );
+
+    let swapmax = section(&out, "swapmax");
+    assert_eq!(swapmax[..2], ["Killed", "rc=137"], "{swapmax:?}");
+    assert_eq!(swapmax[5..8], ["oom 1", "oom_kill 1", "oom_group_kill 0"]);
+    let swap_events: Vec<u64> = swapmax[8..11]
+        .iter()
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(swap_events[0], 0, "swap.high");
+    assert!(swap_events[1] > 0, "swap.events max {swapmax:?}");
+    assert!(
+        swap_events[2] >= swap_events[1],
+        "swap.events fail {swapmax:?}"
+    );
+    let peak: u64 = swapmax[11].parse().unwrap();
+    assert!((7 * MIB..=8 * MIB).contains(&peak), "swap.peak {peak}");
+
+    // /proc/swaps' Used, SwapTotal - SwapFree and memory.swap.current
+    // are the same slots.
+    let holding = section(&out, "holding");
+    let swap_current: u64 = holding[0].parse().unwrap();
+    let meminfo = section_numbers(&out, "holding");
+    assert_eq!(swaps_used(holding[1]), swap_current / 1024, "{holding:?}");
+    assert_eq!(
+        meminfo["SwapTotal"] - meminfo["SwapFree"],
+        swap_current / 1024
+    );
+    assert_eq!(meminfo["SwapTotal"], 131068);
+    assert!(values_close(swap_current, 32 * MIB, 10), "{swap_current}");
+
+    let enomem = section(&out, "enomem");
+    assert_eq!(
+        enomem[..2],
+        ["swapoff: /dev/vda: Cannot allocate memory", "rc=1"]
+    );
+    assert!(swaps_used(enomem[2]) > 0, "{enomem:?}");
+
+    assert_eq!(
+        section(&out, "swapoff"),
+        [
+            "rc=0",
+            "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority",
+            "SwapCached:            0 kB",
+            "SwapTotal:             0 kB",
+            "SwapFree:              0 kB",
+            "0",
+            "rc=0",
+            "swapcheck: wrote 12288 pages",
+            section(&out, "swapoff")[8],
+            "swapcheck: holding",
+            "swapcheck: verified 12288 pages, 0 bad",
+            section(&out, "swapoff")[11],
+        ]
+    );
+
+    let kill = section(&out, "kill");
+    assert_eq!(
+        kill[1..],
+        [
+            "rc=137",
+            "0",
+            "0",
+            &format!("/dev/vda{}partition\t131068\t\t0\t\t-2", " ".repeat(32)),
+            "SwapCached:            0 kB",
+            "SwapTotal:        131068 kB",
+            "SwapFree:         131068 kB",
+            "rc=0",
+        ],
+        "{kill:?}"
+    );
+    let start = section_numbers(&out, "free.start")["MemFree"];
+    let end = section_numbers(&out, "free.end")["MemFree"];
+    // The holder's /tmp/f.out and the memcgs' few pages.
+    assert!(start.abs_diff(end) <= 256, "MemFree {start} kB -> {end} kB");
+}
+
+/// The lead's measurement as a test against Linux 6.1 on the same QEMU:
+/// `/bin/anon` touches 256M through memory.max=64M with a 512M swap
+/// disk, then exits. tinymm's pswpout within 10% of Linux's in the same
+/// run; memory.current afterwards small on both (Linux: 12288 or 16384,
+/// the program's own file pages), read after a program charging another
+/// memcg has drained the charge stock of this CPU.
+#[test]
+fn swap_out_count_is_linuxs() {
+    let script = format!(
+        "{}cgexec $C /bin/anon 4096 > /dev/null\nswapon /dev/vda\necho 64M > $C/w/memory.max\n\
+         echo === run\ncgexec w /bin/anon 256M; echo rc=$?\n\
+         echo === vm\ngrep -e pswpout /proc/vmstat\n\
+         cgexec d /bin/swapcheck 1 > /dev/null\n\
+         echo === cg\ncat $C/w/memory.current\ngrep -e '^file ' -e '^anon ' $C/w/memory.stat\necho === end\n",
+        prologue("w d")
+    );
+    let extra = cprogs(&["swapcheck"]);
+    let mut tinymm_extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    tinymm_extra.extend(["--swap", "512M"]);
+    let mut linux_extra = tinymm_extra.clone();
+    linux_extra.push("--linux");
+    let (linux_status, linux) = boot_with("256M", false, &script, &linux_extra);
+    let (status, tinymm) = boot_with("256M", false, &script, &tinymm_extra);
+    assert_eq!((linux_status, status), (0, 0));
+    let (linux, tinymm) = (lines(&linux), lines(&tinymm));
+    for out in [&linux, &tinymm] {
+        assert_eq!(section(out, "run"), ["anon: touched 65536 pages", "rc=0"]);
+    }
+    let pswpout = |out: &[&str]| section_numbers(out, "vm")["pswpout"];
+    let (l, t) = (pswpout(&linux), pswpout(&tinymm));
+    assert!(l.abs_diff(t) * 10 <= l, "pswpout: Linux {l}, tinymm {t}");
+    for (name, out) in [("Linux", &linux), ("tinymm", &tinymm)] {
+        let current: u64 = section(out, "cg")[0].parse().unwrap();
+        assert!(current <= 32 << 10, "{name}: memory.current {current}");
+        assert_eq!(section_numbers(out, "cg")["anon"], 0, "{name}");
+    }
+}
+
+/// memory.reclaim of anonymous memory (reference §3.14): with swap,
+/// `echo 10M > memory.reclaim` on a memcg holding 20M of anon succeeds
+/// and moves at least 10M to swap (Linux 6.1 here: pgsteal 2919, anon
+/// 20M -> 7M); with memory.swap.max=0 only file pages could go, so it
+/// fails with EAGAIN; the held bytes stay right.
+#[test]
+#[ignore = "tinymm: reclaim retries outrun the swap writes (one 4K request each, no plugging): the first memory.reclaim ends EAGAIN with the pages still under writeback"]
+fn memory_reclaim_of_anonymous_memory() {
+    let extra = cprogs(&["swapcheck"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "128M"]);
+    let script = format!(
+        "{}swapon /dev/vda\n\
+         cgexec r /bin/swapcheck --hold 20 $C/r > /tmp/r.out &\nP=$!\nwaitfor /tmp/r.out holding\n\
+         echo === reclaim\necho 10M > $C/r/memory.reclaim; echo rc=$?\n\
+         cat $C/r/memory.current $C/r/memory.swap.current\n\
+         echo === noswap\necho 0 > $C/r/memory.swap.max\necho 10M > $C/r/memory.reclaim; echo rc=$?\n\
+         echo === verify\nkill -USR1 $P; wait $P; echo rc=$?\ncat /tmp/r.out\necho === end\n",
+        prologue("r")
+    );
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    let reclaim = section(&out, "reclaim");
+    assert_eq!(reclaim[0], "rc=0", "{reclaim:?}");
+    let current: u64 = reclaim[1].parse().unwrap();
+    let swap: u64 = reclaim[2].parse().unwrap();
+    assert!(current <= 11 * MIB, "memory.current {current}");
+    assert!(swap >= 10 * MIB, "memory.swap.current {swap}");
+    assert_eq!(
+        section(&out, "noswap"),
+        ["sh: write error: Resource temporarily unavailable", "rc=1"]
+    );
+    let verify = section(&out, "verify");
+    assert_eq!(verify[0], "rc=0");
+    assert!(verify.contains(&"swapcheck: verified 5120 pages, 0 bad"));
+}
+
+/// I/O errors through make-it-fail (tests/block.rs): a swap-in whose
+/// read fails is SIGBUS for the program (ash's 135) with Linux's
+/// "Read-error on swap-device"; swap-outs whose writes fail keep the
+/// pages in memory ("Write-error on swap-device"), every byte then reads
+/// back right; afterwards nothing is left in swap, the swap cache or the
+/// memcgs but one file page each, and free memory is back.
+#[test]
+fn swap_io_errors_are_sigbus_or_kept_pages() {
+    let extra = cprogs(&["swapcheck"]);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(["--swap", "128M"]);
+    let script = format!(
+        r#"{}swapon /dev/vda
+echo === free.start
+grep MemFree /proc/meminfo
+echo === read
+echo 16M > $C/r/memory.max
+cgexec r /bin/swapcheck --hold 32 $C/r > /tmp/r.out &
+P=$!
+waitfor /tmp/r.out holding
+echo 1 > /sys/block/vda/make-it-fail
+kill -USR1 $P; wait $P; echo rc=$?
+echo 0 > /sys/block/vda/make-it-fail
+cat /tmp/r.out
+dmesg | grep -c 'Read-error on swap-device'
+echo === write
+cgexec w /bin/swapcheck --hold 20 $C/w > /tmp/w.out &
+P=$!
+waitfor /tmp/w.out holding
+echo 1 > /sys/block/vda/make-it-fail
+echo 10M > $C/w/memory.reclaim; echo rc=$?
+echo 0 > /sys/block/vda/make-it-fail
+grep -e '^anon ' -e swapcached $C/w/memory.stat
+kill -USR1 $P; wait $P; echo rc=$?
+cat /tmp/w.out
+dmesg | grep -c 'Write-error on swap-device'
+echo === after
+cgexec d /bin/swapcheck 1 > /dev/null
+cat $C/r/memory.current $C/r/memory.swap.current $C/w/memory.current $C/w/memory.swap.current
+tail -1 /proc/swaps
+grep -e '^Swap' /proc/meminfo
+swapoff /dev/vda; echo rc=$?
+echo === free.end
+grep MemFree /proc/meminfo
+echo === end
+"#,
+        prologue("r w d")
+    );
+    let (status, out) = boot_with("256M", false, &script, &extra);
+    assert_eq!(status, 0);
+    let out = lines(&out);
+    let read = section(&out, "read");
+    assert_eq!(read[..2], ["Bus error", "rc=135"], "{read:?}");
+    assert_eq!(
+        read[read.len() - 2..],
+        ["swapcheck: holding", "1"],
+        "{read:?}"
+    );
+    let write = section(&out, "write");
+    assert_eq!(
+        write[..4],
+        [
+            "sh: write error: Resource temporarily unavailable",
+            "rc=1",
+            "anon 0",
+            write[3]
+        ]
+    );
+    assert!(
+        write.contains(&"swapcheck: verified 5120 pages, 0 bad"),
+        "{write:?}"
+    );
+    assert!(write.contains(&"rc=0"), "{write:?}");
+    let write_errors: u64 = write.last().unwrap().parse().unwrap();
+    assert!(write_errors > 0, "{write:?}");
+    assert_eq!(
+        section(&out, "after"),
+        [
+            "8192",
+            "0",
+            "4096",
+            "0",
+            &format!("/dev/vda{}partition\t131068\t\t0\t\t-2", " ".repeat(32)),
+            "SwapCached:            0 kB",
+            "SwapTotal:        131068 kB",
+            "SwapFree:         131068 kB",
+            "rc=0",
+        ]
+    );
+    let start = section_numbers(&out, "free.start")["MemFree"];
+    let end = section_numbers(&out, "free.end")["MemFree"];
+    assert!(start.abs_diff(end) <= 256, "MemFree {start} kB -> {end} kB");
 }

@@ -69,6 +69,18 @@ fn hash_files(files: &[GuestFile], hasher: &mut impl Hasher) -> Result<(), Strin
     Ok(())
 }
 
+/// Whether a built file is there to reuse; if so it is marked as in use
+/// (its mtime) for the stale sweep.
+fn reuse(path: &Path) -> bool {
+    if !path.exists() {
+        return false;
+    }
+    if let Ok(file) = fs::File::options().append(true).open(path) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+    true
+}
+
 /// The initramfs alone, for `-initrd` (tinymm's PVH boot, and Linux with
 /// `run --linux`): `dir/initramfs.KEY.cpio`, reused while no input
 /// changed, as images are.
@@ -76,11 +88,7 @@ pub fn initramfs_or_reuse(files: &[GuestFile], dir: &Path) -> Result<PathBuf, St
     let mut hasher = DefaultHasher::new();
     hash_files(files, &mut hasher)?;
     let archive = dir.join(format!("initramfs.{:016x}.cpio", hasher.finish()));
-    if archive.exists() {
-        // Mark it as in use for the stale sweep.
-        if let Ok(file) = fs::File::options().append(true).open(&archive) {
-            let _ = file.set_modified(SystemTime::now());
-        }
+    if reuse(&archive) {
         return Ok(archive);
     }
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -102,10 +110,7 @@ pub fn stripped_kernel(kernel: &Path) -> Result<PathBuf, String> {
     let mut hasher = DefaultHasher::new();
     hash_file(kernel, &mut hasher)?;
     let out = kernel.with_extension(format!("stripped.{:016x}.elf", hasher.finish()));
-    if out.exists() {
-        if let Ok(file) = fs::File::options().append(true).open(&out) {
-            let _ = file.set_modified(SystemTime::now());
-        }
+    if reuse(&out) {
         return Ok(out);
     }
     remove_stale(kernel);
@@ -124,11 +129,7 @@ pub fn build_or_reuse(spec: &ImageSpec) -> Result<PathBuf, String> {
     let kind = "uefi";
     let key = image_key(spec)?;
     let image = spec.kernel.with_extension(format!("{kind}.{key:016x}.img"));
-    if image.exists() {
-        // Mark it as in use for the stale-image sweep.
-        if let Ok(file) = fs::File::options().append(true).open(&image) {
-            let _ = file.set_modified(SystemTime::now());
-        }
+    if reuse(&image) {
         return Ok(image);
     }
     remove_stale(spec.kernel);

@@ -291,54 +291,6 @@ enum Verdict {
     Activate,
 }
 
-/// One page of `shrink_folio_list`, locked by the caller.
-fn shrink_folio(pgdat: &PglistData, page: &'static Page, sc: &ScanControl) -> Verdict {
-    // A page being written for reclaim earlier: let its write finish and
-    // rotate it (cgroup v2 and direct reclaim never wait for writeback).
-    if page.test(PageFlags::WRITEBACK) {
-        page.set(PageFlags::RECLAIM);
-        return Verdict::Activate;
-    }
-    match folio_check_references(pgdat, page, sc) {
-        FolioReferences::Activate => return Verdict::Activate,
-        FolioReferences::Keep => return Verdict::KeepLocked,
-        FolioReferences::Reclaim => {}
-    }
-    if page.test(PageFlags::SWAPBACKED) && !page.test(PageFlags::SWAPCACHE) {
-        // An anonymous page needs a swap slot; tmpfs pages cannot be
-        // written anywhere.
-        if !folio_test_anon(page) || !add_to_swap(pgdat, page) {
-            return Verdict::Activate;
-        }
-    }
-    if page.mapcount() > 0 && !pgdat.phys.try_to_unmap(page) {
-        return Verdict::Activate;
-    }
-    if page.test(PageFlags::DIRTY) {
-        match pageout(pgdat, page) {
-            PageoutT::Keep => return Verdict::KeepLocked,
-            PageoutT::Activate => return Verdict::Activate,
-            PageoutT::Success => {
-                // Written asynchronously: it comes back when the write ends.
-                if page.test(PageFlags::WRITEBACK) || page.test(PageFlags::DIRTY) {
-                    return Verdict::Keep;
-                }
-                if !folio_trylock(page) {
-                    return Verdict::Keep;
-                }
-                if page.test(PageFlags::DIRTY) || page.test(PageFlags::WRITEBACK) {
-                    return Verdict::KeepLocked;
-                }
-            }
-            PageoutT::Clean => {}
-        }
-    }
-    if !__remove_mapping(pgdat, page, sc.target_mem_cgroup.as_deref()) {
-        return Verdict::KeepLocked;
-    }
-    Verdict::Free
-}
-
 /// `shrink_folio_list()`: reclaim what can go; returns the pages kept and
 /// the number reclaimed. Freed pages are uncharged as one batch.
 #[inline(never)]
@@ -356,7 +308,54 @@ fn shrink_folio_list(
             kept.push(page);
             continue;
         }
-        let verdict = shrink_folio(pgdat, page, sc);
+        // One page, locked (inline here, as in Linux: no frame between
+        // shrink_folio_list and add_to_swap or __remove_mapping).
+        let verdict = 'verdict: {
+            // A page being written for reclaim earlier: let its write finish and
+            // rotate it (cgroup v2 and direct reclaim never wait for writeback).
+            if page.test(PageFlags::WRITEBACK) {
+                page.set(PageFlags::RECLAIM);
+                break 'verdict Verdict::Activate;
+            }
+            match folio_check_references(pgdat, page, sc) {
+                FolioReferences::Activate => break 'verdict Verdict::Activate,
+                FolioReferences::Keep => break 'verdict Verdict::KeepLocked,
+                FolioReferences::Reclaim => {}
+            }
+            if page.test(PageFlags::SWAPBACKED) && !page.test(PageFlags::SWAPCACHE) {
+                // An anonymous page needs a swap slot; tmpfs pages cannot be
+                // written anywhere.
+                if !folio_test_anon(page) || !add_to_swap(pgdat, page) {
+                    break 'verdict Verdict::Activate;
+                }
+            }
+            if page.mapcount() > 0 && !pgdat.phys.try_to_unmap(page) {
+                break 'verdict Verdict::Activate;
+            }
+            if page.test(PageFlags::DIRTY) {
+                match pageout(pgdat, page) {
+                    PageoutT::Keep => break 'verdict Verdict::KeepLocked,
+                    PageoutT::Activate => break 'verdict Verdict::Activate,
+                    PageoutT::Success => {
+                        // Written asynchronously: it comes back when the write ends.
+                        if page.test(PageFlags::WRITEBACK) || page.test(PageFlags::DIRTY) {
+                            break 'verdict Verdict::Keep;
+                        }
+                        if !folio_trylock(page) {
+                            break 'verdict Verdict::Keep;
+                        }
+                        if page.test(PageFlags::DIRTY) || page.test(PageFlags::WRITEBACK) {
+                            break 'verdict Verdict::KeepLocked;
+                        }
+                    }
+                    PageoutT::Clean => {}
+                }
+            }
+            if !__remove_mapping(pgdat, page, sc.target_mem_cgroup.as_deref()) {
+                break 'verdict Verdict::KeepLocked;
+            }
+            Verdict::Free
+        };
         if let Verdict::Activate = verdict {
             // activate_locked: a page that will stay has no use for its
             // swap copy when swap runs short.
