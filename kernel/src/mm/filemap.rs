@@ -312,8 +312,10 @@ pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult
 }
 
 /// `invalidate_mapping_pages()`: drop every cached page nobody else uses
-/// (not mapped, no other reference); all pages are clean. Returns how
-/// many were dropped.
+/// (not mapped, no other reference); all pages are clean. The file's
+/// shadow entries go too (Linux 6.1's `invalidate_exceptional_entry`),
+/// and the pages it drops leave none: they were not reclaimed. Returns
+/// how many were dropped.
 pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
     if mapping.shmem().is_some() {
         // A tmpfs page is the only copy of its data (always dirty in
@@ -322,6 +324,7 @@ pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
     }
     let mut dropped = 0;
     let mut pages = mapping.i_pages.lock_irqsave();
+    mapping.shadows.lock_irqsave().clear();
     pages.retain(|_, &mut pfn| {
         let page = mapping.node.pfn_to_page(pfn);
         if page.mapcount() != 0 || page.refcount() != 1 {
@@ -374,8 +377,11 @@ pub fn __remove_mapping(pgdat: &PglistData, page: &Page, target: Option<&MemCgro
         return false;
     }
     pages.remove(&index);
-    let shadow = workingset_eviction(pgdat, page, target);
-    mapping.shadows.lock_irqsave().insert(index, shadow);
+    // Reclaim leaves a shadow where a page of the file LRU was.
+    if !page.test(PageFlags::SWAPBACKED) {
+        let shadow = workingset_eviction(pgdat, page, target);
+        mapping.shadows.lock_irqsave().insert(index, shadow);
+    }
     page.mapping.store(0, Relaxed);
     lruvec_stat_mod_folio(mapping.node, page, NodeStatItem::NrFilePages, -1);
     __free_pages(mapping.node, page, 0);

@@ -13,12 +13,16 @@
 //!
 //! Evictions are timed in the lruvec of the memcg that reclaim targeted,
 //! and so is the refault's decision; the refault is counted in the memcg
-//! the page is charged to now. With 64-bit entries no bucketing is
-//! needed (`bucket_order` is 0).
+//! the page is charged to now. Shadows have Linux's layout (eviction
+//! time, memcg id, node id, workingset bit); the 40 bits of time cover
+//! any memory tinymm boots without buckets (`bucket_order` is 0).
 //!
-//! Left out: the shadow-node shrinker (shadows are dropped when their
-//! slot or file index is freed; `workingset_nodereclaim` therefore stays
-//! 0), MGLRU's tiers.
+//! Shadows are dropped when the page comes back, when its file's cache
+//! is invalidated and when its swap slot is freed. Left out: the xarray
+//! nodes that hold them and the shadow-node shrinker
+//! (`count_shadow_nodes`, `shadow_lru_isolate`), so /proc/vmstat has no
+//! `workingset_nodes` and `workingset_nodereclaim` stays 0; MGLRU's
+//! tiers.
 
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -28,26 +32,39 @@ use super::mmzone::{Lruvec, NodeStatItem, PglistData};
 use super::page::{Page, PageFlags};
 use super::swapfile::get_nr_swap_pages;
 
-/// Bits of the memcg id in a shadow, above the eviction time.
-const MEMCG_ID_SHIFT: u32 = 47;
-/// The eviction time's bits (`EVICTION_MASK`), below the id, above the
-/// workingset bit.
-const EVICTION_MASK: u64 = (1 << (MEMCG_ID_SHIFT - 1)) - 1;
+/// `WORKINGSET_SHIFT`: the lowest bit says the page was active.
+const WORKINGSET_SHIFT: u32 = 1;
+/// `NODES_SHIFT` of x86_64's default NUMA configuration; tinymm has one
+/// node, but the shadow keeps Linux's layout.
+const NODES_SHIFT: u32 = 6;
+/// `MEM_CGROUP_ID_SHIFT`: memcg ids are 16 bits (`MEM_CGROUP_ID_MAX`).
+const MEM_CGROUP_ID_SHIFT: u32 = 16;
+/// `EVICTION_SHIFT`: the bits below the eviction time, plus the one bit
+/// an xarray value entry loses to its tag (`BITS_PER_LONG -
+/// BITS_PER_XA_VALUE`), so that the time has the width it has in Linux.
+const EVICTION_SHIFT: u32 = 1 + WORKINGSET_SHIFT + NODES_SHIFT + MEM_CGROUP_ID_SHIFT;
+/// `EVICTION_MASK`: the eviction time's bits. With 40 of them no memory
+/// tinymm boots needs buckets (`bucket_order` stays 0).
+pub const EVICTION_MASK: u64 = !0 >> EVICTION_SHIFT;
 
-/// `pack_shadow()`.
-pub fn pack_shadow(memcg_id: u16, eviction: u64, workingset: bool) -> u64 {
-    (u64::from(memcg_id) << MEMCG_ID_SHIFT)
-        | ((eviction & EVICTION_MASK) << 1)
-        | u64::from(workingset)
+/// `pack_shadow()`: the eviction time above the memcg id, above the node
+/// id, above the workingset bit. The id keeps its low 16 bits, as Linux's
+/// ids have no more.
+pub fn pack_shadow(memcg_id: u64, nid: usize, eviction: u64, workingset: bool) -> u64 {
+    let mut v = eviction & EVICTION_MASK;
+    v = (v << MEM_CGROUP_ID_SHIFT) | (memcg_id & ((1 << MEM_CGROUP_ID_SHIFT) - 1));
+    v = (v << NODES_SHIFT) | (nid as u64 & ((1 << NODES_SHIFT) - 1));
+    (v << WORKINGSET_SHIFT) | u64::from(workingset)
 }
 
-/// `unpack_shadow()`: (memcg id, eviction time, was active).
-pub fn unpack_shadow(shadow: u64) -> (u16, u64, bool) {
-    (
-        (shadow >> MEMCG_ID_SHIFT) as u16,
-        (shadow >> 1) & EVICTION_MASK,
-        shadow & 1 != 0,
-    )
+/// `unpack_shadow()`: (memcg id, node id, eviction time, was active).
+pub fn unpack_shadow(shadow: u64) -> (u64, usize, u64, bool) {
+    let workingset = shadow & 1 != 0;
+    let v = shadow >> WORKINGSET_SHIFT;
+    let nid = (v & ((1 << NODES_SHIFT) - 1)) as usize;
+    let v = v >> NODES_SHIFT;
+    let memcg_id = v & ((1 << MEM_CGROUP_ID_SHIFT) - 1);
+    (memcg_id, nid, v >> MEM_CGROUP_ID_SHIFT, workingset)
 }
 
 /// The lruvec of `memcg` (the node's own without one) and its parent's.
@@ -78,8 +95,13 @@ pub fn workingset_eviction(pgdat: &PglistData, page: &Page, target: Option<&MemC
     let target = target.or(root.as_deref());
     let eviction = lruvec_of(pgdat, target).nonresident_age.load(Relaxed);
     workingset_age_nonresident(pgdat, target, 1);
-    let id = target.map_or(0, |m| m.id() as u16);
-    pack_shadow(id, eviction, page.test(PageFlags::WORKINGSET))
+    let id = target.map_or(0, |m| m.id());
+    pack_shadow(
+        id,
+        pgdat.node_id,
+        eviction,
+        page.test(PageFlags::WORKINGSET),
+    )
 }
 
 /// `mod_lruvec_state()` of a workingset event for `page`'s memcg and
@@ -97,11 +119,12 @@ fn count_workingset(pgdat: &PglistData, memcg: Option<&MemCgroup>, item: NodeSta
 #[inline(never)]
 pub fn workingset_refault(pgdat: &PglistData, page: &Page, shadow: u64) {
     let file = !page.test(PageFlags::SWAPBACKED);
-    let (memcg_id, eviction, workingset) = unpack_shadow(shadow);
+    // One node: the shadow's node id is this node's.
+    let (memcg_id, _nid, eviction, workingset) = unpack_shadow(shadow);
     // The memcg that evicted it may be gone: then nothing is known.
     let eviction_memcg = match memcg_id {
         0 => None,
-        id => match mem_cgroup_from_id(u64::from(id)) {
+        id => match mem_cgroup_from_id(id) {
             Some(m) => Some(m),
             None => return,
         },
@@ -134,7 +157,9 @@ pub fn workingset_refault(pgdat: &PglistData, page: &Page, shadow: u64) {
     if !file {
         workingset_size += state(NodeStatItem::NrInactiveFile);
     }
-    let swap_left = match eviction_memcg.as_deref() {
+    // Linux 6.1 asks the refaulting page's memcg for swap room (6.6
+    // asks the evicting one's).
+    let swap_left = match memcg.as_deref() {
         Some(m) => mem_cgroup_get_nr_swap_pages(m),
         None => get_nr_swap_pages(),
     };
@@ -169,12 +194,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shadows_round_trip() {
-        let s = pack_shadow(513, 123_456_789, true);
-        assert_eq!(unpack_shadow(s), (513, 123_456_789, true));
-        let s = pack_shadow(u16::MAX, EVICTION_MASK, false);
-        assert_eq!(unpack_shadow(s), (u16::MAX, EVICTION_MASK, false));
-        // The clock wraps within the mask.
-        assert_eq!(unpack_shadow(pack_shadow(1, EVICTION_MASK + 5, false)).1, 4);
+    fn shadows_have_linuxs_layout() {
+        // 64 - (1 + 1 + NODES_SHIFT + MEM_CGROUP_ID_SHIFT) bits of time.
+        assert_eq!(EVICTION_MASK, (1 << 40) - 1);
+        let s = pack_shadow(513, 0, 123_456_789, true);
+        assert_eq!(s, (((123_456_789 << 16 | 513) << 6) << 1) | 1);
+        assert_eq!(unpack_shadow(s), (513, 0, 123_456_789, true));
+        let s = pack_shadow(0xffff, 63, EVICTION_MASK, false);
+        assert_eq!(s, u64::MAX >> 1 & !1);
+        assert_eq!(unpack_shadow(s), (0xffff, 63, EVICTION_MASK, false));
+        // The clock wraps within the mask; ids keep their 16 bits.
+        assert_eq!(
+            unpack_shadow(pack_shadow(1, 0, EVICTION_MASK + 5, false)).2,
+            4
+        );
+        assert_eq!(unpack_shadow(pack_shadow(0x1_0005, 0, 7, true)).0, 5);
     }
 }
