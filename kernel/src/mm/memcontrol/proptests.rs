@@ -563,8 +563,7 @@ impl World {
     /// shadow-node shrinker; the node counts what its memcgs count.
     fn check_workingset(&self) {
         let local = |i: usize, item| raw_state(&self.cgs[i].memcg, item, true);
-        for i in 0..self.cgs.len() {
-            let (must, may) = self.refaults[i];
+        for (i, &(must, may)) in self.refaults.iter().enumerate() {
             let refaults = local(i, NodeStatItem::WorkingsetRefaultFile) as u64;
             assert!(
                 (must..=must + may).contains(&refaults),
