@@ -23,6 +23,11 @@ GEN ?=
 # pid 1: busybox as /init (tinymm run --init busybox), or no userland but
 # FILES (--init none: an /init among them, or Linux's fallbacks and panic).
 INIT ?= busybox
+# virtio-blk disks: DISKS="image[,serial=S][,rw] ..." (vda, vdb, ...), then
+# SWAP=64M: a fresh mkswap image with serial "swap", turned on by /init
+# (tinymm run --disk, --swap, --swapon).
+DISKS ?=
+SWAP ?=
 
 CARGO ?= cargo
 TOOLCHAIN := $(shell sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
@@ -39,6 +44,8 @@ RUN_ARGS := --mem $(MEM) \
 	$(foreach arg,$(QEMU_ARGS),--qemu-arg=$(arg)) \
 	$(foreach file,$(FILES),--add=$(file)) \
 	$(foreach file,$(GEN),--gen=$(file)) \
+	$(foreach disk,$(DISKS),--disk=$(disk)) \
+	$(if $(SWAP),--swap $(SWAP) --swapon) \
 	--init $(INIT)
 
 .PHONY: all deps run test gdb bench fmt clippy
@@ -55,11 +62,11 @@ deps:
 	@if ! command -v qemu-system-x86_64 >/dev/null || ! command -v gdb >/dev/null \
 		|| [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || ! command -v gcc >/dev/null \
 		|| [ ! -e /usr/lib/x86_64-linux-gnu/libc.a ] || ! command -v musl-gcc >/dev/null \
-		|| [ ! -e /bin/busybox ]; then \
-		echo "deps: installing qemu-system-x86, ovmf, gdb, gcc, libc6-dev, musl-tools, busybox-static"; \
+		|| [ ! -e /bin/busybox ] || [ ! -e /sbin/mkswap ]; then \
+		echo "deps: installing qemu-system-x86, ovmf, gdb, gcc, libc6-dev, musl-tools, busybox-static, util-linux"; \
 		$(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86 ovmf gdb \
-			gcc libc6-dev musl-tools busybox-static; fi
+			gcc libc6-dev musl-tools busybox-static util-linux; fi
 
 run: deps
 	$(CARGO) run --quiet -p tinymm -- run $(RUN_ARGS)

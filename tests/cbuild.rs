@@ -14,13 +14,30 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
-pub const PROGRAMS: [&str; 15] = [
-    "hello", "proc", "signal", "thread", "misc", "kmsg", "vfs", "poll", "fuzz", "tmpfs", "procfs",
-    "pipes", "fifo", "shmap", "mremap",
+pub const PROGRAMS: [&str; 18] = [
+    "hello",
+    "proc",
+    "signal",
+    "thread",
+    "misc",
+    "kmsg",
+    "vfs",
+    "poll",
+    "fuzz",
+    "tmpfs",
+    "procfs",
+    "pipes",
+    "fifo",
+    "shmap",
+    "mremap",
+    "swapcheck",
+    "swappeak",
+    "swapwalk",
 ];
 /// The benchmarks' programs, built with glibc only: fork+exec, the
-/// `true` it execs, the pipe transfer, and the boot time's first command.
-pub const BENCH_PROGRAMS: [&str; 4] = ["forkexec", "true", "pipe", "boottime"];
+/// `true` it execs, the pipe transfer, the boot time's first command, and
+/// the swap benchmark.
+pub const BENCH_PROGRAMS: [&str; 5] = ["forkexec", "true", "pipe", "boottime", "swapbench"];
 /// The C libraries, as directory names under `target/cprogs/`.
 pub const LIBCS: [&str; 2] = ["glibc", "musl"];
 

@@ -611,6 +611,152 @@ fn break_in_mem_cgroup_out_of_memory_from_filemap_fault() {
     );
 }
 
+/// The swap scenario of the seed's three swap backtraces: a 512 MiB swap
+/// disk turned on, the shell in a memcg with memory.max=16M, and `anon
+/// 64M --repeat 2`: the first pass swaps out (memcg reclaim of anonymous
+/// pages from the charge of a fault), the second faults them back in.
+const SWAP_SCENARIO: &str = "swapon /dev/vda\n\
+     echo +memory > /sys/fs/cgroup/cgroup.subtree_control\n\
+     mkdir /sys/fs/cgroup/m\n\
+     echo 16M > /sys/fs/cgroup/m/memory.max\n\
+     echo $$ > /sys/fs/cgroup/m/cgroup.procs\n\
+     anon 64M --repeat 2\nexit\n";
+
+/// `gdb` of [`SWAP_SCENARIO`] with its swap disk.
+fn gdb_swap(commands: &[&str]) -> String {
+    gdb_with(SWAP_SCENARIO, &["--swap", "512M"], commands)
+}
+
+/// Asserts that the frames from where gdb stopped are `names`, one after
+/// the other, as in Linux's backtrace (gdb shows inlined frames too, so
+/// the lists compare frame by frame); `optional` frames may sit between
+/// (Linux functions of an alternative path). The frame after the last is
+/// the user instruction that faulted.
+fn assert_frames(output: &str, names: &[&str], optional: &[&str]) {
+    let frames = backtrace(output);
+    let first = frames
+        .iter()
+        .position(|f| f == names[0])
+        .unwrap_or_else(|| panic!("no frame `{}`: {frames:?}", names[0]));
+    assert!(
+        first < stopped_frames(output),
+        "`{}` is not the function gdb stopped in: {frames:?}",
+        names[0]
+    );
+    let rest: Vec<&str> = frames[first..]
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !optional.contains(f))
+        .take(names.len())
+        .collect();
+    assert_eq!(rest, names, "frame by frame, from #{first}: {frames:?}");
+    let last = frames
+        .iter()
+        .rposition(|f| f == names[names.len() - 1])
+        .expect("checked");
+    let user = format!("#{} ", last + 1);
+    let user = output
+        .lines()
+        .find(|l| l.starts_with(&user))
+        .unwrap_or_else(|| panic!("no frame after `{}`: {output}", names[names.len() - 1]));
+    assert!(
+        user.contains(" in ?? ()") && user.contains("0x00000000004"),
+        "{user}"
+    );
+}
+
+/// The charge's reclaim from an anonymous fault, as in the seed: memcg
+/// reclaim of the inactive anon list gives a page a slot, charged to
+/// the memcg's swap counter.
+const RECLAIM_FROM_AN_ANON_CHARGE: [&str; 22] = [
+    "shrink_folio_list",
+    "shrink_inactive_list",
+    "shrink_list",
+    "shrink_lruvec",
+    "shrink_node_memcgs",
+    "shrink_node",
+    "shrink_zones",
+    "do_try_to_free_pages",
+    "try_to_free_mem_cgroup_pages",
+    "try_charge_memcg",
+    "try_charge",
+    "charge_memcg",
+    "__mem_cgroup_charge",
+    "mem_cgroup_charge",
+    "do_anonymous_page",
+    "handle_pte_fault",
+    "__handle_mm_fault",
+    "handle_mm_fault",
+    "do_user_addr_fault",
+    "handle_page_fault",
+    "exc_page_fault",
+    "asm_exc_page_fault",
+];
+
+/// Swap-out charges the slot: `__mem_cgroup_try_charge_swap` ←
+/// `mem_cgroup_try_charge_swap` ← `folio_alloc_swap` ← `add_to_swap` ←
+/// `shrink_folio_list` ← ... ← `do_anonymous_page` ← ... ←
+/// `asm_exc_page_fault`, the seed's v6.1 frames (which go on through
+/// `__filemap_add_folio` there: a file fault's charge; here an anonymous
+/// one's, as in its `mem_cgroup_swapout` chain).
+#[test]
+fn break_in_mem_cgroup_try_charge_swap_from_add_to_swap() {
+    let output = gdb_swap(&["break __mem_cgroup_try_charge_swap", "continue", "bt"]);
+    let mut names = vec![
+        "__mem_cgroup_try_charge_swap",
+        "mem_cgroup_try_charge_swap",
+        "folio_alloc_swap",
+        "add_to_swap",
+    ];
+    names.extend(RECLAIM_FROM_AN_ANON_CHARGE);
+    assert_frames(&output, &names, &[]);
+}
+
+/// The page leaves memory once written: `mem_cgroup_swapout` ←
+/// `__remove_mapping` ← `shrink_folio_list` ← ... (the seed's chain).
+#[test]
+fn break_in_mem_cgroup_swapout_from_remove_mapping() {
+    let output = gdb_swap(&["break mem_cgroup_swapout", "continue", "bt"]);
+    let mut names = vec!["mem_cgroup_swapout", "__remove_mapping"];
+    names.extend(RECLAIM_FROM_AN_ANON_CHARGE);
+    assert_frames(&output, &names, &[]);
+}
+
+/// Swap-in charges the page read back: `mem_cgroup_swapin_charge_folio`
+/// ← `__read_swap_cache_async` ← `swap_cluster_readahead` ←
+/// `swapin_readahead` ← `do_swap_page` ← `handle_pte_fault` ← ... ←
+/// `asm_exc_page_fault`. The first swap-ins read one page (no readahead
+/// window yet: Linux's `skip:` path through `read_swap_cache_async`); the
+/// 21st, in the sequential second pass, is in the window's loop, as the
+/// seed's (both are Linux's, so `read_swap_cache_async` may sit between).
+#[test]
+fn break_in_mem_cgroup_swapin_charge_folio_from_do_swap_page() {
+    let output = gdb_swap(&[
+        "break mem_cgroup_swapin_charge_folio",
+        "ignore 1 20",
+        "continue",
+        "bt",
+    ]);
+    assert_frames(
+        &output,
+        &[
+            "mem_cgroup_swapin_charge_folio",
+            "__read_swap_cache_async",
+            "swap_cluster_readahead",
+            "swapin_readahead",
+            "do_swap_page",
+            "handle_pte_fault",
+            "__handle_mm_fault",
+            "handle_mm_fault",
+            "do_user_addr_fault",
+            "handle_page_fault",
+            "exc_page_fault",
+            "asm_exc_page_fault",
+        ],
+        &["read_swap_cache_async"],
+    );
+}
+
 /// A thread created by an unmodified glibc program: `copy_process` ←
 /// `kernel_clone` ← `sys_clone3` ← the syscall path, into user space
 /// (glibc's `clone3`, a user address; gdb has no symbols for it).

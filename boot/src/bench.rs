@@ -76,6 +76,18 @@
 //! counts instructions, firmware and boot loader included), and in wall
 //! time, the host's arrival time of that line. The figure the issue asks
 //! for is tinymm's over Linux's (target: below one half).
+//!
+//! The swap benchmark runs the same busybox scenario on both kernels
+//! (Linux through `run --linux`, which loads its virtio modules) with a
+//! fresh 512 MiB swap disk: `swapon /dev/vda`, then `swapbench 256`
+//! (`user/c/swapbench.c`) in the memcg with memory.max=64M, which writes
+//! 256 MiB of anonymous memory and reads it back, checking every word.
+//! Per pass it prints the rdtsc delta and the idle + iowait time of
+//! /proc/stat: -icount moves the clock while the CPU waits for the
+//! disk, so a pass's instructions are the first less the second. A
+//! pass's wall time is the host time of its line (from the begin marker
+//! or the previous pass's) in the run without -icount. Targets: at least
+//! 2x Linux's wall throughput, at most half its instructions.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -140,6 +152,9 @@ enum Kind {
     Pipe,
     /// `boottime` as /init's first command: the time from QEMU's start.
     Boot,
+    /// `swapbench SIZE_MIB` through a memory.max with swap: pages/s over
+    /// the write and the read pass.
+    Swap,
 }
 
 /// Which kernel a benchmark ran on.
@@ -231,8 +246,22 @@ fn benchmarks() -> Vec<Benchmark> {
     let boot_machine = RunOptions {
         mem: "1G".into(),
         files: bench_files(&[("boottime", BOOTTIME)]),
+        ..base.clone()
+    };
+    let swap_machine = RunOptions {
+        mem: "1G".into(),
+        files: bench_files(&[("swapbench", SWAPBENCH)]),
+        swap: Some(SWAP_SIZE),
         ..base
     };
+    // The swap disk goes on before the counters and the markers.
+    let swap_script = format!(
+        "swapon /dev/vda\n{}",
+        scenario(
+            Cgroup::MemcgMax(SWAP_MAX),
+            &format!("{SWAPBENCH} {SWAP_MIB} || exit 1\n")
+        )
+    );
     let anon = "anon 256M --time\n";
     // Two runs of fileread rather than `--repeat 2`, for a time per pass.
     let read_twice = format!("fileread {BIG} --time\nfileread {BIG} --time\n");
@@ -311,6 +340,27 @@ fn benchmarks() -> Vec<Benchmark> {
             },
             script: format!("{BOOTTIME}\n"),
         },
+        // The same scenario and swap disk on both kernels (Linux loads
+        // its virtio modules from the initramfs, `disk.rs`).
+        Benchmark {
+            name: SWAP_TINYMM,
+            machine: "BIOS, 1 GiB, 512M swap",
+            kind: Kind::Swap,
+            cgroup: Cgroup::MemcgMax(SWAP_MAX),
+            options: swap_machine.clone(),
+            script: swap_script.clone(),
+        },
+        Benchmark {
+            name: SWAP_LINUX,
+            machine: "-kernel, 1 GiB, 512M swap",
+            kind: Kind::Swap,
+            cgroup: Cgroup::MemcgMax(SWAP_MAX),
+            options: RunOptions {
+                linux: true,
+                ..swap_machine
+            },
+            script: swap_script,
+        },
     ]
 }
 
@@ -322,6 +372,16 @@ const BOOT_TINYMM: &str = "boot to /init's first line, tinymm";
 const BOOT_LINUX: &str = "boot to /init's first line, Linux";
 /// The boot benchmark's program (`user/c/boottime.c`).
 const BOOTTIME: &str = "/bin/boottime";
+const SWAP_TINYMM: &str = "anon 256M written+read, memory.max=64M, swap, tinymm";
+const SWAP_LINUX: &str = "anon 256M written+read, memory.max=64M, swap, Linux";
+/// The swap benchmark's memory.max, swap disk and anonymous memory.
+const SWAP_MAX: &str = "64M";
+const SWAP_SIZE: u64 = 512 << 20;
+const SWAP_MIB: u64 = 256;
+
+/// The swap benchmark's program (`user/c/swapbench.c`); a wrong byte
+/// fails it, and `|| exit 1` the run.
+const SWAPBENCH: &str = "/bin/swapbench";
 
 /// A benchmark that also runs on Linux, as its init.
 struct LinuxBench {
@@ -374,6 +434,10 @@ fn bench_files(programs: &[(&str, &str)]) -> Vec<GuestFile> {
 pub struct Figures {
     /// Every `PROG: T ns` line between the markers, in order.
     pub guest_ns: Vec<u64>,
+    /// Host time from the begin marker to the arrival of each of those
+    /// lines (a pass's wall time: tinymm's clock loses ticks under TCG
+    /// without -icount).
+    pub ns_at: Vec<Duration>,
     /// `anon: touched P pages`, summed.
     pub pages: u64,
     /// `fileread: read B bytes`, summed.
@@ -384,6 +448,13 @@ pub struct Figures {
     pub iterations: u64,
     /// `forkexec: tsc D`, summed: instructions under -icount shift=0.
     pub tsc: u64,
+    /// Every `PROG: tsc D` line between the markers, in order (one per
+    /// pass of `swapbench`).
+    pub tscs: Vec<u64>,
+    /// `PROG: idle_ns I` lines, in order: the idle and iowait time of
+    /// each `swapbench` pass (/proc/stat), which -icount counts as guest
+    /// time without instructions.
+    pub idle_ns: Vec<u64>,
     /// Host time between the arrival of the begin and end markers.
     pub measured: Duration,
     /// `/proc/vmstat` before the begin marker and after the end marker.
@@ -415,6 +486,7 @@ impl Figures {
     fn guest_part(&self) -> Figures {
         Figures {
             measured: Duration::ZERO,
+            ns_at: Vec::new(),
             ..self.clone()
         }
     }
@@ -458,12 +530,20 @@ pub fn parse_run(lines: &[(Duration, String)]) -> Result<Figures, String> {
         };
         let words: Vec<&str> = rest.split(' ').collect();
         match words[..] {
-            [t, "ns"] => figures.guest_ns.push(number(t, line)?),
+            [t, "ns"] => {
+                figures.guest_ns.push(number(t, line)?);
+                figures.ns_at.push(*at - begin.unwrap_or_default());
+            }
             ["touched", p, "pages"] => figures.pages += number(p, line)?,
             ["read", b, "bytes"] => figures.bytes += number(b, line)?,
             ["sum", x] => figures.sums.push(number(x, line)?),
             [n, "iterations"] => figures.iterations += number(n, line)?,
-            ["tsc", d] => figures.tsc += number(d, line)?,
+            ["idle_ns", i] => figures.idle_ns.push(number(i, line)?),
+            ["tsc", d] => {
+                let d = number(d, line)?;
+                figures.tsc += d;
+                figures.tscs.push(d);
+            }
             _ => {}
         }
     }
@@ -553,6 +633,7 @@ fn throughput(kind: Kind, figures: &Figures, seconds: f64) -> String {
         (Kind::FileRead, Some(rate)) => format!("{rate:.1} MB/s"),
         (Kind::ForkExec, Some(rate)) => format!("{rate:.1} forks/s"),
         (Kind::Pipe, Some(rate)) => format!("{rate:.1} MiB/s"),
+        (Kind::Swap, Some(rate)) => format!("{rate:.0} pages/s"),
         _ => "-".into(),
     }
 }
@@ -564,6 +645,8 @@ fn rate(kind: Kind, figures: &Figures, seconds: f64) -> Option<f64> {
         Kind::FileRead => figures.bytes as f64 / 1e6 / seconds,
         Kind::ForkExec => figures.iterations as f64 / seconds,
         Kind::Pipe => figures.bytes as f64 / (1u64 << 20) as f64 / seconds,
+        // Each page is written once and read once.
+        Kind::Swap => 2.0 * figures.pages as f64 / seconds,
         Kind::Boot => return None,
     })
 }
@@ -572,7 +655,7 @@ fn rate(kind: Kind, figures: &Figures, seconds: f64) -> Option<f64> {
 /// that read it the exact rdtsc count.
 fn guest_time(kind: Kind, figures: &Figures) -> u64 {
     match kind {
-        Kind::ForkExec | Kind::Pipe | Kind::Boot => figures.tsc,
+        Kind::ForkExec | Kind::Pipe | Kind::Boot | Kind::Swap => figures.tsc,
         _ => figures.guest_total_ns(),
     }
 }
@@ -849,7 +932,7 @@ pub fn format_table(
         let rows_of_linux = linux_benchmarks()
             .map(|LinuxBench { kind, name, .. }| (kind, name))
             .into_iter()
-            .chain([(Kind::Boot, BOOT_LINUX)]);
+            .chain([(Kind::Boot, BOOT_LINUX), (Kind::Swap, SWAP_LINUX)]);
         for (kind, name) in rows_of_linux {
             let ran = |kernel: Kernel| {
                 measured
@@ -908,6 +991,10 @@ pub fn format_table(
                 f.tsc,
                 f.guest_total_ns()
             );
+            continue;
+        }
+        if m.kind == Kind::Swap {
+            let _ = writeln!(out, "  {}: {}", m.name, swap_counters(f));
             continue;
         }
         if m.kind == Kind::Pipe {
@@ -970,6 +1057,9 @@ pub fn format_table(
         let _ = writeln!(out, "  {line}");
     }
     for line in boot_ratio(measured, linux_missing) {
+        let _ = writeln!(out, "  {line}");
+    }
+    for line in swap_ratio(measured, linux_missing) {
         let _ = writeln!(out, "  {line}");
     }
 
@@ -1184,6 +1274,100 @@ fn boot_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<String>
     lines
 }
 
+/// The swap benchmark's passes and counters: each pass's instructions
+/// (rdtsc) and clock, /proc/vmstat's swap and fault counters and the
+/// memcg's reclaim counters.
+fn swap_counters(f: &Figures) -> String {
+    let delta = |key| f.vmstat_delta(key).map_or("?".into(), |d| d.to_string());
+    let memstat = |key| f.memstat_delta(key).map_or("?".into(), |d| d.to_string());
+    let pass = |i: usize| {
+        let idle = f.idle_ns.get(i).copied().unwrap_or_default();
+        format!(
+            "tsc {} (idle {idle}: {} instructions, {} per page), clock {} ns",
+            f.tscs.get(i).copied().unwrap_or_default(),
+            busy(f, i).unwrap_or_default(),
+            busy(f, i).unwrap_or_default() / f.pages.max(1),
+            f.guest_ns.get(i).copied().unwrap_or_default()
+        )
+    };
+    format!(
+        "write {}; read {}; pswpout +{}, pswpin +{}, pgmajfault +{}; memory.stat pgscan +{}, pgsteal +{}",
+        pass(0),
+        pass(1),
+        delta("pswpout"),
+        delta("pswpin"),
+        delta("pgmajfault"),
+        memstat("pgscan"),
+        memstat("pgsteal"),
+    )
+}
+
+/// The instructions of pass `i`: its guest ns (rdtsc) less its idle time.
+fn busy(f: &Figures, i: usize) -> Option<u64> {
+    f.tscs.get(i)?.checked_sub(*f.idle_ns.get(i)?)
+}
+
+/// Host seconds of pass `i`: from the begin marker (the first) or the
+/// previous pass's line to this pass's `T ns` line.
+fn pass_wall(f: &Figures, i: usize) -> Option<f64> {
+    let end = *f.ns_at.get(i)?;
+    let start = match i {
+        0 => Duration::ZERO,
+        _ => *f.ns_at.get(i - 1)?,
+    };
+    Some(secs(end - start)).filter(|&s| s > 0.0)
+}
+
+/// tinymm's swap benchmark against Linux's, pass by pass: instructions
+/// (the first runs' rdtsc deltas; target at most half Linux's) and the
+/// host time of the passes in the runs without -icount (target at least
+/// 2x Linux's throughput). Nothing when
+/// no swap benchmark ran.
+fn swap_ratio(measured: &[Measured], linux_missing: Option<&str>) -> Vec<String> {
+    let (tinymm, linux) = match both_kernels(measured, Kind::Swap, "swap", linux_missing) {
+        Ok(both) => both,
+        Err(lines) => return lines,
+    };
+    let mut lines = Vec::new();
+    let passes = ["write", "read back"];
+    if let (Some(t), Some(l)) = (tinymm.runs.first(), linux.runs.first()) {
+        let (t, l) = (&t.figures, &l.figures);
+        for (i, pass) in passes.iter().enumerate() {
+            if let (Some(ti), Some(li)) = (busy(t, i), busy(l, i)) {
+                lines.push(format!(
+                    "swap {pass} pass (guest instructions: rdtsc less idle): tinymm {ti} ({} per page), Linux {li} ({} per page); tinymm / Linux {:.3} (target <= 0.5)",
+                    ti / t.pages.max(1),
+                    li / l.pages.max(1),
+                    ti as f64 / li as f64
+                ));
+            }
+            if let (Some(&ti), Some(&li)) = (t.tscs.get(i), l.tscs.get(i)) {
+                lines.push(format!(
+                    "  guest time with idle (rdtsc): tinymm {ti}, Linux {li}; tinymm / Linux {:.3}",
+                    ti as f64 / li as f64
+                ));
+            }
+        }
+    }
+    if let (Some(t), Some(l)) = (&tinymm.native, &linux.native) {
+        let (t, l) = (&t.figures, &l.figures);
+        for (i, pass) in passes.iter().enumerate() {
+            if let (Some(ti), Some(li)) = (pass_wall(t, i), pass_wall(l, i)) {
+                lines.push(format!(
+                    "swap {pass} pass without -icount (wall, host time of the pass's line): tinymm {ti:.3} s, Linux {li:.3} s; throughput tinymm / Linux {:.2}x (target >= 2x)",
+                    li / ti
+                ));
+            }
+        }
+        let (tw, lw) = (secs(t.measured), secs(l.measured));
+        lines.push(format!(
+            "swap benchmark without -icount (wall between the markers, swapon included): tinymm {tw:.3} s, Linux {lw:.3} s; tinymm / Linux {:.3}",
+            tw / lw
+        ));
+    }
+    lines
+}
+
 /// The checks of a run's results beyond their shape: the file's sum for
 /// the reads, the iterations of fork+exec, the pipe's bytes and stamps.
 fn check_figures(kind: Kind, figures: &Figures, expected_sum: Option<u64>) -> Result<(), String> {
@@ -1221,6 +1405,16 @@ fn check_figures(kind: Kind, figures: &Figures, expected_sum: Option<u64>) -> Re
                 return Err(format!(
                     "tsc {}, clock lines {:?}: not boottime's two lines",
                     figures.tsc, figures.guest_ns
+                ));
+            }
+        }
+        Kind::Swap => {
+            let pages = SWAP_MIB << 8;
+            let lines = [&figures.tscs, &figures.guest_ns, &figures.idle_ns].map(Vec::len);
+            if figures.pages != pages || lines != [2, 2, 2] {
+                return Err(format!(
+                    "{} pages, tsc {:?}, clock lines {:?}, idle {:?}: not swapbench's two passes of {pages} pages",
+                    figures.pages, figures.tscs, figures.guest_ns, figures.idle_ns
                 ));
             }
         }
@@ -1371,9 +1565,12 @@ pub fn bench(options: &BenchOptions) -> u8 {
         .map(|b| b.kind)
         .filter(|&kind| linux_benchmarks().iter().any(|l| l.kind == kind))
         .collect();
-    let uses_cprogs = chosen
-        .iter()
-        .any(|b| matches!(b.kind, Kind::ForkExec | Kind::Pipe | Kind::Boot));
+    let uses_cprogs = chosen.iter().any(|b| {
+        matches!(
+            b.kind,
+            Kind::ForkExec | Kind::Pipe | Kind::Boot | Kind::Swap
+        )
+    });
     if uses_cprogs && let Err(e) = crate::cbuild::build_bench() {
         eprintln!("bench: building the benchmark programs: {e}");
         return 1;
@@ -2124,5 +2321,115 @@ tinymm: exit status 0";
         assert_eq!(rows.len(), 1, "{missing}");
         assert!(rows[0].starts_with("boot to /init's first line, Linux "));
         assert!(missing.contains("boot, tinymm / Linux: n/a (Linux: no network)"));
+    }
+
+    /// A swap run's console: the counters, swapbench's two passes.
+    const SWAP_RUN: &str = "\
+pswpin 0
+pswpout 0
+pgmajfault 3
+bench: memory.stat
+pgscan 0
+pgsteal 0
+bench: begin
+swapbench: 2000000000 ns
+swapbench: tsc 1000000000
+swapbench: idle_ns 200000000
+swapbench: touched 65536 pages
+swapbench: 1000000000 ns
+swapbench: tsc 600000000
+swapbench: idle_ns 0
+swapbench: verified 65536 pages, 0 bad
+bench: end
+pswpin 48000
+pswpout 49400
+pgmajfault 6003
+bench: memory.stat
+pgscan 164000
+pgsteal 49400
+tinymm: exit status 0";
+
+    #[test]
+    fn swap_runs_table_and_ratio() {
+        let f = parse_run(&console(SWAP_RUN)).unwrap();
+        assert_eq!(f.tscs, [1_000_000_000, 600_000_000]);
+        assert_eq!(f.tsc, 1_600_000_000);
+        assert_eq!(f.guest_ns, [2_000_000_000, 1_000_000_000]);
+        assert_eq!(f.pages, 65536);
+        // Lines 8 and 12, the begin marker line 7, 100 ms apart.
+        assert_eq!(
+            f.ns_at,
+            [Duration::from_millis(100), Duration::from_millis(500)]
+        );
+        assert_eq!(f.idle_ns, [200_000_000, 0]);
+        assert_eq!(
+            (busy(&f, 0), busy(&f, 1)),
+            (Some(800_000_000), Some(600_000_000))
+        );
+        assert_eq!(guest_time(Kind::Swap, &f), 1_600_000_000);
+        assert!(check_figures(Kind::Swap, &f, None).is_ok());
+        let one_pass = Figures {
+            tscs: vec![1],
+            ..f.clone()
+        };
+        assert!(check_figures(Kind::Swap, &one_pass, None).is_err());
+        assert_eq!(
+            swap_counters(&f),
+            "write tsc 1000000000 (idle 200000000: 800000000 instructions, 12207 per page), \
+             clock 2000000000 ns; read tsc 600000000 (idle 0: 600000000 instructions, \
+             9155 per page), clock 1000000000 ns; \
+             pswpout +49400, pswpin +48000, pgmajfault +6000; memory.stat pgscan +164000, pgsteal +49400"
+        );
+        // Linux: four times the instructions and three times the time.
+        let l = Figures {
+            tscs: vec![4_000_000_000, 2_400_000_000],
+            idle_ns: vec![800_000_000, 0],
+            guest_ns: vec![6_000_000_000, 3_000_000_000],
+            measured: f.measured * 3,
+            ns_at: f.ns_at.iter().map(|d| *d * 3).collect(),
+            ..f.clone()
+        };
+        let with_native = |mut m: Measured, figures: &Figures| {
+            m.native = Some(Run {
+                wall: Duration::from_secs(20),
+                figures: figures.clone(),
+            });
+            m
+        };
+        let cgroup = Cgroup::MemcgMax(SWAP_MAX);
+        let tinymm = with_native(
+            measured(SWAP_TINYMM, Kind::Swap, cgroup, vec![f.clone()]),
+            &f,
+        );
+        let mut linux = with_native(
+            measured(SWAP_LINUX, Kind::Swap, cgroup, vec![l.clone()]),
+            &l,
+        );
+        linux.kernel = Kernel::Linux;
+        let table = format_table(&[tinymm.clone(), linux], &Ok(Vec::new()), None);
+        assert!(
+            table.contains(
+                "swap write pass (guest instructions: rdtsc less idle): tinymm 800000000 (12207 per page), \
+                 Linux 3200000000 (48828 per page); tinymm / Linux 0.250 (target <= 0.5)"
+            ),
+            "{table}"
+        );
+        assert!(
+            table.contains(
+                "swap read back pass without -icount (wall, host time of the pass's line): \
+                 tinymm 0.400 s, Linux 1.200 s; throughput tinymm / Linux 3.00x (target >= 2x)"
+            ),
+            "{table}"
+        );
+        // Both passes, 2 x 65536 pages, in 1.6 s of guest time.
+        assert!(table.contains("81920 pages/s"), "{table}");
+        let missing = format_table(&[tinymm], &Ok(Vec::new()), Some("Linux: no network"));
+        assert!(
+            missing.contains("swap, tinymm / Linux: n/a (Linux: no network)"),
+            "{missing}"
+        );
+        let rows: Vec<&str> = missing.lines().filter(|l| l.contains("  n/a")).collect();
+        assert_eq!(rows.len(), 1, "{missing}");
+        assert!(rows[0].starts_with(SWAP_LINUX), "{missing}");
     }
 }

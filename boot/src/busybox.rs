@@ -35,6 +35,10 @@ mount -t sysfs sysfs /sys
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 if has tmpfs; then mount -t tmpfs tmpfs /tmp; fi
 if has devtmpfs; then mount -t devtmpfs devtmpfs /dev; fi
+for m in /lib/modules/tinymm/*.ko; do [ -f "$m" ] && insmod "$m"; done
+# swapon=DEVICE on the kernel command line (tinymm run --swapon) is in our
+# environment, as Linux passes unknown boot parameters to init.
+if [ -n "$swapon" ]; then swapon "$swapon"; fi
 if [ -f /scenario ]; then
 	sh /scenario
 else

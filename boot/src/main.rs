@@ -7,6 +7,7 @@
 //!            [--gdb] [--qemu-arg ARG]... [--smp N]
 //!            [--add HOST_PATH[:GUEST_PATH]]... [--gen GUEST_PATH:SIZE]...
 //!            [--init busybox|none] [--linux]
+//!            [--disk FILE[,serial=S][,rw]]... [--swap SIZE [--swapon]]
 //! tinymm gdb [run options] [--batch] [-x FILE]... [--gdb-cmd CMD]...
 //! tinymm elf
 //! tinymm checksum GUEST_PATH:SIZE
@@ -19,6 +20,7 @@
 
 mod bench;
 mod busybox;
+mod disk;
 mod image;
 mod initramfs;
 mod linux;

@@ -50,6 +50,9 @@ pub struct RunOptions {
     /// Boot Debian's Linux 6.1 (linux.rs) with the same initramfs instead
     /// of tinymm (`--linux`; implies busybox as /init).
     pub linux: bool,
+    /// virtio-blk disks (`--disk`, disk.rs), then a swap area (`--swap`).
+    pub disks: Vec<crate::disk::DiskSpec>,
+    pub swap: Option<u64>,
     /// The kernel command line (`--append`, QEMU's `-append`); for
     /// `--linux` it follows Linux's own console and panic settings.
     pub append: Option<String>,
@@ -69,6 +72,8 @@ impl Default for RunOptions {
             files: Vec::new(),
             init: Init::Busybox,
             linux: false,
+            disks: Vec::new(),
+            swap: None,
             append: None,
         }
     }
@@ -119,6 +124,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
 
 fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbOptions), String> {
     let mut run = RunOptions::default();
+    let mut swapon = false;
     let mut gdb = GdbOptions::default();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -161,6 +167,9 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
             }
             "--add" => run.files.push(parse_add(&value()?)?),
             "--gen" => run.files.push(parse_gen(&value()?)?),
+            "--disk" => run.disks.push(crate::disk::parse_disk(&value()?)?),
+            "--swap" => run.swap = Some(crate::disk::parse_swap(&value()?)?),
+            "--swapon" => swapon = true,
             "--init" => {
                 run.init = match value()?.as_str() {
                     "busybox" => Init::Busybox,
@@ -177,6 +186,18 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
         }
     }
     check_unique(&run.files)?;
+    if swapon {
+        // /init runs `swapon $swapon`: Linux hands an unknown `name=value`
+        // boot parameter to init's environment, and so does tinymm.
+        if run.swap.is_none() || run.init == Init::None {
+            return Err("--swapon turns on the --swap area from busybox's /init".into());
+        }
+        let dev = format!("swapon=/dev/vd{}", (b'a' + run.disks.len() as u8) as char);
+        run.append = Some(match run.append.take() {
+            Some(rest) => format!("{dev} {rest}"),
+            None => dev,
+        });
+    }
     if run.script.is_some() && run.init == Init::None {
         return Err("--script runs from busybox's /init: not with --init none".into());
     }
@@ -322,6 +343,23 @@ mod tests {
     }
 
     #[test]
+    fn swapon_names_the_swap_disk_on_the_command_line() {
+        let Ok(Command::Run(run)) = parse(&["run", "--swap", "8M", "--swapon"]) else {
+            panic!()
+        };
+        assert_eq!(run.append.as_deref(), Some("swapon=/dev/vda"));
+        let disk = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        let Ok(Command::Run(run)) = parse(&[
+            "run", "--disk", disk, "--swapon", "--swap", "8M", "--append", "x=1 -- y",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(run.append.as_deref(), Some("swapon=/dev/vdb x=1 -- y"));
+        assert!(parse(&["run", "--swapon"]).is_err());
+        assert!(parse(&["run", "--swap", "8M", "--swapon", "--init", "none"]).is_err());
+    }
+
+    #[test]
     fn append_is_the_command_line() {
         let Ok(Command::Run(run)) = parse(&["run", "--append", "quiet a=b"]) else {
             panic!("run");
@@ -381,6 +419,8 @@ mod tests {
             files: Vec::new(),
             init: Init::Busybox,
             linux: false,
+            disks: Vec::new(),
+            swap: None,
             append: None,
         };
         assert_eq!(parsed, Ok(Command::Run(expected)));

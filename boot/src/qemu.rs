@@ -334,9 +334,16 @@ impl QemuCommand {
             let userland = busybox::userland(host, &applets, options.script.as_deref(), &taken);
             files.extend(userland);
         }
+        let (disk_args, disk_temps) = crate::disk::qemu_args(&options.disks, options.swap)?;
         if options.linux {
             let dir = crate::linux::default_dir();
             let linux = crate::linux::fetch(&dir)?;
+            if !disk_args.is_empty() {
+                files.extend(crate::disk::linux_modules(
+                    &dir.join("root"),
+                    &linux.release,
+                )?);
+            }
             let initrd = initramfs_or_reuse(&files, &dir)?;
             let mut command =
                 crate::linux::qemu_command(&linux, &initrd, &options.mem, options.icount, "")?;
@@ -348,14 +355,15 @@ impl QemuCommand {
             if let Some(n) = options.smp {
                 command.args(["-smp", &n.to_string()]);
             }
+            command.args(&disk_args);
             command.args(&options.qemu_args);
             let qemu = Self {
                 command,
                 linux: true,
             };
-            return Ok((qemu, Cleanup(Vec::new())));
+            return Ok((qemu, Cleanup(disk_temps)));
         }
-        let mut cleanup = Cleanup(Vec::new());
+        let mut cleanup = Cleanup(disk_temps);
         let mut command = Command::new(qemu);
         command.args(["-machine", "q35", "-cpu", "max", "-m", &options.mem]);
         let serial = match console {
@@ -385,6 +393,7 @@ impl QemuCommand {
                 command.args(["-append", append]);
             }
         }
+        command.args(&disk_args);
         // No NIC: nothing uses one, and OVMF would try to network-boot it
         // (about 0.5 s of a UEFI boot under TCG).
         command.args(["-nic", "none"]);

@@ -231,6 +231,7 @@ fn kernel_init(_: usize) -> KthreadReturn {
     // The console's session and process group, as an init's setsid()
     // makes them: the programs it starts are in session 1.
     crate::task::sys::sys_setsid().expect("pid 1 leads no group yet");
+    crate::drivers::do_initcalls();
     console_on_rootfs();
     let params = INIT_PARAMS
         .get()

@@ -20,6 +20,7 @@ pub fn selftest_store(buf: &[u8]) -> KResult<()> {
     let name = core::str::from_utf8(buf).map_err(|_| Errno::EINVAL)?.trim();
     let ok = match name {
         "alloc" => selftest_alloc(),
+        "bio" => crate::block::selftest::selftest_bio(),
         "int3" => {
             arch::selftest::int3();
             println!("int3: returned");

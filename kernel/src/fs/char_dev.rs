@@ -72,8 +72,8 @@ pub fn chrdev_show(m: &mut String) -> core::fmt::Result {
 }
 
 /// `init_special_inode()`'s open: character devices through their
-/// driver; block devices and sockets have none here (the VFS opens FIFOs
-/// with `fifo_open()` before it asks the inode).
+/// driver, block devices through `blkdev_open`; sockets have none here
+/// (the VFS opens FIFOs with `fifo_open()` before it asks the inode).
 pub fn init_special_open(
     ftype: super::FileType,
     rdev: DevT,
@@ -81,6 +81,8 @@ pub fn init_special_open(
 ) -> KResult<Arc<dyn FileOps>> {
     match ftype {
         super::FileType::Chr => chrdev_open(rdev, flags),
+        #[cfg(target_os = "none")]
+        super::FileType::Blk => crate::block::fops::blkdev_open(rdev, flags),
         _ => Err(Errno::ENXIO),
     }
 }

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use super::filesystems::{FileSystemType, register_filesystem};
 use super::super_block::SuperBlock;
-use super::{DevT, Inode, S_IFCHR};
+use super::{DevT, Inode, S_IFBLK, S_IFCHR, S_IFMT};
 use crate::mm::mmzone::node_data;
 use crate::mm::shmem::{shmem_fill_super, shmem_parse_options};
 use crate::sync::SpinLock;
@@ -34,7 +34,8 @@ static DEV_FS_TYPE: FileSystemType = FileSystemType {
 };
 
 /// `create_path()` + `handle_create()`: the node `name` (directories
-/// along its path made 0755), a character device of `mode`.
+/// along its path made 0755), of `mode`: a character device unless its
+/// type bits say block (S_IFBLK).
 fn handle_create(root: &Arc<dyn Inode>, name: &str, mode: u32, dev: DevT) -> KResult<()> {
     let mut dir = root.clone();
     let mut parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
@@ -48,7 +49,12 @@ fn handle_create(root: &Arc<dyn Inode>, name: &str, mode: u32, dev: DevT) -> KRe
             }
         };
     }
-    dir.mknod(last, S_IFCHR | (mode & 0o7777), dev)
+    let ftype = if mode & S_IFMT == S_IFBLK {
+        S_IFBLK
+    } else {
+        S_IFCHR
+    };
+    dir.mknod(last, ftype | (mode & 0o7777), dev)
 }
 
 /// `devtmpfs_create_node()`: a driver's device gets its node, now or

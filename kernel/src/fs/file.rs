@@ -170,7 +170,7 @@ impl File {
         let base = match whence {
             SEEK_SET => 0,
             SEEK_CUR => *pos as i64,
-            SEEK_END => self.inode().size() as i64,
+            SEEK_END => self.ops.i_size().unwrap_or_else(|| self.inode().size()) as i64,
             _ => return Err(Errno::EINVAL),
         };
         let new = base

@@ -392,6 +392,11 @@ pub trait FileOps: Send + Sync {
     fn fsync(&self, _file: &File) -> KResult<()> {
         Err(Errno::EINVAL)
     }
+    /// The size lseek's SEEK_END counts from when it is not
+    /// the inode's: a block device node's is its disk's (`blkdev_llseek`).
+    fn i_size(&self) -> Option<u64> {
+        None
+    }
     /// `file_operations->llseek` of files that seek in their own way
     /// (/dev/kmsg); `None` leaves it to `vfs_llseek`'s arithmetic.
     fn llseek(&self, _offset: i64, _whence: u32) -> Option<KResult<u64>> {

@@ -1,6 +1,7 @@
 //! sysfs (fs/sysfs/): the directories userland looks in. /sys/fs/cgroup
 //! is where cgroup2 is mounted; /sys/kernel/debug/tinymm holds the
-//! kernel self-tests (debugfs's place on Linux).
+//! kernel self-tests (debugfs's place on Linux); /sys/block has the disks
+//! (block/genhd.rs) and /sys/bus/pci/devices the PCI functions.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -43,6 +44,24 @@ pub fn sysfs_init() {
     };
     let root = dir(vec![
         (
+            "block",
+            ProcDir::with_mode(0o755, vec![], Some(Arc::new(crate::block::genhd::SysBlock))),
+        ),
+        (
+            "bus",
+            dir(vec![(
+                "pci",
+                dir(vec![(
+                    "devices",
+                    ProcDir::with_mode(
+                        0o755,
+                        vec![],
+                        Some(Arc::new(crate::drivers::pci::pci_driver::PciSysfsDevices)),
+                    ),
+                )]),
+            )]),
+        ),
+        (
             "devices",
             dir(vec![(
                 "system",
@@ -61,10 +80,16 @@ pub fn sysfs_init() {
             "kernel",
             dir(vec![(
                 "debug",
-                dir(vec![(
-                    "tinymm",
-                    dir(vec![("selftest", selftest as Arc<dyn Inode>)]),
-                )]),
+                dir(vec![
+                    (
+                        "fail_make_request",
+                        crate::block::blk_core::fail_make_request_debugfs(),
+                    ),
+                    (
+                        "tinymm",
+                        dir(vec![("selftest", selftest as Arc<dyn Inode>)]),
+                    ),
+                ]),
             )]),
         ),
     ]);

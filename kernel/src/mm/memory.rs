@@ -17,21 +17,31 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use bitflags::bitflags;
 
 use super::filemap::{__filemap_get_folio, AddressSpace, filemap_get_folio};
+use super::filemap::{folio_lock, folio_trylock, folio_unlock, folio_wait_writeback};
 use super::gfp::Gfp;
+use super::memcontrol::swap::mem_cgroup_swap_full;
 use super::memcontrol::{count_memcg_event_mm, mem_cgroup_charge};
 use super::mm_types::{MmCounter, MmStruct};
 use super::mmap::{VmAreaStruct, VmFlags};
 use super::mmzone::{PglistData, ZoneStatItem, node_data};
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
+use super::rmap::folio_add_anon_rmap_pte;
 use super::rmap::{
     folio_add_file_rmap_pte, folio_add_new_anon_rmap, folio_dup_rmap_pte, folio_remove_rmap_pte,
     folio_test_anon,
 };
 use super::swap::{folio_add_lru, folio_move_evictable, folio_move_unevictable};
+use super::swap_state::{lookup_swap_cache, swapin_readahead};
+use super::swapfile::{
+    __swap_count, folio_free_swap, free_swap_and_cache, swap_duplicate, swap_entry_valid,
+    swap_free, swp_swapcount,
+};
+use super::swapops::{Pte, pte_to_swp_entry, swp_type};
 use super::vmstat::{VmEventItem, count_vm_events};
 use crate::arch::x86_64::pgtable::{
-    Pgd, PteFlags, next_pte_table_addr, pte_get, ptep_get_and_clear, ptep_modify, set_pte_at,
+    Pgd, PteFlags, PteVal, next_pte_table_addr, pte_get, ptep_get, ptep_get_and_clear, ptep_modify,
+    set_pte_at, set_swp_pte_at, swp_pte_clear,
 };
 use crate::uapi::errno::{Errno, KResult};
 
@@ -87,6 +97,12 @@ fn node() -> &'static PglistData {
     node_data(0)
 }
 
+/// `vm_normal_page()`: the page a present PTE maps, None for the shared
+/// zero page (which no one owns or counts).
+pub fn vm_normal_page(pfn: u64) -> Option<&'static Page> {
+    (pfn != zero_pfn()).then(|| node().pfn_to_page(pfn))
+}
+
 /// `vm_get_page_prot()`: the PTE bits for a mapping of `vma`.
 fn vm_get_page_prot(vma: &VmAreaStruct, writable: bool) -> PteFlags {
     let mut f = PteFlags::_PAGE_PRESENT | PteFlags::_PAGE_USER | PteFlags::_PAGE_ACCESSED;
@@ -139,8 +155,10 @@ fn map_new_anon_page(vmf: &VmFault, page: &'static Page) -> VmFaultReason {
         return VmFaultReason::VM_FAULT_OOM;
     }
     vmf.mm.add_mm_counter(MmCounter::AnonPages, 1);
+    // `__folio_mark_uptodate()`: its contents are valid (a swap-in that
+    // finds it in the swap cache maps it as it is), and
     // folio_add_lru_vma(): swap-backed, on the inactive anon list.
-    page.set(PageFlags::SWAPBACKED);
+    page.set(PageFlags::UPTODATE | PageFlags::SWAPBACKED);
     folio_add_lru(pgdat, page);
     if vmf.vma.vm_flags.contains(VmFlags::VM_LOCKED) {
         mlock_folio(page);
@@ -323,7 +341,7 @@ fn do_wp_page(vmf: &VmFault, pfn: u64, flags: PteFlags) -> VmFaultReason {
     }
     if pfn != zero_pfn() {
         let page = pgdat.pfn_to_page(pfn);
-        if folio_test_anon(page) && page.mapcount() == 1 && page.refcount() == 1 {
+        if folio_test_anon(page) && wp_can_reuse_anon_folio(page) {
             // wp_page_reuse()
             ptep_modify(
                 &vmf.mm.pgd,
@@ -334,6 +352,182 @@ fn do_wp_page(vmf: &VmFault, pfn: u64, flags: PteFlags) -> VmFaultReason {
         }
     }
     wp_page_copy(vmf, pfn)
+}
+
+/// `do_wp_page()`'s test for reusing an anonymous page: only this
+/// mapping holds it — once its swap-cache copy, if any, could be dropped.
+fn wp_can_reuse_anon_folio(page: &Page) -> bool {
+    let swapcache = i32::from(page.test(PageFlags::SWAPCACHE));
+    if page.mapcount() != 1 || page.refcount() > 1 + swapcache {
+        return false;
+    }
+    if swapcache == 1 {
+        if !folio_trylock(page) {
+            return false;
+        }
+        folio_free_swap(node(), page);
+        folio_unlock(page);
+    }
+    page.refcount() == 1
+}
+
+/// `should_try_to_free_swap()`: after a swap-in, drop the swap copy when
+/// swap is getting full, the page is locked in memory, or a write will
+/// make the copy stale anyway and nobody else holds the page.
+fn should_try_to_free_swap(page: &Page, vma: &VmAreaStruct, write: bool) -> bool {
+    if !page.test(PageFlags::SWAPCACHE) {
+        return false;
+    }
+    if mem_cgroup_swap_full(page)
+        || vma.vm_flags.contains(VmFlags::VM_LOCKED)
+        || page.test(PageFlags::MLOCKED)
+    {
+        return true;
+    }
+    write && page.refcount() == 2
+}
+
+/// `do_swap_page()`: the PTE holds a swap entry. The page comes from the
+/// swap cache, or is read in with its neighbours (a major fault); the
+/// slot loses this PTE's reference and the page is mapped again — for
+/// writing at once if no one else can see it, else read-only with the
+/// write going on to `do_wp_page`. A page whose read failed is SIGBUS.
+#[inline(never)]
+fn do_swap_page(vmf: &VmFault, raw: u64) -> VmFaultReason {
+    let pgdat = node();
+    let entry = pte_to_swp_entry(Pte(raw));
+    if !swap_entry_valid(entry) {
+        log::error!(
+            "BUG: Bad page map in process {}  pte:{raw:016x} addr:{:#x}",
+            crate::task::current().comm(),
+            vmf.address
+        );
+        return VmFaultReason::VM_FAULT_SIGBUS;
+    }
+    let mut ret = VmFaultReason::empty();
+    let page = match lookup_swap_cache(pgdat, entry) {
+        Some(page) => page,
+        None => {
+            let Some(page) = swapin_readahead(pgdat, entry, Gfp::GFP_HIGHUSER_MOVABLE) else {
+                // Somebody else mapped it meanwhile, or there is no memory.
+                if ptep_get(&vmf.mm.pgd, vmf.address) != PteVal::Swap(raw) {
+                    return ret;
+                }
+                return VmFaultReason::VM_FAULT_OOM;
+            };
+            ret = VmFaultReason::VM_FAULT_MAJOR;
+            count_vm_events(VmEventItem::Pgmajfault, 1);
+            count_memcg_event_mm(VmEventItem::Pgmajfault);
+            page
+        }
+    };
+    folio_lock(page);
+    // The page may have left the swap cache, or the PTE changed, while
+    // we slept: let the fault happen again.
+    if !page.test(PageFlags::SWAPCACHE)
+        || page.private() != entry.val
+        || ptep_get(&vmf.mm.pgd, vmf.address) != PteVal::Swap(raw)
+    {
+        folio_unlock(page);
+        __free_pages(pgdat, page, 0);
+        return ret;
+    }
+    if !page.test(PageFlags::UPTODATE) {
+        folio_unlock(page);
+        __free_pages(pgdat, page, 0);
+        return VmFaultReason::VM_FAULT_SIGBUS;
+    }
+    // Nobody else maps the page or refers to the slot.
+    let exclusive = page.mapcount() == 0 && swp_swapcount(entry) == 1;
+    swap_free(entry);
+    if should_try_to_free_swap(page, vmf.vma, vmf.write()) {
+        folio_free_swap(pgdat, page);
+    }
+    let writable = vmf.write() && (exclusive || page.refcount() == 1);
+    folio_add_anon_rmap_pte(pgdat, page, vmf.mm.anon_root(), vmf.pgoff);
+    let prot = vm_get_page_prot(vmf.vma, writable);
+    // The table exists: the swap entry sat in it.
+    let mapped = set_pte_at(&vmf.mm.pgd, vmf.address, pgdat.page_to_pfn(page), prot);
+    debug_assert!(mapped.is_ok());
+    vmf.mm.add_mm_counter(MmCounter::AnonPages, 1);
+    vmf.mm.add_mm_counter(MmCounter::SwapEnts, -1);
+    if vmf.vma.vm_flags.contains(VmFlags::VM_LOCKED) {
+        mlock_folio(page);
+    }
+    folio_unlock(page);
+    if vmf.write() && !writable {
+        ret |= do_wp_page(vmf, pgdat.page_to_pfn(page), prot);
+    }
+    keep_frame(ret)
+}
+
+/// `unuse_pte()` (mm/swapfile.c): map `page`, read back for swapoff,
+/// where the swap entry `raw` was — read-only, as a read fault would.
+/// EIO if the page could not be read (the area then stays).
+fn unuse_pte(
+    mm: &MmStruct,
+    vma: &VmAreaStruct,
+    addr: u64,
+    raw: u64,
+    page: &'static Page,
+) -> KResult<()> {
+    let pgdat = node();
+    if ptep_get(&mm.pgd, addr) != PteVal::Swap(raw) {
+        return Ok(());
+    }
+    if !page.test(PageFlags::UPTODATE) {
+        return Err(Errno::EIO);
+    }
+    let prot = vm_get_page_prot(vma, false) - PteFlags::_PAGE_ACCESSED;
+    set_pte_at(&mm.pgd, addr, pgdat.page_to_pfn(page), prot)?;
+    page.get();
+    folio_add_anon_rmap_pte(pgdat, page, mm.anon_root(), vma.linear_page_index(addr));
+    mm.add_mm_counter(MmCounter::SwapEnts, -1);
+    mm.add_mm_counter(MmCounter::AnonPages, 1);
+    if vma.vm_flags.contains(VmFlags::VM_LOCKED) {
+        mlock_folio(page);
+    }
+    swap_free(pte_to_swp_entry(Pte(raw)));
+    Ok(())
+}
+
+/// `unuse_mm()` → `unuse_vma()` → `unuse_pte_range()` (mm/swapfile.c):
+/// bring back every page of area `type_` that `mm` has swapped out.
+/// ENOMEM when one cannot be had (its memcg is full, or memory is).
+#[inline(never)]
+pub fn unuse_mm(mm: &MmStruct, type_: u32) -> KResult<()> {
+    let pgdat = node();
+    let locked = mm.mmap_lock.lock();
+    for vma in locked.vmas.iter() {
+        let mut addr = next_pte_table_addr(&mm.pgd, vma.vm_start);
+        while addr < vma.vm_end {
+            if let PteVal::Swap(raw) = ptep_get(&mm.pgd, addr) {
+                let entry = pte_to_swp_entry(Pte(raw));
+                if swp_type(entry) == type_ {
+                    let page = lookup_swap_cache(pgdat, entry)
+                        .or_else(|| swapin_readahead(pgdat, entry, Gfp::GFP_HIGHUSER_MOVABLE));
+                    let Some(page) = page else {
+                        if __swap_count(entry) == 0 {
+                            addr = pte_walk_next(&mm.pgd, addr);
+                            continue;
+                        }
+                        return Err(Errno::ENOMEM);
+                    };
+                    folio_lock(page);
+                    folio_wait_writeback(page);
+                    let ret = unuse_pte(mm, vma, addr, raw, page);
+                    if ret.is_ok() {
+                        folio_free_swap(pgdat, page);
+                    }
+                    folio_unlock(page);
+                    __free_pages(pgdat, page, 0);
+                    ret?;
+                }
+            }
+            addr = pte_walk_next(&mm.pgd, addr);
+        }
+    }
+    Ok(())
 }
 
 /// `wp_page_shared()` → `wp_page_reuse()`: the shared page is made
@@ -388,7 +582,17 @@ pub fn mm_counter(page: &Page) -> MmCounter {
     }
 }
 
-/// Drop one mapping of a page: rmap, RSS counter, mlock state, reference.
+/// `free_swap_cache()`: an anonymous page nobody maps any more loses its
+/// swap copy, which only a later swap-in would have used.
+fn free_swap_cache(page: &Page) {
+    if page.test(PageFlags::SWAPCACHE) && page.mapcount() == 0 && folio_trylock(page) {
+        folio_free_swap(node(), page);
+        folio_unlock(page);
+    }
+}
+
+/// Drop one mapping of a page: rmap, RSS counter, mlock state, reference
+/// (`free_page_and_swap_cache` for a swap-cache page).
 fn put_mapped_page(mm: &MmStruct, page: &'static Page) {
     let pgdat = node();
     let counter = mm_counter(page);
@@ -396,6 +600,7 @@ fn put_mapped_page(mm: &MmStruct, page: &'static Page) {
     if page.mapcount() == 0 {
         munlock_folio(page);
     }
+    free_swap_cache(page);
     mm.add_mm_counter(counter, -1);
     __free_pages(pgdat, page, 0);
 }
@@ -410,13 +615,14 @@ fn keep_frame(ret: VmFaultReason) -> VmFaultReason {
 /// `handle_pte_fault()`.
 #[inline(never)]
 fn handle_pte_fault(vmf: &VmFault) -> VmFaultReason {
-    let ret = match pte_get(&vmf.mm.pgd, vmf.address) {
-        None if vmf.vma.is_anonymous() => do_anonymous_page(vmf),
-        None => do_fault(vmf),
-        Some((pfn, flags)) if vmf.write() && !flags.contains(PteFlags::_PAGE_RW) => {
+    let ret = match ptep_get(&vmf.mm.pgd, vmf.address) {
+        PteVal::None if vmf.vma.is_anonymous() => do_anonymous_page(vmf),
+        PteVal::None => do_fault(vmf),
+        PteVal::Swap(raw) => do_swap_page(vmf, raw),
+        PteVal::Present(pfn, flags) if vmf.write() && !flags.contains(PteFlags::_PAGE_RW) => {
             do_wp_page(vmf, pfn, flags)
         }
-        Some((_, flags)) => {
+        PteVal::Present(_, flags) => {
             // Present and allowed (another path mapped it first): just
             // mark it young, and dirty on a write.
             let mut f = flags | PteFlags::_PAGE_ACCESSED;
@@ -473,7 +679,18 @@ pub fn copy_page_range(dst: &MmStruct, src: &MmStruct, vma: &VmAreaStruct) -> KR
         !vma.vm_flags.contains(VmFlags::VM_SHARED) && vma.vm_flags.contains(VmFlags::VM_MAYWRITE);
     let mut addr = next_pte_table_addr(&src.pgd, vma.vm_start);
     while addr < vma.vm_end {
-        if let Some((pfn, mut flags)) = pte_get(&src.pgd, addr) {
+        let pte = ptep_get(&src.pgd, addr);
+        if let PteVal::Swap(raw) = pte {
+            // copy_nonpresent_pte(): the child refers to the slot too.
+            let entry = pte_to_swp_entry(Pte(raw));
+            swap_duplicate(entry)?;
+            if let Err(e) = set_swp_pte_at(&dst.pgd, addr, raw) {
+                swap_free(entry);
+                return Err(e);
+            }
+            dst.add_mm_counter(MmCounter::SwapEnts, 1);
+        }
+        if let PteVal::Present(pfn, mut flags) = pte {
             if cow && flags.contains(PteFlags::_PAGE_RW) {
                 flags.remove(PteFlags::_PAGE_RW);
                 ptep_modify(&src.pgd, addr, flags);
@@ -492,16 +709,20 @@ pub fn copy_page_range(dst: &MmStruct, src: &MmStruct, vma: &VmAreaStruct) -> KR
 }
 
 /// `unmap_vmas()` → `zap_pte_range()`: take the pages of [start, end)
-/// out of the page table and drop their references.
+/// out of the page table and drop their references; swap entries give
+/// their slot reference back (`free_swap_and_cache`).
 #[inline(never)]
 pub fn unmap_vmas(mm: &MmStruct, start: u64, end: u64) {
     let pgdat = node();
     let mut addr = next_pte_table_addr(&mm.pgd, start);
     while addr < end {
-        if let Some((pfn, _)) = ptep_get_and_clear(&mm.pgd, addr)
-            && pfn != zero_pfn()
-        {
-            put_mapped_page(mm, pgdat.pfn_to_page(pfn));
+        if let Some((pfn, _)) = ptep_get_and_clear(&mm.pgd, addr) {
+            if pfn != zero_pfn() {
+                put_mapped_page(mm, pgdat.pfn_to_page(pfn));
+            }
+        } else if let Some(raw) = swp_pte_clear(&mm.pgd, addr) {
+            mm.add_mm_counter(MmCounter::SwapEnts, -1);
+            free_swap_and_cache(pte_to_swp_entry(Pte(raw)));
         }
         addr = pte_walk_next(&mm.pgd, addr);
     }

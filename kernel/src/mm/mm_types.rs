@@ -87,6 +87,14 @@ impl MmStruct {
         self.id
     }
 
+    /// The oldest id of the lineage (`anon_vma->root`).
+    pub fn anon_root(&self) -> u64 {
+        *self
+            .anon_lineage
+            .last()
+            .expect("an mm's lineage holds its own id")
+    }
+
     /// A new empty mm for a fork child of `self` (`mm_alloc` +
     /// `anon_vma_fork`): it inherits the anonymous-page lineage.
     pub fn new_child(&self) -> Option<Self> {

@@ -28,13 +28,20 @@ pub mod oom_kill;
 pub mod page;
 pub mod page_alloc;
 pub mod page_counter;
+#[cfg(target_os = "none")]
+pub mod page_io;
 pub mod rmap;
 pub mod shmem;
 #[cfg(target_os = "none")]
 pub mod slab;
 pub mod swap;
+pub mod swap_cgroup;
+pub mod swap_state;
+pub mod swapfile;
+pub mod swapops;
 pub mod vmscan;
 pub mod vmstat;
+pub mod workingset;
 
 /// What only the machine can do to a frame's contents; host tests supply
 /// a simulated memory.

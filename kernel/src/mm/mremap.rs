@@ -17,7 +17,9 @@ use super::mm_types::{MmLocked, MmStruct, current_mm};
 use super::mmap::sys::do_vmi_munmap;
 use super::mmap::{MMAP_MIN_ADDR, TASK_SIZE, VmAreaStruct, VmFlags};
 use super::page::{PAGE_SHIFT, PAGE_SIZE};
-use crate::arch::x86_64::pgtable::{next_pte_table_addr, ptep_get_and_clear, set_pte_at};
+use crate::arch::x86_64::pgtable::{
+    next_pte_table_addr, ptep_get_and_clear, set_pte_at, set_swp_pte_at, swp_pte_clear,
+};
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::mman::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE};
 use core::sync::atomic::Ordering::Relaxed;
@@ -114,7 +116,7 @@ fn remap_is_valid(vrm: &VmaRemap, vma: &VmAreaStruct) -> KResult<()> {
     Ok(())
 }
 
-/// `move_ptes()` over [old, old + len): each present entry leaves the old
+/// `move_ptes()` over [old, old + len): each present or swap entry leaves the old
 /// address for the new one, the page keeping its reference and map
 /// count. On a page-table allocation failure the entries already moved
 /// go back and the error is returned.
@@ -122,15 +124,22 @@ fn remap_is_valid(vrm: &VmaRemap, vma: &VmAreaStruct) -> KResult<()> {
 fn move_page_tables(mm: &MmStruct, old: u64, new: u64, len: u64) -> KResult<()> {
     let mut addr = next_pte_table_addr(&mm.pgd, old);
     while addr < old + len {
-        if let Some((pfn, flags)) = ptep_get_and_clear(&mm.pgd, addr) {
-            let to = new + (addr - old);
-            if let Err(e) = set_pte_at(&mm.pgd, to, pfn, flags) {
-                // The old slot's table is still there: this cannot fail.
-                let _ = set_pte_at(&mm.pgd, addr, pfn, flags);
-                // Move back what was moved (PTE tables exist at both ends).
-                let _ = move_page_tables(mm, new, old, addr - old);
-                return Err(e);
-            }
+        let to = new + (addr - old);
+        if let Some(raw) = swp_pte_clear(&mm.pgd, addr)
+            && let Err(e) = set_swp_pte_at(&mm.pgd, to, raw)
+        {
+            let _ = set_swp_pte_at(&mm.pgd, addr, raw);
+            let _ = move_page_tables(mm, new, old, addr - old);
+            return Err(e);
+        }
+        if let Some((pfn, flags)) = ptep_get_and_clear(&mm.pgd, addr)
+            && let Err(e) = set_pte_at(&mm.pgd, to, pfn, flags)
+        {
+            // The old slot's table is still there: this cannot fail.
+            let _ = set_pte_at(&mm.pgd, addr, pfn, flags);
+            // Move back what was moved (PTE tables exist at both ends).
+            let _ = move_page_tables(mm, new, old, addr - old);
+            return Err(e);
         }
         addr = pte_walk_next(&mm.pgd, addr);
     }

@@ -36,9 +36,16 @@ bitflags! {
         const LRU = 1 << 5;
         const ACTIVE = 1 << 7;
         const WORKINGSET = 1 << 8;
+        /// `PG_swapcache` (`PG_owner_priv_1`): in the swap cache, with
+        /// the swap entry in `private`.
+        const SWAPCACHE = 1 << 9;
         const RESERVED = 1 << 10;
         const PRIVATE = 1 << 11;
         const WRITEBACK = 1 << 13;
+        /// `PG_reclaim`: written back for reclaim, rotated to the tail
+        /// of the inactive list when the write ends; on a page fresh from
+        /// swap readahead it is `PG_readahead` (Linux's alias).
+        const RECLAIM = 1 << 18;
         const SWAPBACKED = 1 << 19;
         const UNEVICTABLE = 1 << 20;
         const MLOCKED = 1 << 21;
@@ -98,6 +105,16 @@ impl Page {
 
     pub fn set(&self, f: PageFlags) {
         self.flags.fetch_or(f.bits(), Relaxed);
+    }
+
+    /// `test_and_set_bit()` of one flag: set it, true if it was clear.
+    pub fn test_and_set(&self, f: PageFlags) -> bool {
+        self.flags.fetch_or(f.bits(), Relaxed) & f.bits() == 0
+    }
+
+    /// `test_and_clear_bit()` of one flag: clear it, true if it was set.
+    pub fn test_and_clear(&self, f: PageFlags) -> bool {
+        self.flags.fetch_and(!f.bits(), Relaxed) & f.bits() != 0
     }
 
     pub fn clear(&self, f: PageFlags) {

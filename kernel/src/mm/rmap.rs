@@ -26,6 +26,23 @@ pub fn folio_add_new_anon_rmap(pgdat: &PglistData, page: &Page, mm_id: u64, inde
     lruvec_stat_mod_folio(pgdat, page, NodeStatItem::NrAnonMapped, 1);
 }
 
+/// `folio_add_anon_rmap_pte()`: a page back from swap is mapped at
+/// linear index `index` of a VMA of an mm whose lineage's oldest id is
+/// `root`. A page that lost its anonymous mapping (one read in by swap
+/// readahead never had one) takes the root, which every mm of the
+/// lineage may map (Linux's `vma->anon_vma->root` for a page that is not
+/// exclusive).
+#[inline(never)]
+pub fn folio_add_anon_rmap_pte(pgdat: &PglistData, page: &Page, root: u64, index: u64) {
+    if page.inc_mapcount() {
+        if !folio_test_anon(page) {
+            page.mapping.store(root | PAGE_MAPPING_ANON, Relaxed);
+            page.index.store(index, Relaxed);
+        }
+        lruvec_stat_mod_folio(pgdat, page, NodeStatItem::NrAnonMapped, 1);
+    }
+}
+
 /// `folio_dup_file_rmap_pte()` / `folio_try_dup_anon_rmap_pte()`: fork
 /// copied a mapping of `page`.
 #[inline(never)]
@@ -167,27 +184,62 @@ pub fn folio_referenced(page: &Page, memcg: Option<&super::memcontrol::MemCgroup
     (referenced, exec)
 }
 
-/// `try_to_unmap()`: take the page out of every page table mapping it.
+/// `try_to_unmap()` → `try_to_unmap_one()`: take the page out of every
+/// page table mapping it. A dirty PTE dirties the page. An anonymous page
+/// must be in the swap cache: each PTE becomes its swap entry (one more
+/// reference on the slot, `MM_SWAPENTS` for `MM_ANONPAGES`).
 #[cfg(target_os = "none")]
 #[inline(never)]
 pub fn try_to_unmap(page: &Page) -> bool {
-    use crate::arch::x86_64::pgtable::{pte_get, ptep_get_and_clear};
+    use super::page::PageFlags;
+    use super::swapfile::swap_duplicate;
+    use super::swapops::{SwpEntry, swp_entry_to_pte};
+    use crate::arch::x86_64::pgtable::{
+        PteFlags, pte_get, ptep_get_and_clear, set_pte_at, set_swp_pte_at,
+    };
+    use crate::mm::mm_types::MmCounter;
 
     let pgdat = super::mmzone::node_data(0);
     let pfn = pgdat.page_to_pfn(page);
-    let mut locked_vma = false;
+    let anon = folio_test_anon(page);
+    if anon && !page.test(PageFlags::SWAPCACHE) {
+        return false;
+    }
+    let entry = SwpEntry {
+        val: page.private(),
+    };
+    let mut failed = false;
     let complete = rmap_walk(page, |_, mm, flags, addr| {
-        if !pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
+        if failed || !pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
             return;
         }
         if flags.contains(super::mmap::VmFlags::VM_LOCKED) {
-            locked_vma = true;
+            failed = true;
             return;
         }
-        ptep_get_and_clear(&mm.pgd, addr);
+        let Some((_, pteval)) = ptep_get_and_clear(&mm.pgd, addr) else {
+            return;
+        };
+        if pteval.contains(PteFlags::_PAGE_DIRTY) {
+            page.set(PageFlags::DIRTY);
+        }
+        if anon {
+            // The table is there (the page was mapped through it), so
+            // writing the swap entry needs no memory.
+            if swap_duplicate(entry).is_err() {
+                let _ = set_pte_at(&mm.pgd, addr, pfn, pteval);
+                failed = true;
+                return;
+            }
+            let written = set_swp_pte_at(&mm.pgd, addr, swp_entry_to_pte(entry).pte_val());
+            debug_assert!(written.is_ok());
+            mm.add_mm_counter(MmCounter::AnonPages, -1);
+            mm.add_mm_counter(MmCounter::SwapEnts, 1);
+        } else {
+            mm.add_mm_counter(crate::mm::memory::mm_counter(page), -1);
+        }
         folio_remove_rmap_pte(pgdat, page);
-        mm.add_mm_counter(crate::mm::memory::mm_counter(page), -1);
         super::page_alloc::__free_pages(pgdat, page, 0);
     });
-    complete && !locked_vma && page.mapcount() == 0
+    complete && !failed && page.mapcount() == 0
 }

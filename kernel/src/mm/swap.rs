@@ -9,6 +9,13 @@ use super::mmzone::{LruList, PglistData};
 use super::page::{Page, PageFlags, PageList};
 use super::vmstat::{VmEventItem, count_vm_events};
 
+/// `page_cluster`: swap readahead reads 2^page_cluster pages
+/// (/proc/sys/vm/page-cluster); `swap_setup()` makes it 3 on machines
+/// with 16 MiB or more, which every tinymm machine has.
+pub static PAGE_CLUSTER: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(3);
+/// `page_cluster_max`.
+pub const PAGE_CLUSTER_MAX: u32 = 31;
+
 /// `folio_lru_list()`: the list a page belongs on.
 pub fn folio_lru_list(page: &Page) -> LruList {
     let f = page.flags();
@@ -36,6 +43,13 @@ fn update_lru_size(pgdat: &PglistData, page: &Page, lru: LruList, delta: i64) {
 pub fn lruvec_add_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
     let lru = folio_lru_list(page);
     lists[lru as usize].add(&pgdat.mem_map, pgdat.page_to_pfn(page), false);
+    update_lru_size(pgdat, page, lru, 1);
+}
+
+/// `lruvec_add_folio_tail()`: at the old end, next for reclaim.
+fn lruvec_add_folio_tail(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
+    let lru = folio_lru_list(page);
+    lists[lru as usize].add(&pgdat.mem_map, pgdat.page_to_pfn(page), true);
     update_lru_size(pgdat, page, lru, 1);
 }
 
@@ -98,10 +112,35 @@ pub fn folio_mark_accessed(pgdat: &PglistData, page: &Page) {
             p.set(PageFlags::ACTIVE);
             p.clear(PageFlags::REFERENCED);
         });
+        super::workingset::workingset_activation(pgdat, page);
         count_vm_events(VmEventItem::Pgactivate, 1);
         if let Some(memcg) = folio_memcg(page) {
             count_memcg_events(&memcg, VmEventItem::Pgactivate, 1);
         }
+    }
+}
+
+/// `folio_rotate_reclaimable()` → `lru_move_tail_fn()`: a page whose
+/// write for reclaim ended goes to the tail of its inactive list.
+#[inline(never)]
+pub fn folio_rotate_reclaimable(pgdat: &PglistData, page: &Page) {
+    if page.test(PageFlags::LOCKED)
+        || page.test(PageFlags::DIRTY)
+        || page.test(PageFlags::UNEVICTABLE)
+    {
+        return;
+    }
+    let moved = with_folio_lruvec(pgdat, page, |lists| {
+        if !page.test(PageFlags::LRU) {
+            return false;
+        }
+        lruvec_del_folio(pgdat, lists, page);
+        page.clear(PageFlags::ACTIVE);
+        lruvec_add_folio_tail(pgdat, lists, page);
+        true
+    });
+    if moved {
+        count_vm_events(VmEventItem::Pgrotated, 1);
     }
 }
 

@@ -8,24 +8,30 @@
 //! `shrink_inactive_list` / `shrink_active_list` → `isolate_lru_folios`
 //! → `shrink_folio_list`.
 //!
-//! What can be reclaimed: clean page-cache pages, unmapped first through
-//! the reverse map (`folio_referenced` decides from the accessed bits,
-//! `try_to_unmap` removes the mappings). Anonymous pages stay: there is
-//! no swap device, so `can_reclaim_anon_pages` is false and
-//! `get_scan_count` scans file pages only, as Linux does without swap.
+//! What can be reclaimed: clean page-cache pages and, while there is
+//! swap the memcg may use (`can_reclaim_anon_pages`), anonymous pages,
+//! unmapped first through the reverse map (`folio_referenced` decides
+//! from the accessed bits, `try_to_unmap` leaves swap entries in the page
+//! tables). An anonymous page gets a slot and joins the swap cache
+//! (`add_to_swap`), is written out (`pageout` → `swap_writepage`) and
+//! kept until the write ends, which rotates it to the tail of the
+//! inactive list; the next scan finds it clean and frees it
+//! (`__remove_mapping` → `mem_cgroup_swapout`). tmpfs pages stay (no
+//! `shmem_writepage`).
 //! Left out: kswapd, slab shrinking, refault (workingset) detection,
-//! dirty-page writeback and throttling, compaction, MGLRU.
+//! dirty file pages and writeback throttling, compaction, MGLRU.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering::Relaxed;
 
-use super::filemap::__remove_mapping;
+use super::filemap::{__remove_mapping, folio_trylock, folio_unlock};
 use super::gfp::{Gfp, gfp_zone};
 use super::memcontrol::protection::{
     apply_proportional_protection, mem_cgroup_below_low, mem_cgroup_below_min,
     mem_cgroup_calculate_protection,
 };
+use super::memcontrol::swap::{mem_cgroup_get_nr_swap_pages, mem_cgroup_swap_full};
 use super::memcontrol::{
     MemCgroup, MemcgMemoryEvent, count_memcg_events, mem_cgroup_iter_position,
     mem_cgroup_iter_set_position, mem_cgroup_subtree, mem_cgroup_uncharge_list, memcg_memory_event,
@@ -35,8 +41,24 @@ use super::mmzone::{LruList, Lruvec, NodeStatItem, PglistData};
 use super::page::{PAGE_SHIFT, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::page_counter::page_counter_read;
+use super::rmap::folio_test_anon;
 use super::swap::{lruvec_add_folio, lruvec_del_folio};
+use super::swapfile::{folio_free_swap, get_nr_swap_pages, total_swap_pages};
 use super::vmstat::{VmEventItem, count_vm_events};
+
+#[cfg(target_os = "none")]
+use super::{page_io::swap_writepage, swap_state::add_to_swap};
+
+/// Host tests have no swap device: no page gets a slot, so none is
+/// ever written.
+#[cfg(not(target_os = "none"))]
+fn add_to_swap(_pgdat: &PglistData, _page: &'static Page) -> bool {
+    false
+}
+#[cfg(not(target_os = "none"))]
+fn swap_writepage(_pgdat: &PglistData, _page: &'static Page) {
+    unreachable!("no swap-cache pages without a swap device");
+}
 
 /// `SWAP_CLUSTER_MAX`: pages reclaimed per batch.
 pub const SWAP_CLUSTER_MAX: u64 = 32;
@@ -44,8 +66,10 @@ pub const SWAP_CLUSTER_MAX: u64 = 32;
 pub const DEF_PRIORITY: i32 = 12;
 /// `MEMCG_RECLAIM_MAY_SWAP`: reclaim may swap anonymous pages out.
 pub const MEMCG_RECLAIM_MAY_SWAP: u32 = 1 << 1;
-/// `vm_swappiness`'s default (there is no /proc/sys/vm/swappiness yet).
-const VM_SWAPPINESS: u32 = 60;
+/// `vm_swappiness`: /proc/sys/vm/swappiness, 0..=`MAX_SWAPPINESS`.
+pub static VM_SWAPPINESS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(60);
+/// `MAX_SWAPPINESS`.
+pub const MAX_SWAPPINESS: u32 = 200;
 /// `sc->may_deactivate` bits.
 const DEACTIVATE_ANON: u8 = 1 << 0;
 const DEACTIVATE_FILE: u8 = 1 << 1;
@@ -205,20 +229,66 @@ fn folio_referenced(pgdat: &PglistData, page: &Page, sc: &ScanControl) -> (u32, 
 }
 
 /// `folio_check_references()`: pages used through a mapping since the
-/// last scan stay (twice, or executable: activated).
+/// last scan stay (twice, or executable file pages: activated); the rest
+/// may go (dirty ones after writeback).
 fn folio_check_references(pgdat: &PglistData, page: &Page, sc: &ScanControl) -> FolioReferences {
     let (referenced_ptes, exec) = folio_referenced(pgdat, page, sc);
     let referenced_folio = page.test(PageFlags::REFERENCED);
     page.clear(PageFlags::REFERENCED);
     if referenced_ptes > 0 {
-        if referenced_folio || referenced_ptes > 1 || exec {
+        page.set(PageFlags::REFERENCED);
+        let file = !page.test(PageFlags::SWAPBACKED);
+        if referenced_folio || referenced_ptes > 1 || exec && file {
             return FolioReferences::Activate;
         }
-        page.set(PageFlags::REFERENCED);
         return FolioReferences::Keep;
     }
-    // Clean pages only here: a read-once page goes, referenced or not.
     FolioReferences::Reclaim
+}
+
+/// `pageout()`'s verdicts.
+enum PageoutT {
+    Keep,
+    Activate,
+    Success,
+    Clean,
+}
+
+/// `pageout()`: start writing a dirty, unmapped page that only the cache
+/// and reclaim hold — a swap-cache page to its slot (`swap_writepage`,
+/// which unlocks it). Nothing else here has a `writepage`.
+#[inline(never)]
+fn pageout(pgdat: &PglistData, page: &'static Page) -> PageoutT {
+    // is_page_cache_freeable(): the cache's reference and ours.
+    if page.refcount() != 2 {
+        return PageoutT::Keep;
+    }
+    if !page.test(PageFlags::SWAPCACHE) {
+        return PageoutT::Activate;
+    }
+    // folio_clear_dirty_for_io()
+    if !page.test_and_clear(PageFlags::DIRTY) {
+        return PageoutT::Clean;
+    }
+    page.set(PageFlags::RECLAIM);
+    swap_writepage(pgdat, page);
+    if !page.test(PageFlags::WRITEBACK) {
+        page.clear(PageFlags::RECLAIM);
+    }
+    pgdat.mod_page_state(NodeStatItem::NrVmscanWrite, 1);
+    PageoutT::Success
+}
+
+/// What happens to a page `shrink_folio_list` looked at.
+enum Verdict {
+    /// Freed (or ready to be).
+    Free,
+    /// Back to the LRU, locked by us (`keep_locked`).
+    KeepLocked,
+    /// Back to the LRU, no longer locked by us (`keep`).
+    Keep,
+    /// To the active list (`activate_locked`).
+    Activate,
 }
 
 /// `shrink_folio_list()`: reclaim what can go; returns the pages kept and
@@ -234,37 +304,81 @@ fn shrink_folio_list(
     let mut free_folios = Vec::new();
     let mut nr_activate = 0;
     for page in pages {
-        match folio_check_references(pgdat, page, sc) {
-            FolioReferences::Activate => {
+        if !folio_trylock(page) {
+            kept.push(page);
+            continue;
+        }
+        // One page, locked (inline here, as in Linux: no frame between
+        // shrink_folio_list and add_to_swap or __remove_mapping).
+        let verdict = 'verdict: {
+            // A page being written for reclaim earlier: let its write finish and
+            // rotate it (cgroup v2 and direct reclaim never wait for writeback).
+            if page.test(PageFlags::WRITEBACK) {
+                page.set(PageFlags::RECLAIM);
+                break 'verdict Verdict::Activate;
+            }
+            match folio_check_references(pgdat, page, sc) {
+                FolioReferences::Activate => break 'verdict Verdict::Activate,
+                FolioReferences::Keep => break 'verdict Verdict::KeepLocked,
+                FolioReferences::Reclaim => {}
+            }
+            if page.test(PageFlags::SWAPBACKED) && !page.test(PageFlags::SWAPCACHE) {
+                // An anonymous page needs a swap slot; tmpfs pages cannot be
+                // written anywhere.
+                if !folio_test_anon(page) || !add_to_swap(pgdat, page) {
+                    break 'verdict Verdict::Activate;
+                }
+            }
+            if page.mapcount() > 0 && !pgdat.phys.try_to_unmap(page) {
+                break 'verdict Verdict::Activate;
+            }
+            if page.test(PageFlags::DIRTY) {
+                match pageout(pgdat, page) {
+                    PageoutT::Keep => break 'verdict Verdict::KeepLocked,
+                    PageoutT::Activate => break 'verdict Verdict::Activate,
+                    PageoutT::Success => {
+                        // Written asynchronously: it comes back when the write ends.
+                        if page.test(PageFlags::WRITEBACK) || page.test(PageFlags::DIRTY) {
+                            break 'verdict Verdict::Keep;
+                        }
+                        if !folio_trylock(page) {
+                            break 'verdict Verdict::Keep;
+                        }
+                        if page.test(PageFlags::DIRTY) || page.test(PageFlags::WRITEBACK) {
+                            break 'verdict Verdict::KeepLocked;
+                        }
+                    }
+                    PageoutT::Clean => {}
+                }
+            }
+            if !__remove_mapping(pgdat, page, sc.target_mem_cgroup.as_deref()) {
+                break 'verdict Verdict::KeepLocked;
+            }
+            Verdict::Free
+        };
+        if let Verdict::Activate = verdict {
+            // activate_locked: a page that will stay has no use for its
+            // swap copy when swap runs short.
+            if page.test(PageFlags::SWAPCACHE)
+                && (mem_cgroup_swap_full(page) || page.test(PageFlags::MLOCKED))
+            {
+                folio_free_swap(pgdat, page);
+            }
+            if !page.test(PageFlags::MLOCKED) {
                 page.set(PageFlags::ACTIVE);
                 nr_activate += 1;
-                kept.push(page);
-                continue;
             }
-            FolioReferences::Keep => {
-                kept.push(page);
-                continue;
+        }
+        match verdict {
+            Verdict::Free => {
+                folio_unlock(page);
+                free_folios.push(page);
             }
-            FolioReferences::Reclaim => {}
-        }
-        // Anonymous pages could only go to swap, and there is none.
-        if page.test(PageFlags::SWAPBACKED) {
-            page.set(PageFlags::ACTIVE);
-            nr_activate += 1;
-            kept.push(page);
-            continue;
-        }
-        if page.mapcount() > 0 && !pgdat.phys.try_to_unmap(page) {
-            page.set(PageFlags::ACTIVE);
-            nr_activate += 1;
-            kept.push(page);
-            continue;
-        }
-        if __remove_mapping(page) {
-            // The page cache's reference is gone; ours is the last.
-            free_folios.push(page);
-        } else {
-            kept.push(page);
+            Verdict::Keep => kept.push(page),
+            Verdict::KeepLocked | Verdict::Activate => {
+                folio_unlock(page);
+                kept.push(page);
+            }
         }
     }
     count_vm_events(VmEventItem::Pgactivate, nr_activate);
@@ -306,6 +420,17 @@ fn lru_note_cost(pgdat: &PglistData, lv: LruvecRef, file: bool, cost: u64) {
     }
 }
 
+/// `lru_note_cost_refault()`: a page that was active before eviction
+/// came back: reclaiming its type cost one page.
+pub fn lru_note_cost_refault(pgdat: &PglistData, page: &Page) {
+    let memcg = super::memcontrol::folio_memcg(page);
+    let lv = LruvecRef {
+        lruvec: memcg.as_ref().map_or(&pgdat.lruvec, |m| m.lruvec(pgdat)),
+        memcg: memcg.as_deref(),
+    };
+    lru_note_cost(pgdat, lv, !page.test(PageFlags::SWAPBACKED), 1);
+}
+
 /// `shrink_inactive_list()`.
 #[inline(never)]
 fn shrink_inactive_list(
@@ -321,6 +446,12 @@ fn shrink_inactive_list(
         count_vm_events(VmEventItem::PgscanDirect, nr_taken);
     }
     lv.count_events(VmEventItem::PgscanDirect, nr_taken);
+    let (scan, steal) = if lru.is_file() {
+        (VmEventItem::PgscanFile, VmEventItem::PgstealFile)
+    } else {
+        (VmEventItem::PgscanAnon, VmEventItem::PgstealAnon)
+    };
+    count_vm_events(scan, nr_taken);
     let (kept, reclaimed) = shrink_folio_list(pgdat, lv, pages, sc);
     core::hint::black_box(());
     move_folios_to_lru(pgdat, lv, kept);
@@ -329,6 +460,7 @@ fn shrink_inactive_list(
         count_vm_events(VmEventItem::PgstealDirect, reclaimed);
     }
     lv.count_events(VmEventItem::PgstealDirect, reclaimed);
+    count_vm_events(steal, reclaimed);
     lru_note_cost(pgdat, lv, lru.is_file(), nr_taken - reclaimed);
     reclaimed
 }
@@ -354,8 +486,10 @@ fn shrink_active_list(
     });
     count_vm_events(VmEventItem::Pgdeactivate, deactivate.len() as u64);
     lv.count_events(VmEventItem::Pgdeactivate, deactivate.len() as u64);
+    // Deactivated pages have been in the workingset (`PG_workingset`).
     for p in &deactivate {
         p.clear(PageFlags::ACTIVE | PageFlags::REFERENCED);
+        p.set(PageFlags::WORKINGSET);
     }
     if !keep.is_empty() {
         lru_note_cost(pgdat, lv, lru.is_file(), keep.len() as u64);
@@ -409,10 +543,19 @@ fn shrink_list(
     shrink_inactive_list(pgdat, lv, nr_to_scan, sc, lru)
 }
 
-/// `can_reclaim_anon_pages()`: only with free swap (or demotion), and
-/// tinymm has no swap device.
-fn can_reclaim_anon_pages() -> bool {
-    false
+/// `can_reclaim_anon_pages()`: only with swap left — for cgroup reclaim,
+/// swap `memcg` may still take (memory.swap.max).
+fn can_reclaim_anon_pages(memcg: Option<&MemCgroup>) -> bool {
+    match memcg {
+        Some(m) => mem_cgroup_get_nr_swap_pages(m) > 0,
+        None => get_nr_swap_pages() > 0,
+    }
+}
+
+/// `can_age_anon_pages()`: aging the anonymous lists is worth it when
+/// there is swap at all.
+fn can_age_anon_pages() -> bool {
+    total_swap_pages() > 0
 }
 
 /// `get_scan_count()`'s balance between anon and file (Linux's
@@ -502,11 +645,13 @@ pub fn get_scan_count(
 #[inline(never)]
 fn shrink_lruvec(pgdat: &PglistData, lv: LruvecRef, sc: &mut ScanControl) {
     let sizes = EVICTABLE.map(|lru| lv.lru_size(lru));
-    let swappiness = sc.proactive_swappiness.unwrap_or(VM_SWAPPINESS);
+    let swappiness = sc
+        .proactive_swappiness
+        .unwrap_or_else(|| VM_SWAPPINESS.load(Relaxed));
     let input = ScanCountInput {
         sizes,
         swappiness,
-        can_reclaim_anon: can_reclaim_anon_pages(),
+        can_reclaim_anon: can_reclaim_anon_pages(lv.memcg),
         offline: lv.memcg.is_some_and(|m| !m.online()),
     };
     let target = sc.target_mem_cgroup.clone().or_else(root_mem_cgroup);
@@ -564,7 +709,7 @@ fn shrink_lruvec(pgdat: &PglistData, lv: LruvecRef, sc: &mut ScanControl) {
     }
     sc.nr_reclaimed += nr_reclaimed;
     // Keep the anon lists balanced when anon can be reclaimed at all.
-    if can_reclaim_anon_pages() && lruvec_inactive_is_low(pgdat, lv, LruList::InactiveAnon) {
+    if can_age_anon_pages() && lruvec_inactive_is_low(pgdat, lv, LruList::InactiveAnon) {
         shrink_active_list(pgdat, lv, SWAP_CLUSTER_MAX, sc, LruList::ActiveAnon);
     }
 }

@@ -30,11 +30,18 @@ stat_items! {
         PgstealDirect = "pgsteal_direct",
         PgscanKswapd = "pgscan_kswapd",
         PgscanDirect = "pgscan_direct",
+        PgscanAnon = "pgscan_anon",
+        PgscanFile = "pgscan_file",
+        PgstealAnon = "pgsteal_anon",
+        PgstealFile = "pgsteal_file",
         Pswpin = "pswpin",
         Pswpout = "pswpout",
         Pglazyfree = "pglazyfree",
         Pglazyfreed = "pglazyfreed",
+        Pgrotated = "pgrotated",
         OomKill = "oom_kill",
+        SwapRa = "swap_ra",
+        SwapRaHit = "swap_ra_hit",
     }
 }
 

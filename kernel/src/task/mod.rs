@@ -74,6 +74,9 @@ pub enum TaskState {
     Dead = 3,
     /// `TASK_STOPPED`: stopped by a stop signal until SIGCONT or SIGKILL.
     Stopped = 4,
+    /// `TASK_UNINTERRUPTIBLE`: sleeping on I/O ("D"); only the wake-up
+    /// it waits for ends it, never a signal.
+    Uninterruptible = 5,
 }
 
 impl TaskState {
@@ -83,6 +86,7 @@ impl TaskState {
             1 => Self::Interruptible,
             2 => Self::Zombie,
             4 => Self::Stopped,
+            5 => Self::Uninterruptible,
             _ => Self::Dead,
         }
     }

@@ -75,12 +75,27 @@ pub fn scheduler_tick() {
     }
 }
 
+/// `nr_iowait()`: tasks sleeping on I/O (every uninterruptible sleep
+/// here is one: `submit_bio_wait`), /proc/stat's `procs_blocked`.
+pub fn nr_iowait() -> u64 {
+    let mut n = 0;
+    super::for_each_process(|t| n += u64::from(t.state() == TaskState::Uninterruptible));
+    n
+}
+
 /// `wake_up_process()`: make a sleeping task runnable. Returns whether it
 /// was sleeping.
 #[inline(never)]
 pub fn wake_up_process(p: &Arc<TaskStruct>) -> bool {
+    try_to_wake_up(p, true)
+}
+
+/// `try_to_wake_up()`: wake `p` if it sleeps interruptibly, or (with
+/// `uninterruptible`, Linux's TASK_NORMAL) in either state.
+fn try_to_wake_up(p: &Arc<TaskStruct>, uninterruptible: bool) -> bool {
     let flags = local_irq_save();
-    let woke = p.state() == TaskState::Interruptible;
+    let woke = p.state() == TaskState::Interruptible
+        || (uninterruptible && p.state() == TaskState::Uninterruptible);
     if woke {
         p.set_state(TaskState::Running);
         let curr = current();
@@ -102,7 +117,8 @@ pub fn wake_up_state(p: &Arc<TaskStruct>, resume: bool) -> bool {
     if resume && p.state() == TaskState::Stopped {
         p.set_state(TaskState::Interruptible);
     }
-    let woke = wake_up_process(p);
+    // Signals never end an uninterruptible sleep (TASK_INTERRUPTIBLE only).
+    let woke = try_to_wake_up(p, false);
     local_irq_restore(flags);
     woke
 }

@@ -424,8 +424,8 @@ pub fn sys_times(tbuf: u64) -> KResult<i64> {
 }
 
 /// `sysinfo(info)` (`do_sysinfo`): uptime in whole seconds rounded up,
-/// the load averages, memory from the page allocator's counters, no
-/// swap, the number of tasks; `mem_unit` 1 (the sizes in bytes, as Linux reports them on
+/// the load averages, memory from the page allocator's counters, swap
+/// from `si_swapinfo`, the number of tasks; `mem_unit` 1 (the sizes in bytes, as Linux reports them on
 /// 64-bit).
 #[inline(never)]
 pub fn sys_sysinfo(info: u64) -> KResult<i64> {
@@ -438,6 +438,7 @@ pub fn sys_sysinfo(info: u64) -> KResult<i64> {
     // totalswap, freeswap; then procs (u16), totalhigh, freehigh,
     // mem_unit (u32).
     let [l1, l5, l15] = get_avenrun(0, SI_LOAD_SHIFT - FSHIFT);
+    let (freeswap, totalswap) = crate::mm::swapfile::si_swapinfo();
     let words = [
         uptime,
         l1,
@@ -447,8 +448,8 @@ pub fn sys_sysinfo(info: u64) -> KResult<i64> {
         pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages) * PAGE_SIZE,
         pgdat.page_state(NodeStatItem::NrShmem) * PAGE_SIZE,
         0,
-        0,
-        0,
+        totalswap * PAGE_SIZE,
+        freeswap * PAGE_SIZE,
     ];
     let mut b = [0u8; 112];
     for (i, w) in words.iter().enumerate() {

@@ -52,6 +52,7 @@ use crate::mm::mmap::sys::{ksys_mmap_pgoff, sys_brk, sys_munmap};
 use crate::mm::mprotect::sys_mprotect;
 use crate::mm::mremap::sys_mremap;
 use crate::mm::msync::sys_msync;
+use crate::mm::swapfile::{sys_swapoff, sys_swapon};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{AT_FDCWD, AT_SYMLINK_NOFOLLOW};
@@ -288,6 +289,8 @@ pub fn x64_sys_call(regs: &mut PtRegs) -> i64 {
         __NR_MPROTECT => ret(sys_mprotect(a0, a1, a2 as u32)),
         __NR_MREMAP => ret(sys_mremap(a0, a1, a2, a3, regs.r8)),
         __NR_MSYNC => ret(sys_msync(a0, a1, a2 as u32)),
+        __NR_SWAPON => ret(sys_swapon(a0, a1 as i32)),
+        __NR_SWAPOFF => ret(sys_swapoff(a0)),
         __NR_MADVISE => ret(sys_madvise(a0, a1, a2 as u32)),
         __NR_MLOCK => ret(sys_mlock(a0, a1)),
         __NR_MUNLOCK => ret(sys_munlock(a0, a1)),

@@ -32,6 +32,10 @@ pub struct WaitQueueHead {
 
 #[cfg(not(target_os = "none"))]
 impl WaitQueueHead {
+    pub const fn new() -> Self {
+        Self {}
+    }
+
     /// Nothing sleeps on the host.
     pub fn wake_up(&self) {}
 }
@@ -104,6 +108,21 @@ impl WaitQueueHead {
         };
         self.finish_wait();
         r
+    }
+
+    /// `wait_event()` with `io_schedule()`: sleep uninterruptibly ("D",
+    /// as a task waiting for its disk) until `cond` holds; signals wait.
+    pub fn wait_event_io(&self, mut cond: impl FnMut() -> bool) {
+        let me = current();
+        loop {
+            self.add(&me);
+            me.set_state(TaskState::Uninterruptible);
+            if cond() {
+                break;
+            }
+            schedule();
+        }
+        self.finish_wait();
     }
 
     /// `wait_event_interruptible_timeout()`: as above for at most

@@ -8,6 +8,7 @@ pub mod mman;
 pub mod reboot;
 pub mod resource;
 pub mod signal;
+pub mod swap;
 pub mod termbits;
 pub mod time;
 pub mod unistd_64;

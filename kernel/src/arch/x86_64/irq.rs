@@ -5,7 +5,8 @@
 //!
 //! The PICs are remapped to vectors 32..48 (`ISA_IRQ_VECTOR(0)` = 0x20, as
 //! Linux's `FIRST_EXTERNAL_VECTOR`); IRQ 0 (the PIT) is unmasked at boot,
-//! IRQ 4 (COM1, the tty's UART) once the tty layer starts. The
+//! IRQ 4 (COM1, the tty's UART) once the tty layer starts, PCI lines when
+//! a driver asks for them (`request_irq`). The
 //! PIT runs in mode 2 at `HZ` = 1000. With QEMU's `-icount` its ticks
 //! follow executed instructions, so scheduling is deterministic.
 
@@ -76,12 +77,54 @@ fn init_8259a() {
 /// COM1's interrupt line.
 pub const COM1_IRQ: u8 = 4;
 
-/// `enable_8259A_irq()`: unmask one master IRQ line.
+/// `enable_8259A_irq()`: unmask one IRQ line (a slave line through the
+/// cascade on IRQ 2, which `init_8259a` leaves unmasked).
 pub fn enable_8259a_irq(irq: u8) {
-    assert!(irq < 8, "only master PIC lines are used");
+    assert!(irq < NR_LEGACY_IRQS as u8, "no such PIC line");
     let flags = super::irqflags::local_irq_save();
-    outb(PIC_MASTER_IMR, inb(PIC_MASTER_IMR) & !(1 << irq));
+    if irq < 8 {
+        outb(PIC_MASTER_IMR, inb(PIC_MASTER_IMR) & !(1 << irq));
+    } else {
+        outb(PIC_SLAVE_IMR, inb(PIC_SLAVE_IMR) & !(1 << (irq - 8)));
+    }
     super::irqflags::local_irq_restore(flags);
+}
+
+/// An interrupt handler (`irq_handler_t`); it runs with interrupts off.
+pub type IrqHandler = alloc::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// `struct irqaction` lists: the handlers of each line (PCI INTx lines
+/// are shared, so a line may have several).
+static IRQ_ACTIONS: crate::sync::SpinLock<alloc::vec::Vec<(u8, IrqHandler)>> =
+    crate::sync::SpinLock::new(alloc::vec::Vec::new());
+
+/// `request_irq()` with IRQF_SHARED: `handler` runs on every interrupt
+/// of line `irq` (it must tell whether its device interrupted, as a
+/// level-triggered PCI device is acknowledged by reading its status),
+/// and the line is unmasked.
+pub fn request_irq(irq: u8, handler: IrqHandler) -> crate::uapi::errno::KResult<()> {
+    if irq >= NR_LEGACY_IRQS as u8 || matches!(irq, 0 | 2 | COM1_IRQ) {
+        return Err(crate::uapi::errno::Errno::EINVAL);
+    }
+    IRQ_ACTIONS.lock_irqsave().push((irq, handler));
+    enable_8259a_irq(irq);
+    Ok(())
+}
+
+/// `handle_level_irq()`: every handler of the line, then the EOI (after
+/// the devices deasserted the line). False if the line has none.
+fn handle_irq_actions(irq: u8) -> bool {
+    let actions = IRQ_ACTIONS.lock_irqsave();
+    let mut found = false;
+    for (_, handler) in actions.iter().filter(|(line, _)| *line == irq) {
+        handler();
+        found = true;
+    }
+    drop(actions);
+    if found {
+        ack_8259a(u64::from(irq));
+    }
+    found
 }
 
 /// `pit_timer_init()`: channel 0, mode 2 (rate generator), LATCH counts.
@@ -152,6 +195,7 @@ pub extern "C" fn common_interrupt(regs: &mut PtRegs, vector: u64) {
                 ack_8259a(0);
             }
         }
+        _ if irq < NR_LEGACY_IRQS && handle_irq_actions(irq as u8) => {}
         _ if irq < NR_LEGACY_IRQS => {
             ack_8259a(irq);
             die_regs(vector as u8, "unexpected interrupt", regs, None)

@@ -316,6 +316,58 @@ pub fn pte_get(pgd: &Pgd, addr: u64) -> Option<(u64, PteFlags)> {
     (entry & PteFlags::_PAGE_PRESENT.bits() != 0).then(|| pte_unpack(entry))
 }
 
+/// What a PTE holds: nothing (`pte_none`), a present page, or a
+/// non-present entry that is not empty (`is_swap_pte`: its bits are a
+/// swap entry in mm/swapops.rs's encoding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PteVal {
+    None,
+    Present(u64, PteFlags),
+    Swap(u64),
+}
+
+/// `ptep_get()` of any entry at `addr`, present or not.
+pub fn ptep_get(pgd: &Pgd, addr: u64) -> PteVal {
+    let Some((table, index)) = pte_slot(pgd, addr) else {
+        return PteVal::None;
+    };
+    match read_entry(table, index) {
+        0 => PteVal::None,
+        e if e & PteFlags::_PAGE_PRESENT.bits() != 0 => {
+            let (pfn, flags) = pte_unpack(e);
+            PteVal::Present(pfn, flags)
+        }
+        e => PteVal::Swap(e),
+    }
+}
+
+/// `set_pte_at()` of a swap entry (`swp_entry_to_pte`): `raw` must not
+/// have `_PAGE_PRESENT`. Allocates missing tables (ENOMEM).
+#[inline(never)]
+pub fn set_swp_pte_at(pgd: &Pgd, addr: u64, raw: u64) -> KResult<()> {
+    debug_assert!(raw != 0 && raw & PteFlags::_PAGE_PRESENT.bits() == 0);
+    let pte_table = walk_to_pte_table(pgd, addr, true)?.ok_or(Errno::ENOMEM)?;
+    let index = index_at(addr, PAGE_SHIFT);
+    let old = read_entry(pte_table, index);
+    write_entry(pte_table, index, raw);
+    if old & PteFlags::_PAGE_PRESENT.bits() != 0 {
+        flush_tlb_one_user(pgd, addr);
+    }
+    Ok(())
+}
+
+/// `pte_clear()` of a swap entry at `addr`, returning it; None (and
+/// nothing changed) if the entry there is not a swap entry.
+pub fn swp_pte_clear(pgd: &Pgd, addr: u64) -> Option<u64> {
+    let (table, index) = pte_slot(pgd, addr)?;
+    let entry = read_entry(table, index);
+    if entry == 0 || entry & PteFlags::_PAGE_PRESENT.bits() != 0 {
+        return None;
+    }
+    write_entry(table, index, 0);
+    Some(entry)
+}
+
 /// `ptep_get_and_clear()`: unmap `addr`, returning what was mapped.
 #[inline(never)]
 pub fn ptep_get_and_clear(pgd: &Pgd, addr: u64) -> Option<(u64, PteFlags)> {
@@ -452,4 +504,27 @@ pub fn memcpy_to_page(pfn: u64, offset: usize, bytes: &[u8]) {
     // SAFETY: the range lies inside one frame (checked above), which the
     // caller owns; the direct map covers all physical memory.
     unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len()) };
+}
+
+/// `slow_virt_to_phys()` (arch/x86/mm/pat/set_memory.c): the physical
+/// address a kernel virtual address maps to, by walking the boot page
+/// table (huge 1 GiB and 2 MiB leaves included); None if unmapped. For
+/// addresses outside the direct map (the boot stack, the kernel image)
+/// that a device must reach by DMA.
+pub fn slow_virt_to_phys(addr: u64) -> Option<u64> {
+    let mut table_phys = swapper_pg_dir();
+    for shift in [PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT] {
+        let entry = read_entry(table_phys, index_at(addr, shift));
+        if entry & PteFlags::_PAGE_PRESENT.bits() == 0 {
+            return None;
+        }
+        let leaf = shift == PAGE_SHIFT
+            || (shift != PGDIR_SHIFT && entry & PteFlags::_PAGE_PSE.bits() != 0);
+        if leaf {
+            let mask = (1u64 << shift) - 1;
+            return Some((entry & PTE_PFN_MASK & !mask) | (addr & mask));
+        }
+        table_phys = entry & PTE_PFN_MASK;
+    }
+    None
 }

@@ -204,6 +204,7 @@ mod gather {
         match t.state() {
             TaskState::Running => 0,
             TaskState::Interruptible => 1,
+            TaskState::Uninterruptible => 2,
             TaskState::Stopped => 3,
             TaskState::Dead => 5,
             TaskState::Zombie => 6,

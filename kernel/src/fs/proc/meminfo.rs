@@ -1,6 +1,6 @@
 //! `/proc/meminfo` (fs/proc/meminfo.c, `si_mem_available()` from
 //! mm/show_mem.c). Fields that tinymm has; those whose subsystem does not
-//! exist yet (swap, hugetlb, vmalloc) are left out, not faked. The slab
+//! exist yet (hugetlb, vmalloc, zswap) are left out, not faked. The slab
 //! lines are the kernel heap's arenas (mm/slab.rs), none reclaimable.
 
 use core::fmt::{self, Write};
@@ -28,11 +28,19 @@ pub fn si_mem_available(pgdat: &PglistData) -> u64 {
 }
 
 /// `meminfo_proc_show()`; `slab` is the kernel heap's pages, none of
-/// them reclaimable.
-pub fn meminfo_proc_show(pgdat: &PglistData, slab: u64, m: &mut impl Write) -> fmt::Result {
+/// them reclaimable; `swap` is `si_swapinfo()`'s (free, total) pages.
+pub fn meminfo_proc_show(
+    pgdat: &PglistData,
+    slab: u64,
+    swap: (u64, u64),
+    m: &mut impl Write,
+) -> fmt::Result {
     use NodeStatItem::*;
     let node = |i| pgdat.page_state(i);
-    let file_pages = node(NrFilePages);
+    // Swap-cache pages count in NR_FILE_PAGES, as on Linux; "Cached" is
+    // the rest (total_swapcache_pages() is NR_SWAPCACHE).
+    let swapcached = node(NrSwapcached);
+    let file_pages = node(NrFilePages).saturating_sub(swapcached);
     show_val_kb(m, "MemTotal:", pgdat.totalram_pages())?;
     show_val_kb(
         m,
@@ -42,6 +50,7 @@ pub fn meminfo_proc_show(pgdat: &PglistData, slab: u64, m: &mut impl Write) -> f
     show_val_kb(m, "MemAvailable:", si_mem_available(pgdat))?;
     show_val_kb(m, "Buffers:", 0)?;
     show_val_kb(m, "Cached:", file_pages)?;
+    show_val_kb(m, "SwapCached:", swapcached)?;
     show_val_kb(m, "Active:", node(NrActiveAnon) + node(NrActiveFile))?;
     show_val_kb(m, "Inactive:", node(NrInactiveAnon) + node(NrInactiveFile))?;
     show_val_kb(m, "Active(anon):", node(NrActiveAnon))?;
@@ -54,6 +63,8 @@ pub fn meminfo_proc_show(pgdat: &PglistData, slab: u64, m: &mut impl Write) -> f
         "Mlocked:",
         pgdat.zone_page_state_sum(ZoneStatItem::NrMlock),
     )?;
+    show_val_kb(m, "SwapTotal:", swap.1)?;
+    show_val_kb(m, "SwapFree:", swap.0)?;
     show_val_kb(m, "Dirty:", node(NrFileDirty))?;
     show_val_kb(m, "Writeback:", node(NrWriteback))?;
     show_val_kb(m, "AnonPages:", node(NrAnonMapped))?;

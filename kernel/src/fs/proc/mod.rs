@@ -297,9 +297,12 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
             "devices",
             file(|m| {
                 crate::fs::char_dev::chrdev_show(m)?;
-                m.write_str("\nBlock devices:\n")
+                m.write_str("\n")?;
+                crate::block::genhd::blkdev_show(m)
             })
         ),
+        ("diskstats", file(crate::block::genhd::diskstats_show)),
+        ("partitions", file(crate::block::genhd::partitions_show)),
         (
             "loadavg",
             file(|m| {
@@ -316,7 +319,8 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
             "meminfo",
             file(|m| {
                 let slab = crate::mm::slab::slab_unreclaimable_pages();
-                meminfo::meminfo_proc_show(node_data(0), slab, m)
+                let swap = crate::mm::swapfile::si_swapinfo();
+                meminfo::meminfo_proc_show(node_data(0), slab, swap, m)
             })
         ),
         (
@@ -332,7 +336,7 @@ fn proc_misc_entries() -> Vec<(&'static str, Arc<dyn Inode>)> {
                         btime: crate::arch::x86_64::rtc::boot_wall_seconds(),
                         processes: crate::task::fork::total_forks(),
                         procs_running: crate::task::sched::nr_running(),
-                        procs_blocked: 0,
+                        procs_blocked: crate::task::sched::nr_iowait(),
                     },
                 )
             })
@@ -371,6 +375,7 @@ pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
             "mounts",
             ProcSymlink::new(|| Ok(String::from("self/mounts"))) as Arc<dyn Inode>
         ),
+        ("swaps", file(crate::mm::swapfile::swaps_proc_show)),
         ("sys", sysctl::proc_sys_init()),
         ("vmstat", file(|m| vmstat_show(node_data(0), m))),
         ("zoneinfo", file(|m| zoneinfo_show(node_data(0), m))),

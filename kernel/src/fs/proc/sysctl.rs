@@ -6,14 +6,16 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt::Write;
-use core::sync::atomic::AtomicI32;
 use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicI32, AtomicU32};
 
 use super::{ProcDir, ProcFile};
 use crate::fs::Inode;
 use crate::mm::filemap::drop_pagecache;
 use crate::mm::mmzone::node_data;
 use crate::mm::page_alloc::setup_per_zone_wmarks;
+use crate::mm::swap::{PAGE_CLUSTER, PAGE_CLUSTER_MAX};
+use crate::mm::vmscan::{MAX_SWAPPINESS, VM_SWAPPINESS};
 use crate::uapi::errno::{Errno, KResult};
 
 /// `proc_dointvec_minmax()` for one value: optional whitespace, a decimal
@@ -157,6 +159,18 @@ fn min_free_kbytes_store(buf: &[u8]) -> KResult<()> {
     Ok(())
 }
 
+/// An unsigned vm knob read and written with `proc_dointvec_minmax`.
+fn uint_minmax(knob: &'static AtomicU32, max: u32) -> Arc<dyn Inode> {
+    ProcFile::new(
+        move |m| writeln!(m, "{}", knob.load(Relaxed)),
+        Some(Arc::new(move |buf: &[u8]| {
+            let v = proc_dointvec_minmax(buf, 0, i64::from(max))?;
+            knob.store(v as u32, Relaxed);
+            Ok(())
+        })),
+    )
+}
+
 pub fn proc_sys_init() -> Arc<dyn Inode> {
     let vm = ProcDir::new(
         alloc::vec![
@@ -168,6 +182,8 @@ pub fn proc_sys_init() -> Arc<dyn Inode> {
                 "min_free_kbytes",
                 ProcFile::new(min_free_kbytes_show, Some(Arc::new(min_free_kbytes_store)))
             ),
+            ("page-cluster", uint_minmax(&PAGE_CLUSTER, PAGE_CLUSTER_MAX)),
+            ("swappiness", uint_minmax(&VM_SWAPPINESS, MAX_SWAPPINESS)),
         ],
         None,
     );

@@ -22,6 +22,7 @@
 
 pub mod files;
 pub mod protection;
+pub mod swap;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;

@@ -1,0 +1,3 @@
+//! Block device drivers (drivers/block/): virtio-blk.
+
+pub mod virtio_blk;
