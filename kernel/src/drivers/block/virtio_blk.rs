@@ -6,8 +6,8 @@
 //!
 //! - `virtblk_probe` negotiates features (read-only, flush, segment
 //!   count, block size, indirect descriptors), reads the configuration
-//!   and sets the queue up: a 256-entry ring, queue depth 256 with
-//!   indirect descriptors (one ring slot a request) or 128 without
+//!   and sets the queue up: a 128-entry ring, queue depth 128 with
+//!   indirect descriptors (one ring slot a request) or 64 without
 //!   (Linux's halving), `max_segments` from the device's `seg_max`.
 //! - `virtio_queue_rq` turns a request into one descriptor chain —
 //!   `struct virtio_blk_outhdr` (type, ioprio, sector), one entry per
@@ -63,7 +63,10 @@ const PART_BITS: u32 = 4;
 const VIRTIO_BLK_ID_BYTES: usize = 20;
 /// The ring's size (QEMU's default `queue-size`); a device offering fewer
 /// entries is refused.
-const VIRTBLK_QUEUE_SIZE: usize = 256;
+/// 128, not QEMU's 256: `VirtQueue::new` returns the queue by value, and
+/// at 256 entries (8 KiB of shadow descriptors, copied into its Box) the
+/// probe overran the 32 KiB kernel stack into a free page.
+const VIRTBLK_QUEUE_SIZE: usize = 128;
 
 /// `VIRTIO_BLK_T_*`: request types.
 const VIRTIO_BLK_T_IN: u32 = 0;
@@ -156,7 +159,9 @@ impl VirtblkReq {
 /// and the ISR), and the requests on the ring by their descriptor head.
 struct VirtioBlkVq {
     transport: PciTransport,
-    vq: VirtQueue<VirtioHal, VIRTBLK_QUEUE_SIZE>,
+    /// Boxed: its shadow descriptors make it 8 KiB, too big to move
+    /// around on a 32 KiB kernel stack.
+    vq: Box<VirtQueue<VirtioHal, VIRTBLK_QUEUE_SIZE>>,
     reqs: Vec<Option<VirtblkReq>>,
 }
 
@@ -297,7 +302,7 @@ fn virtblk_get_id(
 
 /// What probing finds out about the device.
 struct Probed {
-    vq: VirtQueue<VirtioHal, VIRTBLK_QUEUE_SIZE>,
+    vq: Box<VirtQueue<VirtioHal, VIRTBLK_QUEUE_SIZE>>,
     features: VirtioBlkFeatures,
     capacity: u64,
     seg_max: u32,
@@ -336,15 +341,17 @@ fn virtblk_init(transport: &mut PciTransport) -> Result<Probed, &'static str> {
         return Err("only 512-byte logical blocks are supported");
     }
     if (transport.max_queue_size(0) as usize) < VIRTBLK_QUEUE_SIZE {
-        return Err("virtqueue smaller than 256 entries");
+        return Err("virtqueue smaller than 128 entries");
     }
-    let mut vq = VirtQueue::new(
-        transport,
-        0,
-        features.contains(VirtioBlkFeatures::RING_INDIRECT_DESC),
-        false,
-    )
-    .map_err(|_| "cannot set the virtqueue up")?;
+    let mut vq = Box::new(
+        VirtQueue::new(
+            transport,
+            0,
+            features.contains(VirtioBlkFeatures::RING_INDIRECT_DESC),
+            false,
+        )
+        .map_err(|_| "cannot set the virtqueue up")?,
+    );
     transport.finish_init();
     let serial = virtblk_get_id(transport, &mut vq);
     Ok(Probed {
