@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 /// The programs built with both C libraries.
-pub const PROGRAMS: [&str; 17] = [
+pub const PROGRAMS: [&str; 18] = [
     "hello",
     "proc",
     "signal",
@@ -32,6 +32,7 @@ pub const PROGRAMS: [&str; 17] = [
     "mremap",
     "swapcheck",
     "swappeak",
+    "swapwalk",
 ];
 /// The benchmarks' programs, built with glibc only: fork+exec, the
 /// `true` it execs, the pipe transfer, the boot time's first command, and

@@ -15,6 +15,9 @@ pub mod drivers;
 pub mod fs;
 #[cfg(target_os = "none")]
 pub mod init;
+/// Linux's lib/ (a `#[path]`: `src/lib.rs` is the crate root).
+#[path = "lib/mod.rs"]
+pub mod lib;
 pub mod mm;
 pub mod params;
 pub mod printk;

@@ -7,7 +7,8 @@
 //! disk I/O, so their cached pages are always clean), and tmpfs files
 //! (mm/shmem.rs, Linux's `shmem_aops`), whose pages are the only copy of
 //! their data: swap-backed, on the anonymous LRU lists, never dropped.
-//! Left out: writeback, readahead windows, large folios, shadow entries.
+//! Reclaim leaves a shadow entry where it evicts a page (mm/workingset.rs).
+//! Left out: writeback, readahead windows, large folios.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -15,6 +16,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering::Relaxed;
 
 use super::gfp::Gfp;
+use super::memcontrol::MemCgroup;
 use super::memcontrol::{lruvec_stat_mod_folio, mem_cgroup_charge};
 use super::mmzone::{NodeStatItem, PglistData};
 use super::page::PageFlags;
@@ -22,6 +24,7 @@ use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
 use super::page_alloc::{__alloc_pages, __free_pages};
 use super::shmem::{Sgp, ShmemMapping, shmem_evict_mapping, shmem_file_read, shmem_get_folio};
 use super::swap::{folio_add_lru, folio_mark_accessed, folio_rotate_reclaimable};
+use super::workingset::{workingset_eviction, workingset_refault};
 use crate::sync::SpinLock;
 use crate::task::wait::WaitQueueHead;
 use crate::uapi::errno::{Errno, KResult};
@@ -38,6 +41,9 @@ pub enum Backing {
 pub struct AddressSpace {
     /// `i_pages`: page index → pfn. The cache holds one reference on each.
     pub(super) i_pages: SpinLock<BTreeMap<u64, u64>>,
+    /// Shadow entries of evicted pages (mm/workingset.rs), by index;
+    /// Linux keeps them in `i_pages` as value entries.
+    shadows: SpinLock<BTreeMap<u64, u64>>,
     pub(super) backing: Backing,
     node: &'static PglistData,
 }
@@ -50,6 +56,7 @@ impl AddressSpace {
     pub fn new(node: &'static PglistData, backing: &'static [u8]) -> Arc<Self> {
         let mapping = Arc::new(Self {
             i_pages: SpinLock::new(BTreeMap::new()),
+            shadows: SpinLock::new(BTreeMap::new()),
             backing: Backing::Image(backing),
             node,
         });
@@ -62,6 +69,7 @@ impl AddressSpace {
     pub fn new_shmem(node: &'static PglistData, shmem: ShmemMapping) -> Arc<Self> {
         Arc::new(Self {
             i_pages: SpinLock::new(BTreeMap::new()),
+            shadows: SpinLock::new(BTreeMap::new()),
             backing: Backing::Shmem(shmem),
             node,
         })
@@ -176,7 +184,11 @@ pub fn filemap_get_folio(mapping: &AddressSpace, index: u64) -> Option<&'static 
 /// `__filemap_add_folio()`: charge the page to the reader's memcg (which
 /// may reclaim, so before taking the cache's lock), then insert it.
 #[inline(never)]
-fn __filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64) -> KResult<()> {
+fn __filemap_add_folio(
+    mapping: &AddressSpace,
+    page: &'static Page,
+    index: u64,
+) -> KResult<Option<u64>> {
     mem_cgroup_charge(mapping.node, page, Gfp::GFP_HIGHUSER_MOVABLE)?;
     let mut pages = mapping.i_pages.lock_irqsave();
     if pages.contains_key(&index) {
@@ -187,8 +199,9 @@ fn __filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64) 
     page.index.store(index, Relaxed);
     page.get();
     lruvec_stat_mod_folio(mapping.node, page, NodeStatItem::NrFilePages, 1);
+    let shadow = mapping.shadows.lock_irqsave().remove(&index);
     core::hint::black_box(());
-    Ok(())
+    Ok(shadow)
 }
 
 /// `filemap_add_folio()`: insert a new page at `index`. The cache keeps
@@ -196,7 +209,11 @@ fn __filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64) 
 /// page got there first, ENOMEM if the reader's memcg cannot take it.
 #[inline(never)]
 pub fn filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64) -> KResult<()> {
-    __filemap_add_folio(mapping, page, index)?;
+    // A page evicted only recently comes back active, as any page used
+    // again soon.
+    if let Some(shadow) = __filemap_add_folio(mapping, page, index)? {
+        workingset_refault(mapping.node, page, shadow);
+    }
     folio_add_lru(mapping.node, page);
     Ok(())
 }
@@ -295,8 +312,10 @@ pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult
 }
 
 /// `invalidate_mapping_pages()`: drop every cached page nobody else uses
-/// (not mapped, no other reference); all pages are clean. Returns how
-/// many were dropped.
+/// (not mapped, no other reference); all pages are clean. The file's
+/// shadow entries go too (Linux 6.1's `invalidate_exceptional_entry`),
+/// and the pages it drops leave none: they were not reclaimed. Returns
+/// how many were dropped.
 pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
     if mapping.shmem().is_some() {
         // A tmpfs page is the only copy of its data (always dirty in
@@ -305,6 +324,7 @@ pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
     }
     let mut dropped = 0;
     let mut pages = mapping.i_pages.lock_irqsave();
+    mapping.shadows.lock_irqsave().clear();
     pages.retain(|_, &mut pfn| {
         let page = mapping.node.pfn_to_page(pfn);
         if page.mapcount() != 0 || page.refcount() != 1 {
@@ -325,14 +345,15 @@ pub fn invalidate_mapping_pages(mapping: &AddressSpace) -> u64 {
 /// caller's remains). A swap-cache page leaves its slot behind, still
 /// charged to the memcg's swap counter.
 #[inline(never)]
-pub fn __remove_mapping(pgdat: &PglistData, page: &Page) -> bool {
+pub fn __remove_mapping(pgdat: &PglistData, page: &Page, target: Option<&MemCgroup>) -> bool {
     if page.test(PageFlags::SWAPCACHE) {
         if page.refcount() != 2 || page.mapcount() != 0 || page.test(PageFlags::DIRTY) {
             return false;
         }
         let entry = super::swap_state::folio_swap_entry(page);
+        let shadow = workingset_eviction(pgdat, page, target);
         super::memcontrol::swap::mem_cgroup_swapout(page, entry);
-        super::swap_state::__delete_from_swap_cache(pgdat, page, entry);
+        super::swap_state::__delete_from_swap_cache(pgdat, page, entry, Some(shadow));
         super::swapfile::put_swap_folio(entry);
         __free_pages(pgdat, page, 0);
         core::hint::black_box(());
@@ -356,6 +377,11 @@ pub fn __remove_mapping(pgdat: &PglistData, page: &Page) -> bool {
         return false;
     }
     pages.remove(&index);
+    // Reclaim leaves a shadow where a page of the file LRU was.
+    if !page.test(PageFlags::SWAPBACKED) {
+        let shadow = workingset_eviction(pgdat, page, target);
+        mapping.shadows.lock_irqsave().insert(index, shadow);
+    }
     page.mapping.store(0, Relaxed);
     lruvec_stat_mod_folio(mapping.node, page, NodeStatItem::NrFilePages, -1);
     __free_pages(mapping.node, page, 0);

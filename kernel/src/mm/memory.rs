@@ -97,6 +97,12 @@ fn node() -> &'static PglistData {
     node_data(0)
 }
 
+/// `vm_normal_page()`: the page a present PTE maps, None for the shared
+/// zero page (which no one owns or counts).
+pub fn vm_normal_page(pfn: u64) -> Option<&'static Page> {
+    (pfn != zero_pfn()).then(|| node().pfn_to_page(pfn))
+}
+
 /// `vm_get_page_prot()`: the PTE bits for a mapping of `vma`.
 fn vm_get_page_prot(vma: &VmAreaStruct, writable: bool) -> PteFlags {
     let mut f = PteFlags::_PAGE_PRESENT | PteFlags::_PAGE_USER | PteFlags::_PAGE_ACCESSED;

@@ -97,6 +97,13 @@ stat_items! {
         NrUnevictable = "nr_unevictable",
         NrIsolatedAnon = "nr_isolated_anon",
         NrIsolatedFile = "nr_isolated_file",
+        WorkingsetRefaultAnon = "workingset_refault_anon",
+        WorkingsetRefaultFile = "workingset_refault_file",
+        WorkingsetActivateAnon = "workingset_activate_anon",
+        WorkingsetActivateFile = "workingset_activate_file",
+        WorkingsetRestoreAnon = "workingset_restore_anon",
+        WorkingsetRestoreFile = "workingset_restore_file",
+        WorkingsetNodereclaim = "workingset_nodereclaim",
         NrAnonMapped = "nr_anon_pages",
         NrFileMapped = "nr_mapped",
         NrFilePages = "nr_file_pages",
@@ -159,6 +166,8 @@ pub struct Lruvec {
     /// `get_scan_count` balances anon and file by these.
     pub anon_cost: AtomicU64,
     pub file_cost: AtomicU64,
+    /// `nonresident_age`: the workingset clock (mm/workingset.rs).
+    pub nonresident_age: AtomicU64,
 }
 
 impl Default for Lruvec {
@@ -167,6 +176,7 @@ impl Default for Lruvec {
             lists: SpinLock::new([PageList::EMPTY; NR_LRU_LISTS]),
             anon_cost: AtomicU64::new(0),
             file_cost: AtomicU64::new(0),
+            nonresident_age: AtomicU64::new(0),
         }
     }
 }

@@ -41,6 +41,7 @@ pub mod swapfile;
 pub mod swapops;
 pub mod vmscan;
 pub mod vmstat;
+pub mod workingset;
 
 /// What only the machine can do to a frame's contents; host tests supply
 /// a simulated memory.

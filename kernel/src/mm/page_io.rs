@@ -18,6 +18,7 @@ use super::swapfile::{folio_free_swap, swap_page_sector, swp_swap_bdev};
 use super::vmstat::{VmEventItem, count_vm_events};
 use crate::block::bio::{BLK_STS_OK, Bio, REQ_OP_READ, REQ_OP_WRITE, bio_add_page, bio_alloc};
 use crate::block::blk_core::submit_bio;
+use crate::printk::printk::LOGLEVEL_ALERT;
 
 /// A bio for `page`'s slot on its area's disk; None if the area has no
 /// disk any more (it cannot: swapoff waits for every page first).
@@ -47,7 +48,9 @@ fn end_swap_bio_write(bio: Box<Bio>) {
     let page = bio.bi_io_vec[0].bv_page;
     if bio.bi_status != BLK_STS_OK {
         page.set(PageFlags::DIRTY);
-        log::error!(
+        crate::printk_ratelimited!(
+            LOGLEVEL_ALERT,
+            "end_swap_bio_write",
             "Write-error on swap-device ({}:{}:{})",
             bio.bi_bdev.bd_dev.major,
             bio.bi_bdev.bd_dev.minor,
@@ -103,7 +106,9 @@ fn end_swap_bio_read(bio: Box<Bio>) {
         page.set(PageFlags::UPTODATE);
     } else {
         page.clear(PageFlags::UPTODATE);
-        log::error!(
+        crate::printk_ratelimited!(
+            LOGLEVEL_ALERT,
+            "end_swap_bio_read",
             "Read-error on swap-device ({}:{}:{})",
             bio.bi_bdev.bd_dev.major,
             bio.bi_bdev.bd_dev.minor,

@@ -112,6 +112,7 @@ pub fn folio_mark_accessed(pgdat: &PglistData, page: &Page) {
             p.set(PageFlags::ACTIVE);
             p.clear(PageFlags::REFERENCED);
         });
+        super::workingset::workingset_activation(pgdat, page);
         count_vm_events(VmEventItem::Pgactivate, 1);
         if let Some(memcg) = folio_memcg(page) {
             count_memcg_events(&memcg, VmEventItem::Pgactivate, 1);

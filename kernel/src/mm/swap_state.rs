@@ -13,9 +13,12 @@
 //! keeps one `address_space` per 64 MiB of each area; tinymm keeps one
 //! map for every area, keyed by the entry.
 //!
+//! A page reclaim evicted leaves a shadow entry (mm/workingset.rs) that
+//! its swap-in reads back, until the slot is freed.
+//!
 //! Left out: VMA-based readahead (`swap_vma_readahead`: Linux uses it
 //! only when no swap device is rotational, and virtio-blk disks are),
-//! shadow entries (mm/workingset.c), large folios.
+//! large folios.
 
 use alloc::collections::BTreeMap;
 
@@ -29,6 +32,9 @@ use crate::uapi::errno::{Errno, KResult};
 
 /// The swap cache: entry → pfn.
 static SWAP_CACHE: SpinLock<BTreeMap<u64, u64>> = SpinLock::new(BTreeMap::new());
+/// Shadow entries of pages reclaim evicted, by entry, until the page
+/// comes back or the slot is freed (mm/workingset.rs).
+static SWAP_SHADOWS: SpinLock<BTreeMap<u64, u64>> = SpinLock::new(BTreeMap::new());
 
 /// `folio_swap_entry()`: the entry of a page in the swap cache.
 pub fn folio_swap_entry(page: &Page) -> SwpEntry {
@@ -39,29 +45,43 @@ pub fn folio_swap_entry(page: &Page) -> SwpEntry {
 
 /// `add_to_swap_cache()`: `page` (locked, swap-backed, not yet cached)
 /// stands for `entry` from now on; the cache takes a reference. EEXIST
-/// if another page has the entry.
+/// if another page has the entry. Returns the shadow the page replaces.
 #[inline(never)]
-pub fn add_to_swap_cache(pgdat: &PglistData, page: &'static Page, entry: SwpEntry) -> KResult<()> {
+pub fn add_to_swap_cache(
+    pgdat: &PglistData,
+    page: &'static Page,
+    entry: SwpEntry,
+) -> KResult<Option<u64>> {
     debug_assert!(!page.test(PageFlags::SWAPCACHE));
     let mut cache = SWAP_CACHE.lock_irqsave();
     if cache.contains_key(&entry.val) {
         return Err(Errno::EEXIST);
     }
     cache.insert(entry.val, pgdat.page_to_pfn(page));
+    let shadow = SWAP_SHADOWS.lock_irqsave().remove(&entry.val);
     page.get();
     page.set(PageFlags::SWAPCACHE);
     page.set_private(entry.val);
     pgdat.mod_page_state(NodeStatItem::NrFilePages, 1);
     lruvec_stat_mod_folio(pgdat, page, NodeStatItem::NrSwapcached, 1);
-    Ok(())
+    Ok(shadow)
 }
 
-/// `__delete_from_swap_cache()`: take `page` out of the cache. The
-/// cache's reference passes to the caller; the slot's SWAP_HAS_CACHE is
-/// the caller's to drop (`put_swap_folio`).
+/// `__delete_from_swap_cache()`: take `page` out of the cache, leaving
+/// `shadow` in its place if reclaim evicted it. The cache's reference
+/// passes to the caller; the slot's SWAP_HAS_CACHE is the caller's to
+/// drop (`put_swap_folio`).
 #[inline(never)]
-pub fn __delete_from_swap_cache(pgdat: &PglistData, page: &Page, entry: SwpEntry) {
+pub fn __delete_from_swap_cache(
+    pgdat: &PglistData,
+    page: &Page,
+    entry: SwpEntry,
+    shadow: Option<u64>,
+) {
     let removed = SWAP_CACHE.lock_irqsave().remove(&entry.val);
+    if let Some(shadow) = shadow {
+        SWAP_SHADOWS.lock_irqsave().insert(entry.val, shadow);
+    }
     debug_assert_eq!(removed, Some(pgdat.page_to_pfn(page)));
     page.clear(PageFlags::SWAPCACHE);
     page.set_private(0);
@@ -74,9 +94,15 @@ pub fn __delete_from_swap_cache(pgdat: &PglistData, page: &Page, entry: SwpEntry
 #[inline(never)]
 pub fn delete_from_swap_cache(pgdat: &PglistData, page: &Page) {
     let entry = folio_swap_entry(page);
-    __delete_from_swap_cache(pgdat, page, entry);
+    __delete_from_swap_cache(pgdat, page, entry, None);
     super::swapfile::put_swap_folio(entry);
     __free_pages(pgdat, page, 0);
+}
+
+/// `clear_shadow_from_swap_cache()`: the slot of `entry` is free; its
+/// shadow goes.
+pub fn clear_shadow_from_swap_cache(entry: SwpEntry) {
+    SWAP_SHADOWS.lock_irqsave().remove(&entry.val);
 }
 
 /// `filemap_get_folio()` on the swap cache: the page for `entry`, with a
@@ -144,6 +170,7 @@ mod kernel {
     };
     use crate::mm::swapops::{swp_entry, swp_offset, swp_type};
     use crate::mm::vmstat::{VmEventItem, count_vm_events};
+    use crate::mm::workingset::workingset_refault;
     use core::sync::atomic::Ordering::Relaxed;
     use core::sync::atomic::{AtomicU32, AtomicU64};
 
@@ -265,15 +292,21 @@ mod kernel {
         let locked = folio_trylock(page);
         debug_assert!(locked);
         page.set(PageFlags::SWAPBACKED);
-        if mem_cgroup_swapin_charge_folio(pgdat, page, gfp, entry).is_err()
-            || add_to_swap_cache(pgdat, page, entry).is_err()
+        let shadow = match mem_cgroup_swapin_charge_folio(pgdat, page, gfp, entry)
+            .and_then(|()| add_to_swap_cache(pgdat, page, entry))
         {
-            put_swap_folio(entry);
-            folio_unlock(page);
-            __free_pages(pgdat, page, 0);
-            return None;
-        }
+            Ok(shadow) => shadow,
+            Err(_) => {
+                put_swap_folio(entry);
+                folio_unlock(page);
+                __free_pages(pgdat, page, 0);
+                return None;
+            }
+        };
         mem_cgroup_swapin_uncharge_swap(entry);
+        if let Some(shadow) = shadow {
+            workingset_refault(pgdat, page, shadow);
+        }
         folio_add_lru(pgdat, page);
         core::hint::black_box(());
         Some((page, true))

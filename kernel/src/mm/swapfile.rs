@@ -52,7 +52,9 @@ use super::mmzone::{PglistData, node_data};
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::swap_cgroup::{swap_cgroup_swapoff, swap_cgroup_swapon};
-use super::swap_state::{delete_from_swap_cache, folio_swap_entry, swap_cache_get};
+use super::swap_state::{
+    clear_shadow_from_swap_cache, delete_from_swap_cache, folio_swap_entry, swap_cache_get,
+};
 use super::swapops::{
     MAX_SWAPFILES, SwpEntry, generic_max_swapfile_size, swp_entry, swp_offset, swp_type,
 };
@@ -1337,6 +1339,7 @@ impl SwapTable {
         let si = self.si_mut(type_);
         let back = si.swap_entry_free(offset);
         mem_cgroup_uncharge_swap(swp_entry(type_, offset as u64));
+        clear_shadow_from_swap_cache(swp_entry(type_, offset as u64));
         // Also for an area being switched off: swapoff took all its
         // pages off nr_swap_pages, in use or not.
         self.nr_swap_pages += 1;

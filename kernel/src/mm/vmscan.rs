@@ -351,7 +351,7 @@ fn shrink_folio_list(
                     PageoutT::Clean => {}
                 }
             }
-            if !__remove_mapping(pgdat, page) {
+            if !__remove_mapping(pgdat, page, sc.target_mem_cgroup.as_deref()) {
                 break 'verdict Verdict::KeepLocked;
             }
             Verdict::Free
@@ -420,6 +420,17 @@ fn lru_note_cost(pgdat: &PglistData, lv: LruvecRef, file: bool, cost: u64) {
     }
 }
 
+/// `lru_note_cost_refault()`: a page that was active before eviction
+/// came back: reclaiming its type cost one page.
+pub fn lru_note_cost_refault(pgdat: &PglistData, page: &Page) {
+    let memcg = super::memcontrol::folio_memcg(page);
+    let lv = LruvecRef {
+        lruvec: memcg.as_ref().map_or(&pgdat.lruvec, |m| m.lruvec(pgdat)),
+        memcg: memcg.as_deref(),
+    };
+    lru_note_cost(pgdat, lv, !page.test(PageFlags::SWAPBACKED), 1);
+}
+
 /// `shrink_inactive_list()`.
 #[inline(never)]
 fn shrink_inactive_list(
@@ -475,8 +486,10 @@ fn shrink_active_list(
     });
     count_vm_events(VmEventItem::Pgdeactivate, deactivate.len() as u64);
     lv.count_events(VmEventItem::Pgdeactivate, deactivate.len() as u64);
+    // Deactivated pages have been in the workingset (`PG_workingset`).
     for p in &deactivate {
         p.clear(PageFlags::ACTIVE | PageFlags::REFERENCED);
+        p.set(PageFlags::WORKINGSET);
     }
     if !keep.is_empty() {
         lru_note_cost(pgdat, lv, lru.is_file(), keep.len() as u64);

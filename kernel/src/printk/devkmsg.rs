@@ -1,7 +1,6 @@
 //! /dev/kmsg; mirrors the `kmsg_fops` part of kernel/printk/printk.c
 //! (`devkmsg_open`, `devkmsg_read`, `devkmsg_write`, `devkmsg_llseek`,
-//! `devkmsg_release`) and the `ratelimit_state` of lib/ratelimit.c its
-//! writers are held to.
+//! `devkmsg_release`).
 //!
 //! Every open file is a reader with its own position, starting at the
 //! oldest record. A read returns one record, `prefix,seq,usec,-;text\n`
@@ -25,11 +24,12 @@ use super::printk::{
     CONSOLE_EXT_LOG_MAX, CONSOLE_PRINTK, CurrentReader, LOG, LOG_LINE_MAX, LogReader,
     devkmsg_parse, vprintk_emit_text,
 };
-use crate::arch::x86_64::irq::HZ;
 use crate::fs::file::File;
 use crate::fs::{DevT, FileOps};
+use crate::lib::ratelimit::{
+    DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL, RATELIMIT_MSG_ON_RELEASE, RatelimitState,
+};
 use crate::sync::SpinLock;
-use crate::task::time::jiffies;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{O_NONBLOCK, SEEK_DATA, SEEK_END, SEEK_SET};
 
@@ -39,55 +39,26 @@ pub fn devkmsg_open(_dev: DevT, _flags: u32) -> KResult<Arc<dyn FileOps>> {
     let seq = LOG.lock_irqsave().prb.first_seq();
     Ok(Arc::new(DevkmsgUser {
         seq: SpinLock::new(seq),
-        rs: SpinLock::new(RatelimitState::default()),
+        rs: RatelimitState::new(
+            DEFAULT_RATELIMIT_INTERVAL,
+            DEFAULT_RATELIMIT_BURST,
+            RATELIMIT_MSG_ON_RELEASE,
+        ),
     }))
-}
-
-/// `DEFAULT_RATELIMIT_INTERVAL` and `DEFAULT_RATELIMIT_BURST`.
-const DEFAULT_RATELIMIT_INTERVAL: u64 = 5 * HZ;
-const DEFAULT_RATELIMIT_BURST: u32 = 10;
-
-/// `struct ratelimit_state` as `ratelimit_default_init` sets it, with
-/// `RATELIMIT_MSG_ON_RELEASE`: what was dropped is told once, at close.
-#[derive(Default)]
-struct RatelimitState {
-    begin: u64,
-    printed: u32,
-    missed: u32,
-}
-
-impl RatelimitState {
-    /// `___ratelimit()`: may one more go out at jiffy `now`?
-    fn ratelimit(&mut self, now: u64) -> bool {
-        if self.begin == 0 {
-            self.begin = now;
-        }
-        if now > self.begin + DEFAULT_RATELIMIT_INTERVAL {
-            self.begin = now;
-            self.printed = 0;
-        }
-        if self.printed < DEFAULT_RATELIMIT_BURST {
-            self.printed += 1;
-            true
-        } else {
-            self.missed += 1;
-            false
-        }
-    }
 }
 
 /// `struct devkmsg_user`: an open /dev/kmsg.
 struct DevkmsgUser {
     /// The next record this reader gets.
     seq: SpinLock<u64>,
-    rs: SpinLock<RatelimitState>,
+    rs: RatelimitState,
 }
 
 impl Drop for DevkmsgUser {
     /// `devkmsg_release()`: what the rate limit dropped, told once
     /// (printk.c's messages carry its `pr_fmt`, "printk: ").
     fn drop(&mut self) {
-        let missed = self.rs.get_mut().missed;
+        let missed = self.rs.take_missed();
         if missed > 0 {
             log::warn!(
                 "printk: {}: {missed} output lines suppressed due to ratelimiting",
@@ -131,7 +102,7 @@ impl FileOps for DevkmsgUser {
         if buf.len() > LOG_LINE_MAX {
             return Err(Errno::EINVAL);
         }
-        if !self.rs.lock_irqsave().ratelimit(jiffies()) {
+        if !self.rs.__ratelimit("devkmsg_write") {
             return Ok(buf.len());
         }
         let (facility, level, line) = devkmsg_parse(buf, CONSOLE_PRINTK.default_message_loglevel());

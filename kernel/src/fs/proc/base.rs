@@ -10,7 +10,7 @@ use core::fmt::Write;
 use core::sync::atomic::Ordering::Relaxed;
 
 use super::array::{proc_pid_stat, proc_pid_statm, proc_pid_status};
-use super::task_mmu::show_map;
+use super::task_mmu::{show_map, show_smap, show_smaps_rollup};
 use super::{ProcDir, ProcDynamic, ProcFile, ProcSymlink};
 use crate::cgroup::kstrtoint;
 use crate::fs::dcache::{Path, d_path};
@@ -147,6 +147,11 @@ fn proc_pid_dir(pid: Pid, whole: bool) -> Arc<dyn Inode> {
         (
             "root",
             ProcMagicLink::new(0o777, move || task_fs_path(pid, |fs| fs.root()))
+        ),
+        ("smaps", task_file(pid, |t, m| show_smap(t.pid, m))),
+        (
+            "smaps_rollup",
+            task_file(pid, |t, m| show_smaps_rollup(t.pid, m))
         ),
         (
             "stat",

@@ -160,7 +160,7 @@ fn show_tunable(m: &mut String, pages: u64) -> fmt::Result {
 
 /// The memory.stat state items tinymm keeps, in Linux's order (kernel
 /// memory, slab, THP and zswap are not accounted and not shown).
-const MEMORY_STATS: [(&str, NodeStatItem); 12] = [
+const MEMORY_STATS: [(&str, NodeStatItem); 19] = [
     ("anon", NodeStatItem::NrAnonMapped),
     ("file", NodeStatItem::NrFilePages),
     ("shmem", NodeStatItem::NrShmem),
@@ -173,6 +173,34 @@ const MEMORY_STATS: [(&str, NodeStatItem); 12] = [
     ("inactive_file", NodeStatItem::NrInactiveFile),
     ("active_file", NodeStatItem::NrActiveFile),
     ("unevictable", NodeStatItem::NrUnevictable),
+    (
+        "workingset_refault_anon",
+        NodeStatItem::WorkingsetRefaultAnon,
+    ),
+    (
+        "workingset_refault_file",
+        NodeStatItem::WorkingsetRefaultFile,
+    ),
+    (
+        "workingset_activate_anon",
+        NodeStatItem::WorkingsetActivateAnon,
+    ),
+    (
+        "workingset_activate_file",
+        NodeStatItem::WorkingsetActivateFile,
+    ),
+    (
+        "workingset_restore_anon",
+        NodeStatItem::WorkingsetRestoreAnon,
+    ),
+    (
+        "workingset_restore_file",
+        NodeStatItem::WorkingsetRestoreFile,
+    ),
+    (
+        "workingset_nodereclaim",
+        NodeStatItem::WorkingsetNodereclaim,
+    ),
 ];
 
 /// The memory.stat event items after `pgscan` and `pgsteal`, in Linux's
@@ -193,10 +221,26 @@ const MEMCG_VM_EVENT_STAT: [VmEventItem; 13] = [
     VmEventItem::Pglazyfreed,
 ];
 
+/// `memcg_page_state_output()`: pages in bytes; the workingset items are
+/// event counts, shown as they are (`memcg_page_state_unit`).
+fn memcg_page_state_output(memcg: &MemCgroup, item: NodeStatItem) -> u64 {
+    let v = memcg.page_state(item, false);
+    match item {
+        NodeStatItem::WorkingsetRefaultAnon
+        | NodeStatItem::WorkingsetRefaultFile
+        | NodeStatItem::WorkingsetActivateAnon
+        | NodeStatItem::WorkingsetActivateFile
+        | NodeStatItem::WorkingsetRestoreAnon
+        | NodeStatItem::WorkingsetRestoreFile
+        | NodeStatItem::WorkingsetNodereclaim => v,
+        _ => v << PAGE_SHIFT,
+    }
+}
+
 /// `memory_stat_format()`.
 fn memory_stat_format(memcg: &MemCgroup, m: &mut String) -> fmt::Result {
     for (name, item) in MEMORY_STATS {
-        writeln!(m, "{name} {}", memcg.page_state(item, false) << PAGE_SHIFT)?;
+        writeln!(m, "{name} {}", memcg_page_state_output(memcg, item))?;
     }
     let ev = |item| memcg.events(item, false);
     writeln!(
@@ -218,11 +262,7 @@ fn memory_stat_format(memcg: &MemCgroup, m: &mut String) -> fmt::Result {
 /// `memory_numa_stat_show()`: one node.
 fn memory_numa_stat_show(memcg: &MemCgroup, m: &mut String) -> fmt::Result {
     for (name, item) in MEMORY_STATS {
-        writeln!(
-            m,
-            "{name} N0={}",
-            memcg.page_state(item, false) << PAGE_SHIFT
-        )?;
+        writeln!(m, "{name} N0={}", memcg_page_state_output(memcg, item))?;
     }
     Ok(())
 }

@@ -4,6 +4,12 @@
 //! trees, checked after every step against the pages really charged
 //! (reference §3.1, §3.3, §3.4, §3.6, §3.13, §3.18).
 //!
+//! The workingset counters (mm/workingset.c) are events, not states:
+//! like Linux's `WORKINGSET_*` node items they only grow, and a released
+//! memcg's stay in its parent. The model keeps the shadow entries reclaim
+//! leaves (who evicted each page, by index) to know how many refaults
+//! each memcg counts.
+//!
 //! Each case has its own node and its own root memcg (not the global
 //! root, which tests running in parallel threads would share); the stock
 //! and the active memcg are per thread in host builds.
@@ -55,6 +61,30 @@ impl PhysOps for NullPhys {
 static NULL_PHYS: NullPhys = NullPhys;
 static FILE_DATA: [u8; (FILE_PAGES * PAGE_SIZE) as usize - 100] =
     [0; (FILE_PAGES * PAGE_SIZE) as usize - 100];
+
+/// The workingset items of `NodeStatItem`: event counts, which never
+/// return to zero.
+const WORKINGSET_EVENTS: [NodeStatItem; 7] = [
+    NodeStatItem::WorkingsetRefaultAnon,
+    NodeStatItem::WorkingsetRefaultFile,
+    NodeStatItem::WorkingsetActivateAnon,
+    NodeStatItem::WorkingsetActivateFile,
+    NodeStatItem::WorkingsetRestoreAnon,
+    NodeStatItem::WorkingsetRestoreFile,
+    NodeStatItem::WorkingsetNodereclaim,
+];
+
+/// Who a shadow entry says evicted its page: the memcg whose reclaim
+/// took it, when the operation says (memory.reclaim, a limit write), or
+/// else the page's owner, below the memcg whose charge reclaimed.
+#[derive(Clone, Copy)]
+enum Evictor {
+    Target(usize),
+    Below(usize),
+}
+
+/// Per file, the memcg id of the page cached at each index (0: none).
+type CacheOwners = Vec<[u64; FILE_PAGES as usize]>;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -136,6 +166,13 @@ struct World {
     /// task to kill in host tests).
     ooms: u64,
     failed_charges: u64,
+    /// Per file, the shadow left at each index.
+    shadows: Vec<[Option<Evictor>; FILE_PAGES as usize]>,
+    /// Per memcg, the file refaults it must have counted, and those it
+    /// may have: a refault whose evicting memcg was released is counted
+    /// only if another memcg (of a test running in parallel) has its id
+    /// by then, as in Linux, where ids are recycled.
+    refaults: Vec<(u64, u64)>,
 }
 
 /// What one scan of the node found, per memcg of the tree.
@@ -200,12 +237,15 @@ impl World {
         }
         take_nr_pages_over_high();
         let free0 = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
+        let n = cgs.len();
         Self {
             pgdat,
             cgs,
             free0,
             ooms: 0,
             failed_charges: 0,
+            shadows: vec![[None; FILE_PAGES as usize]; n],
+            refaults: vec![(0, 0); n],
         }
     }
 
@@ -233,6 +273,65 @@ impl World {
     fn released(&self, i: usize) -> bool {
         let m = &self.cgs[i].memcg;
         !mem_cgroup_from_id(m.id()).is_some_and(|x| Arc::ptr_eq(&x, m))
+    }
+
+    /// Whose page each cached index of each file holds.
+    fn cache_owners(&self) -> CacheOwners {
+        self.cgs
+            .iter()
+            .map(|c| {
+                let mut owners = [0; FILE_PAGES as usize];
+                for (&index, &pfn) in c.mapping.i_pages.lock_irqsave().iter() {
+                    owners[index as usize] = self.pgdat.pfn_to_page(pfn).memcg_data.load(Relaxed);
+                }
+                owners
+            })
+            .collect()
+    }
+
+    fn index_of_id(&self, id: u64) -> usize {
+        self.cgs
+            .iter()
+            .position(|c| c.memcg.id() == id)
+            .expect("a cached page charged outside the tree")
+    }
+
+    /// Reclaim between two looks at the caches left a shadow where each
+    /// page went (nothing else drops cached pages but DropFile).
+    fn note_evictions(&mut self, before: &CacheOwners, after: &CacheOwners, target: Option<usize>) {
+        for f in 0..self.cgs.len() {
+            for x in 0..FILE_PAGES as usize {
+                if before[f][x] != 0 && after[f][x] == 0 {
+                    let owner = self.index_of_id(before[f][x]);
+                    self.shadows[f][x] =
+                        Some(target.map_or(Evictor::Below(owner), Evictor::Target));
+                }
+            }
+        }
+    }
+
+    /// A page came back where `evictor`'s shadow was, charged to `i`:
+    /// Linux 6.1 counts the refault if the evicting memcg is still there
+    /// (`mem_cgroup_from_id`). Reclaim on a charge targets the owner or
+    /// an ancestor, which are all there when none was released.
+    fn note_refault(&mut self, i: usize, evictor: Evictor) {
+        let there = match evictor {
+            Evictor::Target(t) => !self.released(t),
+            Evictor::Below(mut o) => loop {
+                if self.released(o) {
+                    break false;
+                }
+                match self.cgs[o].parent {
+                    Some(p) => o = p,
+                    None => break true,
+                }
+            },
+        };
+        if there {
+            self.refaults[i].0 += 1;
+        } else {
+            self.refaults[i].1 += 1;
+        }
     }
 
     fn pick(&self, ix: &Index, ok: impl Fn(usize) -> bool) -> Option<usize> {
@@ -388,11 +487,15 @@ impl World {
                 assert!(kids.iter().any(|k| Arc::ptr_eq(k, &self.cgs[*j].memcg)));
             }
 
-            // Statistics: never negative; hierarchical = local + children.
+            // Statistics: never negative; hierarchical = local + children
+            // (a released child's events stay; its states are zero).
             for item in NodeStatItem::ALL {
                 let local = raw_state(m, item, true);
                 let hier = raw_state(m, item, false);
-                let below: i64 = kids.iter().map(|k| raw_state(k, item, false)).sum();
+                let below: i64 = (0..n)
+                    .filter(|&j| self.cgs[j].parent == Some(i))
+                    .map(|j| raw_state(&self.cgs[j].memcg, item, false))
+                    .sum();
                 assert!(local >= 0, "memcg {i}: local {item:?} = {local}");
                 assert_eq!(hier, local + below, "memcg {i}: {item:?}");
             }
@@ -428,6 +531,7 @@ impl World {
                 );
             }
         }
+        self.check_workingset();
         let ooms: u64 = self
             .cgs
             .iter()
@@ -451,6 +555,41 @@ impl World {
             );
         }
         cen
+    }
+
+    /// The workingset events: each memcg counted the file refaults of the
+    /// model's shadows; activations are some of the refaults, restores
+    /// some of the activations; no swap, so no anonymous refault; no
+    /// shadow-node shrinker; the node counts what its memcgs count.
+    fn check_workingset(&self) {
+        let local = |i: usize, item| raw_state(&self.cgs[i].memcg, item, true);
+        for (i, &(must, may)) in self.refaults.iter().enumerate() {
+            let refaults = local(i, NodeStatItem::WorkingsetRefaultFile) as u64;
+            assert!(
+                (must..=must + may).contains(&refaults),
+                "memcg {i}: {refaults} file refaults, expected {must} (+{may})"
+            );
+            let activated = local(i, NodeStatItem::WorkingsetActivateFile);
+            let restored = local(i, NodeStatItem::WorkingsetRestoreFile);
+            assert!(activated <= refaults as i64, "memcg {i}: activations");
+            assert!(restored <= activated, "memcg {i}: restores");
+            for item in [
+                NodeStatItem::WorkingsetRefaultAnon,
+                NodeStatItem::WorkingsetActivateAnon,
+                NodeStatItem::WorkingsetRestoreAnon,
+                NodeStatItem::WorkingsetNodereclaim,
+            ] {
+                assert_eq!(local(i, item), 0, "memcg {i}: {item:?}");
+            }
+        }
+        for item in WORKINGSET_EVENTS {
+            let sum: i64 = (0..self.cgs.len()).map(|i| local(i, item)).sum();
+            assert_eq!(
+                self.pgdat.vm_stat[item as usize].load(Relaxed),
+                sum,
+                "node {item:?}"
+            );
+        }
     }
 
     /// A charge to `i` failed: some ancestor (not the root) is at its
@@ -496,6 +635,81 @@ impl World {
     }
 
     fn run(&mut self, op: &Op) {
+        let before = self.cache_owners();
+        // The memcg reclaim targets when the operation says.
+        let target = match *op {
+            Op::ReadFile { .. } => return self.read_file(op),
+            // Invalidation drops the file's pages and its shadows, and
+            // leaves none.
+            Op::DropFile { ref file } => {
+                self.run_op(op);
+                self.shadows[file.index(self.cgs.len())] = [None; FILE_PAGES as usize];
+                return;
+            }
+            Op::SetMax { ref cg, .. } | Op::SetHigh { ref cg, .. } => {
+                self.pick(cg, |i| i != 0 && self.online(i))
+            }
+            Op::Reclaim { ref cg, .. } => self.pick(cg, |i| self.online(i)),
+            _ => None,
+        };
+        self.run_op(op);
+        let after = self.cache_owners();
+        self.note_evictions(&before, &after, target);
+    }
+
+    /// ReadFile, a page at a time (as `filemap_read` goes), to follow
+    /// each page's shadow: the charge of one page may reclaim others,
+    /// leaving shadows, and then the page takes its own.
+    fn read_file(&mut self, op: &Op) {
+        let Op::ReadFile {
+            ref reader,
+            ref file,
+            start,
+            len,
+        } = *op
+        else {
+            unreachable!()
+        };
+        let Some(i) = self.pick(reader, |i| self.online(i)) else {
+            return;
+        };
+        let f = file.index(self.cgs.len());
+        let mapping = self.cgs[f].mapping.clone();
+        let mut buf = vec![0u8; PAGE_SIZE as usize];
+        set_active_memcg(Some(self.cgs[i].memcg.clone()));
+        for x in start..start + len.min(FILE_PAGES - start) {
+            let before = self.cache_owners();
+            let ret = filemap_read(&mapping, x * PAGE_SIZE, &mut buf);
+            let after = self.cache_owners();
+            let xi = x as usize;
+            if before[f][xi] == 0 && after[f][xi] != 0 {
+                assert_eq!(
+                    after[f][xi],
+                    self.cgs[i].memcg.id(),
+                    "charged to the reader"
+                );
+                if let Some(evictor) = self.shadows[f][xi].take() {
+                    self.note_refault(i, evictor);
+                }
+            }
+            self.note_evictions(&before, &after, None);
+            match ret {
+                Ok(n) => {
+                    let expect = (FILE_DATA.len() as u64 - x * PAGE_SIZE).min(PAGE_SIZE);
+                    assert_eq!(n as u64, expect);
+                }
+                Err(e) => {
+                    assert_eq!(e, Errno::ENOMEM);
+                    set_active_memcg(None);
+                    self.check_enomem(i);
+                    return;
+                }
+            }
+        }
+        set_active_memcg(None);
+    }
+
+    fn run_op(&mut self, op: &Op) {
         let pgdat = self.pgdat;
         match *op {
             Op::ChargeAnon { ref cg, n, lru } => {
@@ -526,34 +740,7 @@ impl World {
                 }
                 set_active_memcg(None);
             }
-            Op::ReadFile {
-                ref reader,
-                ref file,
-                start,
-                len,
-            } => {
-                let Some(i) = self.pick(reader, |i| self.online(i)) else {
-                    return;
-                };
-                let f = file.index(self.cgs.len());
-                let mapping = self.cgs[f].mapping.clone();
-                let len = len.min(FILE_PAGES - start);
-                let mut buf = vec![0u8; (len * PAGE_SIZE) as usize];
-                set_active_memcg(Some(self.cgs[i].memcg.clone()));
-                let ret = filemap_read(&mapping, start * PAGE_SIZE, &mut buf);
-                set_active_memcg(None);
-                match ret {
-                    Ok(n) => {
-                        let expect =
-                            (FILE_DATA.len() as u64 - start * PAGE_SIZE).min(len * PAGE_SIZE);
-                        assert_eq!(n as u64, expect);
-                    }
-                    Err(e) => {
-                        assert_eq!(e, Errno::ENOMEM);
-                        self.check_enomem(i);
-                    }
-                }
-            }
+            Op::ReadFile { .. } => unreachable!("read_file"),
             Op::FreeAnon { ref cg, ref at, n } => {
                 let Some(i) = self.pick(cg, |i| !self.cgs[i].anon.is_empty()) else {
                     return;
@@ -671,7 +858,10 @@ impl World {
             assert_eq!(cen.charged[i], 0);
             assert_eq!(page_counter_read(&m.memory), 0, "memcg {i}: usage");
             assert_eq!(m.css_refs.load(Relaxed), 0, "memcg {i}: css refs");
-            for item in NodeStatItem::ALL {
+            for item in NodeStatItem::ALL
+                .into_iter()
+                .filter(|i| !WORKINGSET_EVENTS.contains(i))
+            {
                 assert_eq!(raw_state(m, item, true), 0, "memcg {i}: local {item:?}");
                 assert_eq!(raw_state(m, item, false), 0, "memcg {i}: {item:?}");
             }
@@ -680,7 +870,10 @@ impl World {
             }
             assert_eq!(self.released(i), !m.online(), "memcg {i}: released");
         }
-        for item in NodeStatItem::ALL {
+        for item in NodeStatItem::ALL
+            .into_iter()
+            .filter(|i| !WORKINGSET_EVENTS.contains(i))
+        {
             assert_eq!(
                 pgdat.vm_stat[item as usize].load(Relaxed),
                 0,
