@@ -65,7 +65,7 @@ pub trait BlkMqOps: Send + Sync {
     /// has no room for comes back with BLK_STS_RESOURCE or
     /// BLK_STS_DEV_RESOURCE and is tried again after a completion; with
     /// another status it is ended with that status. Must not sleep.
-    fn queue_rq(&self, rq: Box<Request>, last: bool) -> Result<(), (Box<Request>, BlkStatus)>;
+    fn queue_rq(&self, rq: Request, last: bool) -> Result<(), (Request, BlkStatus)>;
     /// `commit_rqs()`: a batch ended without a `last` request; kick the
     /// device for what it was given.
     fn commit_rqs(&self);
@@ -92,8 +92,8 @@ pub struct Request {
 
 impl Request {
     /// `blk_mq_bio_to_request()`: a request of one bio.
-    pub fn from_bio(bio: Box<Bio>, now: u64) -> Box<Request> {
-        Box::new(Request {
+    pub fn from_bio(bio: Box<Bio>, now: u64) -> Request {
+        Request {
             q: bio.bi_bdev.clone(),
             cmd_flags: bio.bio_op(),
             __sector: bio.bi_iter.bi_sector,
@@ -101,7 +101,7 @@ impl Request {
             nr_phys_segments: bio.bi_io_vec.len() as u32,
             bios: alloc::vec![bio],
             start_time_ns: now,
-        })
+        }
     }
 
     /// `req_op()`.
@@ -179,7 +179,7 @@ struct Hctx {
     busy: u32,
     /// `hctx->dispatch`: requests the driver had no room for, in order.
     #[cfg(target_os = "none")]
-    dispatch: VecDeque<Box<Request>>,
+    dispatch: VecDeque<Request>,
 }
 
 /// `struct request_queue` with its one hardware queue.
@@ -226,7 +226,7 @@ impl RequestQueue {
 #[derive(Default)]
 pub struct BlkPlug {
     #[cfg_attr(not(target_os = "none"), allow(dead_code))]
-    mq_list: Vec<Box<Request>>,
+    mq_list: Vec<Request>,
 }
 
 #[cfg(target_os = "none")]
@@ -290,8 +290,8 @@ mod kernel {
     /// `blk_mq_flush_plug_list()`: the plugged requests to their disks, a
     /// batch a disk (in plug order: the requests of one disk are
     /// consecutive most of the time).
-    fn blk_mq_flush_plug_list(list: Vec<Box<Request>>) {
-        let mut batch: VecDeque<Box<Request>> = VecDeque::new();
+    fn blk_mq_flush_plug_list(list: Vec<Request>) {
+        let mut batch: VecDeque<Request> = VecDeque::new();
         for rq in list {
             if batch.back().is_some_and(|b| !Arc::ptr_eq(&b.q, &rq.q)) {
                 blk_mq_dispatch_rq_list(core::mem::take(&mut batch));
@@ -428,7 +428,7 @@ mod kernel {
     /// `blk_mq_dispatch_rq_list()`: hand `list` to the driver after what
     /// waits on the dispatch list, the last one marked; what the driver
     /// has no room for waits on the dispatch list.
-    fn blk_mq_dispatch_rq_list(mut list: VecDeque<Box<Request>>) {
+    fn blk_mq_dispatch_rq_list(mut list: VecDeque<Request>) {
         let Some(first) = list.front() else {
             return;
         };
@@ -479,7 +479,7 @@ mod kernel {
     /// disk accounts it (`blk_account_io_done`) and its tag is free.
     /// Interrupt context.
     #[inline(never)]
-    pub fn blk_mq_end_request(rq: Box<Request>, status: BlkStatus) {
+    pub fn blk_mq_end_request(rq: Request, status: BlkStatus) {
         let Request {
             q: disk,
             cmd_flags,
@@ -487,7 +487,7 @@ mod kernel {
             bios,
             start_time_ns,
             ..
-        } = *rq;
+        } = rq;
         for mut bio in bios {
             bio.bi_status = status;
             bio_endio(bio);
@@ -513,7 +513,7 @@ mod tests {
     struct NoDevice;
 
     impl BlkMqOps for NoDevice {
-        fn queue_rq(&self, rq: Box<Request>, _: bool) -> Result<(), (Box<Request>, BlkStatus)> {
+        fn queue_rq(&self, rq: Request, _: bool) -> Result<(), (Request, BlkStatus)> {
             Err((rq, crate::block::BLK_STS_IOERR))
         }
         fn commit_rqs(&self) {}

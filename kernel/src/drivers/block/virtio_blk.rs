@@ -13,8 +13,8 @@
 //!   `struct virtio_blk_outhdr` (type, ioprio, sector), one entry per
 //!   bio_vec, the status byte (`virtblk_add_req`) — and notifies the
 //!   device only for the last request of a batch (`virtqueue_kick_prepare`
-//!   + `virtqueue_notify`); `virtio_commit_rqs` kicks a batch that ended
-//!   otherwise. A flush is a request on the ring like the others.
+//!   and `virtqueue_notify`); `virtio_commit_rqs` kicks a batch that
+//!   ended otherwise. A flush is a request on the ring like the others.
 //! - Completions come by INTx (`virtblk_done`): it acknowledges the
 //!   device (reading the ISR status deasserts the level-triggered line),
 //!   takes what the device used, ends those requests and reruns the
@@ -115,7 +115,7 @@ fn virtio_blk_outhdr(type_: u32, ioprio: u32, sector: u64) -> Box<[u8; 16]> {
 /// status byte the device reads and writes (boxed: they stay in place
 /// until the device is done).
 struct VirtblkReq {
-    rq: Box<Request>,
+    rq: Request,
     out_hdr: Box<[u8; 16]>,
     status: Box<[u8; 1]>,
 }
@@ -234,7 +234,7 @@ impl VirtioBlk {
 impl BlkMqOps for VirtioBlk {
     /// `virtio_queue_rq()`: `virtblk_setup_cmd`, `virtblk_add_req`, and
     /// the kick for the last request of a batch.
-    fn queue_rq(&self, rq: Box<Request>, last: bool) -> Result<(), (Box<Request>, BlkStatus)> {
+    fn queue_rq(&self, rq: Request, last: bool) -> Result<(), (Request, BlkStatus)> {
         let (type_, sector) = match rq.req_op() {
             REQ_OP_READ => (VIRTIO_BLK_T_IN, rq.blk_rq_pos()),
             REQ_OP_WRITE => (VIRTIO_BLK_T_OUT, rq.blk_rq_pos()),
