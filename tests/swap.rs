@@ -424,7 +424,6 @@ fn anonymous_memory_through_a_64m_limit_comes_back_from_swap() {
 /// Linux's `test_memcg_swap_max_peak` (reference §1.12): user/c/swappeak.c
 /// runs its steps with the peak descriptors held open.
 #[test]
-#[ignore = "tinymm: step 8 sees memory.current + swap.current at 62M for 50M (Linux: 52.9M, within its 3%): one 4K request per swapped page, queued without bound, leaves thousands of swap-cache pages under writeback, counted in both"]
 fn test_memcg_swap_max_peak() {
     let extra = cprogs(&["swappeak"]);
     let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
@@ -942,31 +941,55 @@ fn swap_out_count_is_linuxs() {
     }
 }
 
-/// memory.reclaim of anonymous memory (reference §3.14): with swap,
-/// `echo 10M > memory.reclaim` on a memcg holding 20M of anon succeeds
-/// and moves at least 10M to swap (Linux 6.1 here: pgsteal 2919, anon
-/// 20M -> 7M); with memory.swap.max=0 only file pages could go, so it
-/// fails with EAGAIN; the held bytes stay right.
+/// memory.reclaim of anonymous memory (reference §3.14), driven as
+/// Linux's selftests drive it (`reclaim_until`, reference §1: up to five
+/// writes of `current - goal`, EAGAIN retried, done when memory.current
+/// is below the goal or within 3%): with swap, a memcg holding 20M of
+/// anon gets to 10M and at least 10M goes to swap. EAGAIN is possible
+/// on the way, as on Linux, when the scan outruns the swap writes (a
+/// page under writeback is only freed once its write ended). With
+/// memory.swap.max=0 only file pages could go, so 10M more fails with
+/// EAGAIN; the held bytes stay right.
 #[test]
-#[ignore = "tinymm: reclaim retries outrun the swap writes (one 4K request each, no plugging): the first memory.reclaim ends EAGAIN with the pages still under writeback"]
 fn memory_reclaim_of_anonymous_memory() {
     let extra = cprogs(&["swapcheck"]);
     let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     extra.extend(["--swap", "128M"]);
     let script = format!(
-        "{}swapon /dev/vda\n\
-         cgexec r /bin/swapcheck --hold 20 $C/r > /tmp/r.out &\nP=$!\nwaitfor /tmp/r.out holding\n\
-         echo === reclaim\necho 10M > $C/r/memory.reclaim; echo rc=$?\n\
-         cat $C/r/memory.current $C/r/memory.swap.current\n\
-         echo === noswap\necho 0 > $C/r/memory.swap.max\necho 10M > $C/r/memory.reclaim; echo rc=$?\n\
-         echo === verify\nkill -USR1 $P; wait $P; echo rc=$?\ncat /tmp/r.out\necho === end\n",
+        r#"{}swapon /dev/vda
+reclaim_until() {{
+  ok=0
+  for i in 1 2 3 4 5; do
+    cur=$(cat $1/memory.current)
+    d=$((cur - $2))
+    if [ $d -lt 0 ] || [ $((d * 100)) -le $(((cur + $2) * 3)) ]; then echo reached ok=$ok; return; fi
+    [ $ok = 1 ] && {{ echo "memory.reclaim returned 0 but did not reach the goal"; return; }}
+    if (echo $d > $1/memory.reclaim) 2> /tmp/err; then ok=1
+    elif ! grep -q 'temporarily unavailable' /tmp/err; then cat /tmp/err; return; fi
+  done
+  echo gave up
+}}
+cgexec r /bin/swapcheck --hold 20 $C/r > /tmp/r.out &
+P=$!
+waitfor /tmp/r.out holding
+echo === reclaim
+reclaim_until $C/r 10485760
+cat $C/r/memory.current $C/r/memory.swap.current
+echo === noswap
+echo 0 > $C/r/memory.swap.max
+echo 10M > $C/r/memory.reclaim; echo rc=$?
+echo === verify
+kill -USR1 $P; wait $P; echo rc=$?
+cat /tmp/r.out
+echo === end
+"#,
         prologue("r")
     );
     let (status, out) = boot_with("256M", false, &script, &extra);
     assert_eq!(status, 0);
     let out = lines(&out);
     let reclaim = section(&out, "reclaim");
-    assert_eq!(reclaim[0], "rc=0", "{reclaim:?}");
+    assert_eq!(reclaim[0], "reached ok=1", "{reclaim:?}");
     let current: u64 = reclaim[1].parse().unwrap();
     let swap: u64 = reclaim[2].parse().unwrap();
     assert!(current <= 11 * MIB, "memory.current {current}");
@@ -1033,8 +1056,11 @@ echo === end
     let (status, out) = boot_with("256M", false, &script, &extra);
     assert_eq!(status, 0);
     let out = lines(&out);
+    // ash reports "Bus error" only when `wait` itself reaps the job,
+    // which races with the job's end.
     let read = section(&out, "read");
-    assert_eq!(read[..2], ["Bus error", "rc=135"], "{read:?}");
+    let read = read.strip_prefix(&["Bus error"]).unwrap_or(&read);
+    assert_eq!(read[0], "rc=135", "{read:?}");
     assert_eq!(
         read[read.len() - 2..],
         ["swapcheck: holding", "1"],

@@ -3,9 +3,9 @@
 //! `submit_bio_wait`. A bio is one I/O: an operation, a first sector and
 //! a list of page pieces (`bi_io_vec`) read or written in order from that
 //! sector on. Ownership stands in for Linux's reference count: `submit_bio`
-//! takes the `Box`, `bi_end_io` gets it back and drops it. Left out:
-//! splitting and merging, cloning, integrity and crypto data, cgroup
-//! throttling.
+//! takes the `Box`, `bi_end_io` gets it back and drops it. Merging bios
+//! into requests is blk-mq's (blk_mq.rs). Left out: splitting, cloning,
+//! integrity and crypto data, cgroup throttling.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -34,7 +34,12 @@ pub struct BlkStatus(pub u8);
 
 pub const BLK_STS_OK: BlkStatus = BlkStatus(0);
 pub const BLK_STS_NOTSUPP: BlkStatus = BlkStatus(1);
+/// A driver is out of a shared resource: try the request again later.
+pub const BLK_STS_RESOURCE: BlkStatus = BlkStatus(9);
 pub const BLK_STS_IOERR: BlkStatus = BlkStatus(10);
+/// The device itself is busy (its ring is full): again after one of its
+/// requests completes.
+pub const BLK_STS_DEV_RESOURCE: BlkStatus = BlkStatus(13);
 
 /// `blk_status_to_errno()`.
 pub fn blk_status_to_errno(status: BlkStatus) -> KResult<()> {
@@ -77,10 +82,6 @@ pub struct Bio {
     pub bi_end_io: Option<BioEndIo>,
     /// The submitter's context, handed back to `bi_end_io`.
     pub bi_private: Option<Arc<dyn Any + Send + Sync>>,
-    /// When the driver took it (`bio_start_io_acct`), for the disk's
-    /// statistics; None for bios that never reached the driver.
-    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
-    pub(crate) start_ns: Option<u64>,
 }
 
 impl Bio {
@@ -92,6 +93,11 @@ impl Bio {
     /// `op_is_write()`.
     pub fn is_write(&self) -> bool {
         self.bio_op() & 1 != 0
+    }
+
+    /// `bio_end_sector()`: the sector after its last.
+    pub fn bio_end_sector(&self) -> u64 {
+        self.bi_iter.bi_sector + self.bio_sectors()
     }
 
     /// `bio_sectors()`.
@@ -111,7 +117,6 @@ pub fn bio_alloc(bdev: &Arc<BlockDevice>, nr_vecs: usize, opf: u32) -> Box<Bio> 
         bi_max_vecs: nr_vecs,
         bi_end_io: None,
         bi_private: None,
-        start_ns: None,
     })
 }
 
@@ -134,13 +139,12 @@ pub fn bio_add_page(bio: &mut Bio, page: &'static Page, len: u32, offset: u32) -
     len
 }
 
-/// `bio_endio()`: the I/O is over (`bi_status` says how); account it
-/// and hand the bio to `bi_end_io`. Called by drivers and by the block
-/// layer for bios it fails itself, often in interrupt context.
+/// `bio_endio()`: the I/O is over (`bi_status` says how); hand the bio
+/// to `bi_end_io`. Called when its request ends (`blk_mq_end_request`)
+/// and by the block layer for bios it fails itself, often in interrupt
+/// context.
 #[inline(never)]
 pub fn bio_endio(bio: Box<Bio>) {
-    #[cfg(target_os = "none")]
-    let bio = super::blk_core::bio_end_io_acct(bio);
     if let Some(end_io) = bio.bi_end_io {
         end_io(bio);
     }

@@ -1,15 +1,11 @@
-//! `submit_bio` (block/blk-core.c), the `fail_make_request` fault
+//! `submit_bio` (block/blk-core.c) and the `fail_make_request` fault
 //! attribute (lib/fault-inject.c `should_fail`, with its debugfs files
 //! probability, interval, times, space and verbose under
-//! /sys/kernel/debug/fail_make_request) and I/O accounting (block/blk-core.c
-//! `bdev_start_io_acct`/`bdev_end_io_acct`, block/blk-mq.c
-//! `blk_account_io_done`): a bio is checked — the disk's end
-//! (`bio_check_eod`), whole sectors, a writable disk, injected faults
-//! (`should_fail_bio`, CONFIG_FAIL_MAKE_REQUEST) — then counted in flight
-//! and handed to the driver; at `bio_endio` the disk's `/proc/diskstats`
-//! counters take it. A bio failed here never reaches the driver and is
-//! not counted, as Linux's. Left out: plugging, merging, the I/O
-//! schedulers, blk-mq's tags (the driver queues for itself).
+//! /sys/kernel/debug/fail_make_request): a bio is checked — the disk's
+//! end (`bio_check_eod`), whole sectors, a writable disk, injected faults
+//! (`should_fail_bio`, CONFIG_FAIL_MAKE_REQUEST) — then handed to blk-mq
+//! (blk_mq.rs), which merges, plugs, bounds and accounts it. A bio failed
+//! here never reaches the driver and is not counted, as Linux's.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -25,7 +21,6 @@ use super::bio::{
     BLK_STS_IOERR, BLK_STS_NOTSUPP, Bio, REQ_OP_FLUSH, REQ_OP_READ, REQ_OP_WRITE, SECTOR_SIZE,
     bio_endio,
 };
-use super::genhd::{STAT_FLUSH, STAT_READ, STAT_WRITE};
 
 /// `struct fault_attr` of `fail_make_request`. Linux starts with
 /// probability 0 and times 1, so that a disk's make-it-fail does nothing
@@ -190,39 +185,9 @@ fn bio_aligned(bio: &Bio) -> bool {
         .all(|v| v.bv_len % SECTOR_SIZE == 0 && v.bv_offset % SECTOR_SIZE == 0)
 }
 
-fn stat_group(op: u32) -> usize {
-    match op {
-        REQ_OP_READ => STAT_READ,
-        REQ_OP_FLUSH => STAT_FLUSH,
-        _ => STAT_WRITE,
-    }
-}
-
-/// `bio_start_io_acct()`: the bio is in flight from now.
-fn bio_start_io_acct(bio: &mut Bio) {
-    let now = crate::task::time::ktime_get_ns();
-    bio.bi_bdev.stats_start(stat_group(bio.bio_op()), now);
-    bio.start_ns = Some(now);
-}
-
-/// `bio_end_io_acct()`: one more I/O done of its group, its sectors and
-/// time, one fewer in flight.
-pub(crate) fn bio_end_io_acct(mut bio: Box<Bio>) -> Box<Bio> {
-    if let Some(start) = bio.start_ns.take() {
-        let now = crate::task::time::ktime_get_ns();
-        bio.bi_bdev.stats_done(
-            stat_group(bio.bio_op()),
-            bio.bio_sectors(),
-            now.saturating_sub(start),
-            now,
-        );
-    }
-    bio
-}
-
-/// `submit_bio()` → `submit_bio_noacct()`: start the I/O; it completes
-/// through `bio_endio` (see the module doc of `block` for the contract).
-/// Never sleeps.
+/// `submit_bio()` → `submit_bio_noacct()`: check the bio and hand it to
+/// blk-mq (`blk_mq_submit_bio`); it completes through `bio_endio` (see
+/// the module doc of `block` for the contract). May sleep for a tag.
 #[inline(never)]
 pub fn submit_bio(mut bio: Box<Bio>) {
     let op = bio.bio_op();
@@ -244,7 +209,5 @@ pub fn submit_bio(mut bio: Box<Bio>) {
         bio_endio(bio);
         return;
     }
-    bio_start_io_acct(&mut bio);
-    let ops = bio.bi_bdev.ops.clone();
-    ops.submit_bio(bio);
+    super::blk_mq::blk_mq_submit_bio(bio);
 }

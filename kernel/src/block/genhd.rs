@@ -9,7 +9,6 @@
 //! Left out: partitions (every disk is its whole device, minor 0 of its
 //! range), removal, events, the request queue's sysfs directory.
 
-use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -17,17 +16,11 @@ use alloc::vec::Vec;
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
-use super::bio::Bio;
+use super::bio::{REQ_OP_FLUSH, REQ_OP_READ};
+use super::blk_mq::RequestQueue;
 use crate::fs::DevT;
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
-
-/// What a driver does with a bio (`block_device_operations.submit_bio`
-/// for a bio-based driver): start it and, when it is done, set
-/// `bi_status` and call `bio_endio`. Must not sleep.
-pub trait BlockDeviceOperations: Send + Sync {
-    fn submit_bio(&self, bio: Box<Bio>);
-}
 
 /// `enum stat_group`.
 pub const STAT_READ: usize = 0;
@@ -35,6 +28,15 @@ pub const STAT_WRITE: usize = 1;
 pub const STAT_DISCARD: usize = 2;
 pub const STAT_FLUSH: usize = 3;
 pub const NR_STAT_GROUPS: usize = 4;
+
+/// `op_stat_group()`: the statistics group of an operation.
+pub fn stat_group(op: u32) -> usize {
+    match op {
+        REQ_OP_READ => STAT_READ,
+        REQ_OP_FLUSH => STAT_FLUSH,
+        _ => STAT_WRITE,
+    }
+}
 
 /// `struct disk_stats`, and the in-flight count and the time stamp of
 /// `update_io_ticks`.
@@ -172,8 +174,8 @@ pub struct BlockDevice {
     nr_sectors: u64,
     /// Writes fail (`bdev_read_only`).
     pub read_only: bool,
-    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
-    pub(crate) ops: Arc<dyn BlockDeviceOperations>,
+    /// `bd_disk->queue`: its blk-mq queue, driver and limits.
+    pub queue: RequestQueue,
     stats: SpinLock<DiskStats>,
     /// `bd_make_it_fail`: bios fail with BLK_STS_IOERR (fault injection).
     pub(crate) make_it_fail: AtomicBool,
@@ -192,7 +194,7 @@ impl BlockDevice {
         nr_sectors: u64,
         read_only: bool,
         serial: Option<String>,
-        ops: Arc<dyn BlockDeviceOperations>,
+        queue: RequestQueue,
     ) -> Arc<Self> {
         Arc::new(Self {
             bd_dev,
@@ -200,7 +202,7 @@ impl BlockDevice {
             serial,
             nr_sectors,
             read_only,
-            ops,
+            queue,
             stats: SpinLock::new(DiskStats::default()),
             make_it_fail: AtomicBool::new(false),
             bd_holder: SpinLock::new(None),
@@ -228,15 +230,28 @@ impl BlockDevice {
         *self.stats.lock_irqsave()
     }
 
-    /// `bdev_start_io_acct()`: `now` in ns.
+    /// `blk_account_io_start()`: a request was made; `now` in ns.
     #[cfg(target_os = "none")]
-    pub(crate) fn stats_start(&self, group: usize, now: u64) {
-        let mut s = self.stats.lock_irqsave();
-        s.update_io_ticks(now / NSEC_PER_MSEC, false);
-        s.in_flight[usize::from(group != STAT_READ)] += 1;
+    pub(crate) fn stats_start(&self, _group: usize, now: u64) {
+        self.stats
+            .lock_irqsave()
+            .update_io_ticks(now / NSEC_PER_MSEC, false);
     }
 
-    /// `bdev_end_io_acct()`.
+    /// `blk_account_io_merge_bio()`: a bio joined a request.
+    #[cfg(target_os = "none")]
+    pub(crate) fn stats_merge(&self, group: usize) {
+        self.stats.lock_irqsave().merges[group] += 1;
+    }
+
+    /// `blk_mq_start_request()`: the driver took a request; it counts in
+    /// flight (`blk_mq_in_flight`) until done.
+    #[cfg(target_os = "none")]
+    pub(crate) fn stats_inflight_start(&self, group: usize) {
+        self.stats.lock_irqsave().in_flight[usize::from(group != STAT_READ)] += 1;
+    }
+
+    /// `blk_account_io_completion()` + `blk_account_io_done()`.
     #[cfg(target_os = "none")]
     pub(crate) fn stats_done(&self, group: usize, sectors: u64, duration: u64, now: u64) {
         let mut s = self.stats.lock_irqsave();

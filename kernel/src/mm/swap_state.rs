@@ -342,6 +342,7 @@ mod kernel {
         if nr > 1 {
             let type_ = swp_type(entry);
             let (start, end) = swap_cluster_readahead_range(offset, nr, swap_info_max(type_));
+            let plug = crate::block::blk_mq::blk_start_plug();
             for off in start..=end {
                 let Some((page, new)) = __read_swap_cache_async(pgdat, swp_entry(type_, off), gfp)
                 else {
@@ -356,6 +357,7 @@ mod kernel {
                 }
                 __free_pages(pgdat, page, 0);
             }
+            crate::block::blk_mq::blk_finish_plug(plug);
         }
         let page = read_swap_cache_async(pgdat, entry, gfp);
         core::hint::black_box(());

@@ -672,6 +672,8 @@ fn shrink_lruvec(pgdat: &PglistData, lv: LruvecRef, sc: &mut ScanControl) {
     let proportional_reclaim = !sc.cgroup_reclaim() && sc.priority == DEF_PRIORITY;
     let nr_to_reclaim = sc.nr_to_reclaim;
     let mut nr_reclaimed = 0;
+    #[cfg(target_os = "none")]
+    let plug = crate::block::blk_mq::blk_start_plug();
     const IA: usize = 0;
     const AA: usize = 1;
     const IF: usize = 2;
@@ -707,6 +709,8 @@ fn shrink_lruvec(pgdat: &PglistData, lv: LruvecRef, sc: &mut ScanControl) {
             nr[i] -= nr[i].min(scanned);
         }
     }
+    #[cfg(target_os = "none")]
+    crate::block::blk_mq::blk_finish_plug(plug);
     sc.nr_reclaimed += nr_reclaimed;
     // Keep the anon lists balanced when anon can be reclaimed at all.
     if can_age_anon_pages() && lruvec_inactive_is_low(pgdat, lv, LruList::InactiveAnon) {

@@ -315,6 +315,9 @@ pub struct TaskStruct {
     pub memcg_nr_pages_over_high: AtomicU64,
     /// `TIF_NOTIFY_RESUME`: `resume_user_mode_work` has work to do.
     pub notify_resume: AtomicBool,
+    /// `plug`: block requests held back between `blk_start_plug` and
+    /// `blk_finish_plug` (block/blk_mq.rs).
+    pub plug: SpinLock<Option<crate::block::blk_mq::BlkPlug>>,
     /// The address space; None for kernel threads (and after `exit_mm`).
     pub mm: SpinLock<Option<Arc<MmStruct>>>,
     /// Open files (`files_struct`); emptied at exit (`exit_files`).
@@ -445,6 +448,7 @@ impl TaskStruct {
             oom_victim: AtomicBool::new(false),
             memcg_nr_pages_over_high: AtomicU64::new(0),
             notify_resume: AtomicBool::new(false),
+            plug: SpinLock::new(None),
             mm: SpinLock::new(mm),
             files: SpinLock::new(Arc::default()),
             fs: SpinLock::new(crate::fs::fs_struct::init_fs()),

@@ -140,9 +140,18 @@ pub(crate) fn wake_up_new_task(p: &Arc<TaskStruct>) {
 /// back of the queue.
 #[inline(never)]
 pub fn schedule() {
+    sched_submit_work(&current());
     let flags = local_irq_save();
     __schedule();
     local_irq_restore(flags);
+}
+
+/// `sched_submit_work()`: a task about to sleep issues its plugged block
+/// requests first, which it may be about to wait for.
+fn sched_submit_work(tsk: &TaskStruct) {
+    if tsk.state() != TaskState::Running {
+        crate::block::blk_mq::blk_flush_plug(tsk);
+    }
 }
 
 /// `__schedule()`: pick the next task and switch to it; interrupts off.
