@@ -82,6 +82,74 @@ pub fn folio_test_anon(page: &Page) -> bool {
     page.mapping.load(Relaxed) & PAGE_MAPPING_ANON != 0
 }
 
+/// Linux's `anon_vma`s, one an mm id here: the mms whose lineage holds
+/// the id (the mm and its fork descendants), which are the only ones
+/// that may map an anonymous page whose `mapping` is the id. Weak: an mm
+/// leaves in its teardown (`unlink_anon_vmas`).
+#[cfg(target_os = "none")]
+static ANON_VMAS: crate::sync::SpinLock<
+    alloc::collections::BTreeMap<
+        u64,
+        alloc::vec::Vec<alloc::sync::Weak<super::mm_types::MmStruct>>,
+    >,
+> = crate::sync::SpinLock::new(alloc::collections::BTreeMap::new());
+
+/// `anon_vma_fork()` / `anon_vma_prepare()`: a new mm joins the anon_vma
+/// of every id of its lineage.
+#[cfg(target_os = "none")]
+pub fn anon_vma_fork(mm: &alloc::sync::Arc<super::mm_types::MmStruct>) {
+    let mut anon_vmas = ANON_VMAS.lock_irqsave();
+    for id in &mm.anon_lineage {
+        anon_vmas
+            .entry(*id)
+            .or_default()
+            .push(alloc::sync::Arc::downgrade(mm));
+    }
+}
+
+/// `unlink_anon_vmas()`: a dying mm leaves them; an anon_vma with no mm
+/// left goes.
+#[cfg(target_os = "none")]
+pub fn unlink_anon_vmas(mm: &super::mm_types::MmStruct) {
+    let mut anon_vmas = ANON_VMAS.lock_irqsave();
+    for id in &mm.anon_lineage {
+        if let Some(mms) = anon_vmas.get_mut(id) {
+            mms.retain(|w| !core::ptr::eq(w.as_ptr(), mm));
+            if mms.is_empty() {
+                anon_vmas.remove(id);
+            }
+        }
+    }
+}
+
+/// The mms that may map `page`: for an anonymous page its anon_vma's
+/// (`rmap_walk_anon`), for a file page every process's (tinymm keeps no
+/// `i_mmap` tree).
+#[cfg(target_os = "none")]
+fn rmap_mms(page: &Page) -> alloc::vec::Vec<alloc::sync::Arc<super::mm_types::MmStruct>> {
+    let mapping = page.mapping.load(Relaxed);
+    if folio_test_anon(page) {
+        // Upgraded under the lock, dropped after it: the last reference
+        // of an mm unlinks it, which takes the lock.
+        return ANON_VMAS
+            .lock_irqsave()
+            .get(&(mapping & !PAGE_MAPPING_ANON))
+            .map_or_else(alloc::vec::Vec::new, |mms| {
+                mms.iter().filter_map(alloc::sync::Weak::upgrade).collect()
+            });
+    }
+    let mut mms: alloc::vec::Vec<alloc::sync::Arc<super::mm_types::MmStruct>> =
+        alloc::vec::Vec::new();
+    crate::task::for_each_process(|t| {
+        if let Some(mm) = t.mm.lock_irqsave().as_ref()
+            && !mms.iter().any(|m| alloc::sync::Arc::ptr_eq(m, mm))
+        {
+            mms.push(mm.clone());
+        }
+    });
+    mms
+}
+
 /// Every place `page` is mapped: (mm, VMA flags, address), found from
 /// `mapping`/`index` (`rmap_walk_anon` / `rmap_walk_file`). A mm whose
 /// `mmap_lock` is held (the reclaiming task's own, in a fault) is skipped
@@ -89,65 +157,52 @@ pub fn folio_test_anon(page: &Page) -> bool {
 #[cfg(target_os = "none")]
 fn rmap_walk(
     page: &Page,
-    mut visit: impl FnMut(
-        &crate::task::TaskStruct,
-        &crate::mm::mm_types::MmStruct,
-        super::mmap::VmFlags,
-        u64,
-    ),
+    mut visit: impl FnMut(&alloc::sync::Arc<super::mm_types::MmStruct>, super::mmap::VmFlags, u64),
 ) -> bool {
     use super::page::PAGE_SHIFT;
-    use alloc::vec::Vec;
 
     let mapping = page.mapping.load(Relaxed);
     let index = page.index.load(Relaxed);
-    let mut mms = Vec::new();
-    crate::task::for_each_process(|t| {
-        if let Some(mm) = t.mm.lock_irqsave().clone() {
-            mms.push((t.clone(), mm));
-        }
-    });
+    let anon = folio_test_anon(page);
+    let pfn = super::mmzone::node_data(0).page_to_pfn(page);
     let mut complete = true;
-    for (owner, mm) in mms {
-        if folio_test_anon(page) {
-            if !mm.anon_lineage.contains(&(mapping & !PAGE_MAPPING_ANON)) {
-                continue;
-            }
-            let Some(locked) = mm.mmap_lock.try_lock() else {
-                complete = false;
-                continue;
-            };
-            // A fork relative maps it only where it did not copy it.
-            let pfn = super::mmzone::node_data(0).page_to_pfn(page);
-            for vma in locked.vmas.iter() {
-                let pages = vma.len() >> PAGE_SHIFT;
-                if index < vma.vm_pgoff || index >= vma.vm_pgoff + pages {
-                    continue;
-                }
-                let addr = vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT);
-                if crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr)
-                    .is_some_and(|(p, _)| p == pfn)
-                {
-                    visit(&owner, &mm, vma.vm_flags, addr);
-                }
-            }
-            continue;
-        }
+    for mm in rmap_mms(page) {
         let Some(locked) = mm.mmap_lock.try_lock() else {
             complete = false;
             continue;
         };
+        // An anonymous page is mapped once in an mm at most, most often
+        // in the VMA it was faulted in, whose `vm_pgoff` is its start's
+        // page number (what Linux's anon_vma interval tree finds first).
+        if anon
+            && let Some(vma) = locked.vmas.vma_lookup(index << PAGE_SHIFT)
+            && vma.vm_pgoff == vma.vm_start >> PAGE_SHIFT
+        {
+            let addr = index << PAGE_SHIFT;
+            if crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
+                visit(&mm, vma.vm_flags, addr);
+                continue;
+            }
+        }
         for vma in locked.vmas.iter() {
-            let Some(file) = &vma.vm_file else { continue };
             let pages = vma.len() >> PAGE_SHIFT;
-            if file.mapping.id() == mapping && index >= vma.vm_pgoff && index < vma.vm_pgoff + pages
+            if index < vma.vm_pgoff || index >= vma.vm_pgoff + pages {
+                continue;
+            }
+            let addr = vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT);
+            if anon {
+                // A fork relative maps it only where it did not copy it.
+                if crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr)
+                    .is_some_and(|(p, _)| p == pfn)
+                {
+                    visit(&mm, vma.vm_flags, addr);
+                }
+            } else if vma
+                .vm_file
+                .as_ref()
+                .is_some_and(|file| file.mapping.id() == mapping)
             {
-                visit(
-                    &owner,
-                    &mm,
-                    vma.vm_flags,
-                    vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT),
-                );
+                visit(&mm, vma.vm_flags, addr);
             }
         }
     }
@@ -166,10 +221,12 @@ pub fn folio_referenced(page: &Page, memcg: Option<&super::memcontrol::MemCgroup
     let pfn = super::mmzone::node_data(0).page_to_pfn(page);
     let mut referenced = 0;
     let mut exec = false;
-    rmap_walk(page, |owner, mm, flags, addr| {
+    rmap_walk(page, |mm, flags, addr| {
         // mm_match_cgroup()
         if let Some(memcg) = memcg
-            && !super::memcontrol::mem_cgroup_from_task(owner)
+            && !mm
+                .owner()
+                .and_then(|owner| super::memcontrol::mem_cgroup_from_task(&owner))
                 .is_some_and(|m| m.is_descendant(memcg))
         {
             return;
@@ -209,7 +266,7 @@ pub fn try_to_unmap(page: &Page) -> bool {
         val: page.private(),
     };
     let mut failed = false;
-    let complete = rmap_walk(page, |_, mm, flags, addr| {
+    let complete = rmap_walk(page, |mm, flags, addr| {
         if failed || !pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
             return;
         }
