@@ -53,7 +53,8 @@ use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::swap_cgroup::{swap_cgroup_swapoff, swap_cgroup_swapon};
 use super::swap_state::{
-    clear_shadow_from_swap_cache, delete_from_swap_cache, folio_swap_entry, swap_cache_get,
+    clear_shadow_from_swap_cache, delete_from_swap_cache, exit_swap_address_space,
+    folio_swap_entry, init_swap_address_space, swap_cache_get,
 };
 use super::swapops::{
     MAX_SWAPFILES, SwpEntry, generic_max_swapfile_size, swp_entry, swp_offset, swp_type,
@@ -1084,6 +1085,10 @@ impl SwapTable {
         }
         let type_ = self.alloc_swap_info()?;
         swap_cgroup_swapon(type_, si.max as u64)?;
+        if let Err(e) = init_swap_address_space(type_, si.max as u64) {
+            swap_cgroup_swapoff(type_);
+            return Err(e);
+        }
         si.type_ = type_;
         si.flags |= SwpFlags::SWP_USED;
         self.swap_info[type_ as usize] = si;
@@ -1187,6 +1192,7 @@ impl SwapTable {
     /// comes back for the caller to release its device and free its map
     /// outside the lock.
     pub fn swapoff_end(&mut self, type_: u32) -> SwapInfoStruct {
+        exit_swap_address_space(type_);
         swap_cgroup_swapoff(type_);
         core::mem::replace(self.si_mut(type_), SwapInfoStruct::new(type_))
     }
