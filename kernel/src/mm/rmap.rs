@@ -150,16 +150,23 @@ fn rmap_mms(page: &Page) -> alloc::vec::Vec<alloc::sync::Arc<super::mm_types::Mm
     mms
 }
 
-/// Every place `page` is mapped: (mm, VMA flags, address), found from
-/// `mapping`/`index` (`rmap_walk_anon` / `rmap_walk_file`). A mm whose
+/// Every place `page` is mapped: (mm, its VMAs, address, PTE flags),
+/// found from `mapping`/`index` (`rmap_walk_anon` / `rmap_walk_file`)
+/// and checked in the page table (`page_vma_mapped_walk`). A mm whose
 /// `mmap_lock` is held (the reclaiming task's own, in a fault) is skipped
 /// and reported as busy through the bool.
 #[cfg(target_os = "none")]
 fn rmap_walk(
     page: &Page,
-    mut visit: impl FnMut(&alloc::sync::Arc<super::mm_types::MmStruct>, super::mmap::VmFlags, u64),
+    mut visit: impl FnMut(
+        &alloc::sync::Arc<super::mm_types::MmStruct>,
+        &super::mmap::VmaTree,
+        u64,
+        crate::arch::x86_64::pgtable::PteFlags,
+    ),
 ) -> bool {
     use super::page::PAGE_SHIFT;
+    use crate::arch::x86_64::pgtable::pte_get;
 
     let mapping = page.mapping.load(Relaxed);
     let index = page.index.load(Relaxed);
@@ -171,38 +178,37 @@ fn rmap_walk(
             complete = false;
             continue;
         };
+        let vmas = &locked.vmas;
         // An anonymous page is mapped once in an mm at most, most often
-        // in the VMA it was faulted in, whose `vm_pgoff` is its start's
-        // page number (what Linux's anon_vma interval tree finds first).
+        // where it was faulted in: at its linear index, until mremap
+        // moved its VMA (what Linux's anon_vma interval tree finds first).
         if anon
-            && let Some(vma) = locked.vmas.vma_lookup(index << PAGE_SHIFT)
-            && vma.vm_pgoff == vma.vm_start >> PAGE_SHIFT
+            && let Some((p, pte)) = pte_get(&mm.pgd, index << PAGE_SHIFT)
+            && p == pfn
         {
-            let addr = index << PAGE_SHIFT;
-            if crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
-                visit(&mm, vma.vm_flags, addr);
-                continue;
-            }
+            visit(&mm, vmas, index << PAGE_SHIFT, pte);
+            continue;
         }
-        for vma in locked.vmas.iter() {
+        for vma in vmas.iter() {
             let pages = vma.len() >> PAGE_SHIFT;
             if index < vma.vm_pgoff || index >= vma.vm_pgoff + pages {
                 continue;
             }
-            let addr = vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT);
-            if anon {
-                // A fork relative maps it only where it did not copy it.
-                if crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr)
-                    .is_some_and(|(p, _)| p == pfn)
-                {
-                    visit(&mm, vma.vm_flags, addr);
-                }
-            } else if vma
-                .vm_file
-                .as_ref()
-                .is_some_and(|file| file.mapping.id() == mapping)
+            if !anon
+                && !vma
+                    .vm_file
+                    .as_ref()
+                    .is_some_and(|file| file.mapping.id() == mapping)
             {
-                visit(&mm, vma.vm_flags, addr);
+                continue;
+            }
+            // A fork relative maps an anonymous page only where it did
+            // not copy it.
+            let addr = vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT);
+            if let Some((p, pte)) = pte_get(&mm.pgd, addr)
+                && p == pfn
+            {
+                visit(&mm, vmas, addr, pte);
             }
         }
     }
@@ -210,18 +216,21 @@ fn rmap_walk(
 }
 
 /// `folio_referenced()`: accessed bits of every mapping, tested and
-/// cleared; and whether one of the mappings is executable. With a
-/// `memcg` (cgroup reclaim), mappings of mms owned outside its subtree
-/// are skipped (`invalid_folio_referenced_vma`).
+/// cleared; and whether one of the mappings that had it is executable
+/// (`pra->vm_flags`). With a `memcg` (cgroup reclaim), mappings of mms
+/// owned outside its subtree are skipped (`invalid_folio_referenced_vma`;
+/// asked only of young mappings, the only ones it can change).
 #[cfg(target_os = "none")]
 #[inline(never)]
 pub fn folio_referenced(page: &Page, memcg: Option<&super::memcontrol::MemCgroup>) -> (u32, bool) {
-    use crate::arch::x86_64::pgtable::{pte_get, ptep_test_and_clear_young};
+    use crate::arch::x86_64::pgtable::{PteFlags, ptep_test_and_clear_young};
 
-    let pfn = super::mmzone::node_data(0).page_to_pfn(page);
     let mut referenced = 0;
     let mut exec = false;
-    rmap_walk(page, |mm, flags, addr| {
+    rmap_walk(page, |mm, vmas, addr, pte| {
+        if !pte.contains(PteFlags::_PAGE_ACCESSED) {
+            return;
+        }
         // mm_match_cgroup()
         if let Some(memcg) = memcg
             && !mm
@@ -231,11 +240,11 @@ pub fn folio_referenced(page: &Page, memcg: Option<&super::memcontrol::MemCgroup
         {
             return;
         }
-        if pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
-            if ptep_test_and_clear_young(&mm.pgd, addr) {
-                referenced += 1;
-            }
-            exec |= flags.contains(super::mmap::VmFlags::VM_EXEC);
+        if ptep_test_and_clear_young(&mm.pgd, addr) {
+            referenced += 1;
+            exec |= vmas
+                .vma_lookup(addr)
+                .is_some_and(|v| v.vm_flags.contains(super::mmap::VmFlags::VM_EXEC));
         }
     });
     (referenced, exec)
@@ -251,9 +260,7 @@ pub fn try_to_unmap(page: &Page) -> bool {
     use super::page::PageFlags;
     use super::swapfile::swap_duplicate;
     use super::swapops::{SwpEntry, swp_entry_to_pte};
-    use crate::arch::x86_64::pgtable::{
-        PteFlags, pte_get, ptep_get_and_clear, set_pte_at, set_swp_pte_at,
-    };
+    use crate::arch::x86_64::pgtable::{PteFlags, ptep_get_and_clear, set_pte_at, set_swp_pte_at};
     use crate::mm::mm_types::MmCounter;
 
     let pgdat = super::mmzone::node_data(0);
@@ -266,11 +273,14 @@ pub fn try_to_unmap(page: &Page) -> bool {
         val: page.private(),
     };
     let mut failed = false;
-    let complete = rmap_walk(page, |mm, flags, addr| {
-        if failed || !pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
+    let complete = rmap_walk(page, |mm, vmas, addr, _| {
+        if failed {
             return;
         }
-        if flags.contains(super::mmap::VmFlags::VM_LOCKED) {
+        if vmas
+            .vma_lookup(addr)
+            .is_some_and(|v| v.vm_flags.contains(super::mmap::VmFlags::VM_LOCKED))
+        {
             failed = true;
             return;
         }
