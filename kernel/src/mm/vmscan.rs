@@ -175,10 +175,10 @@ fn isolate_lru_folios(
     lru: LruList,
 ) -> Vec<&'static Page> {
     let mut lists = lv.lruvec.lists.lock_irqsave();
-    let mut taken = Vec::new();
+    let mut taken = Vec::with_capacity(nr_to_scan.min(lists[lru as usize].len) as usize);
     while (taken.len() as u64) < nr_to_scan && lists[lru as usize].len > 0 {
         let page = pgdat.pfn_to_page(lists[lru as usize].tail);
-        lruvec_del_folio(pgdat, &mut lists[..], page);
+        lruvec_del_folio(pgdat, lv.memcg, &mut lists[..], page);
         page.clear(PageFlags::LRU);
         page.get();
         taken.push(page);
@@ -197,14 +197,17 @@ fn isolated_stat(lru: LruList) -> NodeStatItem {
 }
 
 /// `move_folios_to_lru()`: put back what was not reclaimed, each on the
-/// list its flags name, and drop the isolation references.
+/// list its flags name, under one hold of the lock, then drop the
+/// isolation references.
 fn move_folios_to_lru(pgdat: &PglistData, lv: LruvecRef, pages: Vec<&'static Page>) {
-    for page in pages {
-        {
-            let mut lists = lv.lruvec.lists.lock_irqsave();
+    {
+        let mut lists = lv.lruvec.lists.lock_irqsave();
+        for &page in &pages {
             page.set(PageFlags::LRU);
-            lruvec_add_folio(pgdat, &mut lists[..], page);
+            lruvec_add_folio(pgdat, lv.memcg, &mut lists[..], page);
         }
+    }
+    for page in pages {
         __free_pages(pgdat, page, 0);
     }
 }
@@ -300,8 +303,8 @@ fn shrink_folio_list(
     pages: Vec<&'static Page>,
     sc: &ScanControl,
 ) -> (Vec<&'static Page>, u64) {
-    let mut kept = Vec::new();
-    let mut free_folios = Vec::new();
+    let mut kept = Vec::with_capacity(pages.len());
+    let mut free_folios = Vec::with_capacity(pages.len());
     let mut nr_activate = 0;
     for page in pages {
         if !folio_trylock(page) {
