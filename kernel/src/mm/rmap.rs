@@ -4,10 +4,11 @@
 //! PAGE_MAPPING_ANON, `index` = `linear_page_index`, which is the
 //! address >> PAGE_SHIFT until mremap moves the VMA, keeping its
 //! `vm_pgoff`); an mm's `anon_lineage` lists the ids it inherited
-//! (Linux's anon_vma chain), so a walk visits every mm of the lineage and
-//! finds the page where a VMA's `vm_pgoff` range holds its index
-//! (`vma_address`) and the page table still maps it. A file page is found
-//! through its file's mappings.
+//! (Linux's anon_vma chain), and each id has an anon_vma: the mms whose
+//! lineage holds it. A walk visits those mms only and finds the page at
+//! its linear index, or where a VMA's `vm_pgoff` range holds its index
+//! (`vma_address`), if the page table still maps it there. A file page is
+//! found through its file's mappings in every process (no `i_mmap`).
 
 use core::sync::atomic::Ordering::Relaxed;
 
