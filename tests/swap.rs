@@ -568,12 +568,19 @@ echo === end
         .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
         .collect();
     assert_eq!(swap_events[0], 0, "swap.high");
-    assert!(swap_events[1] > 0, "swap.events max {swapmax:?}");
+    // A `max` event is a swap charge refused at swap.max: only when a
+    // reclaim batch planned with room left runs into the limit. One that
+    // fills it exactly leaves get_scan_count no swap room to plan with,
+    // and no attempt fails (Linux's mem_cgroup_get_nr_swap_pages).
+    let peak: u64 = swapmax[11].parse().unwrap();
+    assert!(
+        swap_events[1] > 0 || peak == 8 * MIB,
+        "swap.events max {swapmax:?}"
+    );
     assert!(
         swap_events[2] >= swap_events[1],
         "swap.events fail {swapmax:?}"
     );
-    let peak: u64 = swapmax[11].parse().unwrap();
     assert!((7 * MIB..=8 * MIB).contains(&peak), "swap.peak {peak}");
 
     // /proc/swaps' Used, SwapTotal - SwapFree and memory.swap.current

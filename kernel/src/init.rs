@@ -156,6 +156,9 @@ pub fn start_kernel(bp: &'static BootParams) -> ! {
     if let Some((kind, param)) = &params.panic_later {
         panic!("Too many boot {kind} vars at `{param}'");
     }
+    if let Some(shift) = params.prof_shift {
+        crate::task::profile::profile_init(shift);
+    }
     cgroup_init(&[&crate::mm::memcontrol::MEMORY_CGRP_SUBSYS]);
     vfs_caches_init(initrd, initrd_out);
 

@@ -36,6 +36,9 @@ pub struct InitParams {
     pub console_loglevel: Option<i32>,
     /// `panic_later` and `panic_param`: ("env" or "init", the parameter).
     pub panic_later: Option<(&'static str, String)>,
+    /// `prof_shift` when `profile=N` turned CPU profiling on
+    /// (task/profile.rs).
+    pub prof_shift: Option<u32>,
 }
 
 impl Default for InitParams {
@@ -47,6 +50,7 @@ impl Default for InitParams {
             envp: alloc::vec![String::from("HOME=/"), String::from("TERM=linux")],
             console_loglevel: None,
             panic_later: None,
+            prof_shift: None,
         }
     }
 }
@@ -137,6 +141,22 @@ impl InitParams {
         }
     }
 
+    /// `profile_setup()`: `profile=N` profiles the kernel's text in
+    /// buckets of 2^N bytes (N clamped to 0..=63, as `get_option` reads
+    /// it: a leading number, the rest ignored). `schedule` and `kvm`
+    /// profiling have no hooks here; the parameter is still the kernel's.
+    fn profile_setup(&mut self, v: &str) {
+        if v.starts_with("schedule") || v.starts_with("kvm") {
+            log::warn!("profile={v}: only CPU profiling (profile=N) is implemented");
+            return;
+        }
+        if let Some(par) = get_option(v) {
+            let shift = par.clamp(0, 63) as u32;
+            log::info!("kernel profiling enabled (shift: {shift})");
+            self.prof_shift = Some(shift);
+        }
+    }
+
     /// The kernel's own parameters (`__setup` and `early_param`); false
     /// for one it does not know.
     fn setup(&mut self, param: &str, val: Option<&str>) -> bool {
@@ -158,10 +178,36 @@ impl InitParams {
                 }
             }
             ("console", Some(_)) => {}
+            ("profile", Some(v)) => self.profile_setup(v),
             _ => return false,
         }
         true
     }
+}
+
+/// `get_option()`'s number: an optional sign, then decimal digits (or
+/// `0x` hex, or a leading-0 octal, as `simple_strtoull` with base 0).
+fn get_option(s: &str) -> Option<i64> {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (radix, digits) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (16, h)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (8, &s[1..])
+    } else {
+        (10, s)
+    };
+    let end = digits
+        .find(|c: char| !c.is_digit(radix))
+        .unwrap_or(digits.len());
+    if end == 0 && radix != 8 {
+        return None;
+    }
+    let n =
+        i64::from_str_radix(&digits[..end], radix).unwrap_or(if end == 0 { 0 } else { i64::MAX });
+    Some(if neg { -n } else { n })
 }
 
 /// `parse_args("Booting kernel", ...)` with `unknown_bootoption`, then
@@ -211,6 +257,23 @@ mod tests {
         // '=' first is not a value separator (`equals` stays 0).
         assert_eq!(next_arg("=x y"), ("=x".into(), None, "y"));
         assert_eq!(next_arg("e= f"), ("e".into(), Some("".into()), "f"));
+    }
+
+    #[test]
+    fn profile_takes_get_options_number_clamped() {
+        let shift = |cmdline: &str| parse_boot_command_line(cmdline).prof_shift;
+        assert_eq!(shift("profile=2"), Some(2));
+        assert_eq!(shift("profile=0x10"), Some(16));
+        assert_eq!(shift("profile=3,foo"), Some(3));
+        assert_eq!(shift("profile=100"), Some(63));
+        assert_eq!(shift("profile=-4"), Some(0));
+        assert_eq!(shift("profile=abc"), None);
+        assert_eq!(shift("profile=schedule,2"), None);
+        assert_eq!(shift("quiet"), None);
+        // The kernel's parameter either way: not init's environment.
+        let p = parse_boot_command_line("profile=abc profile=2");
+        assert_eq!(p.envp, s(&["HOME=/", "TERM=linux"]));
+        assert_eq!(p.prof_shift, Some(2));
     }
 
     #[test]

@@ -108,7 +108,7 @@ fn alloc_bprm(filename: &str) -> KResult<LinuxBinprm> {
         argv: Vec::new(),
         envp: Vec::new(),
         room: 0,
-        mm: Arc::new(MmStruct::new().ok_or(Errno::ENOMEM)?),
+        mm: MmStruct::new().ok_or(Errno::ENOMEM)?,
         interpreter: None,
         point_of_no_return: false,
         start: None,
@@ -312,8 +312,10 @@ fn get_random_bytes() -> [u8; 16] {
 
 /// `exec_mmap()`: `mm` becomes the task's address space and the CPU's
 /// page table; the old one is dropped, so its pages are freed and
-/// uncharged (`mmput` → `exit_mmap`).
-fn exec_mmap(tsk: &TaskStruct, mm: Arc<MmStruct>) {
+/// uncharged (`mmput` → `exit_mmap`). The task owns the new mm (Linux
+/// made it so in `bprm_mm_init`'s `mm_alloc`).
+fn exec_mmap(tsk: &Arc<TaskStruct>, mm: Arc<MmStruct>) {
+    mm.set_owner(tsk);
     let old = tsk.mm.lock_irqsave().replace(mm.clone());
     switch_mm(&mm.pgd);
     drop(old);

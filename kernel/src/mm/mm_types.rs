@@ -2,12 +2,13 @@
 //! process's address space — its page table, its VMAs under `mmap_lock`,
 //! its RSS counters — and its teardown (`exit_mmap` in mm/mmap.c).
 
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use super::memory::unmap_vmas;
 use super::mmap::VmaTree;
 use crate::arch::x86_64::pgtable::{Pgd, free_pgd_range};
+use crate::task::TaskStruct;
 use crate::uapi::errno::{Errno, KResult};
 
 /// `enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES }`.
@@ -64,22 +65,37 @@ pub struct MmStruct {
     pub locked_vm: AtomicU64,
     /// `exe_file`: the program exec loaded (/proc/PID/exe).
     pub exe_file: crate::sync::SpinLock<Option<crate::fs::dcache::Path>>,
+    /// `owner` (CONFIG_MEMCG): the task whose memcg cgroup reclaim judges
+    /// the mm by (`mm_match_cgroup`); exec and fork set it, and when it
+    /// has exited another user of the mm takes over
+    /// (`mm_update_next_owner`).
+    owner: crate::sync::SpinLock<Weak<TaskStruct>>,
 }
 
 impl MmStruct {
-    /// `mm_alloc()`: an empty address space with the kernel mapped.
-    pub fn new() -> Option<Self> {
+    /// `mm_alloc()`: an empty address space with the kernel mapped, on
+    /// the reverse map's list of its own anonymous pages' mms.
+    pub fn new() -> Option<Arc<Self>> {
+        Self::with_lineage(&[])
+    }
+
+    fn with_lineage(inherited: &[u64]) -> Option<Arc<Self>> {
         let id = NEXT_MM_ID.fetch_add(2, Relaxed);
-        Some(Self {
+        let mut anon_lineage = alloc::vec![id];
+        anon_lineage.extend_from_slice(inherited);
+        let mm = Arc::new(Self {
             pgd: Pgd::alloc()?,
             id,
-            anon_lineage: alloc::vec![id],
+            anon_lineage,
             mmap_lock: spin::Mutex::new(MmLocked::default()),
             rss_stat: Default::default(),
             hiwater_rss: AtomicU64::new(0),
             locked_vm: AtomicU64::new(0),
             exe_file: crate::sync::SpinLock::new(None),
-        })
+            owner: crate::sync::SpinLock::new(Weak::new()),
+        });
+        super::rmap::anon_vma_fork(&mm);
+        Some(mm)
     }
 
     /// What `page->mapping` of this mm's anonymous pages holds.
@@ -97,10 +113,47 @@ impl MmStruct {
 
     /// A new empty mm for a fork child of `self` (`mm_alloc` +
     /// `anon_vma_fork`): it inherits the anonymous-page lineage.
-    pub fn new_child(&self) -> Option<Self> {
-        let mut mm = Self::new()?;
-        mm.anon_lineage.extend_from_slice(&self.anon_lineage);
-        Some(mm)
+    pub fn new_child(&self) -> Option<Arc<Self>> {
+        Self::with_lineage(&self.anon_lineage)
+    }
+
+    /// exec's new mm is `tsk`'s (Linux's `mm_init_owner` from
+    /// `bprm_mm_init`).
+    pub fn set_owner(&self, tsk: &Arc<TaskStruct>) {
+        *self.owner.lock_irqsave() = Arc::downgrade(tsk);
+    }
+
+    /// `mm_init_owner()` for a task fork made: a new mm (fork's copy) is
+    /// the child's; one it shares (CLONE_VM) keeps its owner while that
+    /// lives.
+    pub fn mm_init_owner(&self, tsk: &Arc<TaskStruct>) {
+        let mut owner = self.owner.lock_irqsave();
+        if owner.strong_count() == 0 {
+            *owner = Arc::downgrade(tsk);
+        }
+    }
+
+    /// `mm->owner`, or after its exit another task using the mm
+    /// (`mm_update_next_owner`), or None once nothing uses it.
+    pub fn owner(self: &Arc<Self>) -> Option<Arc<TaskStruct>> {
+        if let Some(owner) = self.owner.lock_irqsave().upgrade() {
+            return Some(owner);
+        }
+        let mut next = None;
+        crate::task::for_each_process(|t| {
+            if next.is_none()
+                && t.mm
+                    .lock_irqsave()
+                    .as_ref()
+                    .is_some_and(|mm| Arc::ptr_eq(mm, self))
+            {
+                next = Some(t.clone());
+            }
+        });
+        if let Some(t) = &next {
+            self.set_owner(t);
+        }
+        next
     }
 
     /// `get_mm_counter()`.
@@ -141,6 +194,7 @@ impl Drop for MmStruct {
     /// `exit_mmap()`: unmap every VMA and free the page tables; the `Pgd`
     /// then frees its top level.
     fn drop(&mut self) {
+        super::rmap::unlink_anon_vmas(self);
         let vmas = core::mem::take(&mut self.mmap_lock.get_mut().vmas);
         for vma in vmas.iter() {
             unmap_vmas(self, vma.vm_start, vma.vm_end);

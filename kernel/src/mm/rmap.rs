@@ -4,10 +4,11 @@
 //! PAGE_MAPPING_ANON, `index` = `linear_page_index`, which is the
 //! address >> PAGE_SHIFT until mremap moves the VMA, keeping its
 //! `vm_pgoff`); an mm's `anon_lineage` lists the ids it inherited
-//! (Linux's anon_vma chain), so a walk visits every mm of the lineage and
-//! finds the page where a VMA's `vm_pgoff` range holds its index
-//! (`vma_address`) and the page table still maps it. A file page is found
-//! through its file's mappings.
+//! (Linux's anon_vma chain), and each id has an anon_vma: the mms whose
+//! lineage holds it. A walk visits those mms only and finds the page at
+//! its linear index, or where a VMA's `vm_pgoff` range holds its index
+//! (`vma_address`), if the page table still maps it there. A file page is
+//! found through its file's mappings in every process (no `i_mmap`).
 
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -82,72 +83,133 @@ pub fn folio_test_anon(page: &Page) -> bool {
     page.mapping.load(Relaxed) & PAGE_MAPPING_ANON != 0
 }
 
-/// Every place `page` is mapped: (mm, VMA flags, address), found from
-/// `mapping`/`index` (`rmap_walk_anon` / `rmap_walk_file`). A mm whose
+/// Linux's `anon_vma`s, one an mm id here: the mms whose lineage holds
+/// the id (the mm and its fork descendants), which are the only ones
+/// that may map an anonymous page whose `mapping` is the id. Weak: an mm
+/// leaves in its teardown (`unlink_anon_vmas`).
+#[cfg(target_os = "none")]
+static ANON_VMAS: crate::sync::SpinLock<
+    alloc::collections::BTreeMap<
+        u64,
+        alloc::vec::Vec<alloc::sync::Weak<super::mm_types::MmStruct>>,
+    >,
+> = crate::sync::SpinLock::new(alloc::collections::BTreeMap::new());
+
+/// `anon_vma_fork()` / `anon_vma_prepare()`: a new mm joins the anon_vma
+/// of every id of its lineage.
+#[cfg(target_os = "none")]
+pub fn anon_vma_fork(mm: &alloc::sync::Arc<super::mm_types::MmStruct>) {
+    let mut anon_vmas = ANON_VMAS.lock_irqsave();
+    for id in &mm.anon_lineage {
+        anon_vmas
+            .entry(*id)
+            .or_default()
+            .push(alloc::sync::Arc::downgrade(mm));
+    }
+}
+
+/// `unlink_anon_vmas()`: a dying mm leaves them; an anon_vma with no mm
+/// left goes.
+#[cfg(target_os = "none")]
+pub fn unlink_anon_vmas(mm: &super::mm_types::MmStruct) {
+    let mut anon_vmas = ANON_VMAS.lock_irqsave();
+    for id in &mm.anon_lineage {
+        if let Some(mms) = anon_vmas.get_mut(id) {
+            mms.retain(|w| !core::ptr::eq(w.as_ptr(), mm));
+            if mms.is_empty() {
+                anon_vmas.remove(id);
+            }
+        }
+    }
+}
+
+/// The mms that may map `page`: for an anonymous page its anon_vma's
+/// (`rmap_walk_anon`), for a file page every process's (tinymm keeps no
+/// `i_mmap` tree).
+#[cfg(target_os = "none")]
+fn rmap_mms(page: &Page) -> alloc::vec::Vec<alloc::sync::Arc<super::mm_types::MmStruct>> {
+    let mapping = page.mapping.load(Relaxed);
+    if folio_test_anon(page) {
+        // Upgraded under the lock, dropped after it: the last reference
+        // of an mm unlinks it, which takes the lock.
+        return ANON_VMAS
+            .lock_irqsave()
+            .get(&(mapping & !PAGE_MAPPING_ANON))
+            .map_or_else(alloc::vec::Vec::new, |mms| {
+                mms.iter().filter_map(alloc::sync::Weak::upgrade).collect()
+            });
+    }
+    let mut mms: alloc::vec::Vec<alloc::sync::Arc<super::mm_types::MmStruct>> =
+        alloc::vec::Vec::new();
+    crate::task::for_each_process(|t| {
+        if let Some(mm) = t.mm.lock_irqsave().as_ref()
+            && !mms.iter().any(|m| alloc::sync::Arc::ptr_eq(m, mm))
+        {
+            mms.push(mm.clone());
+        }
+    });
+    mms
+}
+
+/// Every place `page` is mapped: (mm, its VMAs, address, PTE flags),
+/// found from `mapping`/`index` (`rmap_walk_anon` / `rmap_walk_file`)
+/// and checked in the page table (`page_vma_mapped_walk`). A mm whose
 /// `mmap_lock` is held (the reclaiming task's own, in a fault) is skipped
 /// and reported as busy through the bool.
 #[cfg(target_os = "none")]
 fn rmap_walk(
     page: &Page,
     mut visit: impl FnMut(
-        &crate::task::TaskStruct,
-        &crate::mm::mm_types::MmStruct,
-        super::mmap::VmFlags,
+        &alloc::sync::Arc<super::mm_types::MmStruct>,
+        &super::mmap::VmaTree,
         u64,
+        crate::arch::x86_64::pgtable::PteFlags,
     ),
 ) -> bool {
     use super::page::PAGE_SHIFT;
-    use alloc::vec::Vec;
+    use crate::arch::x86_64::pgtable::pte_get;
 
     let mapping = page.mapping.load(Relaxed);
     let index = page.index.load(Relaxed);
-    let mut mms = Vec::new();
-    crate::task::for_each_process(|t| {
-        if let Some(mm) = t.mm.lock_irqsave().clone() {
-            mms.push((t.clone(), mm));
-        }
-    });
+    let anon = folio_test_anon(page);
+    let pfn = super::mmzone::node_data(0).page_to_pfn(page);
     let mut complete = true;
-    for (owner, mm) in mms {
-        if folio_test_anon(page) {
-            if !mm.anon_lineage.contains(&(mapping & !PAGE_MAPPING_ANON)) {
-                continue;
-            }
-            let Some(locked) = mm.mmap_lock.try_lock() else {
-                complete = false;
-                continue;
-            };
-            // A fork relative maps it only where it did not copy it.
-            let pfn = super::mmzone::node_data(0).page_to_pfn(page);
-            for vma in locked.vmas.iter() {
-                let pages = vma.len() >> PAGE_SHIFT;
-                if index < vma.vm_pgoff || index >= vma.vm_pgoff + pages {
-                    continue;
-                }
-                let addr = vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT);
-                if crate::arch::x86_64::pgtable::pte_get(&mm.pgd, addr)
-                    .is_some_and(|(p, _)| p == pfn)
-                {
-                    visit(&owner, &mm, vma.vm_flags, addr);
-                }
-            }
-            continue;
-        }
+    for mm in rmap_mms(page) {
         let Some(locked) = mm.mmap_lock.try_lock() else {
             complete = false;
             continue;
         };
-        for vma in locked.vmas.iter() {
-            let Some(file) = &vma.vm_file else { continue };
+        let vmas = &locked.vmas;
+        // An anonymous page is mapped once in an mm at most, most often
+        // where it was faulted in: at its linear index, until mremap
+        // moved its VMA (what Linux's anon_vma interval tree finds first).
+        if anon
+            && let Some((p, pte)) = pte_get(&mm.pgd, index << PAGE_SHIFT)
+            && p == pfn
+        {
+            visit(&mm, vmas, index << PAGE_SHIFT, pte);
+            continue;
+        }
+        for vma in vmas.iter() {
             let pages = vma.len() >> PAGE_SHIFT;
-            if file.mapping.id() == mapping && index >= vma.vm_pgoff && index < vma.vm_pgoff + pages
+            if index < vma.vm_pgoff || index >= vma.vm_pgoff + pages {
+                continue;
+            }
+            if !anon
+                && !vma
+                    .vm_file
+                    .as_ref()
+                    .is_some_and(|file| file.mapping.id() == mapping)
             {
-                visit(
-                    &owner,
-                    &mm,
-                    vma.vm_flags,
-                    vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT),
-                );
+                continue;
+            }
+            // A fork relative maps an anonymous page only where it did
+            // not copy it.
+            let addr = vma.vm_start + ((index - vma.vm_pgoff) << PAGE_SHIFT);
+            if let Some((p, pte)) = pte_get(&mm.pgd, addr)
+                && p == pfn
+            {
+                visit(&mm, vmas, addr, pte);
             }
         }
     }
@@ -155,30 +217,35 @@ fn rmap_walk(
 }
 
 /// `folio_referenced()`: accessed bits of every mapping, tested and
-/// cleared; and whether one of the mappings is executable. With a
-/// `memcg` (cgroup reclaim), mappings of mms owned outside its subtree
-/// are skipped (`invalid_folio_referenced_vma`).
+/// cleared; and whether one of the mappings that had it is executable
+/// (`pra->vm_flags`). With a `memcg` (cgroup reclaim), mappings of mms
+/// owned outside its subtree are skipped (`invalid_folio_referenced_vma`;
+/// asked only of young mappings, the only ones it can change).
 #[cfg(target_os = "none")]
 #[inline(never)]
 pub fn folio_referenced(page: &Page, memcg: Option<&super::memcontrol::MemCgroup>) -> (u32, bool) {
-    use crate::arch::x86_64::pgtable::{pte_get, ptep_test_and_clear_young};
+    use crate::arch::x86_64::pgtable::{PteFlags, ptep_test_and_clear_young};
 
-    let pfn = super::mmzone::node_data(0).page_to_pfn(page);
     let mut referenced = 0;
     let mut exec = false;
-    rmap_walk(page, |owner, mm, flags, addr| {
+    rmap_walk(page, |mm, vmas, addr, pte| {
+        if !pte.contains(PteFlags::_PAGE_ACCESSED) {
+            return;
+        }
         // mm_match_cgroup()
         if let Some(memcg) = memcg
-            && !super::memcontrol::mem_cgroup_from_task(owner)
+            && !mm
+                .owner()
+                .and_then(|owner| super::memcontrol::mem_cgroup_from_task(&owner))
                 .is_some_and(|m| m.is_descendant(memcg))
         {
             return;
         }
-        if pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
-            if ptep_test_and_clear_young(&mm.pgd, addr) {
-                referenced += 1;
-            }
-            exec |= flags.contains(super::mmap::VmFlags::VM_EXEC);
+        if ptep_test_and_clear_young(&mm.pgd, addr) {
+            referenced += 1;
+            exec |= vmas
+                .vma_lookup(addr)
+                .is_some_and(|v| v.vm_flags.contains(super::mmap::VmFlags::VM_EXEC));
         }
     });
     (referenced, exec)
@@ -194,9 +261,7 @@ pub fn try_to_unmap(page: &Page) -> bool {
     use super::page::PageFlags;
     use super::swapfile::swap_duplicate;
     use super::swapops::{SwpEntry, swp_entry_to_pte};
-    use crate::arch::x86_64::pgtable::{
-        PteFlags, pte_get, ptep_get_and_clear, set_pte_at, set_swp_pte_at,
-    };
+    use crate::arch::x86_64::pgtable::{PteFlags, ptep_get_and_clear, set_pte_at, set_swp_pte_at};
     use crate::mm::mm_types::MmCounter;
 
     let pgdat = super::mmzone::node_data(0);
@@ -209,11 +274,14 @@ pub fn try_to_unmap(page: &Page) -> bool {
         val: page.private(),
     };
     let mut failed = false;
-    let complete = rmap_walk(page, |_, mm, flags, addr| {
-        if failed || !pte_get(&mm.pgd, addr).is_some_and(|(p, _)| p == pfn) {
+    let complete = rmap_walk(page, |mm, vmas, addr, _| {
+        if failed {
             return;
         }
-        if flags.contains(super::mmap::VmFlags::VM_LOCKED) {
+        if vmas
+            .vma_lookup(addr)
+            .is_some_and(|v| v.vm_flags.contains(super::mmap::VmFlags::VM_LOCKED))
+        {
             failed = true;
             return;
         }

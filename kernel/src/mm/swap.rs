@@ -4,7 +4,7 @@
 //! list of their type; mlocked pages sit on the unevictable list. A page
 //! lives on the lruvec of the memcg it is charged to.
 
-use super::memcontrol::{count_memcg_events, folio_memcg, lruvec_stat_mod_folio};
+use super::memcontrol::{MemCgroup, count_memcg_events, folio_memcg, mod_memcg_state};
 use super::mmzone::{LruList, PglistData};
 use super::page::{Page, PageFlags, PageList};
 use super::vmstat::{VmEventItem, count_vm_events};
@@ -34,30 +34,54 @@ pub fn folio_lru_list(page: &Page) -> LruList {
 }
 
 /// `update_lru_size()`: the node, zone and memcg counters of a list.
-fn update_lru_size(pgdat: &PglistData, page: &Page, lru: LruList, delta: i64) {
-    lruvec_stat_mod_folio(pgdat, page, lru.node_stat(), delta);
+fn update_lru_size(
+    pgdat: &PglistData,
+    memcg: Option<&MemCgroup>,
+    page: &Page,
+    lru: LruList,
+    delta: i64,
+) {
+    pgdat.mod_page_state(lru.node_stat(), delta);
+    if let Some(memcg) = memcg {
+        mod_memcg_state(memcg, lru.node_stat(), delta);
+    }
     pgdat.page_zone(page).mod_page_state(lru.zone_stat(), delta);
 }
 
 /// `lruvec_add_folio()`: at the head (the young end) of its list.
-pub fn lruvec_add_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
+pub fn lruvec_add_folio(
+    pgdat: &PglistData,
+    memcg: Option<&MemCgroup>,
+    lists: &mut [PageList],
+    page: &Page,
+) {
     let lru = folio_lru_list(page);
     lists[lru as usize].add(&pgdat.mem_map, pgdat.page_to_pfn(page), false);
-    update_lru_size(pgdat, page, lru, 1);
+    update_lru_size(pgdat, memcg, page, lru, 1);
 }
 
 /// `lruvec_add_folio_tail()`: at the old end, next for reclaim.
-fn lruvec_add_folio_tail(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
+fn lruvec_add_folio_tail(
+    pgdat: &PglistData,
+    memcg: Option<&MemCgroup>,
+    lists: &mut [PageList],
+    page: &Page,
+) {
     let lru = folio_lru_list(page);
     lists[lru as usize].add(&pgdat.mem_map, pgdat.page_to_pfn(page), true);
-    update_lru_size(pgdat, page, lru, 1);
+    update_lru_size(pgdat, memcg, page, lru, 1);
 }
 
 /// `lruvec_del_folio()`.
-pub fn lruvec_del_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page) {
+pub fn lruvec_del_folio(
+    pgdat: &PglistData,
+    memcg: Option<&MemCgroup>,
+    lists: &mut [PageList],
+    page: &Page,
+) {
     let lru = folio_lru_list(page);
     lists[lru as usize].del(&pgdat.mem_map, pgdat.page_to_pfn(page));
-    update_lru_size(pgdat, page, lru, -1);
+    update_lru_size(pgdat, memcg, page, lru, -1);
 }
 
 /// `folio_lruvec_lock_irqsave()`: run `f` on the lists of the lruvec the
@@ -66,32 +90,32 @@ pub fn lruvec_del_folio(pgdat: &PglistData, lists: &mut [PageList], page: &Page)
 fn with_folio_lruvec<R>(
     pgdat: &PglistData,
     page: &Page,
-    f: impl FnOnce(&mut [PageList]) -> R,
+    f: impl FnOnce(&mut [PageList], Option<&MemCgroup>) -> R,
 ) -> R {
     let memcg = folio_memcg(page);
     let lruvec = memcg.as_ref().map_or(&pgdat.lruvec, |m| m.lruvec(pgdat));
     let mut lists = lruvec.lists.lock_irqsave();
-    f(&mut lists[..])
+    f(&mut lists[..], memcg.as_deref())
 }
 
 /// `folio_add_lru()`: a page becomes reclaimable.
 #[inline(never)]
 pub fn folio_add_lru(pgdat: &PglistData, page: &Page) {
-    with_folio_lruvec(pgdat, page, |lists| {
+    with_folio_lruvec(pgdat, page, |lists, memcg| {
         debug_assert!(!page.test(PageFlags::LRU));
         page.set(PageFlags::LRU);
-        lruvec_add_folio(pgdat, lists, page);
+        lruvec_add_folio(pgdat, memcg, lists, page);
     });
 }
 
 /// Move a page on the LRU to the list its flags now name: `update`
 /// changes the flags while the page is off the list.
 fn lru_move(pgdat: &PglistData, page: &Page, update: impl FnOnce(&Page)) {
-    with_folio_lruvec(pgdat, page, |lists| {
+    with_folio_lruvec(pgdat, page, |lists, memcg| {
         if page.test(PageFlags::LRU) {
-            lruvec_del_folio(pgdat, lists, page);
+            lruvec_del_folio(pgdat, memcg, lists, page);
             update(page);
-            lruvec_add_folio(pgdat, lists, page);
+            lruvec_add_folio(pgdat, memcg, lists, page);
         } else {
             update(page);
         }
@@ -130,13 +154,13 @@ pub fn folio_rotate_reclaimable(pgdat: &PglistData, page: &Page) {
     {
         return;
     }
-    let moved = with_folio_lruvec(pgdat, page, |lists| {
+    let moved = with_folio_lruvec(pgdat, page, |lists, memcg| {
         if !page.test(PageFlags::LRU) {
             return false;
         }
-        lruvec_del_folio(pgdat, lists, page);
+        lruvec_del_folio(pgdat, memcg, lists, page);
         page.clear(PageFlags::ACTIVE);
-        lruvec_add_folio_tail(pgdat, lists, page);
+        lruvec_add_folio_tail(pgdat, memcg, lists, page);
         true
     });
     if moved {
@@ -160,9 +184,9 @@ pub fn folio_move_evictable(pgdat: &PglistData, page: &Page) {
 /// `__page_cache_release()`: a page whose last reference is going leaves
 /// its LRU list.
 pub fn __page_cache_release(pgdat: &PglistData, page: &Page) {
-    with_folio_lruvec(pgdat, page, |lists| {
+    with_folio_lruvec(pgdat, page, |lists, memcg| {
         if page.test(PageFlags::LRU) {
-            lruvec_del_folio(pgdat, lists, page);
+            lruvec_del_folio(pgdat, memcg, lists, page);
             page.clear(PageFlags::LRU | PageFlags::ACTIVE | PageFlags::UNEVICTABLE);
         }
     });

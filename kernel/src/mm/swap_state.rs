@@ -10,8 +10,9 @@
 //! A page in the cache has `PG_swapcache`, its entry in `private` and one
 //! reference held by the cache. It counts in the node's `nr_file_pages`
 //! (not the memcg's) and in `nr_swapcached` (both), as in Linux. Linux
-//! keeps one `address_space` per 64 MiB of each area; tinymm keeps one
-//! map for every area, keyed by the entry.
+//! keeps one `address_space` per 64 MiB of each area, an xarray whose
+//! slots hold pages or shadows; tinymm keeps one flat table an area
+//! (`swapper_spaces`), a slot per swap page.
 //!
 //! A page reclaim evicted leaves a shadow entry (mm/workingset.rs) that
 //! its swap-in reads back, until the slot is freed.
@@ -20,21 +21,80 @@
 //! only when no swap device is rotational, and virtio-blk disks are),
 //! large folios.
 
-use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use super::memcontrol::lruvec_stat_mod_folio;
 use super::mmzone::{NodeStatItem, PglistData};
 use super::page::{Page, PageFlags};
 use super::page_alloc::__free_pages;
-use super::swapops::SwpEntry;
+use super::swapops::{MAX_SWAPFILES, SwpEntry, swp_offset, swp_type};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 
-/// The swap cache: entry → pfn.
-static SWAP_CACHE: SpinLock<BTreeMap<u64, u64>> = SpinLock::new(BTreeMap::new());
-/// Shadow entries of pages reclaim evicted, by entry, until the page
-/// comes back or the slot is freed (mm/workingset.rs).
-static SWAP_SHADOWS: SpinLock<BTreeMap<u64, u64>> = SpinLock::new(BTreeMap::new());
+/// `swapper_spaces`: each area's cache, a slot per swap page: 0 (empty),
+/// a page (`pfn << 1`), or the shadow of a page reclaim evicted, until it
+/// comes back or the slot is freed (`shadow << 1 | 1`, as the xarray's
+/// value entries; mm/workingset.rs).
+static SWAPPER_SPACES: SpinLock<[Vec<u64>; MAX_SWAPFILES]> =
+    SpinLock::new([const { Vec::new() }; MAX_SWAPFILES]);
+
+/// What a slot holds.
+enum SwapSlot {
+    Empty,
+    Page(u64),
+    Shadow(u64),
+}
+
+impl SwapSlot {
+    fn decode(v: u64) -> Self {
+        match v {
+            0 => Self::Empty,
+            v if v & 1 == 1 => Self::Shadow(v >> 1),
+            v => Self::Page(v >> 1),
+        }
+    }
+}
+
+/// `init_swap_address_space()`: an empty cache for area `type_` of
+/// `nr_pages` slots; ENOMEM when the kernel heap cannot hold it.
+pub fn init_swap_address_space(type_: u32, nr_pages: u64) -> KResult<()> {
+    let mut space = Vec::new();
+    let len = usize::try_from(nr_pages).map_err(|_| Errno::ENOMEM)?;
+    space.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    space.resize(len, 0);
+    SWAPPER_SPACES.lock_irqsave()[type_ as usize] = space;
+    Ok(())
+}
+
+/// `exit_swap_address_space()`: swapoff emptied the area's cache (the
+/// shadows of freed slots are gone with them).
+pub fn exit_swap_address_space(type_: u32) {
+    let space = core::mem::take(&mut SWAPPER_SPACES.lock_irqsave()[type_ as usize]);
+    debug_assert!(
+        space
+            .iter()
+            .all(|&v| !matches!(SwapSlot::decode(v), SwapSlot::Page(_)))
+    );
+    drop(space);
+}
+
+/// The slot of `entry` in `spaces` (None past the area: a corrupt entry).
+fn swap_slot(spaces: &mut [Vec<u64>; MAX_SWAPFILES], entry: SwpEntry) -> Option<&mut u64> {
+    spaces
+        .get_mut(swp_type(entry) as usize)?
+        .get_mut(usize::try_from(swp_offset(entry)).ok()?)
+}
+
+/// The page cached for `entry`, with a reference.
+fn swap_cache_lookup(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
+    let mut spaces = SWAPPER_SPACES.lock_irqsave();
+    let SwapSlot::Page(pfn) = SwapSlot::decode(*swap_slot(&mut spaces, entry)?) else {
+        return None;
+    };
+    let page = pgdat.pfn_to_page(pfn);
+    page.get();
+    Some(page)
+}
 
 /// `folio_swap_entry()`: the entry of a page in the swap cache.
 pub fn folio_swap_entry(page: &Page) -> SwpEntry {
@@ -53,12 +113,17 @@ pub fn add_to_swap_cache(
     entry: SwpEntry,
 ) -> KResult<Option<u64>> {
     debug_assert!(!page.test(PageFlags::SWAPCACHE));
-    let mut cache = SWAP_CACHE.lock_irqsave();
-    if cache.contains_key(&entry.val) {
-        return Err(Errno::EEXIST);
-    }
-    cache.insert(entry.val, pgdat.page_to_pfn(page));
-    let shadow = SWAP_SHADOWS.lock_irqsave().remove(&entry.val);
+    let shadow = {
+        let mut spaces = SWAPPER_SPACES.lock_irqsave();
+        let slot = swap_slot(&mut spaces, entry).ok_or(Errno::EINVAL)?;
+        let shadow = match SwapSlot::decode(*slot) {
+            SwapSlot::Page(_) => return Err(Errno::EEXIST),
+            SwapSlot::Shadow(shadow) => Some(shadow),
+            SwapSlot::Empty => None,
+        };
+        *slot = pgdat.page_to_pfn(page) << 1;
+        shadow
+    };
     page.get();
     page.set(PageFlags::SWAPCACHE);
     page.set_private(entry.val);
@@ -78,11 +143,10 @@ pub fn __delete_from_swap_cache(
     entry: SwpEntry,
     shadow: Option<u64>,
 ) {
-    let removed = SWAP_CACHE.lock_irqsave().remove(&entry.val);
-    if let Some(shadow) = shadow {
-        SWAP_SHADOWS.lock_irqsave().insert(entry.val, shadow);
+    if let Some(slot) = swap_slot(&mut SWAPPER_SPACES.lock_irqsave(), entry) {
+        debug_assert_eq!(*slot, pgdat.page_to_pfn(page) << 1);
+        *slot = shadow.map_or(0, |shadow| shadow << 1 | 1);
     }
-    debug_assert_eq!(removed, Some(pgdat.page_to_pfn(page)));
     page.clear(PageFlags::SWAPCACHE);
     page.set_private(0);
     pgdat.mod_page_state(NodeStatItem::NrFilePages, -1);
@@ -102,16 +166,17 @@ pub fn delete_from_swap_cache(pgdat: &PglistData, page: &Page) {
 /// `clear_shadow_from_swap_cache()`: the slot of `entry` is free; its
 /// shadow goes.
 pub fn clear_shadow_from_swap_cache(entry: SwpEntry) {
-    SWAP_SHADOWS.lock_irqsave().remove(&entry.val);
+    if let Some(slot) = swap_slot(&mut SWAPPER_SPACES.lock_irqsave(), entry)
+        && let SwapSlot::Shadow(_) = SwapSlot::decode(*slot)
+    {
+        *slot = 0;
+    }
 }
 
 /// `filemap_get_folio()` on the swap cache: the page for `entry`, with a
 /// reference, and no readahead accounting (not a fault's lookup).
 pub fn swap_cache_get(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
-    let cache = SWAP_CACHE.lock_irqsave();
-    let page = pgdat.pfn_to_page(*cache.get(&entry.val)?);
-    page.get();
-    Some(page)
+    swap_cache_lookup(pgdat, entry)
 }
 
 /// `__swapin_nr_pages()`: the readahead window from the hits since the
@@ -209,12 +274,7 @@ mod kernel {
     /// (`SWAP_RA_HIT`) and widens the next readahead window.
     #[inline(never)]
     pub fn lookup_swap_cache(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
-        let page = {
-            let cache = SWAP_CACHE.lock_irqsave();
-            let page = pgdat.pfn_to_page(*cache.get(&entry.val)?);
-            page.get();
-            page
-        };
+        let page = swap_cache_lookup(pgdat, entry)?;
         if page.test_and_clear(PageFlags::RECLAIM) {
             count_vm_events(VmEventItem::SwapRaHit, 1);
             SWAPIN_READAHEAD_HITS.fetch_add(1, Relaxed);

@@ -53,7 +53,8 @@ use super::page::{PAGE_SHIFT, PAGE_SIZE, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::swap_cgroup::{swap_cgroup_swapoff, swap_cgroup_swapon};
 use super::swap_state::{
-    clear_shadow_from_swap_cache, delete_from_swap_cache, folio_swap_entry, swap_cache_get,
+    clear_shadow_from_swap_cache, delete_from_swap_cache, exit_swap_address_space,
+    folio_swap_entry, init_swap_address_space, swap_cache_get,
 };
 use super::swapops::{
     MAX_SWAPFILES, SwpEntry, generic_max_swapfile_size, swp_entry, swp_offset, swp_type,
@@ -1084,6 +1085,10 @@ impl SwapTable {
         }
         let type_ = self.alloc_swap_info()?;
         swap_cgroup_swapon(type_, si.max as u64)?;
+        if let Err(e) = init_swap_address_space(type_, si.max as u64) {
+            swap_cgroup_swapoff(type_);
+            return Err(e);
+        }
         si.type_ = type_;
         si.flags |= SwpFlags::SWP_USED;
         self.swap_info[type_ as usize] = si;
@@ -1187,6 +1192,7 @@ impl SwapTable {
     /// comes back for the caller to release its device and free its map
     /// outside the lock.
     pub fn swapoff_end(&mut self, type_: u32) -> SwapInfoStruct {
+        exit_swap_address_space(type_);
         swap_cgroup_swapoff(type_);
         core::mem::replace(self.si_mut(type_), SwapInfoStruct::new(type_))
     }
@@ -1486,9 +1492,11 @@ pub fn swap_lock() -> crate::sync::SpinLockGuard<'static, SwapTable> {
 
 /// `swap_do_scheduled_discard()`: discard the freed clusters of SSD
 /// areas with page discard, outside the lock, then free them (Linux's
-/// `discard_work`; here at the end of the call that freed them).
-fn swap_discard_work() {
-    let todo = swap_lock().take_discard_clusters();
+/// `discard_work`; here at the end of the call that freed them, which
+/// hands over the lock it holds).
+fn swap_discard_work(mut table: crate::sync::SpinLockGuard<'static, SwapTable>) {
+    let todo = table.take_discard_clusters();
+    drop(table);
     for (type_, idx) in todo {
         let bdev = swap_lock().swap_info(type_).and_then(|si| si.bdev.clone());
         if let Some(bdev) = bdev {
@@ -1505,10 +1513,11 @@ fn swap_discard_work() {
 /// `folio_alloc_swap`. Entries come back marked SWAP_HAS_CACHE.
 #[inline(never)]
 pub fn get_swap_pages(n_goal: usize, swp_entries: &mut [SwpEntry]) -> usize {
-    let n = swap_lock().get_swap_pages(n_goal, swp_entries);
+    let mut table = swap_lock();
+    let n = table.get_swap_pages(n_goal, swp_entries);
     if n == 0 {
         // An SSD area may have its free clusters waiting for discard.
-        swap_discard_work();
+        swap_discard_work(table);
     }
     n
 }
@@ -1541,8 +1550,9 @@ pub fn swapcache_clear(entry: SwpEntry) {
 /// `put_swap_folio()`: the swap cache dropped the page for `entry`.
 #[inline(never)]
 pub fn put_swap_folio(entry: SwpEntry) {
-    swap_lock().put_swap_folio(entry);
-    swap_discard_work();
+    let mut table = swap_lock();
+    table.put_swap_folio(entry);
+    swap_discard_work(table);
 }
 
 /// `swap_free()`: drop a page-table reference to `entry`.
@@ -1555,8 +1565,9 @@ pub fn swap_free(entry: SwpEntry) {
 /// [`SwapTable::__swap_entry_free`].
 #[inline(never)]
 pub fn __swap_entry_free(entry: SwpEntry) -> Option<u8> {
-    let usage = swap_lock().__swap_entry_free(entry);
-    swap_discard_work();
+    let mut table = swap_lock();
+    let usage = table.__swap_entry_free(entry);
+    swap_discard_work(table);
     usage
 }
 

@@ -35,14 +35,14 @@ use super::memcontrol::swap::{mem_cgroup_get_nr_swap_pages, mem_cgroup_swap_full
 use super::memcontrol::{
     MemCgroup, MemcgMemoryEvent, count_memcg_events, mem_cgroup_iter_position,
     mem_cgroup_iter_set_position, mem_cgroup_subtree, mem_cgroup_uncharge_list, memcg_memory_event,
-    root_mem_cgroup,
+    mod_memcg_state, root_mem_cgroup,
 };
-use super::mmzone::{LruList, Lruvec, NodeStatItem, PglistData};
+use super::mmzone::{LruList, Lruvec, MAX_NR_ZONES, NodeStatItem, PglistData};
 use super::page::{PAGE_SHIFT, Page, PageFlags};
 use super::page_alloc::__free_pages;
 use super::page_counter::page_counter_read;
 use super::rmap::folio_test_anon;
-use super::swap::{lruvec_add_folio, lruvec_del_folio};
+use super::swap::lruvec_add_folio;
 use super::swapfile::{folio_free_swap, get_nr_swap_pages, total_swap_pages};
 use super::vmstat::{VmEventItem, count_vm_events};
 
@@ -175,13 +175,28 @@ fn isolate_lru_folios(
     lru: LruList,
 ) -> Vec<&'static Page> {
     let mut lists = lv.lruvec.lists.lock_irqsave();
-    let mut taken = Vec::new();
-    while (taken.len() as u64) < nr_to_scan && lists[lru as usize].len > 0 {
-        let page = pgdat.pfn_to_page(lists[lru as usize].tail);
-        lruvec_del_folio(pgdat, &mut lists[..], page);
+    let list = &mut lists[lru as usize];
+    let mut taken = Vec::with_capacity(nr_to_scan.min(list.len) as usize);
+    let mut nr_zone_taken = [0i64; MAX_NR_ZONES];
+    while (taken.len() as u64) < nr_to_scan && list.len > 0 {
+        let pfn = list.tail;
+        let page = pgdat.pfn_to_page(pfn);
+        list.del(&pgdat.mem_map, pfn);
+        nr_zone_taken[page.zonenum()] += 1;
         page.clear(PageFlags::LRU);
         page.get();
         taken.push(page);
+    }
+    // update_lru_sizes(): the counters once for the batch.
+    let nr_taken = taken.len() as i64;
+    pgdat.mod_page_state(lru.node_stat(), -nr_taken);
+    if let Some(memcg) = lv.memcg {
+        mod_memcg_state(memcg, lru.node_stat(), -nr_taken);
+    }
+    for (zone, n) in pgdat.node_zones.iter().zip(nr_zone_taken) {
+        if n != 0 {
+            zone.mod_page_state(lru.zone_stat(), -n);
+        }
     }
     drop(lists);
     pgdat.mod_page_state(isolated_stat(lru), taken.len() as i64);
@@ -197,14 +212,17 @@ fn isolated_stat(lru: LruList) -> NodeStatItem {
 }
 
 /// `move_folios_to_lru()`: put back what was not reclaimed, each on the
-/// list its flags name, and drop the isolation references.
+/// list its flags name, under one hold of the lock, then drop the
+/// isolation references.
 fn move_folios_to_lru(pgdat: &PglistData, lv: LruvecRef, pages: Vec<&'static Page>) {
-    for page in pages {
-        {
-            let mut lists = lv.lruvec.lists.lock_irqsave();
+    {
+        let mut lists = lv.lruvec.lists.lock_irqsave();
+        for &page in &pages {
             page.set(PageFlags::LRU);
-            lruvec_add_folio(pgdat, &mut lists[..], page);
+            lruvec_add_folio(pgdat, lv.memcg, &mut lists[..], page);
         }
+    }
+    for page in pages {
         __free_pages(pgdat, page, 0);
     }
 }
@@ -300,8 +318,8 @@ fn shrink_folio_list(
     pages: Vec<&'static Page>,
     sc: &ScanControl,
 ) -> (Vec<&'static Page>, u64) {
-    let mut kept = Vec::new();
-    let mut free_folios = Vec::new();
+    let mut kept = Vec::with_capacity(pages.len());
+    let mut free_folios = Vec::with_capacity(pages.len());
     let mut nr_activate = 0;
     for page in pages {
         if !folio_trylock(page) {

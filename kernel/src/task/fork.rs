@@ -164,6 +164,9 @@ fn copy_process(n: NewTask) -> KResult<Arc<TaskStruct>> {
             ..TaskStruct::new(pid, n.parent, &n.name, Some(stack), n.mm, n.cgroup)
         });
         task.thread_sp.store(sp, Ordering::SeqCst);
+        if let Some(mm) = task.mm.lock_irqsave().as_ref() {
+            mm.mm_init_owner(&task);
+        }
         *task.files.lock_irqsave() = n.files;
         *task.fs.lock_irqsave() = n.fs;
         *task.sighand.lock_irqsave() = n.sighand;
@@ -250,7 +253,7 @@ pub fn create_user_task(
 /// (without mlock, which is not inherited) and a copy-on-write copy of
 /// the page table. A failure frees what was copied with the new mm.
 #[inline(never)]
-fn dup_mmap(oldmm: &MmStruct) -> KResult<MmStruct> {
+fn dup_mmap(oldmm: &MmStruct) -> KResult<Arc<MmStruct>> {
     let mm = oldmm.new_child().ok_or(Errno::ENOMEM)?;
     {
         let old = oldmm.mmap_lock.lock();
@@ -312,7 +315,7 @@ pub fn kernel_clone(args: &KernelCloneArgs, regs: &PtRegs) -> KResult<i64> {
     let mm = if flags & CLONE_VM != 0 {
         mm
     } else {
-        Arc::new(dup_mmap(&mm)?)
+        dup_mmap(&mm)?
     };
     let files = me.files.lock_irqsave().clone();
     let files = if flags & CLONE_FILES != 0 {

@@ -22,6 +22,8 @@ pub mod exit;
 pub mod fork;
 pub mod futex;
 pub mod loadavg;
+#[cfg(target_os = "none")]
+pub mod profile;
 pub mod random;
 pub mod reboot;
 pub mod resource;

@@ -58,7 +58,7 @@ fn free_frames(frames: Vec<&'static Page>) {
 /// `params` at the initial stack pointer, and starts it.
 fn spawn(name: &str, params: &[u64]) -> KResult<Spawned> {
     let code = program(name).ok_or(Errno::ENOENT)?;
-    let mm = Arc::new(MmStruct::new().ok_or(Errno::ENOMEM)?);
+    let mm = MmStruct::new().ok_or(Errno::ENOMEM)?;
     let mut frames = Vec::new();
     let result = (|| {
         let code_pfn = alloc_frame(&mut frames)?;
@@ -263,7 +263,7 @@ fn pgtable_case(t: &mut Tally) {
     let pgdat = node_data(0);
     let nr_pt = || pgdat.page_state(NodeStatItem::NrPagetable);
     let base = nr_pt();
-    let Some(mm) = MmStruct::new().map(Arc::new) else {
+    let Some(mm) = MmStruct::new() else {
         return t.check("pgtable", false, format_args!("pgd_alloc failed"));
     };
     let mut frames = Vec::new();
@@ -357,7 +357,7 @@ fn sleepkill_case(t: &mut Tally) {
 /// The user-copy primitives on a mapped, a read-only and an unmapped page.
 fn uaccess_case(t: &mut Tally) {
     use crate::arch::x86_64::uaccess::{clear_user, copy_to_user, strncpy_from_user};
-    let Some(mm) = MmStruct::new().map(Arc::new) else {
+    let Some(mm) = MmStruct::new() else {
         return t.check("uaccess", false, format_args!("pgd_alloc failed"));
     };
     let mut frames = Vec::new();

@@ -161,11 +161,16 @@ fn ack_8259a(irq: u64) {
     outb(PIC_MASTER_CMD, PIC_EOI);
 }
 
-/// `timer_interrupt()`: the PIT tick; `user_tick` when it interrupted
-/// user mode (for the task's user/system time).
+/// `timer_interrupt()`: the PIT tick; whether it interrupted user mode
+/// decides the task's user/system time, and a kernel address is a
+/// profile hit (`tick_periodic`'s `profile_tick`).
 #[inline(never)]
-fn timer_interrupt(user_tick: bool) {
+fn timer_interrupt(regs: &PtRegs) {
+    let user_tick = user_mode(regs);
     crate::task::time::tick_handle_periodic(user_tick);
+    if !user_tick {
+        crate::task::profile::profile_tick(regs.ip);
+    }
     // Not a sibling call, so this frame stays in gdb backtraces.
     core::hint::black_box(());
 }
@@ -182,7 +187,7 @@ pub extern "C" fn common_interrupt(regs: &mut PtRegs, vector: u64) {
     match irq {
         0 => {
             ack_8259a(0);
-            timer_interrupt(user_mode(regs));
+            timer_interrupt(regs);
         }
         4 => {
             ack_8259a(4);

@@ -96,6 +96,15 @@ pub fn set_boot_params(bp: BootParams) -> &'static BootParams {
     BOOT_PARAMS.call_once(|| bp)
 }
 
+/// The kernel's text, `_stext` to `_etext` (vmlinux.lds).
+pub fn kernel_text() -> (u64, u64) {
+    unsafe extern "C" {
+        static _stext: u8;
+        static _etext: u8;
+    }
+    ((&raw const _stext) as u64, (&raw const _etext) as u64)
+}
+
 /// The boot parameters (`boot_params`); None before `start_kernel`.
 pub fn boot_params() -> Option<&'static BootParams> {
     BOOT_PARAMS.get()

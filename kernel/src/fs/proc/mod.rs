@@ -382,6 +382,18 @@ pub fn proc_root_init(pids: Option<Arc<dyn ProcDynamic>>) -> Arc<ProcDir> {
     ];
     #[cfg(target_os = "none")]
     entries.extend(proc_misc_entries());
+    // create_proc_profile(): only with `profile=`.
+    #[cfg(target_os = "none")]
+    if crate::task::profile::prof_on() {
+        entries.push((
+            "profile",
+            ProcFile::bytes(
+                0o644,
+                crate::task::profile::read_profile,
+                Some(Arc::new(crate::task::profile::write_profile)),
+            ),
+        ));
+    }
     ProcDir::new(entries, pids)
 }
 
