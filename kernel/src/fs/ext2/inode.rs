@@ -200,40 +200,38 @@ impl Ext2SbInfo {
         let direct_blocks = EXT2_NDIR_BLOCKS as i64;
         let double_blocks = 1i64 << (ptrs_bits * 2);
         let mut offsets = [0u32; 4];
-        let mut b = i_block;
-        let (depth, last) = if b < 0 {
+        let ind_start = direct_blocks;
+        let dind_start = ind_start + ptrs;
+        let tind_start = dind_start + double_blocks;
+        // `b` is what is left of the block number below its level, as
+        // Linux's `i_block -= ...` leaves it.
+        let (depth, last, b) = if i_block < 0 {
             return Err(self.msg(
                 log::Level::Warn,
                 Errno::EIO,
                 &format!("warning: {F}: block < 0"),
             ));
-        } else if b < direct_blocks {
-            offsets[0] = b as u32;
-            (1, direct_blocks)
-        } else if {
-            b -= direct_blocks;
-            b < ptrs
-        } {
+        } else if i_block < ind_start {
+            offsets[0] = i_block as u32;
+            (1, direct_blocks, i_block)
+        } else if i_block < dind_start {
+            let b = i_block - ind_start;
             offsets[0] = EXT2_IND_BLOCK as u32;
             offsets[1] = b as u32;
-            (2, ptrs)
-        } else if {
-            b -= ptrs;
-            b < double_blocks
-        } {
+            (2, ptrs, b)
+        } else if i_block < tind_start {
+            let b = i_block - dind_start;
             offsets[0] = EXT2_DIND_BLOCK as u32;
             offsets[1] = (b >> ptrs_bits) as u32;
             offsets[2] = (b & (ptrs - 1)) as u32;
-            (3, ptrs)
-        } else if {
-            b -= double_blocks;
-            (b >> (ptrs_bits * 2)) < ptrs
-        } {
+            (3, ptrs, b)
+        } else if ((i_block - tind_start) >> (ptrs_bits * 2)) < ptrs {
+            let b = i_block - tind_start;
             offsets[0] = EXT2_TIND_BLOCK as u32;
             offsets[1] = (b >> (ptrs_bits * 2)) as u32;
             offsets[2] = ((b >> ptrs_bits) & (ptrs - 1)) as u32;
             offsets[3] = (b & (ptrs - 1)) as u32;
-            (4, ptrs)
+            (4, ptrs, b)
         } else {
             return Err(self.msg(
                 log::Level::Warn,

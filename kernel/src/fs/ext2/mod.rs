@@ -24,6 +24,9 @@ pub mod inode;
 #[path = "super.rs"]
 pub mod super_;
 
+#[cfg(test)]
+mod tests;
+
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
