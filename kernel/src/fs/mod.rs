@@ -17,6 +17,7 @@ pub mod devices;
 pub mod devtmpfs;
 #[cfg(target_os = "none")]
 pub mod exec;
+pub mod ext2;
 pub mod file;
 pub mod filesystems;
 pub mod fs_struct;

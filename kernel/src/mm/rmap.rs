@@ -125,30 +125,44 @@ pub fn unlink_anon_vmas(mm: &super::mm_types::MmStruct) {
 
 /// The mms that may map `page`: for an anonymous page its anon_vma's
 /// (`rmap_walk_anon`), for a file page every process's (tinymm keeps no
-/// `i_mmap` tree).
+/// `i_mmap` tree). The first apart, so that the usual anon_vma of one mm
+/// allocates nothing.
 #[cfg(target_os = "none")]
-fn rmap_mms(page: &Page) -> alloc::vec::Vec<alloc::sync::Arc<super::mm_types::MmStruct>> {
+fn rmap_mms(page: &Page) -> impl Iterator<Item = alloc::sync::Arc<super::mm_types::MmStruct>> {
+    use alloc::sync::{Arc, Weak};
+    use alloc::vec::Vec;
+
     let mapping = page.mapping.load(Relaxed);
+    let mut first: Option<Arc<super::mm_types::MmStruct>> = None;
+    let mut rest = Vec::new();
+    let mut add = |mm: Arc<super::mm_types::MmStruct>| {
+        if first.is_none() {
+            first = Some(mm);
+        } else {
+            rest.push(mm);
+        }
+    };
     if folio_test_anon(page) {
         // Upgraded under the lock, dropped after it: the last reference
         // of an mm unlinks it, which takes the lock.
-        return ANON_VMAS
+        if let Some(mms) = ANON_VMAS
             .lock_irqsave()
             .get(&(mapping & !PAGE_MAPPING_ANON))
-            .map_or_else(alloc::vec::Vec::new, |mms| {
-                mms.iter().filter_map(alloc::sync::Weak::upgrade).collect()
-            });
-    }
-    let mut mms: alloc::vec::Vec<alloc::sync::Arc<super::mm_types::MmStruct>> =
-        alloc::vec::Vec::new();
-    crate::task::for_each_process(|t| {
-        if let Some(mm) = t.mm.lock_irqsave().as_ref()
-            && !mms.iter().any(|m| alloc::sync::Arc::ptr_eq(m, mm))
         {
-            mms.push(mm.clone());
+            mms.iter().filter_map(Weak::upgrade).for_each(&mut add);
         }
-    });
-    mms
+    } else {
+        let mut seen: Vec<Arc<super::mm_types::MmStruct>> = Vec::new();
+        crate::task::for_each_process(|t| {
+            if let Some(mm) = t.mm.lock_irqsave().as_ref()
+                && !seen.iter().any(|m| Arc::ptr_eq(m, mm))
+            {
+                seen.push(mm.clone());
+            }
+        });
+        seen.into_iter().for_each(&mut add);
+    }
+    first.into_iter().chain(rest)
 }
 
 /// Every place `page` is mapped: (mm, its VMAs, address, PTE flags),

@@ -42,6 +42,9 @@ pub enum Errno {
     ELOOP = 40,
     EOVERFLOW = 75,
     EOPNOTSUPP = 95,
+    ESTALE = 116,
+    /// `EFSCORRUPTED` of ext2/ext4 (include/linux/jbd2.h, fs/ext2/ext2.h).
+    EUCLEAN = 117,
     /// Kernel-internal (include/linux/errno.h): a syscall interrupted by a
     /// signal asks to be restarted; user space never sees these.
     ERESTARTSYS = 512,
@@ -99,6 +102,8 @@ impl Errno {
             Errno::ELOOP => "Symbolic link loop",
             Errno::EOVERFLOW => "Value too large for data type",
             Errno::EOPNOTSUPP => "Not supported",
+            Errno::ESTALE => "Stale file handle",
+            Errno::EUCLEAN => "Structure needs cleaning",
             Errno::ERESTARTSYS
             | Errno::ERESTARTNOINTR
             | Errno::ERESTARTNOHAND

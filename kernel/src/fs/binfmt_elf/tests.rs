@@ -548,32 +548,36 @@ fn mutate(file: &mut Vec<u8>, kind: u8, at: usize, v: u64) {
         u64::MAX,
     ];
     let n = file.len();
+    // A field past the end of a file truncated before stays unwritten.
+    let mut put = |o: usize, bytes: &[u8]| {
+        if let Some(field) = file.get_mut(o..o + bytes.len()) {
+            field.copy_from_slice(bytes);
+        }
+    };
     match kind % 6 {
         // Truncate.
         0 => file.truncate(at % (n + 1)),
         // Flip a byte of the headers.
-        1 => file[at % n.min(64 + 56 * 4)] ^= (v as u8) | 1,
+        1 if n > 0 => file[at % n.min(64 + 56 * 4)] ^= (v as u8) | 1,
+        1 => {}
         // A program header's u64 field set to an interesting value.
-        2 => {
-            let o = 64 + 56 * (at % 4) + 8 * (1 + (v as usize % 6));
-            file[o..o + 8].copy_from_slice(&INTERESTING[(v >> 8) as usize % 12].to_le_bytes());
-        }
+        2 => put(
+            64 + 56 * (at % 4) + 8 * (1 + (v as usize % 6)),
+            &INTERESTING[(v >> 8) as usize % 12].to_le_bytes(),
+        ),
         // A random u64 field value.
-        3 => {
-            let o = 64 + 56 * (at % 4) + 8 * (1 + (at / 4 % 6));
-            file[o..o + 8].copy_from_slice(&v.to_le_bytes());
-        }
+        3 => put(
+            64 + 56 * (at % 4) + 8 * (1 + (at / 4 % 6)),
+            &v.to_le_bytes(),
+        ),
         // Flags: W+X, none, all.
-        4 => {
-            let o = 64 + 56 * (at % 4) + 4;
-            file[o..o + 4].copy_from_slice(&[v as u8 & 7, 0, 0, 0]);
-        }
+        4 => put(64 + 56 * (at % 4) + 4, &[v as u8 & 7, 0, 0, 0]),
         // Header fields: e_entry, e_phoff, e_phentsize/e_phnum, e_type.
         _ => match at % 4 {
-            0 => file[24..32].copy_from_slice(&v.to_le_bytes()),
-            1 => file[32..40].copy_from_slice(&(v % 0x3000).to_le_bytes()),
-            2 => file[54..58].copy_from_slice(&(v as u32).to_le_bytes()),
-            _ => file[16..18].copy_from_slice(&(v as u16 % 5).to_le_bytes()),
+            0 => put(24, &v.to_le_bytes()),
+            1 => put(32, &(v % 0x3000).to_le_bytes()),
+            2 => put(54, &(v as u32).to_le_bytes()),
+            _ => put(16, &(v as u16 % 5).to_le_bytes()),
         },
     }
 }
