@@ -123,10 +123,10 @@ struct VirtblkReq {
 /// The bytes of a bio piece, for the device.
 fn bvec_buf(v: &BioVec) -> &'static mut [u8] {
     let phys = (node_data(0).page_to_pfn(v.bv_page) << PAGE_SHIFT) + u64::from(v.bv_offset);
-    // SAFETY: the piece lies inside one page (`bio_add_page` checked it),
-    // in the direct map; the bio's submitter keeps the page allocated and
-    // untouched until `bi_end_io` (the block layer's contract), so only
-    // the device and this driver use these bytes meanwhile.
+    // The piece lies inside one page (`bio_add_page` checked it), in the
+    // direct map, and the bio's submitter keeps the page allocated and
+    // untouched until `bi_end_io` (the block layer's contract).
+    // SAFETY: only the device and this driver use these bytes meanwhile.
     unsafe { core::slice::from_raw_parts_mut(DirectMap::va(phys), v.bv_len as usize) }
 }
 
