@@ -85,17 +85,6 @@ fn swap_slot(spaces: &mut [Vec<u64>; MAX_SWAPFILES], entry: SwpEntry) -> Option<
         .get_mut(usize::try_from(swp_offset(entry)).ok()?)
 }
 
-/// The page cached for `entry`, with a reference.
-fn swap_cache_lookup(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
-    let mut spaces = SWAPPER_SPACES.lock_irqsave();
-    let SwapSlot::Page(pfn) = SwapSlot::decode(*swap_slot(&mut spaces, entry)?) else {
-        return None;
-    };
-    let page = pgdat.pfn_to_page(pfn);
-    page.get();
-    Some(page)
-}
-
 /// `folio_swap_entry()`: the entry of a page in the swap cache.
 pub fn folio_swap_entry(page: &Page) -> SwpEntry {
     SwpEntry {
@@ -176,7 +165,13 @@ pub fn clear_shadow_from_swap_cache(entry: SwpEntry) {
 /// `filemap_get_folio()` on the swap cache: the page for `entry`, with a
 /// reference, and no readahead accounting (not a fault's lookup).
 pub fn swap_cache_get(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
-    swap_cache_lookup(pgdat, entry)
+    let mut spaces = SWAPPER_SPACES.lock_irqsave();
+    let SwapSlot::Page(pfn) = SwapSlot::decode(*swap_slot(&mut spaces, entry)?) else {
+        return None;
+    };
+    let page = pgdat.pfn_to_page(pfn);
+    page.get();
+    Some(page)
 }
 
 /// `__swapin_nr_pages()`: the readahead window from the hits since the
@@ -274,7 +269,7 @@ mod kernel {
     /// (`SWAP_RA_HIT`) and widens the next readahead window.
     #[inline(never)]
     pub fn lookup_swap_cache(pgdat: &PglistData, entry: SwpEntry) -> Option<&'static Page> {
-        let page = swap_cache_lookup(pgdat, entry)?;
+        let page = swap_cache_get(pgdat, entry)?;
         if page.test_and_clear(PageFlags::RECLAIM) {
             count_vm_events(VmEventItem::SwapRaHit, 1);
             SWAPIN_READAHEAD_HITS.fetch_add(1, Relaxed);
