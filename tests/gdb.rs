@@ -276,9 +276,11 @@ fn break_in_x64_sys_call_unwinds_to_user_mode() {
 }
 
 /// `commands` once the selftest's user program is about to run: the
-/// syscalls and faults before it are busybox's.
+/// syscalls and faults before it are busybox's. The breakpoint is
+/// temporary: stepping over a kept one under QEMU's stub sometimes leaves
+/// the pc where it was, and `continue` then reports it hit again.
 fn after_selftest_user<'a>(commands: &[&'a str]) -> Vec<&'a str> {
-    let mut all = vec!["break selftest_user", "continue"];
+    let mut all = vec!["tbreak selftest_user", "continue"];
     all.extend_from_slice(commands);
     all
 }
@@ -769,7 +771,7 @@ fn break_in_copy_process_from_pthread_create() {
         &["--add", &add],
         &[
             // The shell's fork is clone(2); pthread_create's is clone3.
-            "break sys_clone3",
+            "tbreak sys_clone3",
             "continue",
             "break copy_process",
             "continue",
@@ -814,7 +816,7 @@ fn break_in_do_exit_from_a_thread_exit() {
         "/bin/thread\nexit\n",
         &["--add", &add],
         &[
-            "break sys_exit",
+            "tbreak sys_exit",
             "continue",
             "break do_exit",
             "continue",
@@ -858,7 +860,7 @@ fn pvh_start_info_with_bad_magic_panics() {
         "exit\n",
         &[],
         &[
-            "break *startup_64",
+            "tbreak *startup_64",
             "continue",
             "set $rsi = 0x1000000",
             "continue",
@@ -882,7 +884,7 @@ fn pvh_start_info_without_memory_map_panics() {
         "exit\n",
         &[],
         &[
-            "break *startup_64",
+            "tbreak *startup_64",
             "continue",
             "set {unsigned int}(0xffff888000000000 + $rsi + 48) = 0",
             "continue",
