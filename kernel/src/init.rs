@@ -130,6 +130,7 @@ fn vfs_caches_init(initrd: Option<&'static [u8]>, out: Option<&'static mut [u8]>
     init_mount_tree(rootfs_sb(root), "rootfs");
     proc_fs_init(Some(Arc::new(crate::fs::proc::base::PidEntries)));
     sysfs_init();
+    crate::fs::ext2::super_::ext2_init();
     cgroup2_fs_init();
     crate::mm::shmem::shmem_init();
     crate::fs::devtmpfs::devtmpfs_init();

@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use super::FileType;
 use super::dcache::{Dentry, Path, d_path};
-use super::filesystems::{FS_REQUIRES_DEV, get_fs_type};
+use super::filesystems::get_fs_type;
 use super::super_block::{SB_RDONLY, SuperBlock};
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
@@ -292,9 +292,6 @@ pub fn path_mount(
     // `do_new_mount()`.
     let type_name = type_name.ok_or(Errno::EINVAL)?;
     let fs = get_fs_type(type_name).ok_or(Errno::ENODEV)?;
-    if fs.fs_flags & FS_REQUIRES_DEV != 0 {
-        return Err(Errno::ENOTBLK);
-    }
     let sb = (fs.get_tree)(sb_flags, dev_name, data)?;
     let root = Dentry::root(sb.s_root.clone());
     let mnt = VfsMount::new(sb, root, mnt_flags_from(flags), dev_name);

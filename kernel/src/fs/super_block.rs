@@ -91,6 +91,14 @@ pub trait SuperOperations: Send + Sync {
     /// each preceded by a comma.
     fn show_options(&self, _out: &mut String) {}
     fn statfs(&self) -> Kstatfs;
+    /// Whether the filesystem can take writes: a read-write mount or
+    /// remount of one that cannot fails with EROFS.
+    fn writable(&self) -> bool {
+        true
+    }
+    /// `kill_sb`: the last reference to the superblock is going (its last
+    /// mount is gone and no file is open on it).
+    fn kill_sb(&self) {}
     /// `reconfigure` on remount with the new option string.
     fn reconfigure(&self, data: &str) -> KResult<()> {
         if data.is_empty() {
@@ -144,8 +152,19 @@ impl SuperBlock {
         s_flags: u32,
         s_op: Arc<dyn SuperOperations>,
     ) -> Arc<Self> {
+        Self::new(s_type, get_anon_bdev(), s_root, s_flags, s_op)
+    }
+
+    /// `sget_fc()` + `fill_super`: the superblock of `s_dev`.
+    pub fn new(
+        s_type: &'static FileSystemType,
+        s_dev: DevT,
+        s_root: Arc<dyn Inode>,
+        s_flags: u32,
+        s_op: Arc<dyn SuperOperations>,
+    ) -> Arc<Self> {
         Arc::new(Self {
-            s_dev: get_anon_bdev(),
+            s_dev,
             s_type,
             s_root,
             s_flags: AtomicU32::new(s_flags & SB_CHANGEABLE),
@@ -163,6 +182,9 @@ impl SuperBlock {
 
     /// `reconfigure_super()`: a remount's new flags and options.
     pub fn reconfigure(&self, flags: u32, data: &str) -> KResult<()> {
+        if flags & SB_RDONLY == 0 && !self.s_op.writable() {
+            return Err(Errno::EROFS);
+        }
         self.s_op.reconfigure(data)?;
         self.s_flags.store(flags & SB_CHANGEABLE, Relaxed);
         Ok(())
@@ -185,5 +207,11 @@ impl SuperBlock {
     pub fn show_opts(&self, out: &mut String) {
         self.show_sb_opts(out);
         self.s_op.show_options(out);
+    }
+}
+
+impl Drop for SuperBlock {
+    fn drop(&mut self) {
+        self.s_op.kill_sb();
     }
 }

@@ -2,16 +2,20 @@
 //! indexes to frames holding the file's data, read in from its backing
 //! store on first use and kept until reclaim or `drop_caches` drops them.
 //!
-//! Two kinds of files have one: those of the initramfs image, a
-//! read-only "block device" in memory (reading from it plays the role of
-//! disk I/O, so their cached pages are always clean), and tmpfs files
-//! (mm/shmem.rs, Linux's `shmem_aops`), whose pages are the only copy of
-//! their data: swap-backed, on the anonymous LRU lists, never dropped.
-//! Reclaim leaves a shadow entry where it evicts a page (mm/workingset.rs).
-//! Left out: writeback, readahead windows, large folios.
+//! Two kinds of files have one: those with `address_space_operations`
+//! ([`AddressSpaceOperations`]: ext2 on a disk, and the initramfs image,
+//! a read-only "block device" in memory), whose pages are read by
+//! `read_folio` and are always clean, and tmpfs files (mm/shmem.rs,
+//! Linux's `shmem_aops`), whose pages are the only copy of their data:
+//! swap-backed, on the anonymous LRU lists, never dropped. A page is
+//! added to the cache locked and not up to date, then read, as Linux's
+//! `filemap_read_folio` does: a second reader sleeps on the page lock
+//! instead of reading it again. Reclaim leaves a shadow entry where it
+//! evicts a page (mm/workingset.rs). Left out: writeback, readahead
+//! windows, large folios.
 
 use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -29,10 +33,40 @@ use crate::sync::SpinLock;
 use crate::task::wait::WaitQueueHead;
 use crate::uapi::errno::{Errno, KResult};
 
-/// Where a file's data come from (`a_ops`).
+/// `struct address_space_operations` with the `host` inode it serves:
+/// how the pages of one file are read from its backing store.
+pub trait AddressSpaceOperations: Send + Sync {
+    /// `i_size_read(mapping->host)`.
+    fn i_size(&self) -> u64;
+    /// `read_folio`: fill the locked `page` with the file's bytes at page
+    /// `index`, zeroes past the end of the file and in holes; EIO if the
+    /// store cannot be read. The caller marks it up to date.
+    fn read_folio(&self, pgdat: &PglistData, page: &'static Page, index: u64) -> KResult<()>;
+}
+
+/// The initramfs image's bytes as a file's backing store.
+struct ImageAops(&'static [u8]);
+
+impl AddressSpaceOperations for ImageAops {
+    fn i_size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read_folio(&self, pgdat: &PglistData, page: &'static Page, index: u64) -> KResult<()> {
+        let pfn = pgdat.page_to_pfn(page);
+        let start = ((index << PAGE_SHIFT) as usize).min(self.0.len());
+        let end = (start + PAGE_SIZE as usize).min(self.0.len());
+        if end - start < PAGE_SIZE as usize {
+            pgdat.phys.clear_page(pfn);
+        }
+        pgdat.phys.copy_to_page(pfn, 0, &self.0[start..end]);
+        Ok(())
+    }
+}
+
+/// Where a file's data come from.
 pub enum Backing {
-    /// The file's bytes on its "device", the initramfs image.
-    Image(&'static [u8]),
+    /// `a_ops`: pages are read from a store and are clean.
+    Aops(Arc<dyn AddressSpaceOperations>),
     /// tmpfs: the pages are the data (`shmem_aops`).
     Shmem(ShmemMapping),
 }
@@ -48,19 +82,32 @@ pub struct AddressSpace {
     node: &'static PglistData,
 }
 
-/// Every address space, for `drop_caches` (Linux walks the superblocks'
-/// inode lists).
-static MAPPINGS: SpinLock<Vec<Arc<AddressSpace>>> = SpinLock::new(Vec::new());
+/// Every live address space with `a_ops`, for `drop_caches` and for
+/// reclaim to find a page's file (Linux walks the superblocks' inode
+/// lists and follows `folio->mapping`). Weak: a file's mapping goes
+/// with its inode.
+static MAPPINGS: SpinLock<Vec<Weak<AddressSpace>>> = SpinLock::new(Vec::new());
 
 impl AddressSpace {
+    /// A file of the initramfs image, whose bytes are `backing`.
     pub fn new(node: &'static PglistData, backing: &'static [u8]) -> Arc<Self> {
+        Self::new_aops(node, Arc::new(ImageAops(backing)))
+    }
+
+    /// A file read through `a_ops` (`inode_init_always` + `i_data`).
+    pub fn new_aops(
+        node: &'static PglistData,
+        a_ops: Arc<dyn AddressSpaceOperations>,
+    ) -> Arc<Self> {
         let mapping = Arc::new(Self {
             i_pages: SpinLock::new(BTreeMap::new()),
             shadows: SpinLock::new(BTreeMap::new()),
-            backing: Backing::Image(backing),
+            backing: Backing::Aops(a_ops),
             node,
         });
-        MAPPINGS.lock_irqsave().push(mapping.clone());
+        let mut all = MAPPINGS.lock_irqsave();
+        all.retain(|m| m.strong_count() != 0);
+        all.push(Arc::downgrade(&mapping));
         mapping
     }
 
@@ -78,7 +125,7 @@ impl AddressSpace {
     /// `i_size_read()`.
     pub fn size(&self) -> u64 {
         match &self.backing {
-            Backing::Image(b) => b.len() as u64,
+            Backing::Aops(a) => a.i_size(),
             Backing::Shmem(s) => s.i_size.load(Relaxed),
         }
     }
@@ -87,7 +134,7 @@ impl AddressSpace {
     pub fn shmem(&self) -> Option<&ShmemMapping> {
         match &self.backing {
             Backing::Shmem(s) => Some(s),
-            Backing::Image(_) => None,
+            Backing::Aops(_) => None,
         }
     }
 
@@ -107,11 +154,14 @@ impl AddressSpace {
 }
 
 impl Drop for AddressSpace {
-    /// The last reference to a tmpfs file's mapping (its inode's, an open
-    /// file's, a mapping's) takes its pages (`shmem_evict_inode`).
+    /// The last reference to a file's mapping (its inode's, an open
+    /// file's, a mapping's) takes its pages: `shmem_evict_inode` for
+    /// tmpfs, `truncate_inode_pages_final` for the others.
     fn drop(&mut self) {
         if self.shmem().is_some() {
             shmem_evict_mapping(self);
+        } else {
+            truncate_inode_pages_final(self);
         }
     }
 }
@@ -135,6 +185,13 @@ pub fn folio_lock(page: &Page) {
     if !folio_trylock(page) {
         FOLIO_WAIT_TABLE.wait_event_io(|| folio_trylock(page));
     }
+}
+
+/// `folio_lock()` in host tests, which run one task: nobody else can
+/// hold the lock.
+#[cfg(not(target_os = "none"))]
+pub fn folio_lock(page: &Page) {
+    assert!(folio_trylock(page), "a page locked by nobody's task");
 }
 
 /// `folio_unlock()`: release PG_locked and wake its sleepers. Callable
@@ -218,26 +275,32 @@ pub fn filemap_add_folio(mapping: &AddressSpace, page: &'static Page, index: u64
     Ok(())
 }
 
-/// `filemap_read_folio()`: fill the page from the backing store, zeroing
-/// what lies beyond the end of the file.
-fn filemap_read_folio(mapping: &AddressSpace, backing: &[u8], page: &Page, index: u64) {
-    let pfn = mapping.node.page_to_pfn(page);
-    let start = ((index << PAGE_SHIFT) as usize).min(backing.len());
-    let end = (start + PAGE_SIZE as usize).min(backing.len());
-    if end - start < PAGE_SIZE as usize {
-        mapping.node.phys.clear_page(pfn);
+/// `filemap_read_folio()`: read the locked page at `index` and mark it
+/// up to date; on an error it stays in the cache, not up to date, for
+/// the next reader to try again, as in Linux.
+fn filemap_read_folio(
+    mapping: &AddressSpace,
+    a_ops: &dyn AddressSpaceOperations,
+    page: &'static Page,
+    index: u64,
+) -> KResult<()> {
+    let ret = a_ops.read_folio(mapping.node, page, index);
+    if ret.is_ok() {
+        page.set(PageFlags::UPTODATE);
     }
-    mapping.node.phys.copy_to_page(pfn, 0, &backing[start..end]);
+    folio_unlock(page);
+    ret
 }
 
 /// The page at `index`, read in if it is not cached; with a reference.
 /// The bool is true when it had to be read (a major fault's I/O). A
 /// tmpfs file's hole gets a new zeroed page (`shmem_get_folio` with
-/// SGP_CACHE), which is no I/O.
+/// SGP_CACHE), which is no I/O. A page another task is reading is waited
+/// for on its lock (`filemap_update_page`).
 #[inline(never)]
 pub fn __filemap_get_folio(mapping: &AddressSpace, index: u64) -> KResult<(&'static Page, bool)> {
-    let backing = match &mapping.backing {
-        Backing::Image(b) => *b,
+    let a_ops = match &mapping.backing {
+        Backing::Aops(a) => a.as_ref(),
         Backing::Shmem(_) => {
             let page = shmem_get_folio(mapping, index, Sgp::Cache)?.ok_or(Errno::EINVAL)?;
             return Ok((page, false));
@@ -245,23 +308,44 @@ pub fn __filemap_get_folio(mapping: &AddressSpace, index: u64) -> KResult<(&'sta
     };
     loop {
         if let Some(page) = filemap_get_folio(mapping, index) {
-            return Ok((page, false));
+            if page.test(PageFlags::UPTODATE) {
+                return Ok((page, false));
+            }
+            folio_lock(page);
+            if page.test(PageFlags::UPTODATE) {
+                folio_unlock(page);
+                return Ok((page, false));
+            }
+            if let Err(e) = filemap_read_folio(mapping, a_ops, page, index) {
+                __free_pages(mapping.node, page, 0);
+                return Err(e);
+            }
+            return Ok((page, true));
         }
         let page =
             __alloc_pages(mapping.node, Gfp::GFP_HIGHUSER_MOVABLE, 0).ok_or(Errno::ENOMEM)?;
-        filemap_read_folio(mapping, backing, page, index);
+        page.set(PageFlags::LOCKED);
         match filemap_add_folio(mapping, page, index) {
-            Ok(()) => {
-                // The allocation's reference now belongs to the cache.
-                return Ok((page, true));
-            }
+            Ok(()) => {}
             // Someone else added the page first: use theirs.
-            Err(Errno::EEXIST) => __free_pages(mapping.node, page, 0),
+            Err(Errno::EEXIST) => {
+                page.clear(PageFlags::LOCKED);
+                __free_pages(mapping.node, page, 0);
+                continue;
+            }
             Err(e) => {
+                page.clear(PageFlags::LOCKED);
                 __free_pages(mapping.node, page, 0);
                 return Err(e);
             }
         }
+        // The allocation's reference now belongs to the cache; the
+        // caller's is the one filemap_add_folio took.
+        if let Err(e) = filemap_read_folio(mapping, a_ops, page, index) {
+            __free_pages(mapping.node, page, 0);
+            return Err(e);
+        }
+        return Ok((page, true));
     }
 }
 
@@ -363,8 +447,8 @@ pub fn __remove_mapping(pgdat: &PglistData, page: &Page, target: Option<&MemCgro
     let Some(mapping) = MAPPINGS
         .lock_irqsave()
         .iter()
+        .filter_map(Weak::upgrade)
         .find(|m| m.id() == id)
-        .cloned()
     else {
         return false;
     };
@@ -390,8 +474,27 @@ pub fn __remove_mapping(pgdat: &PglistData, page: &Page, target: Option<&MemCgro
 
 /// `drop_pagecache_sb()` over every file: `echo 1 > /proc/sys/vm/drop_caches`.
 pub fn drop_pagecache() -> u64 {
-    let mappings = MAPPINGS.lock_irqsave().clone();
+    let mappings: Vec<Arc<AddressSpace>> = MAPPINGS
+        .lock_irqsave()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
     mappings.iter().map(|m| invalidate_mapping_pages(m)).sum()
+}
+
+/// `truncate_inode_pages_final()`: the inode is going; every page leaves
+/// its cache (nobody maps them: a mapping holds the file). A page
+/// reclaim has isolated keeps the isolator's reference and is freed
+/// when it is put back.
+fn truncate_inode_pages_final(mapping: &AddressSpace) {
+    mapping.shadows.lock_irqsave().clear();
+    let pages = core::mem::take(&mut *mapping.i_pages.lock_irqsave());
+    for pfn in pages.into_values() {
+        let page = mapping.node.pfn_to_page(pfn);
+        page.mapping.store(0, Relaxed);
+        lruvec_stat_mod_folio(mapping.node, page, NodeStatItem::NrFilePages, -1);
+        __free_pages(mapping.node, page, 0);
+    }
 }
 
 #[cfg(test)]

@@ -4,17 +4,26 @@
 //! `ext2_get_blocks`) and the symlink reading of fs/ext2/symlink.c
 //! (`simple_get_link` for fast symlinks, `page_get_link` for slow ones).
 //!
+//! The VFS side: the inode cache ([`Ext2Fs::iget`]) and `ext2_aops`'
+//! `read_folio` ([`Ext2Aops`]).
+//!
 //! Left out: allocation (`create`: a hole is returned as `None`),
-//! truncate, `ext2_write_inode`, the inode cache (`iget_locked`; each
-//! call reads the inode table) and the chain re-verification against a
-//! concurrent truncate (nothing writes yet).
+//! truncate, `ext2_write_inode`, readahead (`ext2_readahead`) and the
+//! chain re-verification against a concurrent truncate (nothing writes
+//! yet).
 
 use alloc::format;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::super_::block_buf;
+use super::namei::Ext2VfsInode;
+use super::super_::{Ext2Fs, block_buf};
 use super::*;
 use crate::fs::DevT;
+use crate::mm::filemap::AddressSpaceOperations;
+use crate::mm::mmzone::PglistData;
+use crate::mm::page::Page;
+use crate::uapi::errno::KResult;
 
 /// A mapping found by [`Ext2SbInfo::ext2_get_blocks`]: `count` blocks
 /// from physical block `first`, contiguous on disk, and whether the
@@ -345,5 +354,62 @@ impl Ext2SbInfo {
             Some(b) => self.sb_bread(b.into()),
             None => Ok(block_buf()),
         }
+    }
+}
+
+/// `ext2_aops` of one regular file: `ext2_read_folio()` →
+/// `mpage_read_folio(folio, ext2_get_block)`, one block per folio.
+pub struct Ext2Aops {
+    pub fs: Arc<Ext2Fs>,
+    pub info: Arc<Ext2InodeInfo>,
+}
+
+impl AddressSpaceOperations for Ext2Aops {
+    fn i_size(&self) -> u64 {
+        self.info.i_size
+    }
+    /// A hole, or a page past the end of the file, reads as zeroes
+    /// without I/O; the bytes of the last page past the end are zeroed
+    /// too, so a mapping of it shows zeroes there whatever the disk holds.
+    fn read_folio(&self, pgdat: &PglistData, page: &'static Page, index: u64) -> KResult<()> {
+        let pfn = pgdat.page_to_pfn(page);
+        let start = index << EXT2_BLOCK_SIZE_BITS;
+        let block = if start < self.info.i_size {
+            self.fs.sbi.ext2_get_block(&self.info, index)?
+        } else {
+            None
+        };
+        let Some(block) = block else {
+            pgdat.phys.clear_page(pfn);
+            return Ok(());
+        };
+        self.fs
+            .sbi
+            .dev
+            .read_block_into_page(block.into(), pgdat, page)?;
+        static ZEROES: [u8; EXT2_BLOCK_SIZE] = [0; EXT2_BLOCK_SIZE];
+        let valid = self.info.i_size - start;
+        if let Some(tail) = ZEROES.get(valid as usize..).filter(|t| !t.is_empty()) {
+            pgdat.phys.copy_to_page(pfn, valid as usize, tail);
+        }
+        Ok(())
+    }
+}
+
+impl Ext2Fs {
+    /// `ext2_iget()` through the inode cache (`iget_locked`): one VFS
+    /// inode, and so one page cache, per inode number while mounted.
+    pub fn iget(self: &Arc<Self>, ino: u32) -> KResult<Arc<Ext2VfsInode>> {
+        if let Some(inode) = self.icache.lock_irqsave().get(&ino) {
+            return Ok(inode.clone());
+        }
+        let inode = Ext2VfsInode::new(self.clone(), self.sbi.ext2_iget(ino)?);
+        // Another task may have read it meanwhile: keep the first.
+        Ok(self
+            .icache
+            .lock_irqsave()
+            .entry(ino)
+            .or_insert(inode)
+            .clone())
     }
 }

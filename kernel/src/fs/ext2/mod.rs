@@ -11,16 +11,19 @@
 //! inodes that mke2fs and Linux's ext4 driver fill) survive a
 //! write-back unchanged.
 //!
-//! This is the read side only: mounting (super.rs), inodes and the
-//! block map lookup (inode.rs) and directories (dir.rs), all over
-//! [`Ext2Bdev`], Linux's `sb_bread`. Left out for now: writing,
-//! allocation (balloc.c, ialloc.c), namei.c, xattrs and ACLs, DAX,
-//! mount options, and block sizes other than 4096 (tinymm's block size
-//! is its page size, so a block is a folio of the page cache; other
-//! sizes are refused at mount).
+//! This is the read side: mounting (super.rs, with `mount -t ext2` and
+//! `-t ext4` from a disk), inodes, the inode cache, the block map lookup
+//! and `read_folio` into the page cache (inode.rs), directories (dir.rs)
+//! and the VFS inode operations (namei.rs), all over [`Ext2Bdev`],
+//! Linux's `sb_bread`. Mounts are read-only (a read-write mount is
+//! EROFS). Left out for now: writing, allocation (balloc.c, ialloc.c),
+//! readahead, xattrs and ACLs, DAX, mount options, and block sizes other
+//! than 4096 (tinymm's block size is its page size, so a block is a
+//! folio of the page cache; other sizes are refused at mount).
 
 pub mod dir;
 pub mod inode;
+pub mod namei;
 #[path = "super.rs"]
 pub mod super_;
 
@@ -521,6 +524,22 @@ pub trait Ext2Bdev: Send + Sync {
     fn sb_bread(&self, nr: u64, buf: &mut [u8; EXT2_BLOCK_SIZE]) -> Result<(), Errno>;
     /// `sb_bdev_nr_blocks()`: the device's size in blocks.
     fn nr_blocks(&self) -> u64;
+    /// The bio `mpage_read_folio()` builds for a folio of one block:
+    /// block `nr` read straight into `page`. By default through
+    /// `sb_bread` and a copy.
+    fn read_block_into_page(
+        &self,
+        nr: u64,
+        pgdat: &crate::mm::mmzone::PglistData,
+        page: &'static crate::mm::page::Page,
+    ) -> Result<(), Errno> {
+        let mut buf = super_::block_buf();
+        self.sb_bread(nr, &mut buf)?;
+        pgdat
+            .phys
+            .copy_to_page(pgdat.page_to_pfn(page), 0, &buf[..]);
+        Ok(())
+    }
 }
 
 /// A failure with the message Linux logs for it (empty where Linux

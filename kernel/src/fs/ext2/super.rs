@@ -22,8 +22,13 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use alloc::collections::BTreeMap;
+
+use super::namei::Ext2VfsInode;
 use super::*;
-use crate::fs::super_block::Kstatfs;
+use crate::fs::super_block::{Kstatfs, SuperOperations};
+use crate::mm::mmzone::PglistData;
+use crate::sync::SpinLock;
 
 /// `MAX_LFS_FILESIZE` on 64-bit.
 const MAX_LFS_FILESIZE: u64 = i64::MAX as u64;
@@ -544,4 +549,189 @@ pub fn ext2_fill_super(
     }
     sbi.ext2_setup_super(now);
     Ok(sbi)
+}
+
+/// A mounted ext2 as the VFS sees it: `sb->s_fs_info` and the inode
+/// cache Linux keeps per superblock.
+pub struct Ext2Fs {
+    pub sbi: Ext2SbInfo,
+    pub node: &'static PglistData,
+    /// The inodes read so far (`iget_locked`'s hash), each keeping its
+    /// page cache until the file system is unmounted.
+    pub(super) icache: SpinLock<BTreeMap<u32, Arc<Ext2VfsInode>>>,
+}
+
+impl Ext2Fs {
+    pub fn new(sbi: Ext2SbInfo, node: &'static PglistData) -> Arc<Self> {
+        Arc::new(Self {
+            sbi,
+            node,
+            icache: SpinLock::new(BTreeMap::new()),
+        })
+    }
+}
+
+/// `ext2_sops`.
+impl SuperOperations for Ext2Fs {
+    fn statfs(&self) -> Kstatfs {
+        self.sbi.ext2_statfs()
+    }
+    /// Nothing writes to the disk yet.
+    fn writable(&self) -> bool {
+        false
+    }
+    /// `kill_block_super()` → `evict_inodes()`: every inode and its pages
+    /// go; the device is released when the last of them does.
+    fn kill_sb(&self) {
+        let inodes = core::mem::take(&mut *self.icache.lock_irqsave());
+        drop(inodes);
+    }
+}
+
+#[cfg(target_os = "none")]
+pub use mount::ext2_init;
+
+/// Mounting from a disk: `mount_bdev()` / `get_tree_bdev()` and the
+/// buffer reads of fs/buffer.c (`sb_bread`) and fs/mpage.c over bios.
+#[cfg(target_os = "none")]
+mod mount {
+    use alloc::sync::{Arc, Weak};
+    use alloc::vec::Vec;
+
+    use super::{Ext2Fs, ext2_fill_super};
+    use crate::block::bdev::{BLK_OPEN_EXCL, Holder, blkdev_get_by_dev, blkdev_put, i_bdev};
+    use crate::block::bio::{REQ_OP_READ, bio_add_page, bio_alloc, submit_bio_wait};
+    use crate::block::genhd::BlockDevice;
+    use crate::fs::ext2::{EXT2_BLOCK_SIZE, EXT2_ROOT_INO, Ext2Bdev};
+    use crate::fs::filesystems::{FS_REQUIRES_DEV, FileSystemType, register_filesystem};
+    use crate::fs::namei::kern_path;
+    use crate::fs::super_block::{SB_RDONLY, SuperBlock};
+    use crate::mm::gfp::Gfp;
+    use crate::mm::mmzone::{PglistData, node_data};
+    use crate::mm::page::Page;
+    use crate::mm::page_alloc::{__alloc_pages, __free_pages};
+    use crate::sync::SpinLock;
+    use crate::uapi::errno::{Errno, KResult};
+
+    /// The disk under a mounted ext2, claimed exclusively for its file
+    /// system type until the file system is gone.
+    struct Ext2Disk {
+        bdev: Arc<BlockDevice>,
+        holder: Holder,
+    }
+
+    impl Ext2Bdev for Ext2Disk {
+        /// `sb_bread()`: the block through a page of its own (Linux's
+        /// buffer head in the disk's page cache), copied out.
+        fn sb_bread(&self, nr: u64, buf: &mut [u8; EXT2_BLOCK_SIZE]) -> Result<(), Errno> {
+            let pgdat = node_data(0);
+            let page = __alloc_pages(pgdat, Gfp::GFP_NOFS, 0).ok_or(Errno::ENOMEM)?;
+            let ret = self.read_block_into_page(nr, pgdat, page);
+            if ret.is_ok() {
+                pgdat
+                    .phys
+                    .copy_from_page(pgdat.page_to_pfn(page), 0, &mut buf[..]);
+            }
+            __free_pages(pgdat, page, 0);
+            ret
+        }
+        fn nr_blocks(&self) -> u64 {
+            self.bdev.nr_sectors() / (EXT2_BLOCK_SIZE as u64 >> 9)
+        }
+        /// One bio of one page, waited for. A block past the disk's end
+        /// is EIO before any I/O.
+        fn read_block_into_page(
+            &self,
+            nr: u64,
+            _pgdat: &PglistData,
+            page: &'static Page,
+        ) -> Result<(), Errno> {
+            if nr >= self.nr_blocks() {
+                return Err(Errno::EIO);
+            }
+            let mut bio = bio_alloc(&self.bdev, 1, REQ_OP_READ);
+            bio.bi_iter.bi_sector = nr * (EXT2_BLOCK_SIZE as u64 >> 9);
+            bio_add_page(&mut bio, page, EXT2_BLOCK_SIZE as u32, 0);
+            submit_bio_wait(bio)
+        }
+    }
+
+    impl Drop for Ext2Disk {
+        fn drop(&mut self) {
+            blkdev_put(&self.bdev, BLK_OPEN_EXCL, self.holder);
+        }
+    }
+
+    /// The superblocks of mounted disks, for `sget_fc()`: a second mount
+    /// of a disk shows the same file system.
+    static SUPERS: SpinLock<Vec<Weak<SuperBlock>>> = SpinLock::new(Vec::new());
+
+    /// `get_tree_bdev()` + `ext2_fill_super()`. `source` names the block
+    /// device node (ENOENT, ENOTBLK, ENXIO as `lookup_bdev`); a
+    /// read-write mount is EROFS, which busybox's and util-linux's mount
+    /// answer by retrying read-only. Mount options are not implemented
+    /// (EINVAL).
+    #[inline(never)]
+    fn ext2_get_tree_bdev(
+        fs_type: &'static FileSystemType,
+        flags: u32,
+        source: &str,
+        data: &str,
+    ) -> KResult<Arc<SuperBlock>> {
+        if !data.is_empty() {
+            log::error!("EXT2-fs: Unrecognized mount option \"{data}\" or missing value");
+            return Err(Errno::EINVAL);
+        }
+        let path = kern_path(source, true)?;
+        let dev = i_bdev(path.inode().as_ref())?.bd_dev;
+        drop(path);
+        if flags & SB_RDONLY == 0 {
+            return Err(Errno::EROFS);
+        }
+        let holder = fs_type as *const FileSystemType as Holder;
+        let bdev = blkdev_get_by_dev(dev, BLK_OPEN_EXCL, holder)?;
+        let disk = Ext2Disk { bdev, holder };
+        {
+            let mut supers = SUPERS.lock_irqsave();
+            supers.retain(|s| s.strong_count() != 0);
+            if let Some(sb) = supers
+                .iter()
+                .filter_map(Weak::upgrade)
+                .find(|s| s.s_dev == dev)
+            {
+                // `disk` goes, dropping this mount's extra claim.
+                return Ok(sb);
+            }
+        }
+        let now = crate::task::time::ktime_get_real_ns() / 1_000_000_000;
+        let s_id = disk.bdev.disk_name.clone();
+        let sbi = ext2_fill_super(Arc::new(disk), &s_id, true, now)?;
+        let fs = Ext2Fs::new(sbi, node_data(0));
+        let root = fs.iget(EXT2_ROOT_INO)?;
+        let sb = SuperBlock::new(fs_type, dev, root, flags, fs);
+        SUPERS.lock_irqsave().push(Arc::downgrade(&sb));
+        Ok(sb)
+    }
+
+    static EXT2_FS_TYPE: FileSystemType = FileSystemType {
+        name: "ext2",
+        fs_flags: FS_REQUIRES_DEV,
+        get_tree: |flags, source, data| ext2_get_tree_bdev(&EXT2_FS_TYPE, flags, source, data),
+    };
+
+    /// Linux's ext4 driver mounts ext2 file systems; so does this one,
+    /// under its name, for images without ext4-only features (the others
+    /// are refused with ext2's message).
+    static EXT4_FS_TYPE: FileSystemType = FileSystemType {
+        name: "ext4",
+        fs_flags: FS_REQUIRES_DEV,
+        get_tree: |flags, source, data| ext2_get_tree_bdev(&EXT4_FS_TYPE, flags, source, data),
+    };
+
+    /// `init_ext2_fs()` (and ext4's `register_filesystem`).
+    pub fn ext2_init() {
+        for fs in [&EXT2_FS_TYPE, &EXT4_FS_TYPE] {
+            register_filesystem(fs).expect("ext2 registered twice");
+        }
+    }
 }

@@ -588,3 +588,91 @@ fn block_to_path_levels() {
     );
     assert_eq!(p(-1).unwrap_err().errno, Errno::EIO);
 }
+
+/// The VFS side over the page cache: lookups, readdir, stat, symlinks
+/// and file data read through `ext2_read_folio` match the tree packed;
+/// every page read is cached once and charged as file pages, and when
+/// the file system goes (`kill_sb`), the pages and the free count return.
+#[test]
+fn vfs_reads_through_the_page_cache_and_umount_returns_every_page() {
+    use crate::fs::Inode;
+    use crate::fs::super_block::SuperOperations;
+    use crate::mm::filemap::filemap_read;
+    use crate::mm::mmzone::{NodeStatItem, PglistData, ZoneStatItem};
+
+    let tree = make_tree();
+    let (_img, bytes) = mkfs("mkfs.ext2", RECIPE, Some(&tree), "64M");
+    let (pgdat, _) = crate::mm::testing::node(&[(0x1000, 64 << 20)], &[]);
+    let pgdat: &'static PglistData = Box::leak(Box::new(pgdat));
+    let free0 = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
+    let fs = super_::Ext2Fs::new(mount(bytes).unwrap(), pgdat);
+    let root = fs.iget(EXT2_ROOT_INO).unwrap();
+
+    let mut names: Vec<String> = root
+        .readdir()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "big",
+            "chr",
+            "dir300",
+            "fast",
+            "hard",
+            "lost+found",
+            "slow",
+            "small",
+            "sparse"
+        ]
+    );
+    assert_eq!(root.lookup("dir300").unwrap().readdir().unwrap().len(), 300);
+    assert_eq!(root.lookup("nope").err(), Some(Errno::ENOENT));
+    assert_eq!(root.lookup("fast").unwrap().readlink().unwrap(), "small");
+    assert_eq!(
+        root.lookup("slow").unwrap().readlink().unwrap(),
+        SLOW_TARGET
+    );
+    let chr = root.lookup("chr").unwrap();
+    assert_eq!(chr.rdev(), crate::fs::DevT::new(1, 3));
+    let small = root.lookup("small").unwrap();
+    let hard = root.lookup("hard").unwrap();
+    assert_eq!((small.ino(), small.getattr().nlink), (hard.ino(), 2));
+    assert!(
+        Arc::ptr_eq(small.mapping().unwrap(), hard.mapping().unwrap()),
+        "one inode, one page cache"
+    );
+
+    let big = root.lookup("big").unwrap();
+    let mapping = big.mapping().unwrap().clone();
+    let mut buf = vec![0u8; (5 << 20) + 10];
+    assert_eq!(filemap_read(&mapping, 0, &mut buf).unwrap(), 5 << 20);
+    assert!(
+        buf[..5 << 20]
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b == pattern(i))
+    );
+    assert_eq!(mapping.nrpages(), 1280);
+    let sparse = root.lookup("sparse").unwrap().mapping().unwrap().clone();
+    let mut page = [0xffu8; 4096];
+    filemap_read(&sparse, 3 * 4096, &mut page).unwrap();
+    assert_eq!((page[0], page[1..].iter().all(|&b| b == 0)), (b'A', true));
+    filemap_read(&sparse, 100 * 4096, &mut page).unwrap();
+    assert!(page.iter().all(|&b| b == 0), "a hole reads as zeroes");
+    let mut short = [0u8; 16];
+    assert_eq!(
+        filemap_read(&sparse, (10 << 20) - 4, &mut short).unwrap(),
+        4
+    );
+    assert_eq!(pgdat.page_state(NodeStatItem::NrFilePages), 1280 + 3);
+
+    drop((root, big, mapping, sparse, small, hard, chr));
+    fs.kill_sb();
+    assert_eq!(pgdat.page_state(NodeStatItem::NrFilePages), 0);
+    assert_eq!(pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages), free0);
+    assert_eq!(Arc::strong_count(&fs), 1, "no inode keeps the file system");
+}
