@@ -224,7 +224,7 @@ fn linux_writes_reach_a_data_image() {
     let dir = Remove(host_folder("image"));
     let image = Remove(dir.0.with_extension("img"));
     let (dir, image) = (&dir.0, &image.0);
-    std::fs::File::create(&image)
+    std::fs::File::create(image)
         .unwrap()
         .set_len(32 << 20)
         .unwrap();
