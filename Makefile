@@ -2,6 +2,7 @@
 #
 #   make run [MEM=128M] [UEFI=1] [SCRIPT=file] [ICOUNT=1] [TIMEOUT=secs] [SMP=n] [QEMU_ARGS="..."]
 #            [FILES="host[:/guest] ..."] [GEN="/guest:SIZE ..."] [INIT=busybox|none]
+#            [DISK=folder|image] [DISKS="image[,serial=S][,rw] ..."] [SWAP=64M]
 #   make bench [RUNS=2] [ONLY=name]
 #   make test | gdb [GDB_ARGS="--batch -x file"] | fmt | clippy | deps
 
@@ -23,9 +24,13 @@ GEN ?=
 # pid 1: busybox as /init (tinymm run --init busybox), or no userland but
 # FILES (--init none: an /init among them, or Linux's fallbacks and panic).
 INIT ?= busybox
-# virtio-blk disks: DISKS="image[,serial=S][,rw] ..." (vda, vdb, ...), then
-# SWAP=64M: a fresh mkswap image with serial "swap", turned on by /init
-# (tinymm run --disk, --swap, --swapon).
+# virtio-blk disks: DISK=folder-or-image, the first disk (vda) with serial
+# "data", writable, which /init mounts at /data (a folder is packed into a
+# fresh ext2 image for the run; an image is changed in place); then
+# DISKS="path[,serial=S][,rw] ..." (vdb, ...; an image is a read-only
+# snapshot unless rw), then SWAP=64M: a fresh mkswap image with serial
+# "swap", turned on by /init (tinymm run --data, --disk, --swap, --swapon).
+DISK ?=
 DISKS ?=
 SWAP ?=
 
@@ -44,6 +49,7 @@ RUN_ARGS := --mem $(MEM) \
 	$(foreach arg,$(QEMU_ARGS),--qemu-arg=$(arg)) \
 	$(foreach file,$(FILES),--add=$(file)) \
 	$(foreach file,$(GEN),--gen=$(file)) \
+	$(if $(DISK),--data=$(DISK)) \
 	$(foreach disk,$(DISKS),--disk=$(disk)) \
 	$(if $(SWAP),--swap $(SWAP) --swapon) \
 	--init $(INIT)
@@ -55,18 +61,19 @@ all:
 
 # Installs what a fresh machine lacks: the pinned toolchain (rustup reads
 # rust-toolchain.toml), QEMU, OVMF, gdb, and for the C test programs
-# (user/c/) gcc, glibc's static libraries, musl-gcc and busybox.
+# (user/c/) gcc, glibc's static libraries, musl-gcc and busybox; mkswap and
+# e2fsprogs (mkfs.ext2, e2fsck, debugfs) for disk images.
 deps:
 	@if ! rustup toolchain list | grep -q '^$(TOOLCHAIN)'; then \
 		echo "deps: installing Rust $(TOOLCHAIN)"; rustup toolchain install; fi
 	@if ! command -v qemu-system-x86_64 >/dev/null || ! command -v gdb >/dev/null \
 		|| [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ] || ! command -v gcc >/dev/null \
 		|| [ ! -e /usr/lib/x86_64-linux-gnu/libc.a ] || ! command -v musl-gcc >/dev/null \
-		|| [ ! -e /bin/busybox ] || [ ! -e /sbin/mkswap ]; then \
-		echo "deps: installing qemu-system-x86, ovmf, gdb, gcc, libc6-dev, musl-tools, busybox-static, util-linux"; \
+		|| [ ! -e /bin/busybox ] || [ ! -e /sbin/mkswap ] || [ ! -e /sbin/mkfs.ext2 ]; then \
+		echo "deps: installing qemu-system-x86, ovmf, gdb, gcc, libc6-dev, musl-tools, busybox-static, util-linux, e2fsprogs"; \
 		$(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86 ovmf gdb \
-			gcc libc6-dev musl-tools busybox-static util-linux; fi
+			gcc libc6-dev musl-tools busybox-static util-linux e2fsprogs; fi
 
 run: deps
 	$(CARGO) run --quiet -p tinymm -- run $(RUN_ARGS)

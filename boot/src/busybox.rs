@@ -5,9 +5,11 @@
 //! `bin/sh`, `sbin/poweroff`, `usr/bin/awk`, ...), and `/init`, a
 //! `#!/bin/sh` script doing what a Linux initramfs does before it hands
 //! over: mount proc, sysfs, cgroup2 (and tmpfs and devtmpfs where the
-//! kernel has them), then run the scenario (`/scenario`, the `--script`
-//! file) or an interactive `sh`, and end the run with its status. The
-//! kernel mounts nothing but the root, so the same archive boots Linux.
+//! kernel has them), load modules, turn on swap, mount the disk with
+//! serial `data` (disk.rs `--data`) at /data, then run the scenario
+//! (`/scenario`, the `--script` file) or an interactive `sh`, and end the
+//! run with its status. The kernel mounts nothing but the root, so the
+//! same archive boots Linux.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,6 +41,15 @@ for m in /lib/modules/tinymm/*.ko; do [ -f "$m" ] && insmod "$m"; done
 # swapon=DEVICE on the kernel command line (tinymm run --swapon) is in our
 # environment, as Linux passes unknown boot parameters to init.
 if [ -n "$swapon" ]; then swapon "$swapon"; fi
+# The disk with serial "data" (tinymm run --data, make run DISK=) goes on
+# /data; virtio_blk shows serials in sysfs, on Linux as on tinymm.
+for s in /sys/block/vd*/serial; do
+	[ "$(cat "$s" 2>/dev/null)" = data ] || continue
+	dev=${s%/serial}; dev=/dev/${dev#/sys/block/}
+	mkdir -p /data
+	err=$(mount -t ext2 "$dev" /data 2>&1) || echo "init: $dev (serial data) not mounted on /data: $err"
+	break
+done
 if [ -f /scenario ]; then
 	sh /scenario
 else
@@ -216,6 +227,13 @@ mod tests {
             assert!(lines.contains(&mount), "{mount}");
         }
         assert!(lines.contains(&"\tsh /scenario"));
+        // The data disk is found by serial and mounted as ext2 (Linux's
+        // ext4 driver registers ext2 too); a failure is one line.
+        assert!(lines.contains(&"for s in /sys/block/vd*/serial; do"));
+        assert!(lines.contains(&"\t[ \"$(cat \"$s\" 2>/dev/null)\" = data ] || continue"));
+        assert!(lines.contains(
+            &"\terr=$(mount -t ext2 \"$dev\" /data 2>&1) || echo \"init: $dev (serial data) not mounted on /data: $err\""
+        ));
         assert_eq!(
             &lines[lines.len() - 3..],
             [

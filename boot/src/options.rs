@@ -50,7 +50,8 @@ pub struct RunOptions {
     /// Boot Debian's Linux 6.1 (linux.rs) with the same initramfs instead
     /// of tinymm (`--linux`; implies busybox as /init).
     pub linux: bool,
-    /// virtio-blk disks (`--disk`, disk.rs), then a swap area (`--swap`).
+    /// virtio-blk disks (`--data` first, then each `--disk`; disk.rs),
+    /// then a swap area (`--swap`).
     pub disks: Vec<crate::disk::DiskSpec>,
     pub swap: Option<u64>,
     /// The kernel command line (`--append`, QEMU's `-append`); for
@@ -125,6 +126,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
 fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbOptions), String> {
     let mut run = RunOptions::default();
     let mut swapon = false;
+    let mut data = None;
     let mut gdb = GdbOptions::default();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -168,6 +170,8 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
             "--add" => run.files.push(parse_add(&value()?)?),
             "--gen" => run.files.push(parse_gen(&value()?)?),
             "--disk" => run.disks.push(crate::disk::parse_disk(&value()?)?),
+            "--data" if data.is_none() => data = Some(crate::disk::parse_data(&value()?)?),
+            "--data" => return Err("--data is one disk: give it once".into()),
             "--swap" => run.swap = Some(crate::disk::parse_swap(&value()?)?),
             "--swapon" => swapon = true,
             "--init" => {
@@ -186,6 +190,19 @@ fn parse_options(args: &[String], gdb_allowed: bool) -> Result<(RunOptions, GdbO
         }
     }
     check_unique(&run.files)?;
+    if let Some(disk) = data {
+        run.disks.insert(0, disk);
+    }
+    let data_serial = Some(crate::disk::DATA_SERIAL);
+    if run.disks.iter().any(|d| d.serial.as_deref() == data_serial) {
+        // /init mounts that disk over them.
+        if let Some(f) = run.files.iter().find(|f| f.path.starts_with("/data/")) {
+            return Err(format!(
+                "{} would be hidden by the data disk /init mounts at /data",
+                f.path
+            ));
+        }
+    }
     if swapon {
         // /init runs `swapon $swapon`: Linux hands an unknown `name=value`
         // boot parameter to init's environment, and so does tinymm.
@@ -357,6 +374,29 @@ mod tests {
         assert_eq!(run.append.as_deref(), Some("swapon=/dev/vdb x=1 -- y"));
         assert!(parse(&["run", "--swapon"]).is_err());
         assert!(parse(&["run", "--swap", "8M", "--swapon", "--init", "none"]).is_err());
+    }
+
+    #[test]
+    fn data_is_the_first_disk() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let image = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        let Ok(Command::Run(run)) = parse(&["run", "--disk", image, "--data", dir]) else {
+            panic!()
+        };
+        let disks: Vec<(&str, Option<&str>, bool)> = run
+            .disks
+            .iter()
+            .map(|d| (d.file.to_str().unwrap(), d.serial.as_deref(), d.rw))
+            .collect();
+        assert_eq!(disks, [(dir, Some("data"), true), (image, None, false)]);
+        assert!(parse(&["run", "--data", dir, "--data", dir]).is_err());
+        assert!(parse(&["run", "--data", "/nonexistent/folder"]).is_err());
+        assert!(parse(&["run", "--data", &format!("{image},rw")]).is_err());
+        // /init would mount the disk over --add's default /data/<name>.
+        assert!(parse(&["run", "--data", dir, "--gen", "/data/f:1"]).is_err());
+        let serial_data = format!("{dir},serial=data");
+        assert!(parse(&["run", "--disk", &serial_data, "--gen", "/data/f:1"]).is_err());
+        assert!(parse(&["run", "--data", dir, "--gen", "/tmp/f:1"]).is_ok());
     }
 
     #[test]

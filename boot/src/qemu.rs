@@ -283,8 +283,9 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
-/// Files that live only as long as one QEMU run (the UEFI variable store).
-struct Cleanup(Vec<PathBuf>);
+/// Files that live only as long as one QEMU run (the UEFI variable store,
+/// disk images made for the run).
+pub(crate) struct Cleanup(pub(crate) Vec<PathBuf>);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
