@@ -159,7 +159,7 @@ impl LinuxBinprm {
     /// `prepare_binprm()`: read the first BINPRM_BUF_SIZE bytes.
     fn prepare_binprm(&mut self) -> KResult<()> {
         self.buf = [0; BINPRM_BUF_SIZE];
-        filemap_read(&self.mapping, 0, &mut self.buf)?;
+        filemap_read(&self.mapping, None, 0, &mut self.buf)?;
         Ok(())
     }
 }
@@ -399,7 +399,7 @@ fn kbasename(path: &str) -> &str {
 #[inline(never)]
 fn load_elf_binary(bprm: &mut LinuxBinprm) -> KResult<()> {
     let mapping = bprm.mapping.clone();
-    let mut read = |pos: u64, buf: &mut [u8]| filemap_read(&mapping, pos, buf);
+    let mut read = |pos: u64, buf: &mut [u8]| filemap_read(&mapping, None, pos, buf);
     let elf = load_elf_phdrs(&bprm.buf, &mut read)?;
     if let Some(interp) = &elf.interp {
         let interp = String::from_utf8_lossy(interp);
@@ -424,6 +424,9 @@ fn load_elf_binary(bprm: &mut LinuxBinprm) -> KResult<()> {
     *mm.exe_file.lock_irqsave() = Some(bprm.file.clone());
     let file = VmFile {
         mapping: bprm.mapping.clone(),
+        f_ra: Arc::new(crate::sync::SpinLock::new(
+            crate::mm::readahead::FileRaState::new(&bprm.mapping),
+        )),
         path: Arc::from(bprm.interp.as_str()),
         ino: bprm.file.inode().ino(),
     };

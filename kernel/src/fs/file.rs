@@ -9,6 +9,7 @@ use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use super::dcache::{Dentry, Path};
 use super::namei::Nameidata;
 use super::{FileOps, FileType, Iattr, Inode, open_for_write};
+use crate::mm::readahead::FileRaState;
 use crate::sync::SpinLock;
 use crate::uapi::errno::{Errno, KResult};
 use crate::uapi::fcntl::{
@@ -31,15 +32,23 @@ pub struct File {
     f_pos: SpinLock<u64>,
     /// `f_flags`; F_SETFL changes the status flags.
     flags: AtomicU32,
+    /// `f_ra`: the readahead window of reads and faults through this
+    /// open file (shared with its mappings).
+    pub f_ra: Arc<SpinLock<FileRaState>>,
 }
 
 impl File {
     pub fn new(f_path: Path, ops: Arc<dyn FileOps>, flags: u32) -> Arc<Self> {
+        let ra = match f_path.inode().mapping() {
+            Some(mapping) => FileRaState::new(mapping),
+            None => FileRaState::with_ra_pages(0),
+        };
         Arc::new(Self {
             f_path,
             ops,
             f_pos: SpinLock::new(0),
             flags: AtomicU32::new(flags),
+            f_ra: Arc::new(SpinLock::new(ra)),
         })
     }
 

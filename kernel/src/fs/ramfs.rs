@@ -140,7 +140,7 @@ struct RamFileHandle(Arc<AddressSpace>);
 
 impl FileOps for RamFileHandle {
     fn read(&self, _file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
-        filemap_read(&self.0, pos, buf)
+        filemap_read(&self.0, None, pos, buf)
     }
     fn fsync(&self, _file: &File) -> KResult<()> {
         Ok(())

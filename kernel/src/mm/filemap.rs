@@ -22,10 +22,12 @@ use core::sync::atomic::Ordering::Relaxed;
 use super::gfp::Gfp;
 use super::memcontrol::MemCgroup;
 use super::memcontrol::{lruvec_stat_mod_folio, mem_cgroup_charge};
+use super::mmap::VmFlags;
 use super::mmzone::{NodeStatItem, PglistData};
 use super::page::PageFlags;
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
 use super::page_alloc::{__alloc_pages, __free_pages};
+use super::readahead::{FileRaState, do_page_cache_ra, page_cache_async_ra, page_cache_sync_ra};
 use super::shmem::{Sgp, ShmemMapping, shmem_evict_mapping, shmem_file_read, shmem_get_folio};
 use super::swap::{folio_add_lru, folio_mark_accessed, folio_rotate_reclaimable};
 use super::workingset::{workingset_eviction, workingset_refault};
@@ -42,6 +44,23 @@ pub trait AddressSpaceOperations: Send + Sync {
     /// `index`, zeroes past the end of the file and in holes; EIO if the
     /// store cannot be read. The caller marks it up to date.
     fn read_folio(&self, pgdat: &PglistData, page: &'static Page, index: u64) -> KResult<()>;
+    /// The backing device's readahead window in pages (`bdi->ra_pages`):
+    /// 0 reads page by page.
+    fn ra_pages(&self) -> u64 {
+        0
+    }
+    /// `readahead`: start reading the locked, new pages of a readahead
+    /// window, in index order; each is marked up to date (or not, on an
+    /// error) and unlocked when its read ends, maybe later from a bio's
+    /// completion. By default one `read_folio` after another.
+    fn readahead(&self, pgdat: &PglistData, batch: &[(u64, &'static Page)]) {
+        for &(index, page) in batch {
+            if self.read_folio(pgdat, page, index).is_ok() {
+                page.set(PageFlags::UPTODATE);
+            }
+            folio_unlock(page);
+        }
+    }
 }
 
 /// The initramfs image's bytes as a file's backing store.
@@ -136,6 +155,26 @@ impl AddressSpace {
             Backing::Shmem(s) => Some(s),
             Backing::Aops(_) => None,
         }
+    }
+
+    /// `ra_pages` of the file's device.
+    pub fn ra_pages(&self) -> u64 {
+        match &self.backing {
+            Backing::Aops(a) => a.ra_pages(),
+            Backing::Shmem(_) => 0,
+        }
+    }
+
+    /// `aops->readahead` of a batch of new, locked pages.
+    pub(super) fn readahead(&self, batch: &[(u64, &'static Page)]) {
+        if let Backing::Aops(a) = &self.backing {
+            a.readahead(self.node, batch);
+        }
+    }
+
+    /// Whether a page (not a shadow) is cached at `index`.
+    pub fn has_folio(&self, index: u64) -> bool {
+        self.i_pages.lock_irqsave().contains_key(&index)
     }
 
     /// `mapping->nrpages`.
@@ -292,6 +331,27 @@ fn filemap_read_folio(
     ret
 }
 
+/// `filemap_update_page()`: a cached page that is not up to date is
+/// being read by another task (its lock is waited for) or failed to read
+/// (it is read again). True if this call read it.
+fn filemap_update_page(
+    mapping: &AddressSpace,
+    a_ops: &dyn AddressSpaceOperations,
+    page: &'static Page,
+    index: u64,
+) -> KResult<bool> {
+    if page.test(PageFlags::UPTODATE) {
+        return Ok(false);
+    }
+    folio_lock(page);
+    if page.test(PageFlags::UPTODATE) {
+        folio_unlock(page);
+        return Ok(false);
+    }
+    filemap_read_folio(mapping, a_ops, page, index)?;
+    Ok(true)
+}
+
 /// The page at `index`, read in if it is not cached; with a reference.
 /// The bool is true when it had to be read (a major fault's I/O). A
 /// tmpfs file's hole gets a new zeroed page (`shmem_get_folio` with
@@ -308,19 +368,13 @@ pub fn __filemap_get_folio(mapping: &AddressSpace, index: u64) -> KResult<(&'sta
     };
     loop {
         if let Some(page) = filemap_get_folio(mapping, index) {
-            if page.test(PageFlags::UPTODATE) {
-                return Ok((page, false));
-            }
-            folio_lock(page);
-            if page.test(PageFlags::UPTODATE) {
-                folio_unlock(page);
-                return Ok((page, false));
-            }
-            if let Err(e) = filemap_read_folio(mapping, a_ops, page, index) {
-                __free_pages(mapping.node, page, 0);
-                return Err(e);
-            }
-            return Ok((page, true));
+            return match filemap_update_page(mapping, a_ops, page, index) {
+                Ok(read) => Ok((page, read)),
+                Err(e) => {
+                    __free_pages(mapping.node, page, 0);
+                    Err(e)
+                }
+            };
         }
         let page =
             __alloc_pages(mapping.node, Gfp::GFP_HIGHUSER_MOVABLE, 0).ok_or(Errno::ENOMEM)?;
@@ -349,6 +403,123 @@ pub fn __filemap_get_folio(mapping: &AddressSpace, index: u64) -> KResult<(&'sta
     }
 }
 
+/// `filemap_get_pages()` for one page of a read that ends before page
+/// `last_index`: a miss starts readahead (`page_cache_sync_ra`), a
+/// PG_readahead page the next window (`page_cache_async_ra`), and a
+/// page still missing is read alone.
+fn filemap_get_pages(
+    mapping: &AddressSpace,
+    ra: &mut FileRaState,
+    index: u64,
+    last_index: u64,
+) -> KResult<&'static Page> {
+    let Backing::Aops(a_ops) = &mapping.backing else {
+        return Err(Errno::EINVAL);
+    };
+    let mut page = filemap_get_folio(mapping, index);
+    if page.is_none() {
+        page_cache_sync_ra(mapping, ra, index, last_index - index);
+        page = filemap_get_folio(mapping, index);
+    }
+    let Some(page) = page else {
+        return __filemap_get_folio(mapping, index).map(|(page, _)| page);
+    };
+    if page.test(PageFlags::READAHEAD) {
+        page_cache_async_ra(mapping, ra, page, index, last_index - index);
+    }
+    if let Err(e) = filemap_update_page(mapping, a_ops.as_ref(), page, index) {
+        __free_pages(mapping.node, page, 0);
+        return Err(e);
+    }
+    Ok(page)
+}
+
+/// `MMAP_LOTSAMISS`: after this many faults that missed the cache, a
+/// mapping is read page by page.
+const MMAP_LOTSAMISS: u32 = 100;
+
+/// `do_sync_mmap_readahead()`: a fault missed the cache at `pgoff`.
+/// Read around it: a window of `ra_pages` centred on it, its last
+/// quarter ahead of the marker; MADV_SEQUENTIAL reads ahead instead,
+/// MADV_RANDOM not at all.
+#[inline(never)]
+fn do_sync_mmap_readahead(
+    mapping: &AddressSpace,
+    ra: &mut FileRaState,
+    vm_flags: VmFlags,
+    pgoff: u64,
+) {
+    if vm_flags.contains(VmFlags::VM_RAND_READ) || ra.ra_pages == 0 {
+        return;
+    }
+    if vm_flags.contains(VmFlags::VM_SEQ_READ) {
+        page_cache_sync_ra(mapping, ra, pgoff, ra.ra_pages);
+        return;
+    }
+    if ra.mmap_miss < MMAP_LOTSAMISS * 10 {
+        ra.mmap_miss += 1;
+    }
+    if ra.mmap_miss > MMAP_LOTSAMISS {
+        return;
+    }
+    ra.start = pgoff.saturating_sub(ra.ra_pages / 2);
+    ra.size = ra.ra_pages;
+    ra.async_size = ra.ra_pages / 4;
+    do_page_cache_ra(mapping, ra.start, ra.size, ra.async_size);
+}
+
+/// `do_async_mmap_readahead()`: a fault found the page; a hit counts
+/// against `mmap_miss`, and a PG_readahead page starts the next window.
+fn do_async_mmap_readahead(
+    mapping: &AddressSpace,
+    ra: &mut FileRaState,
+    vm_flags: VmFlags,
+    page: &Page,
+    pgoff: u64,
+) {
+    if vm_flags.contains(VmFlags::VM_RAND_READ) || ra.ra_pages == 0 {
+        return;
+    }
+    ra.mmap_miss = ra.mmap_miss.saturating_sub(1);
+    if page.test(PageFlags::READAHEAD) {
+        page_cache_async_ra(mapping, ra, page, pgoff, ra.ra_pages);
+    }
+}
+
+/// The page cache side of `filemap_fault()`: the page at `pgoff` of a
+/// mapping with `vm_flags`, with readahead through the file's `f_ra`;
+/// true when it was not cached (a major fault).
+#[inline(never)]
+pub fn filemap_fault_folio(
+    mapping: &AddressSpace,
+    f_ra: &SpinLock<FileRaState>,
+    vm_flags: VmFlags,
+    pgoff: u64,
+) -> KResult<(&'static Page, bool)> {
+    let Backing::Aops(a_ops) = &mapping.backing else {
+        return Err(Errno::EINVAL);
+    };
+    let mut ra = *f_ra.lock_irqsave();
+    let ret = match filemap_get_folio(mapping, pgoff) {
+        Some(page) => {
+            do_async_mmap_readahead(mapping, &mut ra, vm_flags, page, pgoff);
+            match filemap_update_page(mapping, a_ops.as_ref(), page, pgoff) {
+                Ok(_) => Ok((page, false)),
+                Err(e) => {
+                    __free_pages(mapping.node, page, 0);
+                    Err(e)
+                }
+            }
+        }
+        None => {
+            do_sync_mmap_readahead(mapping, &mut ra, vm_flags, pgoff);
+            __filemap_get_folio(mapping, pgoff).map(|(page, _)| (page, true))
+        }
+    };
+    *f_ra.lock_irqsave() = ra;
+    ret
+}
+
 /// The page-sized pieces of a read of `len` bytes at `pos` in a file of
 /// `size` bytes: (page index, offset in the page, offset in the buffer,
 /// length), stopping at the end of the file.
@@ -374,15 +545,30 @@ pub fn read_chunks(
 }
 
 /// `filemap_read()`: copy file bytes at `pos` into `buf` through the page
-/// cache; returns the number of bytes (0 at end of file).
+/// cache, with readahead through `ra` (the file's `f_ra`; a reader
+/// without a file gets a fresh state); returns the number of bytes (0 at
+/// end of file). An error after some bytes were copied ends the read
+/// short, as in Linux.
 #[inline(never)]
-pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+pub fn filemap_read(
+    mapping: &AddressSpace,
+    ra: Option<&mut FileRaState>,
+    pos: u64,
+    buf: &mut [u8],
+) -> KResult<usize> {
     if mapping.shmem().is_some() {
         return shmem_file_read(mapping, pos, buf);
     }
+    let mut fresh = FileRaState::new(mapping);
+    let ra = ra.unwrap_or(&mut fresh);
+    let last_index = (pos + buf.len() as u64).div_ceil(PAGE_SIZE);
     let mut done = 0;
     for (index, offset, at, n) in read_chunks(pos, buf.len(), mapping.size()) {
-        let (page, _) = __filemap_get_folio(mapping, index)?;
+        let page = match filemap_get_pages(mapping, ra, index, last_index) {
+            Ok(page) => page,
+            Err(_) if done > 0 => break,
+            Err(e) => return Err(e),
+        };
         let pfn = mapping.node.page_to_pfn(page);
         mapping
             .node
@@ -391,6 +577,7 @@ pub fn filemap_read(mapping: &AddressSpace, pos: u64, buf: &mut [u8]) -> KResult
         folio_mark_accessed(mapping.node, page);
         __free_pages(mapping.node, page, 0);
         done = at + n;
+        ra.prev_pos = (pos + done as u64) as i64;
     }
     Ok(done)
 }
@@ -491,6 +678,9 @@ fn truncate_inode_pages_final(mapping: &AddressSpace) {
     let pages = core::mem::take(&mut *mapping.i_pages.lock_irqsave());
     for pfn in pages.into_values() {
         let page = mapping.node.pfn_to_page(pfn);
+        // A page still being read is the bio's until the read ends.
+        folio_lock(page);
+        folio_unlock(page);
         page.mapping.store(0, Relaxed);
         lruvec_stat_mod_folio(mapping.node, page, NodeStatItem::NrFilePages, -1);
         __free_pages(mapping.node, page, 0);
@@ -516,7 +706,10 @@ mod tests {
         let (mapping, pgdat, data) = setup(5 * 4096 + 100);
         let free0 = pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages);
         let mut buf = vec![0u8; data.len() + 50];
-        assert_eq!(filemap_read(&mapping, 0, &mut buf).unwrap(), data.len());
+        assert_eq!(
+            filemap_read(&mapping, None, 0, &mut buf).unwrap(),
+            data.len()
+        );
         assert_eq!(&buf[..data.len()], data);
         assert_eq!(mapping.nrpages(), 6);
         assert_eq!(pgdat.page_state(NodeStatItem::NrFilePages), 6);
@@ -526,14 +719,14 @@ mod tests {
         );
         // A second read allocates nothing.
         let mut part = [0u8; 300];
-        assert_eq!(filemap_read(&mapping, 4000, &mut part).unwrap(), 300);
+        assert_eq!(filemap_read(&mapping, None, 4000, &mut part).unwrap(), 300);
         assert_eq!(&part[..], &data[4000..4300]);
         assert_eq!(
             pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages),
             free0 - 6
         );
         assert_eq!(
-            filemap_read(&mapping, data.len() as u64, &mut part).unwrap(),
+            filemap_read(&mapping, None, data.len() as u64, &mut part).unwrap(),
             0
         );
         // A page in use (an extra reference, as a mapping would hold) stays.

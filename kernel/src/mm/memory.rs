@@ -16,7 +16,7 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use bitflags::bitflags;
 
-use super::filemap::{__filemap_get_folio, AddressSpace, filemap_get_folio};
+use super::filemap::{AddressSpace, filemap_fault_folio};
 use super::filemap::{folio_lock, folio_trylock, folio_unlock, folio_wait_writeback};
 use super::gfp::Gfp;
 use super::memcontrol::swap::mem_cgroup_swap_full;
@@ -207,18 +207,20 @@ pub fn filemap_fault(vmf: &VmFault) -> Result<(&'static Page, VmFaultReason), Vm
         // `shmem_fault()`: no I/O; a full tmpfs is SIGBUS, a full memcg OOM.
         return match crate::mm::shmem::shmem_fault(mapping, vmf.pgoff) {
             Ok(page) => Ok((page, VmFaultReason::empty())),
-            Err(crate::uapi::errno::Errno::ENOMEM) => Err(VmFaultReason::VM_FAULT_OOM),
+            Err(Errno::ENOMEM) => Err(VmFaultReason::VM_FAULT_OOM),
             Err(_) => Err(VmFaultReason::VM_FAULT_SIGBUS),
         };
     }
-    if let Some(page) = filemap_get_folio(mapping, vmf.pgoff) {
-        return Ok((page, VmFaultReason::empty()));
-    }
-    count_vm_events(VmEventItem::Pgmajfault, 1);
-    count_memcg_event_mm(VmEventItem::Pgmajfault);
-    match __filemap_get_folio(mapping, vmf.pgoff) {
-        Ok((page, _)) => Ok((page, VmFaultReason::VM_FAULT_MAJOR)),
-        Err(_) => Err(VmFaultReason::VM_FAULT_OOM),
+    match filemap_fault_folio(mapping, &file.f_ra, vmf.vma.vm_flags, vmf.pgoff) {
+        Ok((page, false)) => Ok((page, VmFaultReason::empty())),
+        Ok((page, true)) => {
+            count_vm_events(VmEventItem::Pgmajfault, 1);
+            count_memcg_event_mm(VmEventItem::Pgmajfault);
+            Ok((page, VmFaultReason::VM_FAULT_MAJOR))
+        }
+        Err(Errno::ENOMEM) => Err(VmFaultReason::VM_FAULT_OOM),
+        // A read error (`filemap_read_folio` failed): SIGBUS.
+        Err(_) => Err(VmFaultReason::VM_FAULT_SIGBUS),
     }
 }
 

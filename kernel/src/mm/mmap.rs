@@ -52,6 +52,8 @@ bitflags! {
 #[derive(Clone)]
 pub struct VmFile {
     pub mapping: Arc<AddressSpace>,
+    /// The open file's `f_ra`, for the faults' readahead.
+    pub f_ra: Arc<crate::sync::SpinLock<super::readahead::FileRaState>>,
     pub path: Arc<str>,
     pub ino: u64,
 }

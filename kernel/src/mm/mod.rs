@@ -30,6 +30,7 @@ pub mod page_alloc;
 pub mod page_counter;
 #[cfg(target_os = "none")]
 pub mod page_io;
+pub mod readahead;
 pub mod rmap;
 pub mod shmem;
 #[cfg(target_os = "none")]

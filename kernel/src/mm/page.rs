@@ -46,6 +46,10 @@ bitflags! {
         /// of the inactive list when the write ends; on a page fresh from
         /// swap readahead it is `PG_readahead` (Linux's alias).
         const RECLAIM = 1 << 18;
+        /// `PG_readahead`: reaching this page of the page cache starts
+        /// the next readahead window (mm/readahead.rs). Linux's alias of
+        /// PG_reclaim, which only pages under writeback carry.
+        const READAHEAD = 1 << 18;
         const SWAPBACKED = 1 << 19;
         const UNEVICTABLE = 1 << 20;
         const MLOCKED = 1 << 21;

@@ -22,7 +22,8 @@ use super::*;
 use crate::fs::DevT;
 use crate::mm::filemap::AddressSpaceOperations;
 use crate::mm::mmzone::PglistData;
-use crate::mm::page::Page;
+use crate::mm::page::{Page, PageFlags};
+use crate::mm::readahead::VM_READAHEAD_PAGES;
 use crate::uapi::errno::KResult;
 
 /// A mapping found by [`Ext2SbInfo::ext2_get_blocks`]: `count` blocks
@@ -364,9 +365,60 @@ pub struct Ext2Aops {
     pub info: Arc<Ext2InodeInfo>,
 }
 
+impl Ext2Aops {
+    /// Start the reads of a run of pages whose blocks follow each other
+    /// on disk from `first`.
+    fn submit_run(&self, pgdat: &PglistData, first: u64, run: &mut Vec<&'static Page>) {
+        if !run.is_empty() {
+            self.fs.sbi.dev.read_blocks_into_pages(first, pgdat, run);
+            run.clear();
+        }
+    }
+}
+
 impl AddressSpaceOperations for Ext2Aops {
     fn i_size(&self) -> u64 {
         self.info.i_size
+    }
+    fn ra_pages(&self) -> u64 {
+        VM_READAHEAD_PAGES
+    }
+    /// `ext2_readahead()` → `mpage_readahead()`: consecutive pages whose
+    /// blocks are consecutive on disk go in one bio. A hole is zeroed
+    /// at once; the file's last page, which ends past its end, is read by
+    /// `read_folio`, which zeroes its tail; a page whose block cannot be
+    /// found is left not up to date (the reader then tries `read_folio`
+    /// and gets the error).
+    fn readahead(&self, pgdat: &PglistData, batch: &[(u64, &'static Page)]) {
+        let mut run: Vec<&'static Page> = Vec::with_capacity(batch.len());
+        let mut first = 0u64;
+        let mut prev: Option<(u64, u64)> = None;
+        for &(index, page) in batch {
+            let block = self.fs.sbi.ext2_get_block(&self.info, index);
+            let partial = (index + 1) << EXT2_BLOCK_SIZE_BITS > self.info.i_size;
+            match block {
+                Ok(Some(b)) if !partial => {
+                    let b = u64::from(b);
+                    if prev != Some((index.wrapping_sub(1), b.wrapping_sub(1))) {
+                        self.submit_run(pgdat, first, &mut run);
+                        first = b;
+                    }
+                    run.push(page);
+                    prev = Some((index, b));
+                    continue;
+                }
+                Ok(_) => {
+                    if self.read_folio(pgdat, page, index).is_ok() {
+                        page.set(PageFlags::UPTODATE);
+                    }
+                }
+                Err(_) => {}
+            }
+            crate::mm::filemap::folio_unlock(page);
+            self.submit_run(pgdat, first, &mut run);
+            prev = None;
+        }
+        self.submit_run(pgdat, first, &mut run);
     }
     /// A hole, or a page past the end of the file, reads as zeroes
     /// without I/O; the bytes of the last page past the end are zeroed

@@ -540,6 +540,23 @@ pub trait Ext2Bdev: Send + Sync {
             .copy_to_page(pgdat.page_to_pfn(page), 0, &buf[..]);
         Ok(())
     }
+    /// `mpage_readahead()`'s bio: the blocks from `first` on into the
+    /// locked `pages`, one block each; every page is marked up to date
+    /// (unless its read failed) and unlocked when its read ends, which
+    /// may be after the call returns. By default one block at a time.
+    fn read_blocks_into_pages(
+        &self,
+        first: u64,
+        pgdat: &crate::mm::mmzone::PglistData,
+        pages: &[&'static crate::mm::page::Page],
+    ) {
+        for (nr, &page) in (first..).zip(pages) {
+            if self.read_block_into_page(nr, pgdat, page).is_ok() {
+                page.set(crate::mm::page::PageFlags::UPTODATE);
+            }
+            crate::mm::filemap::folio_unlock(page);
+        }
+    }
 }
 
 /// A failure with the message Linux logs for it (empty where Linux

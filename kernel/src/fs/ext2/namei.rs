@@ -56,8 +56,11 @@ impl Ext2VfsInode {
 struct Ext2File(Arc<AddressSpace>);
 
 impl FileOps for Ext2File {
-    fn read(&self, _file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
-        filemap_read(&self.0, pos, buf)
+    fn read(&self, file: &File, pos: u64, buf: &mut [u8]) -> KResult<usize> {
+        let mut ra = *file.f_ra.lock_irqsave();
+        let ret = filemap_read(&self.0, Some(&mut ra), pos, buf);
+        *file.f_ra.lock_irqsave() = ra;
+        ret
     }
     /// Nothing is dirty on a read-only mount.
     fn fsync(&self, _file: &File) -> KResult<()> {

@@ -595,45 +595,74 @@ pub use mount::ext2_init;
 /// buffer reads of fs/buffer.c (`sb_bread`) and fs/mpage.c over bios.
 #[cfg(target_os = "none")]
 mod mount {
+    use alloc::boxed::Box;
     use alloc::sync::{Arc, Weak};
     use alloc::vec::Vec;
 
     use super::{Ext2Fs, ext2_fill_super};
     use crate::block::bdev::{BLK_OPEN_EXCL, Holder, blkdev_get_by_dev, blkdev_put, i_bdev};
-    use crate::block::bio::{REQ_OP_READ, bio_add_page, bio_alloc, submit_bio_wait};
+    use crate::block::bio::{
+        BLK_STS_OK, Bio, REQ_OP_READ, bio_add_page, bio_alloc, submit_bio_wait,
+    };
+    use crate::block::blk_core::submit_bio;
     use crate::block::genhd::BlockDevice;
     use crate::fs::ext2::{EXT2_BLOCK_SIZE, EXT2_ROOT_INO, Ext2Bdev};
     use crate::fs::filesystems::{FS_REQUIRES_DEV, FileSystemType, register_filesystem};
     use crate::fs::namei::kern_path;
     use crate::fs::super_block::{SB_RDONLY, SuperBlock};
-    use crate::mm::gfp::Gfp;
+    use crate::mm::filemap::{
+        __filemap_get_folio, AddressSpace, AddressSpaceOperations, folio_unlock,
+    };
     use crate::mm::mmzone::{PglistData, node_data};
-    use crate::mm::page::Page;
-    use crate::mm::page_alloc::{__alloc_pages, __free_pages};
+    use crate::mm::page::{Page, PageFlags};
+    use crate::mm::page_alloc::__free_pages;
     use crate::sync::SpinLock;
     use crate::uapi::errno::{Errno, KResult};
 
+    /// One block of the disk read into `page` by a bio, waited for.
+    fn bdev_read_block(bdev: &Arc<BlockDevice>, nr: u64, page: &'static Page) -> KResult<()> {
+        let mut bio = bio_alloc(bdev, 1, REQ_OP_READ);
+        bio.bi_iter.bi_sector = nr * (EXT2_BLOCK_SIZE as u64 >> 9);
+        bio_add_page(&mut bio, page, EXT2_BLOCK_SIZE as u32, 0);
+        submit_bio_wait(bio)
+    }
+
+    /// `def_blk_aops`: the disk's own page cache, where the file
+    /// system's metadata blocks live (Linux's buffer heads), one block
+    /// per page.
+    struct BdevAops(Arc<BlockDevice>);
+
+    impl AddressSpaceOperations for BdevAops {
+        fn i_size(&self) -> u64 {
+            self.0.nr_bytes()
+        }
+        fn read_folio(&self, _pgdat: &PglistData, page: &'static Page, index: u64) -> KResult<()> {
+            bdev_read_block(&self.0, index, page)
+        }
+    }
+
     /// The disk under a mounted ext2, claimed exclusively for its file
-    /// system type until the file system is gone.
+    /// system type until the file system is gone, with its page cache.
     struct Ext2Disk {
         bdev: Arc<BlockDevice>,
         holder: Holder,
+        bd_mapping: Arc<AddressSpace>,
     }
 
     impl Ext2Bdev for Ext2Disk {
-        /// `sb_bread()`: the block through a page of its own (Linux's
-        /// buffer head in the disk's page cache), copied out.
+        /// `sb_bread()`: the block through the disk's page cache (charged
+        /// to the reader's memcg as Linux's buffer pages are), copied out.
         fn sb_bread(&self, nr: u64, buf: &mut [u8; EXT2_BLOCK_SIZE]) -> Result<(), Errno> {
-            let pgdat = node_data(0);
-            let page = __alloc_pages(pgdat, Gfp::GFP_NOFS, 0).ok_or(Errno::ENOMEM)?;
-            let ret = self.read_block_into_page(nr, pgdat, page);
-            if ret.is_ok() {
-                pgdat
-                    .phys
-                    .copy_from_page(pgdat.page_to_pfn(page), 0, &mut buf[..]);
+            if nr >= self.nr_blocks() {
+                return Err(Errno::EIO);
             }
+            let (page, _) = __filemap_get_folio(&self.bd_mapping, nr)?;
+            let pgdat = self.bd_mapping.node();
+            pgdat
+                .phys
+                .copy_from_page(pgdat.page_to_pfn(page), 0, &mut buf[..]);
             __free_pages(pgdat, page, 0);
-            ret
+            Ok(())
         }
         fn nr_blocks(&self) -> u64 {
             self.bdev.nr_sectors() / (EXT2_BLOCK_SIZE as u64 >> 9)
@@ -649,10 +678,46 @@ mod mount {
             if nr >= self.nr_blocks() {
                 return Err(Errno::EIO);
             }
-            let mut bio = bio_alloc(&self.bdev, 1, REQ_OP_READ);
-            bio.bi_iter.bi_sector = nr * (EXT2_BLOCK_SIZE as u64 >> 9);
-            bio_add_page(&mut bio, page, EXT2_BLOCK_SIZE as u32, 0);
-            submit_bio_wait(bio)
+            bdev_read_block(&self.bdev, nr, page)
+        }
+        /// Bios within the queue's limits (Linux's block layer would
+        /// split one), each ended by `mpage_end_io`. Blocks past the
+        /// disk's end fail at once.
+        fn read_blocks_into_pages(&self, first: u64, _pgdat: &PglistData, pages: &[&'static Page]) {
+            let end = first.checked_add(pages.len() as u64);
+            if end.is_none_or(|end| end > self.nr_blocks()) {
+                pages.iter().for_each(|&p| folio_unlock(p));
+                return;
+            }
+            let sectors_per_block = EXT2_BLOCK_SIZE as u64 >> 9;
+            let limits = &self.bdev.queue.limits;
+            let per_bio = (limits.max_segments as usize)
+                .min((u64::from(limits.max_sectors) / sectors_per_block) as usize)
+                .max(1);
+            for (i, chunk) in pages.chunks(per_bio).enumerate() {
+                let mut bio = bio_alloc(&self.bdev, chunk.len(), REQ_OP_READ);
+                bio.bi_iter.bi_sector = (first + (i * per_bio) as u64) * sectors_per_block;
+                for &page in chunk {
+                    bio_add_page(&mut bio, page, EXT2_BLOCK_SIZE as u32, 0);
+                }
+                bio.bi_end_io = Some(mpage_end_io);
+                submit_bio(bio);
+            }
+        }
+    }
+
+    /// `mpage_end_io()`: every page of the bio is up to date, or not if
+    /// the read failed, and unlocked (interrupt context).
+    #[allow(
+        clippy::boxed_local,
+        reason = "the bio_end_io_t signature: it owns the bio"
+    )]
+    fn mpage_end_io(bio: Box<Bio>) {
+        for bv in &bio.bi_io_vec {
+            if bio.bi_status == BLK_STS_OK {
+                bv.bv_page.set(PageFlags::UPTODATE);
+            }
+            folio_unlock(bv.bv_page);
         }
     }
 
@@ -690,7 +755,12 @@ mod mount {
         }
         let holder = fs_type as *const FileSystemType as Holder;
         let bdev = blkdev_get_by_dev(dev, BLK_OPEN_EXCL, holder)?;
-        let disk = Ext2Disk { bdev, holder };
+        let bd_mapping = AddressSpace::new_aops(node_data(0), Arc::new(BdevAops(bdev.clone())));
+        let disk = Ext2Disk {
+            bdev,
+            holder,
+            bd_mapping,
+        };
         {
             let mut supers = SUPERS.lock_irqsave();
             supers.retain(|s| s.strong_count() != 0);

@@ -649,7 +649,7 @@ fn vfs_reads_through_the_page_cache_and_umount_returns_every_page() {
     let big = root.lookup("big").unwrap();
     let mapping = big.mapping().unwrap().clone();
     let mut buf = vec![0u8; (5 << 20) + 10];
-    assert_eq!(filemap_read(&mapping, 0, &mut buf).unwrap(), 5 << 20);
+    assert_eq!(filemap_read(&mapping, None, 0, &mut buf).unwrap(), 5 << 20);
     assert!(
         buf[..5 << 20]
             .iter()
@@ -659,13 +659,13 @@ fn vfs_reads_through_the_page_cache_and_umount_returns_every_page() {
     assert_eq!(mapping.nrpages(), 1280);
     let sparse = root.lookup("sparse").unwrap().mapping().unwrap().clone();
     let mut page = [0xffu8; 4096];
-    filemap_read(&sparse, 3 * 4096, &mut page).unwrap();
+    filemap_read(&sparse, None, 3 * 4096, &mut page).unwrap();
     assert_eq!((page[0], page[1..].iter().all(|&b| b == 0)), (b'A', true));
-    filemap_read(&sparse, 100 * 4096, &mut page).unwrap();
+    filemap_read(&sparse, None, 100 * 4096, &mut page).unwrap();
     assert!(page.iter().all(|&b| b == 0), "a hole reads as zeroes");
     let mut short = [0u8; 16];
     assert_eq!(
-        filemap_read(&sparse, (10 << 20) - 4, &mut short).unwrap(),
+        filemap_read(&sparse, None, (10 << 20) - 4, &mut short).unwrap(),
         4
     );
     assert_eq!(pgdat.page_state(NodeStatItem::NrFilePages), 1280 + 3);

@@ -679,7 +679,7 @@ impl World {
         set_active_memcg(Some(self.cgs[i].memcg.clone()));
         for x in start..start + len.min(FILE_PAGES - start) {
             let before = self.cache_owners();
-            let ret = filemap_read(&mapping, x * PAGE_SIZE, &mut buf);
+            let ret = filemap_read(&mapping, None, x * PAGE_SIZE, &mut buf);
             let after = self.cache_owners();
             let xi = x as usize;
             if before[f][xi] == 0 && after[f][xi] != 0 {

@@ -121,7 +121,7 @@ fn page_cache_is_reclaimed_within_the_memcg_limit() {
     let mut buf = vec![0u8; 1 << 16];
     let mut pos = 0;
     while pos < data.len() {
-        let n = filemap_read(&mapping, pos as u64, &mut buf).expect("reclaim makes room");
+        let n = filemap_read(&mapping, None, pos as u64, &mut buf).expect("reclaim makes room");
         assert_eq!(&buf[..n], &data[pos..pos + n]);
         pos += n;
         assert!(usage(&c) <= 256);
@@ -160,7 +160,7 @@ fn over_high_reclaims_back_to_high() {
     set_active_memcg(Some(c.clone()));
     let mut buf = vec![0u8; 4096];
     for pos in (0..data.len()).step_by(4096) {
-        filemap_read(&mapping, pos as u64, &mut buf).unwrap();
+        filemap_read(&mapping, None, pos as u64, &mut buf).unwrap();
     }
     mem_cgroup_handle_over_high(pgdat, GFP);
     assert!(c.memory_event(MemcgMemoryEvent::High, false) > 0);

@@ -23,7 +23,7 @@ fn page_cache_larger_than_memory_is_reclaimed() {
     for _pass in 0..2 {
         let mut pos = 0;
         while pos < data.len() {
-            let n = filemap_read(&mapping, pos as u64, &mut buf).expect("reclaim makes room");
+            let n = filemap_read(&mapping, None, pos as u64, &mut buf).expect("reclaim makes room");
             assert_eq!(&buf[..n], &data[pos..pos + n]);
             pos += n;
         }
