@@ -275,3 +275,97 @@ echo === end
         String::from_utf8_lossy(&fsck.stdout)
     );
 }
+
+/// The wrapping u64 sum of the bytes, as `fileread` prints it.
+fn byte_sum(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0u64, |s, &b| s.wrapping_add(u64::from(b)))
+}
+
+/// tinymm's page cache over the disk: a file read in a memcg is read by
+/// readahead in a few large requests (only its data and its indirect
+/// block), charged to the memcg as file pages, mapped with the same
+/// bytes, and uncharged when the file system is unmounted (no
+/// drop_caches) — which an
+/// open file prevents (EBUSY). A disk without ext2 is refused with
+/// Linux's message; a directory is not a block device.
+#[test]
+fn tinymm_page_cache_of_an_ext2_disk() {
+    let dir = Remove(host_folder("pagecache"));
+    let zero = Remove(dir.0.with_extension("zero"));
+    std::fs::File::create(&zero.0)
+        .unwrap()
+        .set_len(8 << 20)
+        .unwrap();
+    let script = r#"
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+mkdir /sys/fs/cgroup/r
+file() { awk '$1=="file"{print $2}' /sys/fs/cgroup/r/memory.stat; }
+# fileread's own pages (from the initramfs) are charged first.
+cgexec r /bin/fileread /init > /dev/null
+f0=$(file)
+stat -c %s /data/mib > /dev/null
+d() { awk '$3=="vda"{print $4, $6}' /proc/diskstats; }
+before=$(d)
+echo === read
+cgexec r /bin/fileread /data/mib
+after=$(d)
+echo "$before $after" | awk '{print "requests", ($3 - $1 <= 16), "sectors", $4 - $2}'
+echo file $(($(file) - f0))
+echo === mmap
+cgexec r /bin/fileread /data/mib --mmap
+echo === busy
+exec 3</data/one
+umount /data; echo umount=$?
+exec 3<&-
+umount /data; echo umount=$?
+# What is left is fileread's pages: every page of the disk went.
+echo file $(($(file) - f0))
+echo === bad
+mount -t ext2 -o ro /dev/vdb /tmp; echo mount=$?
+mount -t ext2 -o ro /sys /tmp; echo mount=$?
+echo === end
+"#;
+    let data = format!("--data={}", dir.0.display());
+    let disk = format!("--disk={}", zero.0.display());
+    let (status, out) = boot_with("128M", false, script, &[&data, &disk]);
+    let out = lines(&out);
+    let mib = std::fs::read(dir.0.join("mib")).unwrap();
+    let read = [
+        format!("fileread: read {} bytes", mib.len()),
+        format!("fileread: sum {}", byte_sum(&mib)),
+    ];
+    // 257 pages of data and the indirect block (in the disk's page cache).
+    let pages = mib.len().div_ceil(4096) + 1;
+    assert_eq!(
+        section(&out, "read"),
+        [
+            read[0].as_str(),
+            read[1].as_str(),
+            &format!("requests 1 sectors {}", pages * 8),
+            &format!("file {}", pages * 4096),
+        ]
+    );
+    assert_eq!(section(&out, "mmap"), read);
+    assert_eq!(
+        section(&out, "busy"),
+        [
+            "umount: can't unmount /data: Device or resource busy",
+            "umount=1",
+            "umount=0",
+            "file 0",
+        ]
+    );
+    assert_eq!(
+        section(&out, "bad"),
+        [
+            "EXT2-fs (vdb): error: can't find an ext2 filesystem on dev vdb.",
+            "mount: mounting /dev/vdb on /tmp failed: Invalid argument",
+            "mount=255",
+            "mount: mounting /sys on /tmp failed: Block device required",
+            "mount=255",
+        ]
+    );
+    assert_eq!(status, 0);
+}

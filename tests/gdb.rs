@@ -613,6 +613,53 @@ fn break_in_mem_cgroup_out_of_memory_from_filemap_fault() {
     );
 }
 
+/// A fault on a file of the ext2 data disk reads around it, and the
+/// window's pages are charged as they enter the page cache: the seed's
+/// chain `filemap_fault` → `do_sync_mmap_readahead` → `do_page_cache_ra`
+/// → `page_cache_ra_unbounded` → `filemap_add_folio` →
+/// `__filemap_add_folio` → the charge. Files of the initramfs have no
+/// readahead, so the first `page_cache_ra_unbounded` is this fault's.
+#[test]
+fn break_in_mem_cgroup_charge_from_mmap_readahead() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("gdb-readahead-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), vec![7u8; 1 << 20]).unwrap();
+    let data = format!("--data={}", dir.display());
+    let output = gdb_with(
+        "fileread /data/f --mmap\nexit\n",
+        &[&data],
+        &[
+            "tbreak page_cache_ra_unbounded",
+            "continue",
+            "break __mem_cgroup_charge",
+            "continue",
+            "bt",
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_chain(
+        &output,
+        &[
+            "__mem_cgroup_charge",
+            "__filemap_add_folio",
+            "filemap_add_folio",
+            "page_cache_ra_unbounded",
+            "do_page_cache_ra",
+            "do_sync_mmap_readahead",
+            "filemap_fault",
+            "__do_fault",
+            "do_fault",
+            "__handle_mm_fault",
+            "handle_mm_fault",
+            "do_user_addr_fault",
+            "exc_page_fault",
+            "asm_exc_page_fault",
+        ],
+    );
+}
+
 /// The swap scenario of the seed's three swap backtraces: a 512 MiB swap
 /// disk turned on, the shell in a memcg with memory.max=16M, and `anon
 /// 64M --repeat 2`: the first pass swaps out (memcg reclaim of anonymous

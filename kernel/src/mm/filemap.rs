@@ -22,12 +22,11 @@ use core::sync::atomic::Ordering::Relaxed;
 use super::gfp::Gfp;
 use super::memcontrol::MemCgroup;
 use super::memcontrol::{lruvec_stat_mod_folio, mem_cgroup_charge};
-use super::mmap::VmFlags;
 use super::mmzone::{NodeStatItem, PglistData};
 use super::page::PageFlags;
 use super::page::{PAGE_SHIFT, PAGE_SIZE, Page};
 use super::page_alloc::{__alloc_pages, __free_pages};
-use super::readahead::{FileRaState, do_page_cache_ra, page_cache_async_ra, page_cache_sync_ra};
+use super::readahead::{FileRaState, page_cache_async_ra, page_cache_sync_ra};
 use super::shmem::{Sgp, ShmemMapping, shmem_evict_mapping, shmem_file_read, shmem_get_folio};
 use super::swap::{folio_add_lru, folio_mark_accessed, folio_rotate_reclaimable};
 use super::workingset::{workingset_eviction, workingset_refault};
@@ -436,23 +435,25 @@ fn filemap_get_pages(
 
 /// `MMAP_LOTSAMISS`: after this many faults that missed the cache, a
 /// mapping is read page by page.
+#[cfg(target_os = "none")]
 const MMAP_LOTSAMISS: u32 = 100;
 
 /// `do_sync_mmap_readahead()`: a fault missed the cache at `pgoff`.
 /// Read around it: a window of `ra_pages` centred on it, its last
 /// quarter ahead of the marker; MADV_SEQUENTIAL reads ahead instead,
 /// MADV_RANDOM not at all.
+#[cfg(target_os = "none")]
 #[inline(never)]
 fn do_sync_mmap_readahead(
     mapping: &AddressSpace,
     ra: &mut FileRaState,
-    vm_flags: VmFlags,
+    vm_flags: super::mmap::VmFlags,
     pgoff: u64,
 ) {
-    if vm_flags.contains(VmFlags::VM_RAND_READ) || ra.ra_pages == 0 {
+    if vm_flags.contains(super::mmap::VmFlags::VM_RAND_READ) || ra.ra_pages == 0 {
         return;
     }
-    if vm_flags.contains(VmFlags::VM_SEQ_READ) {
+    if vm_flags.contains(super::mmap::VmFlags::VM_SEQ_READ) {
         page_cache_sync_ra(mapping, ra, pgoff, ra.ra_pages);
         return;
     }
@@ -465,19 +466,21 @@ fn do_sync_mmap_readahead(
     ra.start = pgoff.saturating_sub(ra.ra_pages / 2);
     ra.size = ra.ra_pages;
     ra.async_size = ra.ra_pages / 4;
-    do_page_cache_ra(mapping, ra.start, ra.size, ra.async_size);
+    super::readahead::do_page_cache_ra(mapping, ra.start, ra.size, ra.async_size);
+    core::hint::black_box(());
 }
 
 /// `do_async_mmap_readahead()`: a fault found the page; a hit counts
 /// against `mmap_miss`, and a PG_readahead page starts the next window.
+#[cfg(target_os = "none")]
 fn do_async_mmap_readahead(
     mapping: &AddressSpace,
     ra: &mut FileRaState,
-    vm_flags: VmFlags,
+    vm_flags: super::mmap::VmFlags,
     page: &Page,
     pgoff: u64,
 ) {
-    if vm_flags.contains(VmFlags::VM_RAND_READ) || ra.ra_pages == 0 {
+    if vm_flags.contains(super::mmap::VmFlags::VM_RAND_READ) || ra.ra_pages == 0 {
         return;
     }
     ra.mmap_miss = ra.mmap_miss.saturating_sub(1);
@@ -486,25 +489,47 @@ fn do_async_mmap_readahead(
     }
 }
 
-/// The page cache side of `filemap_fault()`: the page at `pgoff` of a
-/// mapping with `vm_flags`, with readahead through the file's `f_ra`;
-/// true when it was not cached (a major fault).
+/// `filemap_fault()`: the file page for the fault, with a reference for
+/// the mapping; read in if it was not cached (a major fault), with
+/// readahead through the file's `f_ra`. A tmpfs file's page comes from
+/// `shmem_fault`. A read error or a fault past the end is SIGBUS, a
+/// memcg that cannot take the page OOM.
+#[cfg(target_os = "none")]
 #[inline(never)]
-pub fn filemap_fault_folio(
-    mapping: &AddressSpace,
-    f_ra: &SpinLock<FileRaState>,
-    vm_flags: VmFlags,
-    pgoff: u64,
-) -> KResult<(&'static Page, bool)> {
-    let Backing::Aops(a_ops) = &mapping.backing else {
-        return Err(Errno::EINVAL);
+pub fn filemap_fault(
+    vmf: &super::memory::VmFault,
+) -> Result<(&'static Page, super::memory::VmFaultReason), super::memory::VmFaultReason> {
+    use super::memcontrol::count_memcg_event_mm;
+    use super::memory::VmFaultReason;
+    use super::vmstat::{VmEventItem, count_vm_events};
+
+    let file = vmf
+        .vma
+        .vm_file
+        .as_ref()
+        .ok_or(VmFaultReason::VM_FAULT_SIGBUS)?;
+    let mapping = &file.mapping;
+    if vmf.pgoff >= mapping.size().div_ceil(PAGE_SIZE) {
+        return Err(VmFaultReason::VM_FAULT_SIGBUS);
+    }
+    let a_ops = match &mapping.backing {
+        Backing::Aops(a) => a.as_ref(),
+        Backing::Shmem(_) => {
+            // `shmem_fault()`: no I/O; a full tmpfs is SIGBUS, a full memcg OOM.
+            return match super::shmem::shmem_fault(mapping, vmf.pgoff) {
+                Ok(page) => Ok((page, VmFaultReason::empty())),
+                Err(Errno::ENOMEM) => Err(VmFaultReason::VM_FAULT_OOM),
+                Err(_) => Err(VmFaultReason::VM_FAULT_SIGBUS),
+            };
+        }
     };
-    let mut ra = *f_ra.lock_irqsave();
+    let (vm_flags, pgoff) = (vmf.vma.vm_flags, vmf.pgoff);
+    let mut ra = *file.f_ra.lock_irqsave();
     let ret = match filemap_get_folio(mapping, pgoff) {
         Some(page) => {
             do_async_mmap_readahead(mapping, &mut ra, vm_flags, page, pgoff);
-            match filemap_update_page(mapping, a_ops.as_ref(), page, pgoff) {
-                Ok(_) => Ok((page, false)),
+            match filemap_update_page(mapping, a_ops, page, pgoff) {
+                Ok(_) => Ok((page, VmFaultReason::empty())),
                 Err(e) => {
                     __free_pages(mapping.node, page, 0);
                     Err(e)
@@ -512,12 +537,18 @@ pub fn filemap_fault_folio(
             }
         }
         None => {
+            count_vm_events(VmEventItem::Pgmajfault, 1);
+            count_memcg_event_mm(VmEventItem::Pgmajfault);
             do_sync_mmap_readahead(mapping, &mut ra, vm_flags, pgoff);
-            __filemap_get_folio(mapping, pgoff).map(|(page, _)| (page, true))
+            __filemap_get_folio(mapping, pgoff)
+                .map(|(page, _)| (page, VmFaultReason::VM_FAULT_MAJOR))
         }
     };
-    *f_ra.lock_irqsave() = ra;
-    ret
+    *file.f_ra.lock_irqsave() = ra;
+    ret.map_err(|e| match e {
+        Errno::ENOMEM => VmFaultReason::VM_FAULT_OOM,
+        _ => VmFaultReason::VM_FAULT_SIGBUS,
+    })
 }
 
 /// The page-sized pieces of a read of `len` bytes at `pos` in a file of

@@ -16,7 +16,7 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use bitflags::bitflags;
 
-use super::filemap::{AddressSpace, filemap_fault_folio};
+use super::filemap::{AddressSpace, filemap_fault};
 use super::filemap::{folio_lock, folio_trylock, folio_unlock, folio_wait_writeback};
 use super::gfp::Gfp;
 use super::memcontrol::swap::mem_cgroup_swap_full;
@@ -188,40 +188,6 @@ fn do_anonymous_page(vmf: &VmFault) -> VmFaultReason {
         return VmFaultReason::VM_FAULT_OOM;
     }
     map_new_anon_page(vmf, page)
-}
-
-/// `filemap_fault()`: the file page for the fault, read in if needed (a
-/// major fault), with a reference for the mapping.
-#[inline(never)]
-pub fn filemap_fault(vmf: &VmFault) -> Result<(&'static Page, VmFaultReason), VmFaultReason> {
-    let file = vmf
-        .vma
-        .vm_file
-        .as_ref()
-        .ok_or(VmFaultReason::VM_FAULT_SIGBUS)?;
-    let mapping = &file.mapping;
-    if vmf.pgoff >= mapping.size().div_ceil(PAGE_SIZE) {
-        return Err(VmFaultReason::VM_FAULT_SIGBUS);
-    }
-    if mapping.shmem().is_some() {
-        // `shmem_fault()`: no I/O; a full tmpfs is SIGBUS, a full memcg OOM.
-        return match crate::mm::shmem::shmem_fault(mapping, vmf.pgoff) {
-            Ok(page) => Ok((page, VmFaultReason::empty())),
-            Err(Errno::ENOMEM) => Err(VmFaultReason::VM_FAULT_OOM),
-            Err(_) => Err(VmFaultReason::VM_FAULT_SIGBUS),
-        };
-    }
-    match filemap_fault_folio(mapping, &file.f_ra, vmf.vma.vm_flags, vmf.pgoff) {
-        Ok((page, false)) => Ok((page, VmFaultReason::empty())),
-        Ok((page, true)) => {
-            count_vm_events(VmEventItem::Pgmajfault, 1);
-            count_memcg_event_mm(VmEventItem::Pgmajfault);
-            Ok((page, VmFaultReason::VM_FAULT_MAJOR))
-        }
-        Err(Errno::ENOMEM) => Err(VmFaultReason::VM_FAULT_OOM),
-        // A read error (`filemap_read_folio` failed): SIGBUS.
-        Err(_) => Err(VmFaultReason::VM_FAULT_SIGBUS),
-    }
 }
 
 /// `__do_fault()`: ask the mapping's owner (only files here) for the page.

@@ -163,6 +163,8 @@ pub fn do_page_cache_ra(mapping: &AddressSpace, index: u64, nr_to_read: u64, loo
     }
     let nr_to_read = nr_to_read.min(end_index - index + 1);
     page_cache_ra_unbounded(mapping, index, nr_to_read, lookahead_size.min(nr_to_read));
+    // A frame of its own in backtraces, as in Linux (no tail call).
+    core::hint::black_box(());
 }
 
 /// `ondemand_readahead()`: the window for a read of `req_size` pages at
