@@ -554,11 +554,74 @@ proptest! {
             let off = if i % 2 == 0 { *off } else { dblk * 4096 + off % 8192 };
             b[off] ^= x;
         }
-        if let Ok(sbi) = mount(b)
+        if let Ok(sbi) = mount(b.clone())
             && let Ok(root) = sbi.ext2_iget(EXT2_ROOT_INO)
         {
             walk(&sbi, &root, 0);
         }
+        // The same through the VFS and the page cache, with readahead:
+        // whatever it reads, unmounting returns every page.
+        if let Ok(sbi) = mount(b) {
+            let pgdat = corruption_node();
+            let free = pgdat.zone_page_state_sum(crate::mm::mmzone::ZoneStatItem::NrFreePages);
+            let fs = super_::Ext2Fs::new(sbi, pgdat);
+            if let Ok(root) = fs.iget(EXT2_ROOT_INO) {
+                vfs_walk(&(root as Arc<dyn crate::fs::Inode>), 0);
+            }
+            crate::fs::super_block::SuperOperations::kill_sb(&*fs);
+            prop_assert_eq!(
+                pgdat.zone_page_state_sum(crate::mm::mmzone::ZoneStatItem::NrFreePages),
+                free
+            );
+        }
+    }
+}
+
+/// The node the corruption cases' page caches live on.
+fn corruption_node() -> &'static crate::mm::mmzone::PglistData {
+    static NODE: std::sync::OnceLock<&'static crate::mm::mmzone::PglistData> =
+        std::sync::OnceLock::new();
+    NODE.get_or_init(|| {
+        let (pgdat, _) = crate::mm::testing::node(&[(0x1000, 64 << 20)], &[]);
+        Box::leak(Box::new(pgdat))
+    })
+}
+
+/// Every name, link and (the first MiB of every) file through the VFS
+/// inode operations and `filemap_read` with readahead.
+fn vfs_walk(inode: &Arc<dyn crate::fs::Inode>, depth: usize) {
+    use crate::fs::FileType;
+    use crate::mm::filemap::filemap_read;
+    use crate::mm::readahead::FileRaState;
+    if depth > 4 {
+        return;
+    }
+    match inode.file_type() {
+        FileType::Dir => {
+            for e in inode.readdir().unwrap_or_default().iter().take(50) {
+                if let Ok(child) = inode.lookup(&e.name) {
+                    vfs_walk(&child, depth + 1);
+                }
+            }
+        }
+        FileType::Lnk => {
+            let _ = inode.readlink();
+        }
+        FileType::Reg => {
+            let Some(mapping) = inode.mapping() else {
+                return;
+            };
+            let mut ra = FileRaState::new(mapping);
+            let mut buf = vec![0u8; 64 << 10];
+            let mut pos = 0;
+            while pos < 1 << 20 {
+                match filemap_read(mapping, Some(&mut ra), pos, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => pos += n as u64,
+                }
+            }
+        }
+        _ => {}
     }
 }
 
