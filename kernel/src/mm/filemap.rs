@@ -10,9 +10,12 @@
 //! swap-backed, on the anonymous LRU lists, never dropped. A page is
 //! added to the cache locked and not up to date, then read, as Linux's
 //! `filemap_read_folio` does: a second reader sleeps on the page lock
-//! instead of reading it again. Reclaim leaves a shadow entry where it
-//! evicts a page (mm/workingset.rs). Left out: writeback, readahead
-//! windows, large folios.
+//! instead of reading it again. Reads and faults of files whose device
+//! has a readahead window go through mm/readahead.rs (`filemap_read`'s
+//! `page_cache_sync_ra`/`page_cache_async_ra`, `filemap_fault`'s
+//! `do_sync_mmap_readahead`/`do_async_mmap_readahead`). Reclaim leaves a
+//! shadow entry where it evicts a page (mm/workingset.rs). Left out:
+//! writeback, large folios.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
