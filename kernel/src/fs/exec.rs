@@ -424,6 +424,7 @@ fn load_elf_binary(bprm: &mut LinuxBinprm) -> KResult<()> {
     *mm.exe_file.lock_irqsave() = Some(bprm.file.clone());
     let file = VmFile {
         mapping: bprm.mapping.clone(),
+        f_path: Some(bprm.file.clone()),
         f_ra: Arc::new(crate::sync::SpinLock::new(
             crate::mm::readahead::FileRaState::new(&bprm.mapping),
         )),

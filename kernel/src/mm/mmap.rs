@@ -52,6 +52,9 @@ bitflags! {
 #[derive(Clone)]
 pub struct VmFile {
     pub mapping: Arc<AddressSpace>,
+    /// The file's path (`vm_file->f_path`): its mount stays busy while
+    /// the file is mapped. None for the internal mount's files.
+    pub f_path: Option<crate::fs::dcache::Path>,
     /// The open file's `f_ra`, for the faults' readahead.
     pub f_ra: Arc<crate::sync::SpinLock<super::readahead::FileRaState>>,
     pub path: Arc<str>,

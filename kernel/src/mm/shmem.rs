@@ -1172,6 +1172,7 @@ pub fn shmem_kernel_file_setup(node: &'static PglistData, size: u64) -> Arc<Addr
 pub fn shmem_zero_setup(node: &'static PglistData, size: u64) -> super::mmap::VmFile {
     super::mmap::VmFile {
         mapping: shmem_kernel_file_setup(node, size),
+        f_path: None,
         f_ra: Arc::new(crate::sync::SpinLock::new(
             super::readahead::FileRaState::with_ra_pages(0),
         )),

@@ -119,6 +119,7 @@ pub fn ksys_mmap_pgoff(
         }
         Some(VmFile {
             mapping,
+            f_path: Some(file.f_path.clone()),
             f_ra: file.f_ra.clone(),
             path: Arc::from(
                 crate::fs::dcache::d_path(&file.f_path, &crate::task::current_fs().root()).as_str(),
