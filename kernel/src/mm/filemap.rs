@@ -46,6 +46,11 @@ pub trait AddressSpaceOperations: Send + Sync {
     /// `index`, zeroes past the end of the file and in holes; EIO if the
     /// store cannot be read. The caller marks it up to date.
     fn read_folio(&self, pgdat: &PglistData, page: &'static Page, index: u64) -> KResult<()>;
+    /// Whether the host is a block device (`S_ISBLK(mapping->host->i_mode)`):
+    /// its pages are the file systems' metadata, "Buffers" in meminfo.
+    fn is_bdev(&self) -> bool {
+        false
+    }
     /// The backing device's readahead window in pages (`bdi->ra_pages`):
     /// 0 reads page by page.
     fn ra_pages(&self) -> u64 {
@@ -701,6 +706,17 @@ pub fn drop_pagecache() -> u64 {
         .filter_map(Weak::upgrade)
         .collect();
     mappings.iter().map(|m| invalidate_mapping_pages(m)).sum()
+}
+
+/// `nr_blockdev_pages()`: the pages in block devices' page caches.
+pub fn nr_blockdev_pages() -> u64 {
+    MAPPINGS
+        .lock_irqsave()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .filter(|m| matches!(&m.backing, Backing::Aops(a) if a.is_bdev()))
+        .map(|m| m.nrpages())
+        .sum()
 }
 
 /// `truncate_inode_pages_final()`: the inode is going; every page leaves

@@ -639,6 +639,9 @@ mod mount {
         fn read_folio(&self, _pgdat: &PglistData, page: &'static Page, index: u64) -> KResult<()> {
             bdev_read_block(&self.0, index, page)
         }
+        fn is_bdev(&self) -> bool {
+            true
+        }
     }
 
     /// The disk under a mounted ext2, claimed exclusively for its file

@@ -540,7 +540,7 @@ fn walk(sbi: &Ext2SbInfo, inode: &Ext2InodeInfo, depth: u32) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
     #[test]
     fn random_corruption_never_panics(flips in proptest::collection::vec((0usize..64 * 4096, any::<u8>()), 1..32)) {
         let f = fixture();

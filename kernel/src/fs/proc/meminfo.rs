@@ -37,10 +37,12 @@ pub fn meminfo_proc_show(
 ) -> fmt::Result {
     use NodeStatItem::*;
     let node = |i| pgdat.page_state(i);
-    // Swap-cache pages count in NR_FILE_PAGES, as on Linux; "Cached" is
-    // the rest (total_swapcache_pages() is NR_SWAPCACHE).
+    // Swap-cache and block-device pages count in NR_FILE_PAGES, as on
+    // Linux; "Cached" is the rest (total_swapcache_pages() is
+    // NR_SWAPCACHE, "Buffers" `nr_blockdev_pages()`).
     let swapcached = node(NrSwapcached);
-    let file_pages = node(NrFilePages).saturating_sub(swapcached);
+    let buffers = crate::mm::filemap::nr_blockdev_pages();
+    let file_pages = node(NrFilePages).saturating_sub(swapcached + buffers);
     show_val_kb(m, "MemTotal:", pgdat.totalram_pages())?;
     show_val_kb(
         m,
@@ -48,7 +50,7 @@ pub fn meminfo_proc_show(
         pgdat.zone_page_state_sum(ZoneStatItem::NrFreePages),
     )?;
     show_val_kb(m, "MemAvailable:", si_mem_available(pgdat))?;
-    show_val_kb(m, "Buffers:", 0)?;
+    show_val_kb(m, "Buffers:", buffers)?;
     show_val_kb(m, "Cached:", file_pages)?;
     show_val_kb(m, "SwapCached:", swapcached)?;
     show_val_kb(m, "Active:", node(NrActiveAnon) + node(NrActiveFile))?;
