@@ -289,7 +289,8 @@ fn byte_sum(bytes: &[u8]) -> u64 {
 /// bytes, and uncharged when the file system is unmounted (no
 /// drop_caches) — which an
 /// open or a mapped file prevents (EBUSY). A disk without ext2 is refused with
-/// Linux's message; a directory is not a block device.
+/// Linux's message; a directory is not a block device; mount options are
+/// not implemented yet and get ext2's message.
 #[test]
 fn tinymm_page_cache_of_an_ext2_disk() {
     let dir = Remove(host_folder("pagecache"));
@@ -329,6 +330,7 @@ echo file $(($(file) - f0))
 echo === bad
 mount -t ext2 -o ro /dev/vdb /tmp; echo mount=$?
 mount -t ext2 -o ro /sys /tmp; echo mount=$?
+mount -t ext2 -o ro,errors=bogus /dev/vda /tmp; echo mount=$?
 echo === end
 "#;
     let data = format!("--data={}", dir.0.display());
@@ -375,6 +377,9 @@ echo === end
             "mount: mounting /dev/vdb on /tmp failed: Invalid argument",
             "mount=255",
             "mount: mounting /sys on /tmp failed: Block device required",
+            "mount=255",
+            "EXT2-fs (vda): error: unrecognized mount option \"errors=bogus\" or missing value",
+            "mount: mounting /dev/vda on /tmp failed: Invalid argument",
             "mount=255",
         ]
     );

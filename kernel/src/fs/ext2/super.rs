@@ -746,13 +746,17 @@ mod mount {
         source: &str,
         data: &str,
     ) -> KResult<Arc<SuperBlock>> {
+        let path = kern_path(source, true)?;
+        let bdev = i_bdev(path.inode().as_ref())?;
+        drop(path);
         if !data.is_empty() {
-            log::error!("EXT2-fs: Unrecognized mount option \"{data}\" or missing value");
+            log::error!(
+                "EXT2-fs ({}): error: unrecognized mount option \"{data}\" or missing value",
+                bdev.disk_name
+            );
             return Err(Errno::EINVAL);
         }
-        let path = kern_path(source, true)?;
-        let dev = i_bdev(path.inode().as_ref())?.bd_dev;
-        drop(path);
+        let dev = bdev.bd_dev;
         if flags & SB_RDONLY == 0 {
             return Err(Errno::EROFS);
         }
