@@ -406,13 +406,17 @@ fn anonymous_memory_through_a_64m_limit_comes_back_from_swap() {
     assert_eq!(stat["pswpin"], vm["pswpin"]);
     assert_eq!(stat["anon"], 0);
     assert_eq!(stat["swapcached"], 0);
-    // One file page (the program's, touched after the warm-up), once a
-    // program charging memcg d on this CPU has drained w's charge stock.
-    assert_eq!(section(&out, "cg"), ["4096", "0", "rc=0"]);
+    // At most one file page (the program's, touched after the warm-up,
+    // unless the pass's reclaim evicted it again: that depends on when
+    // the disk ends its writes), once a program charging memcg d on this
+    // CPU has drained w's charge stock.
+    let cg = section(&out, "cg");
+    assert!(cg[0] == "4096" || cg[0] == "0", "{cg:?}");
+    assert_eq!(cg[1..], ["0", "rc=0"]);
     let before = section_numbers(&out, "before");
     let after = section_numbers(&out, "after");
     assert_eq!(after["SwapCached"], 0);
-    assert_eq!(section(&out, "after")[2..], ["4096", "0"]);
+    assert_eq!(section(&out, "after")[2..], [cg[0], "0"]);
     assert_eq!(section(&out, "before")[2..], ["0", "0"]);
     // Free memory back but for the one file page the memcg keeps.
     assert!(
