@@ -199,6 +199,19 @@ fn fileread_checksums_agree_in_every_mode() {
         assert_eq!(status.code(), Some(0), "{mode:?}");
         assert_eq!(stdout, expected, "{mode:?}");
     }
+    // --bs: the same bytes in as many read(2)s as it says (/proc/self/io
+    // counts them, the one at EOF too, after exec's two kernel_reads of
+    // the ELF headers), a short last one included.
+    for (bs, reads) in [("4K", 2 + 256 + 1), ("1000", 2 + 1049 + 1)] {
+        let (status, stdout, _) = run("fileread", &[path, "--bs", bs, "--cat", "/proc/self/io"]);
+        assert_eq!(status.code(), Some(0), "{bs}");
+        assert!(stdout.starts_with(&expected), "{bs}: {stdout}");
+        let syscr = format!("fileread: /proc/self/io: syscr: {reads}\n");
+        assert!(stdout.contains(&syscr), "{bs}: {stdout}");
+    }
+    for bad in ["0", "4Q"] {
+        assert_eq!(run("fileread", &[path, "--bs", bad]).0.code(), Some(2));
+    }
     // --size: a prefix that ends mid-page.
     let prefix = 10_000;
     let expected = format!(

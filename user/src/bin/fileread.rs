@@ -1,8 +1,9 @@
-//! `fileread PATH [--offset OFF] [--size SIZE] [--mmap] [--random] [--repeat N] [--time] [--cat PATH]... [--hold]`
+//! `fileread PATH [--offset OFF] [--size SIZE] [--bs BS] [--mmap] [--random] [--repeat N] [--time] [--cat PATH]... [--hold]`
 //!
 //! Reads PATH from byte OFF (default 0; a multiple of 4096 with `--mmap`)
 //! up to EOF, or SIZE bytes from OFF, N times (default 1): with read(2)
-//! through a 64 KiB buffer, or with `--mmap` through a private read-only
+//! of BS bytes at a time (default 64 KiB; `--random` reads a page at a
+//! time), or with `--mmap` through a private read-only
 //! mapping, in file order or, with `--random`, page by page (pages counted
 //! from OFF) in a deterministic shuffled order (xorshift64; a new order
 //! each pass). Prints for the first pass `fileread: read B bytes` and
@@ -27,7 +28,8 @@ use user::{Args, errln, outln};
 
 user::entry!(main);
 
-const USAGE: &str = "fileread PATH [--offset OFF] [--size SIZE] [--mmap] [--random] [--repeat N] [--time] [--cat PATH]... [--hold]";
+const USAGE: &str = "fileread PATH [--offset OFF] [--size SIZE] [--bs BS] [--mmap] [--random] [--repeat N] [--time] [--cat PATH]... [--hold]";
+/// The default `--bs`.
 const BUF_SIZE: usize = 64 << 10;
 /// The shuffle's seed: fixed, so every run reads in the same order.
 const SEED: u64 = 0x5eed_f11e_4ead_0001;
@@ -36,6 +38,8 @@ struct Options {
     path: &'static CStr,
     offset: u64,
     size: Option<u64>,
+    /// Bytes per sequential read(2).
+    bs: usize,
     mmap: bool,
     random: bool,
     repeat: u64,
@@ -51,6 +55,7 @@ fn parse(args: Args) -> Options {
         path: c"",
         offset: 0,
         size: None,
+        bs: BUF_SIZE,
         mmap: false,
         random: false,
         repeat: 1,
@@ -77,6 +82,13 @@ fn parse(args: Args) -> Options {
                 let size =
                     parse_size(v).unwrap_or_else(|| bad(format_args!("bad size: {}", Bytes(v))));
                 options.size = Some(size);
+            }
+            b"--bs" => {
+                let v = value().to_bytes();
+                options.bs = parse_size(v)
+                    .and_then(|bs| usize::try_from(bs).ok())
+                    .filter(|&bs| bs > 0)
+                    .unwrap_or_else(|| bad(format_args!("bad block size: {}", Bytes(v))));
             }
             b"--repeat" => {
                 let v = value().to_bytes();
@@ -128,7 +140,8 @@ fn main(args: Args) -> i32 {
         *slot = i as u32;
     }
     let mut rng = XorShift64::new(SEED);
-    let mut buf = Scratch::new(BUF_SIZE);
+    // At least a page: `--random` reads whole pages through it.
+    let mut buf = Scratch::new(options.bs.max(PAGE_SIZE));
     let mapping = options.mmap.then(|| Mapping::new(fd, offset, limit, path));
 
     // Sequential read(2) goes to EOF (or --size) rather than trusting
@@ -146,7 +159,10 @@ fn main(args: Args) -> i32 {
         let (bytes, sum) = match &mapping {
             Some(mapping) => mapping.pass(options.random.then_some(&*order)),
             None if options.random => read_pages(fd, offset, limit, order, buf.as_bytes(), path),
-            None => read_sequential(fd, offset, sequential_limit, pass, buf.as_bytes(), path),
+            None => {
+                let buf = &mut buf.as_bytes()[..options.bs];
+                read_sequential(fd, offset, sequential_limit, pass, buf, path)
+            }
         };
         match first {
             None => {
